@@ -1,0 +1,270 @@
+"""Milepost's configuration: one typed, frozen `Settings` built from three layers.
+
+1. defaults written in the dataclasses below;
+2. a TOML file: `MILEPOST_CONFIG`, else `./milepost.toml` when it exists
+   (`config.example.toml` documents every key);
+3. `MILEPOST_*` environment variables: `MILEPOST_SECTION__KEY` (or the short
+   `MILEPOST_SECTION_KEY`, e.g. `MILEPOST_DATABASE_URL`), which win over the file.
+
+Secrets (client secrets, webhook keys, token keys, the app's secret key) are refused in the
+config file, which tends to end up in version control: they come only from the environment or a
+secrets file (`MILEPOST_SECRETS_FILE` or `[security] secrets_file`, TOML of the same shape).
+Nothing here ever writes configuration back, and `repr()` of a settings object hides secrets.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "MILEPOST_"
+DEFAULT_CONFIG_FILE = "milepost.toml"
+_META_ENV = {"MILEPOST_CONFIG", "MILEPOST_SECRETS_FILE"}
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message names the key and never a secret value."""
+
+
+def secret(default: str | None = None) -> Any:
+    """A field that may only come from the environment or the secrets file, hidden in repr."""
+    return field(default=default, repr=False, metadata={"secret": True})
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = "sqlite:///./var/milepost.db"
+    echo: bool = False
+    busy_timeout_ms: int = 5000  # SQLite: how long a writer waits for the lock
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    default_time_zone: str = "UTC"
+    base_url: str = "http://127.0.0.1:5000"
+    locale: str = "en_US"
+    secret_key: str | None = secret()
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    secrets_file: str | None = None
+    # Fernet keys for tokens at rest; the first encrypts, all decrypt (rotation).
+    token_keys: tuple[str, ...] = field(default=(), repr=False, metadata={"secret": True})
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    url: str = "http://127.0.0.1:5055"
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class QuickBooksSettings:
+    client_id: str = ""
+    client_secret: str | None = secret()
+    redirect_uri: str = "http://127.0.0.1:5000/oauth/quickbooks/callback"
+    environment: str = "sandbox"  # sandbox | production | a discovery-document URL
+    api_url: str = ""  # empty: the SDK's default; set to the sandbox's /v3 for local runs
+    minor_version: int = 75
+    webhook_verifier_token: str | None = secret()
+    timeout_seconds: int = 30
+
+
+@dataclass(frozen=True)
+class XeroSettings:
+    client_id: str = ""
+    client_secret: str | None = secret()
+    redirect_uri: str = "http://127.0.0.1:5000/oauth/xero/callback"
+    api_url: str = ""  # empty: the SDK's default
+    identity_url: str = ""
+    webhook_key: str | None = secret()
+    timeout_seconds: int = 30
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    drain_outbox_seconds: int = 30
+    deem_acceptances_seconds: int = 300
+    sync_seconds: int = 300
+    reminders_seconds: int = 3600
+    late_fees_seconds: int = 86400
+    refresh_tokens_seconds: int = 1800
+    max_attempts: int = 8
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    enabled: bool = True
+    before_deadline_days: int = 1  # remind the approver this many business days before
+    after_due_days: tuple[int, ...] = (1, 7, 14)  # remind the customer after the due date
+
+
+@dataclass(frozen=True)
+class NotificationSettings:
+    enabled: bool = False
+    from_address: str = "billing@milepost.example"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str | None = secret()
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    app: AppSettings = field(default_factory=AppSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+    sandbox: SandboxSettings = field(default_factory=SandboxSettings)
+    quickbooks: QuickBooksSettings = field(default_factory=QuickBooksSettings)
+    xero: XeroSettings = field(default_factory=XeroSettings)
+    worker: WorkerSettings = field(default_factory=WorkerSettings)
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    source: str | None = None  # the file the settings were read from, for messages
+
+    def with_database(self, url: str) -> Settings:
+        """A copy pointing at another database (tests, the demo)."""
+        return replace(self, database=replace(self.database, url=url))
+
+
+def _sections() -> dict[str, type]:
+    hints = typing.get_type_hints(Settings)
+    return {f.name: hints[f.name] for f in fields(Settings) if is_dataclass(hints[f.name])}
+
+
+def _coerce(value: Any, hint: Any, where: str) -> Any:
+    """Turn a TOML or environment value into the field's declared type, or say which key is wrong."""
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        if value is None or value == "":
+            return None
+        inner = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _coerce(value, inner[0], where)
+    if origin is tuple:
+        inner = typing.get_args(hint)[0]
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple):
+            raise ConfigError(f"{where}: expected a list")
+        return tuple(_coerce(i.strip() if isinstance(i, str) else i, inner, where) for i in items if i != "")
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+            return value.lower() in {"1", "true", "yes", "on"}
+        raise ConfigError(f"{where}: expected true or false")
+    if hint is int:
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            return int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: expected a whole number") from None
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string")
+        return value
+    raise ConfigError(f"{where}: unsupported setting type")  # pragma: no cover
+
+
+def _build_section(cls: type, values: Mapping[str, Any], name: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in fields(cls)}
+    unknown = set(values) - known
+    if unknown:
+        raise ConfigError(f"[{name}] unknown key(s): {', '.join(sorted(unknown))}")
+    return cls(**{k: _coerce(v, hints[k], f"{name}.{k}") for k, v in values.items()})
+
+
+def _secret_keys() -> set[tuple[str, str]]:
+    return {
+        (section, f.name)
+        for section, cls in _sections().items()
+        for f in fields(cls)
+        if f.metadata.get("secret")
+    }
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+
+
+def _check_shape(data: Mapping[str, Any], origin: str) -> None:
+    sections = _sections()
+    for name, body in data.items():
+        if name not in sections:
+            raise ConfigError(f"{origin}: unknown section [{name}]")
+        if not isinstance(body, dict):
+            raise ConfigError(f"{origin}: [{name}] must be a table")
+
+
+def _env_layer(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """MILEPOST_SECTION__KEY or MILEPOST_SECTION_KEY -> {section: {key: value}}; others ignored."""
+    sections = _sections()
+    layer: dict[str, dict[str, str]] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name in _META_ENV:
+            continue
+        rest = name[len(ENV_PREFIX):].lower()
+        section, sep, key = rest.partition("__") if "__" in rest else rest.partition("_")
+        if sep and section in sections and key in {f.name for f in fields(sections[section])}:
+            layer.setdefault(section, {})[key] = value
+    return layer
+
+
+def _merge(*layers: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    merged: dict[str, dict[str, Any]] = {}
+    for layer in layers:
+        for section, values in layer.items():
+            merged.setdefault(section, {}).update(values)
+    return merged
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Read the layered configuration once; callers pass the result down rather than re-reading."""
+    env = os.environ if environ is None else environ
+    config_path = _config_path(path, env)
+    file_data = _read_toml(config_path) if config_path else {}
+    origin = str(config_path) if config_path else "configuration"
+    _check_shape(file_data, origin)
+    for section, key in _secret_keys():
+        if file_data.get(section, {}).get(key) not in (None, "", []):
+            raise ConfigError(
+                f"{origin}: {section}.{key} is a secret; set MILEPOST_{section.upper()}__{key.upper()}"
+                " or put it in the secrets file"
+            )
+    env_data = _env_layer(env)
+    secrets_file = env.get("MILEPOST_SECRETS_FILE") or _merge(file_data, env_data).get(
+        "security", {}
+    ).get("secrets_file")
+    secret_data = _read_toml(Path(secrets_file)) if secrets_file else {}
+    _check_shape(secret_data, str(secrets_file))
+    merged = _merge(file_data, secret_data, env_data)
+    built = {
+        name: _build_section(cls, merged.get(name, {}), name) for name, cls in _sections().items()
+    }
+    return Settings(**built, source=str(config_path) if config_path else None)
+
+
+def _config_path(path: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path | None:
+    if path is not None:
+        return Path(path)
+    if env.get("MILEPOST_CONFIG"):
+        return Path(env["MILEPOST_CONFIG"])
+    default = Path(DEFAULT_CONFIG_FILE)
+    return default if default.is_file() else None
