@@ -1,0 +1,188 @@
+"""Helpers for tests and demos: run the sandbox in-process and drive its control API.
+
+``SandboxServer`` starts the real HTTP server on a free loopback port in a background thread,
+so SDKs talk to it over real sockets exactly as they would to QuickBooks or Xero.
+``SandboxControl`` is a thin Python face on ``/_sandbox/``.
+"""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Any
+
+import requests
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from .app import QuietRequestHandler, create_app
+from .state import SandboxState
+
+TIMEOUT_SECONDS = 10.0
+
+
+class SandboxControl:
+    """Python methods for every control endpoint of a running sandbox at ``url``."""
+
+    def __init__(self, url: str, session: requests.Session | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.http = session or requests.Session()
+
+    def _call(self, method: str, path: str, payload: dict | None = None,
+              params: dict | None = None) -> Any:
+        answer = self.http.request(method, f"{self.url}/_sandbox{path}", json=payload,
+                                   params=params, timeout=TIMEOUT_SECONDS)
+        if answer.status_code >= 400:
+            raise RuntimeError(f"sandbox control {method} {path}: {answer.status_code} "
+                               f"{answer.text[:300]}")
+        return answer.json()
+
+    # shared controls ------------------------------------------------------------------------
+    def info(self) -> dict:
+        return self._call("GET", "/info")
+
+    def reset(self) -> dict:
+        return self._call("POST", "/reset")
+
+    def save(self, path: str | None = None) -> dict:
+        return self._call("POST", "/save", {"path": path} if path else {})
+
+    def set_fault(self, service: str, kind: str, *, company: str = "*", endpoint: str = "*",
+                  rate: float = 1.0, count: int | None = None, seed: int | None = None,
+                  delay_seconds: float = 2.0) -> dict:
+        return self._call("POST", "/faults", {
+            "service": service, "kind": str(kind), "company": company, "endpoint": endpoint,
+            "rate": rate, "count": count, "seed": seed, "delay_seconds": delay_seconds})
+
+    def faults(self) -> list[dict]:
+        return self._call("GET", "/faults")["rules"]
+
+    def clear_faults(self, rule_id: int | None = None) -> list[dict]:
+        params = {"id": rule_id} if rule_id is not None else None
+        return self._call("DELETE", "/faults", params=params)["rules"]
+
+    def clock(self) -> dict:
+        return self._call("GET", "/clock")
+
+    def advance_clock(self, seconds: float) -> dict:
+        return self._call("POST", "/clock", {"advance": seconds})
+
+    def set_clock(self, when: str, *, freeze: bool | None = None) -> dict:
+        payload: dict[str, Any] = {"set": when}
+        if freeze is not None:
+            payload["freeze"] = freeze
+        return self._call("POST", "/clock", payload)
+
+    def freeze_clock(self, frozen: bool = True) -> dict:
+        return self._call("POST", "/clock", {"freeze": frozen})
+
+    def stats(self) -> list[dict]:
+        return self._call("GET", "/stats")["requests"]
+
+    def request_count(self, service: str, endpoint: str | None = None,
+                      company: str | None = None) -> int:
+        return sum(row["count"] for row in self.stats() if row["service"] == service
+                   and endpoint in (None, row["endpoint"]) and company in (None, row["company"]))
+
+    def set_latency(self, *, quickbooks: float | None = None, xero: float | None = None) -> dict:
+        payload = {k: v for k, v in (("quickbooks", quickbooks), ("xero", xero)) if v is not None}
+        return self._call("POST", "/latency", payload)
+
+    def set_rate_limits(self, enabled: bool) -> dict:
+        return self._call("POST", "/ratelimits", {"enabled": enabled})
+
+    def configure_webhooks(self, service: str, url: str | None = None, *,
+                           format: str | None = None, window_seconds: float | None = None,
+                           enabled: bool | None = None) -> dict:
+        return self._call("POST", "/webhooks", {
+            "service": service, "urls": [url] if url else [], "format": format,
+            "window_seconds": window_seconds, "enabled": enabled})
+
+    def webhook_log(self, service: str | None = None) -> list[dict]:
+        params = {"service": service} if service else None
+        return self._call("GET", "/webhooks/log", params=params)["deliveries"]
+
+    def flush_webhooks(self, service: str | None = None) -> list[dict]:
+        return self._call("POST", "/webhooks/flush", {"service": service} if service else {})[
+            "deliveries"]
+
+    def revoke(self, service: str, company: str) -> dict:
+        return self._call("POST", "/revoke", {"service": service, "company": company})
+
+    # QuickBooks bookkeeper actions ------------------------------------------------------------
+    def qbo(self, action: str, realm_id: str, **payload: Any) -> dict:
+        """Any QuickBooks bookkeeper action under ``/_sandbox/quickbooks/{realm}/...``."""
+        return self._call("POST", f"/quickbooks/{realm_id}/{action}", payload)
+
+    def record_payment(self, realm_id: str, invoice_id: str, amount: str | None = None,
+                       **extra: Any) -> dict:
+        """Record a payment against a QuickBooks invoice (the whole balance when no amount)."""
+        return self.qbo("payments", realm_id, invoice_id=invoice_id, amount=amount, **extra)
+
+    def send_invoice(self, realm_id: str, invoice_id: str, email: str | None = None) -> dict:
+        return self.qbo(f"invoices/{invoice_id}/send", realm_id, email=email)
+
+    def void_invoice(self, realm_id: str, invoice_id: str) -> dict:
+        return self.qbo(f"invoices/{invoice_id}/void", realm_id)
+
+    def delete_invoice(self, realm_id: str, invoice_id: str) -> dict:
+        return self.qbo(f"invoices/{invoice_id}/delete", realm_id)
+
+    def edit_estimate(self, realm_id: str, estimate_id: str, **changes: Any) -> dict:
+        return self.qbo(f"estimates/{estimate_id}/edit", realm_id, **changes)
+
+    def xero(self, action: str, tenant_id: str, **payload: Any) -> dict:
+        """Any Xero bookkeeper action under ``/_sandbox/xero/{tenant}/...``."""
+        return self._call("POST", f"/xero/{tenant_id}/{action}", payload)
+
+
+class SandboxServer:
+    """The sandbox on 127.0.0.1 and a free port, served from a background thread.
+
+    Use as a context manager; on exit the server stops and its thread is joined, so no test
+    leaves a server behind.
+    """
+
+    def __init__(self, state: SandboxState | None = None, *, auto_consent: bool = True,
+                 host: str = "127.0.0.1", port: int = 0) -> None:
+        self.state = state or SandboxState()
+        self.app = create_app(self.state, auto_consent=auto_consent)
+        self._host, self._port = host, port
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the sandbox server is not running")
+        return f"http://{self._host}:{self._server.server_port}"
+
+    def start(self) -> SandboxServer:
+        self._server = make_server(self._host, self._port, self.app, threaded=True,
+                                   request_handler=QuietRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        name="sandbox-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.state.webhooks.reset()
+        self._server = self._thread = None
+
+    @property
+    def control(self) -> SandboxControl:
+        return SandboxControl(self.url)
+
+    def info(self) -> dict:
+        return self.control.info()
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
