@@ -1,0 +1,116 @@
+"""Where each platform lives and who we are to it: real hosts by default, the sandbox by one setting.
+
+`endpoints_from_settings` reads `[quickbooks]`/`[xero]`; `endpoints_from_sandbox` reads the
+sandbox's `/_sandbox/info` document so that `MILEPOST_SANDBOX_URL` alone points both SDKs,
+the token endpoints and the credentials at the local stand-in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+QUICKBOOKS_API = "https://quickbooks.api.intuit.com/v3"
+QUICKBOOKS_SANDBOX_API = "https://sandbox-quickbooks.api.intuit.com/v3"
+QUICKBOOKS_TOKEN = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+QUICKBOOKS_REVOKE = "https://developer.api.intuit.com/v2/oauth2/tokens/revoke"
+XERO_API = "https://api.xero.com/api.xro/2.0"
+XERO_IDENTITY = "https://api.xero.com"
+XERO_TOKEN = "https://identity.xero.com/connect/token"
+XERO_REVOKE = "https://identity.xero.com/connect/revocation"
+
+
+@dataclass(frozen=True)
+class QuickBooksEndpoints:
+    api_url: str
+    token_url: str
+    revoke_url: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    discovery_url: str = ""  # intuit-oauth's `environment` when not sandbox/production
+    minor_version: int = 75
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class XeroEndpoints:
+    api_url: str
+    identity_url: str
+    token_url: str
+    revoke_url: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    authorize_url: str = "https://login.xero.com/identity/connect/authorize"
+    timeout_seconds: int = 30
+
+
+def endpoints_from_settings(settings: Any) -> tuple[QuickBooksEndpoints, XeroEndpoints]:
+    """Endpoints for the real services (or whatever `api_url` overrides) from Settings."""
+    qb, xero = settings.quickbooks, settings.xero
+    qb_api = qb.api_url or (QUICKBOOKS_SANDBOX_API if qb.environment == "sandbox" else QUICKBOOKS_API)
+    discovery = qb.environment if qb.environment.startswith("http") else ""
+    return (
+        QuickBooksEndpoints(
+            api_url=qb_api.rstrip("/"),
+            token_url=QUICKBOOKS_TOKEN,
+            revoke_url=QUICKBOOKS_REVOKE,
+            client_id=qb.client_id,
+            client_secret=qb.client_secret or "",
+            discovery_url=discovery,
+            minor_version=qb.minor_version,
+            timeout_seconds=float(qb.timeout_seconds),
+        ),
+        XeroEndpoints(
+            api_url=(xero.api_url or XERO_API).rstrip("/"),
+            identity_url=(xero.identity_url or XERO_IDENTITY).rstrip("/"),
+            token_url=XERO_TOKEN,
+            revoke_url=XERO_REVOKE,
+            client_id=xero.client_id,
+            client_secret=xero.client_secret or "",
+            timeout_seconds=int(xero.timeout_seconds),
+        ),
+    )
+
+
+def _pick(data: dict[str, Any], *names: str, default: str = "") -> str:
+    for name in names:
+        if data.get(name):
+            return str(data[name])
+    return default
+
+
+def endpoints_from_sandbox_info(
+    info: dict[str, Any], base_url: str
+) -> tuple[QuickBooksEndpoints, XeroEndpoints]:
+    """Endpoints from a `/_sandbox/info` document (the sandbox publishes its own URLs)."""
+    base = base_url.rstrip("/")
+    qb, xero = info.get("quickbooks") or {}, info.get("xero") or {}
+    discovery = _pick(qb, "discovery_url", "environment", default=f"{base}/qbo/.well-known/openid_configuration")
+    return (
+        QuickBooksEndpoints(
+            api_url=_pick(qb, "api_url", "api_url_v3", default=f"{base}/v3").rstrip("/"),
+            token_url=_pick(qb, "token_url", "token_endpoint"),
+            revoke_url=_pick(qb, "revoke_url", "revocation_endpoint"),
+            client_id=_pick(qb, "client_id"),
+            client_secret=_pick(qb, "client_secret"),
+            discovery_url=discovery,
+        ),
+        XeroEndpoints(
+            api_url=_pick(xero, "api_url", "accounting_url", default=f"{base}/api.xro/2.0").rstrip("/"),
+            identity_url=_pick(xero, "identity_url", "connections_base", default=base).rstrip("/"),
+            token_url=_pick(xero, "token_url", "token_endpoint"),
+            revoke_url=_pick(xero, "revoke_url", "revocation_endpoint"),
+            client_id=_pick(xero, "client_id"),
+            client_secret=_pick(xero, "client_secret"),
+            authorize_url=_pick(xero, "authorize_url", "authorization_endpoint"),
+        ),
+    )
+
+
+def endpoints_from_sandbox(base_url: str, timeout: float = 10.0) -> tuple[QuickBooksEndpoints, XeroEndpoints]:
+    """Read `/_sandbox/info` and point both platforms at the sandbox."""
+    response = requests.get(f"{base_url.rstrip('/')}/_sandbox/info", timeout=timeout)
+    response.raise_for_status()
+    return endpoints_from_sandbox_info(response.json(), base_url)
