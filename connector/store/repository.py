@@ -1,0 +1,220 @@
+"""Reading and writing the domain's records in one session, with the store's guarantees.
+
+`BillingRepository` is the only code that turns rows into domain records and back. It never
+commits: the caller (the service layer) owns the transaction, so a transition, its audit event
+and its outbox intent land together or not at all.
+
+Concurrency: every milestone write is `UPDATE ... WHERE id = :id AND version = :expected`. If
+another transaction changed the milestone since it was read, no row matches and
+`ConcurrentUpdate` is raised; on PostgreSQL the second UPDATE waits for the first to commit and
+then sees the new version, so two concurrent transitions never both succeed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from connector.billing.model import AuditEvent, InvoiceIntent, Milestone, Project
+
+from . import records
+from .errors import ConcurrentUpdate, DuplicateProject, MilestoneNotFound, ProjectNotFound
+from .models import (
+    AuditEventRow,
+    EvidenceRow,
+    MilestoneRow,
+    MilestoneVersionRow,
+    OutboxRow,
+    ProjectRow,
+    ProjectVersionRow,
+    utcnow,
+)
+
+
+class BillingRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- projects ---------------------------------------------------------------------------
+
+    def project_row(self, key: str) -> ProjectRow:
+        row = self.session.scalars(select(ProjectRow).where(ProjectRow.key == key)).one_or_none()
+        if row is None:
+            raise ProjectNotFound(key)
+        return row
+
+    def project_keys(self) -> list[str]:
+        return list(self.session.scalars(select(ProjectRow.key).order_by(ProjectRow.key)))
+
+    def add_project(self, project: Project, milestones: list[Milestone]) -> ProjectRow:
+        """Insert a new project with its schedule and the first version of each."""
+        if self.session.scalars(select(ProjectRow.id).where(ProjectRow.key == project.key)).first():
+            raise DuplicateProject(project.key)
+        row = records.fill_project_row(ProjectRow(), project)
+        self.session.add(row)
+        try:
+            self.session.flush()
+        except IntegrityError as exc:  # a concurrent import of the same key
+            raise DuplicateProject(project.key) from exc
+        self._project_version(row, project, None)
+        for milestone in milestones:
+            self.insert_milestone(row, milestone, None)
+        return row
+
+    def load(self, key: str) -> tuple[Project, list[Milestone]]:
+        """The project and its current schedule (removed milestones included, flagged)."""
+        row = self.project_row(key)
+        return records.project_from_row(row), [
+            records.milestone_from_row(m, row.currency) for m in self._milestone_rows(row)
+        ]
+
+    def save_project(self, project: Project, change_order_id: int | None) -> ProjectRow:
+        """Write new project terms with the next version, keeping the old ones in history."""
+        row = self.project_row(project.key)
+        expected = row.version
+        records.fill_project_row(row, project)
+        row.version = expected + 1
+        self.session.flush()
+        self._project_version(row, records.project_from_row(row), change_order_id)
+        return row
+
+    def _project_version(self, row: ProjectRow, project: Project, change_order_id: int | None) -> None:
+        self.session.add(
+            ProjectVersionRow(
+                project_id=row.id,
+                version=row.version,
+                terms=records.project_terms_json(project),
+                change_order_id=change_order_id,
+            )
+        )
+
+    # --- milestones -------------------------------------------------------------------------
+
+    def _milestone_rows(self, project: ProjectRow) -> list[MilestoneRow]:
+        query = select(MilestoneRow).where(MilestoneRow.project_id == project.id)
+        return list(self.session.scalars(query.order_by(MilestoneRow.seq)))
+
+    def milestone_row(self, project: ProjectRow, seq: int) -> MilestoneRow:
+        query = select(MilestoneRow).where(
+            MilestoneRow.project_id == project.id, MilestoneRow.seq == seq
+        )
+        row = self.session.scalars(query).one_or_none()
+        if row is None:
+            raise MilestoneNotFound(project.key, seq)
+        return row
+
+    def milestone(self, key: str, seq: int) -> tuple[Project, Milestone]:
+        project_row = self.project_row(key)
+        row = self.milestone_row(project_row, seq)
+        return records.project_from_row(project_row), records.milestone_from_row(
+            row, project_row.currency
+        )
+
+    def insert_milestone(
+        self, project: ProjectRow, milestone: Milestone, change_order_id: int | None
+    ) -> MilestoneRow:
+        row = records.fill_milestone_row(MilestoneRow(project_id=project.id), milestone)
+        row.version = 1
+        self.session.add(row)
+        self.session.flush()
+        self._milestone_version(row, milestone, change_order_id)
+        return row
+
+    def save_milestone(
+        self,
+        key: str,
+        milestone: Milestone,
+        expected_version: int,
+        change_order_id: int | None = None,
+    ) -> Milestone:
+        """Write `milestone` if nobody changed it since `expected_version`; return it as stored."""
+        project_row = self.project_row(key)
+        row_id = self.milestone_row(project_row, milestone.seq).id
+        values = records.fill_milestone_row(MilestoneRow(), milestone)
+        columns = {
+            c.key: getattr(values, c.key)
+            for c in MilestoneRow.__table__.columns
+            if c.key not in {"id", "project_id", "updated_at", "version"}
+        }
+        result = self.session.execute(
+            update(MilestoneRow)
+            .where(MilestoneRow.id == row_id, MilestoneRow.version == expected_version)
+            .values(**columns, version=expected_version + 1, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentUpdate(key, milestone.seq, expected_version)
+        row = self.session.get(MilestoneRow, row_id)
+        assert row is not None
+        self.session.refresh(row)
+        stored = records.milestone_from_row(row, project_row.currency)
+        self._milestone_version(row, stored, change_order_id)
+        return stored
+
+    def _milestone_version(
+        self, row: MilestoneRow, milestone: Milestone, change_order_id: int | None
+    ) -> None:
+        self.session.add(
+            MilestoneVersionRow(
+                milestone_id=row.id,
+                version=row.version,
+                data=records.milestone_json(milestone),
+                change_order_id=change_order_id,
+            )
+        )
+
+    def milestone_history(self, key: str, seq: int) -> list[MilestoneVersionRow]:
+        row = self.milestone_row(self.project_row(key), seq)
+        query = select(MilestoneVersionRow).where(MilestoneVersionRow.milestone_id == row.id)
+        return list(self.session.scalars(query.order_by(MilestoneVersionRow.version)))
+
+    def project_history(self, key: str) -> list[ProjectVersionRow]:
+        row = self.project_row(key)
+        query = select(ProjectVersionRow).where(ProjectVersionRow.project_id == row.id)
+        return list(self.session.scalars(query.order_by(ProjectVersionRow.version)))
+
+    # --- audit trail, evidence, outbox ------------------------------------------------------
+
+    def append_event(self, event: AuditEvent) -> None:
+        project_id = self.project_row(event.project_key).id
+        self.session.add(records.audit_row(project_id, event))
+
+    def events(self, key: str, seq: int | None = None) -> list[AuditEvent]:
+        query = select(AuditEventRow).where(AuditEventRow.project_id == self.project_row(key).id)
+        if seq is not None:
+            query = query.where(AuditEventRow.seq == seq)
+        rows = self.session.scalars(query.order_by(AuditEventRow.id))
+        return [records.audit_from_row(r, key) for r in rows]
+
+    def add_evidence(
+        self, key: str, seq: int, name: str, sha256: str | None, size: int | None, added_by: str
+    ) -> None:
+        row = self.milestone_row(self.project_row(key), seq)
+        self.session.add(
+            EvidenceRow(milestone_id=row.id, name=name, sha256=sha256, size=size, added_by=added_by)
+        )
+
+    def enqueue(self, intent: InvoiceIntent, connection_id: int | None = None) -> OutboxRow:
+        """Put an intent in the outbox once: the same idempotency key is never queued twice."""
+        existing = self.session.scalars(
+            select(OutboxRow).where(OutboxRow.idempotency_key == intent.idempotency_key)
+        ).one_or_none()
+        if existing is not None:
+            return existing
+        row = OutboxRow(
+            idempotency_key=intent.idempotency_key,
+            project_id=self.project_row(intent.project_key).id,
+            seq=intent.seq,
+            status="pending",
+            attempts=0,
+            connection_id=connection_id,
+            payload=records.intent_json(intent),
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def outbox(self, key: str) -> list[OutboxRow]:
+        query = select(OutboxRow).where(OutboxRow.project_id == self.project_row(key).id)
+        return list(self.session.scalars(query.order_by(OutboxRow.id)))

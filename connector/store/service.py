@@ -1,0 +1,162 @@
+"""The unit-of-work layer: load records, call a pure domain function, persist everything at once.
+
+Each function here takes an open `Session` inside a transaction (see `db.transaction`) and
+never commits: the new milestone values, the audit event, the version history and, when the
+event is billable, the outbox intent are written together or not at all. The domain functions
+are passed in (`step`, `bill`, `apply`), so the store holds no billing rules of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connector.billing.model import AuditEvent, ChangeOrder, InvoiceIntent, Milestone, Project
+
+from . import records
+from .errors import DuplicateChangeOrder
+from .models import ChangeOrderRow
+from .repository import BillingRepository
+
+Step = Callable[[Project, Milestone], tuple[Milestone, AuditEvent]]
+"""A pure lifecycle step: the milestone as it is -> the milestone as it becomes, and why."""
+
+
+@dataclass(frozen=True)
+class Billing:
+    """What a billable event produces: the intent, and the milestone moved to invoice due."""
+
+    intent: InvoiceIntent
+    milestone: Milestone
+    event: AuditEvent
+
+
+Biller = Callable[[Project, Sequence[Milestone], Milestone], Billing | None]
+"""Given the project, its schedule and a just-transitioned milestone: the billing, if billable."""
+
+ChangeOrderFn = Callable[
+    [Project, Sequence[Milestone], ChangeOrder],
+    tuple[Project, Sequence[Milestone], Sequence[AuditEvent]],
+]
+
+
+def import_schedule(
+    session: Session, project: Project, milestones: Sequence[Milestone], event: AuditEvent
+) -> None:
+    """Store a new, validated schedule; a duplicate key raises DuplicateProject."""
+    repo = BillingRepository(session)
+    repo.add_project(project, list(milestones))
+    repo.append_event(event)
+
+
+def transition(
+    session: Session,
+    key: str,
+    seq: int,
+    step: Step,
+    *,
+    bill: Biller | None = None,
+    evidence_files: Sequence[Path] = (),
+) -> Milestone:
+    """Apply one lifecycle step to a stored milestone, and bill it when it became billable.
+
+    Raises the domain's error (IllegalTransition...) untouched, or ConcurrentUpdate when another
+    writer changed the milestone since it was read. Returns the milestone as stored.
+    """
+    repo = BillingRepository(session)
+    project, current = repo.milestone(key, seq)
+    new, event = step(project, current)
+    stored = repo.save_milestone(key, new, current.version)
+    repo.append_event(event)
+    for path in evidence_files:
+        digest, size = _fingerprint(path)
+        repo.add_evidence(key, seq, path.name, digest, size, event.actor)
+    if bill is not None:
+        _, schedule = repo.load(key)
+        billing = bill(project, schedule, stored)
+        if billing is not None:
+            stored = repo.save_milestone(key, billing.milestone, stored.version)
+            repo.append_event(billing.event)
+            repo.enqueue(billing.intent)
+    return stored
+
+
+def apply_change_order(
+    session: Session, key: str, order: ChangeOrder, apply: ChangeOrderFn
+) -> tuple[Project, list[Milestone]]:
+    """Apply a written change order; every touched milestone gets a version linked to it."""
+    repo = BillingRepository(session)
+    project_row = repo.project_row(key)
+    if session.scalars(
+        select(ChangeOrderRow.id).where(
+            ChangeOrderRow.project_id == project_row.id, ChangeOrderRow.reference == order.reference
+        )
+    ).first():
+        raise DuplicateChangeOrder(key, order.reference)
+    project, schedule = repo.load(key)
+    new_project, new_schedule, events = apply(project, schedule, order)
+    order_row = ChangeOrderRow(
+        project_id=project_row.id,
+        reference=order.reference,
+        approver=order.approver,
+        on=order.on,
+        reason=order.reason,
+        body=change_order_json(order),
+    )
+    session.add(order_row)
+    session.flush()
+    if new_project != project:
+        repo.save_project(new_project, order_row.id)
+    before = {m.seq: m for m in schedule}
+    for milestone in new_schedule:
+        old = before.get(milestone.seq)
+        if old is None:
+            repo.insert_milestone(project_row, milestone, order_row.id)
+        elif old != milestone:
+            repo.save_milestone(key, milestone, old.version, order_row.id)
+    for event in events:
+        repo.append_event(event)
+    return repo.load(key)
+
+
+def record_event(session: Session, event: AuditEvent) -> None:
+    """Append a project-level event (signature, note) to the trail."""
+    BillingRepository(session).append_event(event)
+
+
+def change_order_json(order: ChangeOrder) -> dict[str, object]:
+    return {
+        "reference": order.reference,
+        "approver": order.approver,
+        "on": order.on.isoformat(),
+        "reason": order.reason,
+        "add": [records.milestone_json(m) for m in order.add],
+        "change": [
+            {"seq": seq, "values": {k: _plain(v) for k, v in values.items()}}
+            for seq, values in order.change
+        ],
+        "remove": list(order.remove),
+    }
+
+
+def _plain(value: object) -> object:
+    if value is None or isinstance(value, int | str | bool):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()  # type: ignore[no-any-return]
+    return str(value)
+
+
+def _fingerprint(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(65536), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
