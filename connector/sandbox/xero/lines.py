@@ -1,0 +1,162 @@
+"""Line items and document totals, computed the way Xero computes them.
+
+Each line's amount is quantity x unit amount less its discount, rounded to cents; its tax is
+worked out per line from the tax type's rate, on top of the amount (`Exclusive`), inside it
+(`Inclusive`) or not at all (`NoTax`); the document's SubTotal, TotalTax and Total are sums of
+the rounded lines. Rounding is half away from zero, to two places, as Xero's ledger does.
+Unknown account codes, tax types, item codes and tracking options are reported as Xero's
+validation messages, all of them at once.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from connector.sandbox.xero.books import Organisation, new_id
+from connector.sandbox.xero.wire import decimal_of
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def amount_type(raw: Any, errors: list[str]) -> str:
+    if raw in (None, ""):
+        return "Exclusive"
+    for known in AMOUNT_TYPES:
+        if str(raw).lower() == known.lower():
+            return known
+    errors.append(f"LineAmountTypes '{raw}' is not valid. Use Exclusive, Inclusive or NoTax.")
+    return "Exclusive"
+
+
+def build_lines(org: Organisation, raw_lines: Any, kind: str, errors: list[str]) -> list[dict]:
+    """Typed, validated line items with LineAmount and TaxAmount filled in."""
+    if raw_lines in (None, ""):
+        return []
+    if not isinstance(raw_lines, list):
+        errors.append("LineItems must be a list")
+        return []
+    return [_line(org, raw, kind, errors) for raw in raw_lines if isinstance(raw, dict)]
+
+
+def _line(org: Organisation, raw: dict[str, Any], kind: str, errors: list[str]) -> dict:
+    line: dict[str, Any] = {"LineItemID": raw.get("LineItemID") or new_id()}
+    item = _item(org, raw.get("ItemCode"), errors)
+    sales = (item or {}).get("SalesDetails", {})
+    line["Description"] = raw.get("Description") or (item or {}).get("Description", "")
+    if item:
+        line["ItemCode"] = item["Code"]
+        line["Item"] = {"ItemID": item["ItemID"], "Code": item["Code"], "Name": item["Name"]}
+    try:
+        quantity = decimal_of(raw.get("Quantity"))
+        unit = decimal_of(raw.get("UnitAmount"), sales.get("UnitPrice") if item else None)
+        given_amount = decimal_of(raw.get("LineAmount"))
+        discount = decimal_of(raw.get("DiscountRate"))
+    except ValueError as exc:
+        errors.append(str(exc))
+        return line
+    if unit is not None:
+        quantity = Decimal(1) if quantity is None else quantity
+        amount = cents(quantity * unit * (1 - (discount or ZERO) / HUNDRED))
+    else:
+        amount = cents(given_amount or ZERO)
+        quantity = quantity if quantity is not None else Decimal(1)
+        unit = cents(amount / quantity) if quantity else amount
+    line.update(Quantity=quantity, UnitAmount=unit, LineAmount=amount)
+    if discount:
+        line["DiscountRate"] = discount
+    account = _account(org, raw.get("AccountCode") or sales.get("AccountCode"), errors)
+    if account:
+        line["AccountCode"] = account["Code"]
+        line["AccountID"] = account["AccountID"]
+    line["TaxType"] = _tax_type(org, raw.get("TaxType"), account, kind, errors)
+    tracking = _tracking(org, raw.get("Tracking"), errors)
+    if tracking:
+        line["Tracking"] = tracking
+    return line
+
+
+def _item(org: Organisation, code: Any, errors: list[str]) -> dict | None:
+    if not code:
+        return None
+    item = org.find("Items", "Code", str(code))
+    if item is None:
+        errors.append(f"Item code '{code}' is not valid")
+    return item
+
+
+def _account(org: Organisation, code: Any, errors: list[str]) -> dict | None:
+    if not code:
+        return None
+    account = org.find("Accounts", "Code", str(code))
+    if account is None or account.get("Status") != "ACTIVE":
+        errors.append(f"Account code '{code}' is not a valid code for this document.")
+        return None
+    return account
+
+
+def _tax_type(org: Organisation, given: Any, account: dict | None, kind: str,
+              errors: list[str]) -> str:
+    if kind == "NoTax":
+        return "NONE"
+    if given:
+        if org.get("TaxRates", str(given)) is None:
+            errors.append(f"The TaxType code '{given}' does not exist or cannot be used for "
+                          "this type of transaction.")
+            return "NONE"
+        return str(given)
+    return str((account or {}).get("TaxType") or "NONE")
+
+
+def _tracking(org: Organisation, raw: Any, errors: list[str]) -> list[dict]:
+    out = []
+    for entry in raw or []:
+        category = org.find("TrackingCategories", "Name", str(entry.get("Name", "")))
+        option = None
+        if category:
+            option = next((o for o in category["Options"]
+                           if o["Name"].lower() == str(entry.get("Option", "")).lower()), None)
+        if category is None or option is None:
+            errors.append(f"The tracking option '{entry.get('Option')}' is not valid for the "
+                          f"tracking category '{entry.get('Name')}'.")
+            continue
+        out.append({"TrackingCategoryID": category["TrackingCategoryID"],
+                    "TrackingOptionID": option["TrackingOptionID"],
+                    "Name": category["Name"], "Option": option["Name"]})
+    return out
+
+
+def rate_of(org: Organisation, tax_type: str) -> Decimal:
+    record = org.get("TaxRates", tax_type)
+    return record["EffectiveRate"] if record else ZERO
+
+
+def apply_totals(org: Organisation, document: dict[str, Any]) -> None:
+    """Fill each line's TaxAmount and the document's SubTotal, TotalTax, Total."""
+    kind = document.get("LineAmountTypes", "Exclusive")
+    subtotal = total_tax = discount_total = ZERO
+    for line in document.get("LineItems", []):
+        rate = ZERO if kind == "NoTax" else rate_of(org, line.get("TaxType", "NONE"))
+        amount = line.get("LineAmount", ZERO)
+        if kind == "Inclusive":
+            tax = cents(amount * rate / (HUNDRED + rate))
+            subtotal += amount - tax
+        else:
+            tax = cents(amount * rate / HUNDRED)
+            subtotal += amount
+        line["TaxAmount"] = tax
+        total_tax += tax
+        if line.get("DiscountRate"):
+            gross = cents(line["Quantity"] * line["UnitAmount"])
+            discount_total += gross - amount
+    document.update(SubTotal=subtotal, TotalTax=total_tax, Total=subtotal + total_tax)
+    if discount_total:
+        document["TotalDiscount"] = discount_total
+    document["IsDiscounted"] = bool(discount_total)
