@@ -1,0 +1,212 @@
+"""Invoice intents to QuickBooks Online invoices, and QuickBooks objects back to domain facts.
+
+QuickBooks has no draft invoice: Milepost's "draft" is an invoice that is never emailed
+(`EmailStatus=NotSet`) until someone sends it. The milestone's idempotency key travels twice:
+in `DocNumber` (compacted to QuickBooks' 21 characters, so it can be queried) and whole in
+`PrivateNote` (which the customer never sees), so a lookup confirms the exact key.
+
+Payloads are plain dicts in QuickBooks' JSON shape, with Decimal amounts; the gateway turns
+them into python-quickbooks objects with `from_json`. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from connector.billing.model import Customer, InvoiceIntent
+from connector.billing.money import D, Money
+
+from .facts import DELETED, DRAFT, OPEN, VOIDED, InvoiceStatusFact, PaymentFact, status_from_amounts
+from .settings import Ref, ResolvedLine, ResolvedSettings
+
+DOC_NUMBER_MAX = 21
+KEY_MARKER = "Milepost key: "
+
+
+def doc_number_for(key: str) -> str:
+    """A DocNumber of at most 21 characters, stable for the key and unique in practice.
+
+    `milepost:ACME-WEB:2:1` becomes `ACME-WEB-2-1`; a key too long for that keeps its head and
+    gains 6 hex digits of its hash, so two long keys never share a number.
+    """
+    body = key.removeprefix("milepost:").replace(":", "-")
+    if len(body) <= DOC_NUMBER_MAX:
+        return body
+    digest = hashlib.sha256(key.encode()).hexdigest()[:6]
+    return f"{body[: DOC_NUMBER_MAX - 7]}-{digest}"
+
+
+def private_note_for(intent: InvoiceIntent) -> str:
+    note = f"{intent.memo}\n" if intent.memo else ""
+    return f"{note}{intent.reference}\n{KEY_MARKER}{intent.idempotency_key}"[:4000]
+
+
+def key_from_private_note(note: str | None) -> str | None:
+    for line in (note or "").splitlines():
+        if line.startswith(KEY_MARKER):
+            return line[len(KEY_MARKER) :].strip()
+    return None
+
+
+def _ref(ref: Ref) -> dict[str, str]:
+    return {"value": ref.id, "name": ref.name}
+
+
+def _quantity_and_price(amount: Money, quantity: Decimal) -> tuple[Decimal, Decimal]:
+    """Keep the line's quantity only when the unit price is exact; the total must not drift."""
+    if quantity and quantity != 1:
+        unit = amount.amount / quantity
+        if unit * quantity == amount.amount and unit == unit.quantize(Decimal("0.0000001")):
+            return quantity, unit
+    return Decimal(1), amount.amount
+
+
+def line_payload(resolved: ResolvedLine, number: int, settings: ResolvedSettings) -> dict[str, Any]:
+    line = resolved.line
+    if resolved.item is None:
+        raise ValueError(f"line {number} ({line.description}) has no sales item")
+    qty, unit = _quantity_and_price(line.amount, line.quantity)
+    detail: dict[str, Any] = {"ItemRef": _ref(resolved.item), "Qty": qty, "UnitPrice": unit}
+    if resolved.tax_code is not None:
+        detail["TaxCodeRef"] = {"value": resolved.tax_code.id}
+    if settings.class_ref is not None:
+        detail["ClassRef"] = _ref(settings.class_ref)
+    return {
+        "LineNum": number,
+        "Description": line.description,
+        "Amount": line.amount.amount,
+        "DetailType": "SalesItemLineDetail",
+        "SalesItemLineDetail": detail,
+    }
+
+
+def invoice_payload(
+    intent: InvoiceIntent, customer_ref: Ref, settings: ResolvedSettings
+) -> dict[str, Any]:
+    """The QuickBooks Invoice for an intent: unsent, keyed, lines in the intent's own words."""
+    payload: dict[str, Any] = {
+        "CustomerRef": _ref(customer_ref),
+        "CurrencyRef": {"value": intent.currency},
+        "TxnDate": intent.invoice_date.isoformat(),
+        "DueDate": intent.due_date.isoformat(),
+        "DocNumber": doc_number_for(intent.idempotency_key),
+        "PrivateNote": private_note_for(intent),
+        "CustomerMemo": {"value": intent.reference},
+        "EmailStatus": "NotSet",
+        "PrintStatus": "NotSet",
+        "Line": [
+            line_payload(settings.for_line(line), number, settings)
+            for number, line in enumerate(intent.lines, start=1)
+        ],
+    }
+    if intent.customer.email:
+        payload["BillEmail"] = {"Address": intent.customer.email}
+    if settings.terms is not None:
+        payload["SalesTermRef"] = _ref(settings.terms)
+    return payload
+
+
+def customer_payload(customer: Customer, display_name: str) -> dict[str, Any]:
+    """A new QuickBooks customer; `display_name` is already made unique by the gateway."""
+    payload: dict[str, Any] = {"DisplayName": display_name[:500]}
+    if customer.company:
+        payload["CompanyName"] = customer.company[:100]
+    if customer.email:
+        payload["PrimaryEmailAddr"] = {"Address": customer.email}
+    return payload
+
+
+def display_name_candidates(customer: Customer) -> list[str]:
+    """Names to try, in order, when the plain name is taken by someone else (DisplayName is
+    unique across customers, vendors and employees)."""
+    base = (customer.company or customer.name).strip()
+    candidates = [base]
+    if customer.company and customer.name and customer.name != customer.company:
+        candidates.append(f"{customer.company} ({customer.name})")
+    if customer.email:
+        candidates.append(f"{base} <{customer.email}>")
+    return candidates
+
+
+def to_decimal(value: Any) -> Decimal:
+    """Amounts from python-quickbooks built with use_decimal=True, or strings from raw JSON."""
+    if value in (None, ""):
+        return Decimal(0)
+    return D(repr(value) if isinstance(value, float) else value)
+
+
+def _currency(obj: dict[str, Any], default: str) -> str:
+    ref = obj.get("CurrencyRef") or {}
+    return str(ref.get("value") or default)
+
+
+def _updated(obj: dict[str, Any]) -> datetime | None:
+    stamp = (obj.get("MetaData") or {}).get("LastUpdatedTime")
+    try:
+        return datetime.fromisoformat(str(stamp)) if stamp else None
+    except ValueError:
+        return None
+
+
+def invoice_fact(obj: dict[str, Any], home_currency: str = "USD") -> InvoiceStatusFact:
+    """A QuickBooks Invoice (JSON) as a status fact.
+
+    A CDC deletion carries only Id and MetaData; a voided invoice keeps its number with zero
+    amounts and "Voided" in its PrivateNote.
+    """
+    currency = _currency(obj, home_currency)
+    total = Money(to_decimal(obj.get("TotalAmt")), currency)
+    balance = Money(to_decimal(obj.get("Balance")), currency)
+    note = str(obj.get("PrivateNote") or "")
+    if str(obj.get("status", "")).lower() == "deleted":
+        status = DELETED
+    elif total.is_zero() and note.lower().startswith("voided"):
+        status = VOIDED
+    else:
+        status = status_from_amounts(total, balance)
+        if status == OPEN and obj.get("EmailStatus", "NotSet") in ("NotSet", "NeedToSend"):
+            status = DRAFT
+    return InvoiceStatusFact(
+        platform_id=str(obj["Id"]),
+        number=obj.get("DocNumber"),
+        status=status,
+        total=total,
+        amount_paid=total - balance if status not in (VOIDED, DELETED) else Money.zero(currency),
+        balance=balance,
+        idempotency_key=key_from_private_note(note),
+        updated_at=_updated(obj),
+    )
+
+
+def payment_facts(obj: dict[str, Any], home_currency: str = "USD") -> list[PaymentFact]:
+    """One fact per invoice a QuickBooks Payment is applied to (unapplied credit is skipped)."""
+    currency = _currency(obj, home_currency)
+    deleted = str(obj.get("status", "")).lower() == "deleted" or str(
+        obj.get("PrivateNote") or ""
+    ).lower().startswith("voided")
+    on = _txn_date(obj.get("TxnDate"))
+    method = str((obj.get("PaymentMethodRef") or {}).get("name") or "")
+    facts = []
+    for line in obj.get("Line") or []:
+        for linked in line.get("LinkedTxn") or []:
+            if linked.get("TxnType") == "Invoice":
+                facts.append(
+                    PaymentFact(
+                        platform_id=str(obj["Id"]),
+                        invoice_platform_id=str(linked["TxnId"]),
+                        on=on,
+                        amount=Money(to_decimal(line.get("Amount")), currency),
+                        method=method,
+                        deleted=deleted,
+                    )
+                )
+    return facts
+
+
+def _txn_date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10]) if value else date.min
