@@ -65,7 +65,7 @@ def scheduled_amounts(project: Project, milestones: Sequence[Milestone]) -> dict
             pool = Money.zero(currency)
         parts = allocate(pool, [m.percent or ZERO for m in shares])
         amounts.update({m.seq: part for m, part in zip(shares, parts, strict=True)})
-    return amounts
+    return {m.seq: amounts[m.seq] for m in schedule}
 
 
 def amount_for(project: Project, milestones: Sequence[Milestone], seq: int) -> Money:

@@ -1,0 +1,284 @@
+"""Invoice intents: for every billable event, exactly what to invoice and under which key.
+
+The wording of a milestone invoice follows the seed, word for word:
+
+    Milestone 2: Discovery complete (per contract dated 2026-11-02)
+    Deliverable: Requirements document v1.3, accepted 2026-11-20 by Dana Lee (Project lead)
+    Approval window: 3 business days | Payment terms: Net 7
+
+The first two lines are the milestone line's description; the third is the intent's memo.
+A deemed acceptance reads "deemed accepted 2026-11-20 (approval window lapsed)".
+
+Amounts on an intent: the milestone's gross (its unbilled accepted share), then, where they
+apply, a negative `retainage` line (percent by the project's step policy, chosen by the share of
+the contract billed *before* this invoice), a negative `deposit_credit` line, and on the final
+invoice (the one after which every milestone is billed) a `retainage_release` line returning
+everything withheld. What was withheld or credited before comes from `prior_intents` (the
+intents already in the outbox), so every figure is reproducible from stored facts.
+
+Idempotency keys: `milepost:{key}:{seq}:{generation}` for a milestone's (remaining) amount;
+a partial-acceptance share adds `:partial-{accepted total}` and a progress step
+`:progress-{percent complete}`, both strictly increasing, so each billable event has its own key;
+the deposit is `milepost:{key}:deposit:1`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+
+from .allocation import active, format_amount, format_percent, is_locked, scheduled_amounts
+from .calendar import local_date
+from .errors import NotBillableYet
+from .lifecycle import DEEMED_ACTOR
+from .model import (
+    BillingMode,
+    DepositCredit,
+    InvoiceIntent,
+    InvoiceLine,
+    Milestone,
+    MilestoneState,
+    Project,
+    RetainagePolicy,
+    Trigger,
+)
+from .money import HUNDRED, ZERO, Money, allocate
+
+S = MilestoneState
+_BILLABLE = frozenset({S.ACCEPTED, S.DEEMED_ACCEPTED, S.PARTIALLY_ACCEPTED, S.PLANNED})
+
+
+def due_date(invoice_date: date, terms_days: int) -> date:
+    """Net N: the invoice date plus N calendar days."""
+    return invoice_date + timedelta(days=terms_days)
+
+
+def milestone_key(project: Project, m: Milestone) -> str:
+    base = f"milepost:{project.key}:{m.seq}:{m.generation}"
+    if m.state is S.PARTIALLY_ACCEPTED and m.accepted_amount is not None:
+        if m.billing_mode is BillingMode.PROGRESS:
+            return f"{base}:progress-{format_percent(m.percent_complete)}"
+        return f"{base}:partial-{m.accepted_amount}"
+    return base
+
+
+def deposit_key(project: Project) -> str:
+    return f"milepost:{project.key}:deposit:1"
+
+
+def milestone_wording(
+    project: Project, m: Milestone, *, contract_date: date | None = None, share: Money | None = None,
+    whole: Money | None = None,
+) -> tuple[str, str, str]:
+    """The three lines of the seed wording for this milestone in its current state."""
+    signed = (contract_date or project.contract_date).isoformat()
+    first = f"Milestone {m.seq}: {m.name} (per contract dated {signed})"
+    second = f"Deliverable: {m.deliverable or m.name}, {_how_accepted(project, m, share, whole)}"
+    third = (
+        f"Approval window: {project.approval_window_days} business days"
+        f" | Payment terms: Net {project.payment_terms_days}"
+    )
+    return first, second, third
+
+
+def _how_accepted(project: Project, m: Milestone, share: Money | None, whole: Money | None) -> str:
+    if m.state is S.PLANNED:
+        if m.trigger is Trigger.ON_SIGNATURE:
+            signed = project.signed_at
+            day = local_date(signed, project.time_zone) if signed else project.contract_date
+            return f"due on signature {day.isoformat()}"
+        return f"due as scheduled on {m.planned_date.isoformat() if m.planned_date else ''}"
+    on = local_date(m.accepted_at, project.time_zone).isoformat() if m.accepted_at else ""
+    if m.state is S.DEEMED_ACCEPTED or m.accepted_by == DEEMED_ACTOR:
+        return f"deemed accepted {on} (approval window lapsed)"
+    who = _approver_text(m)
+    if m.state is S.PARTIALLY_ACCEPTED and m.billing_mode is BillingMode.PROGRESS:
+        return f"{format_percent(m.percent_complete)}% complete as of {on}, confirmed by {who}"
+    if m.state is S.PARTIALLY_ACCEPTED and share is not None and whole is not None:
+        return f"partially accepted {on} by {who} ({format_amount(share)} of {format_amount(whole)})"
+    return f"accepted {on} by {who}"
+
+
+def _approver_text(m: Milestone) -> str:
+    name = m.accepted_by or m.approver.name
+    if name == m.approver.name and m.approver.role:
+        return f"{name} ({m.approver.role})"
+    return name
+
+
+def billable_amount(project: Project, milestones: Sequence[Milestone], m: Milestone) -> Money:
+    """What is accepted (or due) and not yet billed for this milestone."""
+    zero = Money.zero(project.currency)
+    if m.state is S.PARTIALLY_ACCEPTED:
+        return (m.accepted_amount or zero) - (m.billed or zero)
+    if m.state in (S.ACCEPTED, S.DEEMED_ACCEPTED, S.PLANNED):
+        return scheduled_amounts(project, milestones)[m.seq] - (m.billed or zero)
+    return zero
+
+
+def invoice_intent_for(
+    project: Project,
+    milestones: Sequence[Milestone],
+    m: Milestone,
+    invoice_date: date,
+    *,
+    contract_date: date | None = None,
+    prior_intents: Sequence[InvoiceIntent] = (),
+) -> InvoiceIntent:
+    """The intent for the milestone's billable event (acceptance, deemed acceptance, a partial
+    share, a progress step, or an on_signature/on_date milestone falling due)."""
+    _check_billable(project, m, invoice_date)
+    gross = billable_amount(project, milestones, m)
+    if gross.amount <= 0:
+        raise NotBillableYet(f"milestone {m.seq} has nothing accepted and unbilled")
+    whole = scheduled_amounts(project, milestones)[m.seq]
+    first, second, memo = milestone_wording(
+        project, m, contract_date=contract_date, share=m.accepted_amount, whole=whole
+    )
+    kind = "progress" if m.billing_mode is BillingMode.PROGRESS else "milestone"
+    lines = [InvoiceLine(f"{first}\n{second}", gross, kind=kind)]
+    final = _is_final(milestones, m, gross, whole)
+    lines += _retainage_lines(project, milestones, gross, final, prior_intents)
+    lines += _deposit_credit_lines(project, gross, final, prior_intents)
+    return InvoiceIntent(
+        idempotency_key=milestone_key(project, m),
+        project_key=project.key,
+        customer=project.customer,
+        currency=project.currency,
+        invoice_date=invoice_date,
+        due_date=due_date(invoice_date, project.payment_terms_days),
+        payment_terms_days=project.payment_terms_days,
+        lines=tuple(lines),
+        reference=f"{project.key} M{m.seq}",
+        seq=m.seq,
+        evidence=m.evidence,
+        memo=memo,
+    )
+
+
+def _check_billable(project: Project, m: Milestone, invoice_date: date) -> None:
+    if m.state not in _BILLABLE or m.removed:
+        raise NotBillableYet(f"milestone {m.seq} is {m.state.value}: nothing to invoice")
+    if m.state is S.PLANNED:
+        due = (m.trigger is Trigger.ON_SIGNATURE and project.signed_at is not None) or (
+            m.trigger is Trigger.ON_DATE and m.planned_date is not None and m.planned_date <= invoice_date
+        )
+        if not due:
+            raise NotBillableYet(f"milestone {m.seq} ({m.trigger.value}) is not billable yet")
+
+
+def _is_final(milestones: Sequence[Milestone], m: Milestone, gross: Money, whole: Money) -> bool:
+    """True when, after this invoice, every milestone of the schedule is fully billed."""
+    if m.state is S.PARTIALLY_ACCEPTED:
+        return False
+    if ((m.billed.amount if m.billed else ZERO) + gross.amount) != whole.amount:
+        return False
+    return all(is_locked(o) or o.state is S.VOIDED for o in active(milestones) if o.seq != m.seq)
+
+
+def withholding_percent(policy: RetainagePolicy, billed_before_percent: Decimal) -> Decimal:
+    """The retainage percent for the next invoice: the first step whose limit the billed share
+    of the contract has not reached (10% until half is billed, 5% after)."""
+    for step in policy.steps:
+        if step.until_billed_percent is None or billed_before_percent < step.until_billed_percent:
+            return step.percent
+    return ZERO
+
+
+def retainage_held(prior_intents: Sequence[InvoiceIntent], currency: str) -> Money:
+    """Withheld so far and not yet released, from the intents already issued."""
+    held = Money.zero(currency)
+    for intent in prior_intents:
+        for line in intent.lines:
+            if line.kind in ("retainage", "retainage_release"):
+                held = held - line.amount
+    return held
+
+
+def deposit_credited(prior_intents: Sequence[InvoiceIntent], currency: str) -> Money:
+    credited = Money.zero(currency)
+    for intent in prior_intents:
+        for line in intent.lines:
+            if line.kind == "deposit_credit":
+                credited = credited - line.amount
+    return credited
+
+
+def _retainage_lines(
+    project: Project, milestones: Sequence[Milestone], gross: Money, final: bool,
+    prior: Sequence[InvoiceIntent],
+) -> list[InvoiceLine]:
+    if not project.retainage.is_active:
+        return []
+    lines: list[InvoiceLine] = []
+    zero = Money.zero(project.currency)
+    billed_before = sum((m.billed or zero for m in active(milestones)), zero)
+    share = billed_before.amount * HUNDRED / project.contract_total.amount
+    pct = withholding_percent(project.retainage, share)
+    if pct > 0 and not final:
+        lines.append(InvoiceLine(f"Retainage withheld ({format_percent(pct)}%)", -gross.percent(pct), "retainage"))
+    if final:
+        held = retainage_held(prior, project.currency)
+        if held.amount > 0:
+            lines.append(InvoiceLine("Retainage released (final milestone)", held, "retainage_release"))
+    return lines
+
+
+def deposit_amount(project: Project) -> Money | None:
+    """The advance: a percent of the contract total, or a fixed amount."""
+    d = project.deposit
+    if d is None:
+        return None
+    if d.amount is not None:
+        return d.amount
+    return project.contract_total.percent(d.percent or ZERO)
+
+
+def _deposit_credit_lines(
+    project: Project, gross: Money, final: bool, prior: Sequence[InvoiceIntent]
+) -> list[InvoiceLine]:
+    deposit = deposit_amount(project)
+    if deposit is None or project.deposit is None:
+        return []
+    left = deposit - deposit_credited(prior, project.currency)
+    if left.amount <= 0:
+        return []
+    if final:
+        credit = left
+    elif project.deposit.credit is DepositCredit.PRO_RATA:
+        credit = allocate(deposit, [gross.amount, project.contract_total.amount - gross.amount])[0]
+        credit = min(credit, left)
+    else:
+        return []
+    return [InvoiceLine(f"Less deposit received ({format_amount(deposit)})", -credit, "deposit_credit")]
+
+
+def deposit_intent(project: Project, invoice_date: date) -> InvoiceIntent:
+    """The deposit invoice, due at signature: an advance credited on later invoices."""
+    amount = deposit_amount(project)
+    if amount is None or project.deposit is None:
+        raise NotBillableYet(f"project {project.key} has no deposit")
+    if project.signed_at is None:
+        raise NotBillableYet(f"project {project.key} is not signed yet")
+    basis = (
+        f"{format_percent(project.deposit.percent)}% of {format_amount(project.contract_total)}"
+        if project.deposit.percent is not None else format_amount(amount)
+    )
+    credited = "on the final invoice" if project.deposit.credit is DepositCredit.FINAL else "pro rata on each milestone invoice"
+    signed = project.contract_date.isoformat()
+    line = InvoiceLine(
+        f"Deposit: {basis} (per contract dated {signed}; credited {credited})", amount, "deposit"
+    )
+    return InvoiceIntent(
+        idempotency_key=deposit_key(project),
+        project_key=project.key,
+        customer=project.customer,
+        currency=project.currency,
+        invoice_date=invoice_date,
+        due_date=due_date(invoice_date, project.payment_terms_days),
+        payment_terms_days=project.payment_terms_days,
+        lines=(line,),
+        reference=f"{project.key} deposit",
+        memo=f"Payment terms: Net {project.payment_terms_days}",
+    )
