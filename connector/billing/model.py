@@ -194,6 +194,9 @@ class ChangeOrder:
     # seq -> new values (keys: "amount", "percent", "deliverable", "planned_date", "name")
     change: tuple[tuple[int, dict[str, object]], ...] = ()
     remove: tuple[int, ...] = ()
+    # A new contract total, when the change is to the price rather than to one milestone;
+    # otherwise the total follows the added/changed/removed amounts.
+    contract_total: Money | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,191 @@
+"""Change orders: written changes to a signed schedule, applied all or nothing.
+
+A change order may add milestones, change the amount, percent, name, deliverable or planned date
+of a milestone not yet invoiced, remove one not yet invoiced, or set a new contract total.
+Rules (documented for users):
+
+* Invoiced amounts never change. A milestone with anything billed (an invoice intent exists for
+  all or part of it) cannot be changed or removed; the order is refused naming the milestone.
+* The contract total follows: without an explicit new total it moves by the amounts added,
+  changed and removed. With `contract_total` set, the open percentage milestones follow it.
+* Percentages apply to the contract total in force when the milestone is invoiced; amounts
+  already invoiced stay as they were (see `allocation` for how the open ones share the rest).
+* Nothing is lost: the result keeps removed milestones (flagged `removed`) and an event per
+  change describing old -> new, for the store's history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from .allocation import active, is_locked, scheduled_amounts
+from .errors import ChangeOrderRejected
+from .model import AuditEvent, ChangeOrder, Milestone, Project
+from .money import ZERO, D, Money
+
+CHANGEABLE = frozenset({"amount", "percent", "deliverable", "planned_date", "name"})
+
+
+def is_invoiced(m: Milestone) -> bool:
+    """True once anything of the milestone has gone to an invoice intent."""
+    return is_locked(m) or (m.billed is not None and m.billed.amount > 0)
+
+
+def apply_change_order(
+    project: Project,
+    milestones: Sequence[Milestone],
+    order: ChangeOrder,
+    *,
+    at: datetime | None = None,
+) -> tuple[Project, list[Milestone], list[AuditEvent]]:
+    """Apply the order, or raise ChangeOrderRejected and change nothing.
+
+    `at` stamps the events (default: noon UTC on the order's date).
+    """
+    at = at or datetime.combine(order.on, time(12), tzinfo=UTC)
+    by_seq = {m.seq: m for m in milestones}
+    before = scheduled_amounts(project, milestones)
+    total = project.contract_total
+    events: list[AuditEvent] = []
+    delta = Money.zero(project.currency)
+    for seq in order.remove:
+        m = _open_milestone(order, by_seq, seq, "remove")
+        delta = delta - before[seq]
+        by_seq[seq] = replace(m, removed=True, version=m.version + 1)
+        events.append(_event(project, order, m, at, "change_order.remove", {"amount": f"{before[seq]} -> removed"}))
+    for seq, values in order.change:
+        m = _open_milestone(order, by_seq, seq, "change")
+        changed, diff, data = _changed(project, order, m, values, before[seq])
+        delta = delta + diff
+        by_seq[seq] = changed
+        events.append(_event(project, order, m, at, "change_order.change", data))
+    for added in order.add:
+        _check_new(project, order, by_seq, added)
+        by_seq[added.seq] = added
+        if added.fixed_amount is not None:
+            delta = delta + added.fixed_amount
+        events.append(_event(project, order, added, at, "change_order.add", _describe(added)))
+    new_total = order.contract_total or (total + delta)
+    new_project = replace(project, contract_total=new_total, version=project.version + 1)
+    result = sorted(by_seq.values(), key=lambda m: m.seq)
+    _check_totals(new_project, result, order)
+    _check_billed_kept(project, milestones, new_project, result, order)
+    summary = {"reference": order.reference, "approver": order.approver,
+               "contract_total": f"{total} -> {new_total}"}
+    events.insert(0, AuditEvent(project.key, None, "change_order", at, order.approver,
+                                reason=order.reason, data=summary))
+    return new_project, result, events
+
+
+def _open_milestone(order: ChangeOrder, by_seq: dict[int, Milestone], seq: int, verb: str) -> Milestone:
+    m = by_seq.get(seq)
+    if m is None or m.removed:
+        raise ChangeOrderRejected(order.reference, f"there is no milestone {seq} to {verb}", seq)
+    if is_invoiced(m):
+        raise ChangeOrderRejected(
+            order.reference,
+            f"milestone {seq} ({m.name}) is already invoiced ({m.state.value}); "
+            "invoiced amounts never change: add a new milestone instead",
+            seq,
+        )
+    return m
+
+
+def _changed(
+    project: Project, order: ChangeOrder, m: Milestone, values: dict[str, object], old_amount: Money
+) -> tuple[Milestone, Money, dict[str, str]]:
+    unknown = set(values) - CHANGEABLE
+    if unknown:
+        raise ChangeOrderRejected(order.reference, f"cannot change {', '.join(sorted(unknown))} of milestone {m.seq}", m.seq)
+    updates: dict[str, Any] = {}
+    data: dict[str, str] = {}
+    diff = Money.zero(project.currency)
+    if "amount" in values:
+        amount = _money(project, order, m.seq, values["amount"])
+        updates.update(fixed_amount=amount, percent=None)
+        diff = amount - old_amount
+        data["amount"] = f"{old_amount} -> {amount}"
+    if "percent" in values:
+        pct = D(values["percent"])
+        if not ZERO < pct <= Decimal(100):
+            raise ChangeOrderRejected(order.reference, f"milestone {m.seq}: percent must be in (0, 100]", m.seq)
+        updates.update(percent=pct, fixed_amount=None)
+        data["percent"] = f"{m.percent} -> {pct}"
+    for key in ("name", "deliverable"):
+        if key in values:
+            updates[key] = str(values[key])
+            data[key] = f"{getattr(m, key)} -> {values[key]}"
+    if "planned_date" in values:
+        planned = values["planned_date"]
+        planned = planned if not isinstance(planned, str) else datetime.fromisoformat(planned).date()
+        if planned < project.contract_date:  # type: ignore[operator]
+            raise ChangeOrderRejected(order.reference, f"milestone {m.seq}: planned date is before the contract date", m.seq)
+        updates["planned_date"] = planned
+        data["planned_date"] = f"{m.planned_date} -> {planned}"
+    return replace(m, version=m.version + 1, **updates), diff, data
+
+
+def _money(project: Project, order: ChangeOrder, seq: int, value: object) -> Money:
+    amount = value if isinstance(value, Money) else Money(D(value), project.currency)
+    if amount.currency != project.currency or amount.amount <= 0:
+        raise ChangeOrderRejected(order.reference, f"milestone {seq}: amount must be a positive {project.currency} amount", seq)
+    return amount
+
+
+def _check_new(project: Project, order: ChangeOrder, by_seq: dict[int, Milestone], m: Milestone) -> None:
+    if m.seq in by_seq:
+        raise ChangeOrderRejected(order.reference, f"milestone {m.seq} already exists (sequence numbers are never reused)", m.seq)
+    if (m.fixed_amount is None) == (m.percent is None):
+        raise ChangeOrderRejected(order.reference, f"milestone {m.seq}: give exactly one of amount and percent", m.seq)
+    if m.fixed_amount is not None:
+        _money(project, order, m.seq, m.fixed_amount)
+    if m.planned_date is not None and m.planned_date < project.contract_date:
+        raise ChangeOrderRejected(order.reference, f"milestone {m.seq}: planned date is before the contract date", m.seq)
+
+
+def _check_totals(project: Project, milestones: list[Milestone], order: ChangeOrder) -> None:
+    schedule = active(milestones)
+    if not schedule:
+        raise ChangeOrderRejected(order.reference, "a schedule needs at least one milestone")
+    fixed = [m for m in schedule if is_locked(m) or m.fixed_amount is not None]
+    fixed_sum = sum(((m.billed if is_locked(m) else m.fixed_amount).amount for m in fixed), ZERO)  # type: ignore[union-attr]
+    total = project.contract_total.amount
+    if total <= 0:
+        raise ChangeOrderRejected(order.reference, "the contract total must stay above zero")
+    open_percent = [m for m in schedule if m not in fixed]
+    if fixed_sum > total or (fixed_sum == total and open_percent):
+        raise ChangeOrderRejected(order.reference, f"fixed and invoiced amounts ({fixed_sum}) leave nothing of the contract total {project.contract_total} for the percentage milestones")
+    if not open_percent and fixed_sum != total:
+        raise ChangeOrderRejected(order.reference, f"milestones add up to {fixed_sum}, not the new contract total {project.contract_total}")
+
+
+def _check_billed_kept(
+    old_project: Project, old: Sequence[Milestone], project: Project, new: list[Milestone], order: ChangeOrder
+) -> None:
+    after = scheduled_amounts(project, new)
+    for m in new:
+        if m.removed or m.billed is None:
+            continue
+        if after[m.seq].amount < m.billed.amount:
+            raise ChangeOrderRejected(order.reference, f"milestone {m.seq} would be worth {after[m.seq]}, less than the {m.billed} already invoiced", m.seq)
+    before = scheduled_amounts(old_project, old)
+    for m in old:
+        if is_locked(m) and not m.removed and after.get(m.seq) != before.get(m.seq):  # pragma: no cover - invariant
+            raise ChangeOrderRejected(order.reference, f"milestone {m.seq}'s invoiced amount would change", m.seq)
+
+
+def _describe(m: Milestone) -> dict[str, str]:
+    amount = str(m.fixed_amount) if m.fixed_amount is not None else f"{m.percent}%"
+    return {"name": m.name, "amount": f"none -> {amount}", "planned_date": str(m.planned_date)}
+
+
+def _event(project: Project, order: ChangeOrder, m: Milestone, at: datetime, kind: str, data: dict[str, str]) -> AuditEvent:
+    return AuditEvent(
+        project_key=project.key, seq=m.seq, kind=kind, at=at, actor=order.approver,
+        from_state=m.state, to_state=m.state, reason=f"{order.reference}: {order.reason}",
+        data={"reference": order.reference, **data},
+    )
