@@ -45,6 +45,7 @@ class Organisation:
         default_factory=lambda: {name: {} for name in COLLECTIONS})
     blobs: dict[str, bytes] = field(default_factory=dict)
     sequences: dict[str, int] = field(default_factory=dict)
+    journal: list[tuple[str, str, dict[str, Any] | None]] = field(default_factory=list, repr=False)
 
     def all(self, collection: str) -> list[dict[str, Any]]:
         return list(self.records[collection].values())
@@ -69,8 +70,30 @@ class Organisation:
     def save(self, collection: str, record: dict[str, Any], now: datetime) -> dict[str, Any]:
         """Store (insert or replace) a record and stamp its UpdatedDateUTC."""
         record["UpdatedDateUTC"] = now
-        self.records[collection][str(record[ID_FIELDS[collection]])] = record
+        key = str(record[ID_FIELDS[collection]])
+        self.journal.append((collection, key, self.records[collection].get(key)))
+        self.records[collection][key] = record
         return record
+
+    def mark(self) -> tuple[int, dict[str, int]]:
+        """A point to roll back to: a rejected item must leave no trace (not even a number)."""
+        return len(self.journal), dict(self.sequences)
+
+    def rollback(self, point: tuple[int, dict[str, int]]) -> None:
+        size, sequences = point
+        while len(self.journal) > size:
+            collection, key, previous = self.journal.pop()
+            if previous is None:
+                self.records[collection].pop(key, None)
+            else:
+                self.records[collection][key] = previous
+        self.sequences = sequences
+
+    def changes(self, since: int) -> list[tuple[str, str, bool]]:
+        """(collection, id, created) for each record written after a mark; clears the journal."""
+        rows = [(c, k, prev is None) for c, k, prev in self.journal[since:]]
+        del self.journal[since:]
+        return rows
 
     def next_number(self, prefix: str) -> str:
         """Xero's automatic document numbers: INV-0001, CN-0001, QU-0001..."""
@@ -112,6 +135,16 @@ class XeroState:
 
         now = clock.now() if clock is not None else None
         return cls(organisations={org.tenant_id: org for org in seed_organisations(now)})
+
+    def revoke(self, tenant_id: str | None) -> int:
+        """Disconnect the app from one organisation (all when None) in every grant."""
+        count = 0
+        for grant in self.grants.values():
+            before = len(grant["connections"])
+            grant["connections"] = [c for c in grant["connections"]
+                                    if tenant_id not in (None, c["tenantId"])]
+            count += before - len(grant["connections"])
+        return count
 
     def organisation(self, tenant_id: str | None) -> Organisation | None:
         if not tenant_id:

@@ -92,6 +92,7 @@ def _organisation(country: str, name: str, currency: str, short_code: str,
     for code, description in _CURRENCIES[country]:
         org.save("Currencies", {"Code": code, "Description": description}, now)
     org.save("Contacts", _contact(tenant, "Seed Customer Ltd", "accounts@seed-customer.test"), now)
+    org.journal.clear()
     return org
 
 

@@ -1,0 +1,147 @@
+"""What the Xero section of `/_sandbox/` offers: the info block and the bookkeeper's actions.
+
+A test or demo plays the bookkeeper inside Xero through `/_sandbox/xero/{tenant}/...`:
+approve (AUTHORISE), send, void or delete an invoice, record a full or partial payment, edit
+a quote. Each action goes through the same rules as the API (a paid invoice cannot be voided),
+changes the books under the sandbox lock and emits the webhooks Xero would. The webhook
+intent-to-receive check is run from `/_sandbox/xero/webhooks/intent`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from connector.sandbox.state import SandboxState, current_state
+from connector.sandbox.xero.books import Organisation
+from connector.sandbox.xero.documents import INVOICE, QUOTE, ItemRejected, upsert
+from connector.sandbox.xero.settlement import create_payment, settle
+from connector.sandbox.xero.webhooks import emit_changes, intent_to_receive
+from connector.sandbox.xero.wire import dumps, to_wire
+
+
+def xero_info(state: SandboxState, base_url: str) -> dict[str, Any]:
+    """The `xero` block of `/_sandbox/info`: where to point xero-python and Authlib."""
+    base = base_url.rstrip("/")
+    app = state.apps["xero"]
+    with state.lock:
+        orgs = [{"tenant_id": o.tenant_id, "name": o.name, "currency": o.currency,
+                 "country": o.country} for o in state.xero.organisations.values()]
+    return {
+        "authorize_url": f"{base}/identity/connect/authorize",
+        "token_url": f"{base}/connect/token",
+        "revocation_url": f"{base}/connect/revocation",
+        "connections_url": f"{base}/connections",
+        "api_base": f"{base}/api.xro/2.0",
+        "identity_base": base,
+        "client_id": app["client_id"],
+        "client_secret": app["client_secret"],
+        "webhook_key": app["webhook_key"],
+        "organisations": orgs,
+    }
+
+
+Action = Callable[[Organisation, dict[str, Any], Any], Any]
+
+
+def _act(tenant_id: str, action: Action) -> Response:
+    state = current_state()
+    body = request.get_json(silent=True) or {}
+    with state.lock:
+        org = state.xero.organisation(tenant_id)
+        if org is None:
+            return jsonify({"error": f"unknown organisation {tenant_id}"}), 404  # type: ignore[return-value]
+        point = org.mark()
+        try:
+            result = action(org, body, state.clock.now())
+        except ItemRejected as failure:
+            org.rollback(point)
+            return jsonify({"error": failure.messages}), 400  # type: ignore[return-value]
+        changes = org.changes(point[0])
+    emit_changes(state, org, changes)
+    return Response(dumps(result), mimetype="application/json")
+
+
+def _invoice_status(status: str) -> Action:
+    def action(org: Organisation, body: dict[str, Any], now: Any) -> Any:
+        record = upsert(org, INVOICE, {"InvoiceID": body["invoice_id"], "Status": status}, now)
+        org.save("Invoices", record, now)
+        return settle(org, record, now) if status == "AUTHORISED" else record
+
+    return action
+
+
+def _send(org: Organisation, body: dict[str, Any], now: Any) -> Any:
+    invoice = org.get("Invoices", body["invoice_id"])
+    if invoice is None or invoice["Status"] not in ("AUTHORISED", "PAID"):
+        raise ItemRejected(["Only approved invoices can be sent"])
+    return org.save("Invoices", {**invoice, "SentToContact": True}, now)
+
+
+def _payment(org: Organisation, body: dict[str, Any], now: Any) -> Any:
+    invoice = org.get("Invoices", body["invoice_id"])
+    if invoice is None:
+        raise ItemRejected(["Invoice could not be found"])
+    amount = body.get("amount") or invoice.get("AmountDue")
+    return create_payment(org, {"Invoice": {"InvoiceID": invoice["InvoiceID"]},
+                                "Account": {"Code": body.get("account_code", "090")},
+                                "Amount": str(amount), "Date": body.get("date"),
+                                "Reference": body.get("reference", "")}, now)
+
+
+def _edit_quote(org: Organisation, body: dict[str, Any], now: Any) -> Any:
+    changes = {k: v for k, v in body.items() if k != "quote_id"}
+    record = upsert(org, QUOTE, {"QuoteID": body["quote_id"], **changes}, now)
+    return org.save("Quotes", record, now)
+
+
+def register_control(bp: Blueprint) -> None:
+    """Mount the Xero bookkeeper actions on the shared `/_sandbox` blueprint."""
+    actions: dict[str, Action] = {
+        "authorise": _invoice_status("AUTHORISED"), "submit": _invoice_status("SUBMITTED"),
+        "void": _invoice_status("VOIDED"), "delete": _invoice_status("DELETED"), "send": _send,
+    }
+
+    @bp.post("/xero/<tenant_id>/invoices/<invoice_id>/<verb>")
+    def xero_invoice_action(tenant_id: str, invoice_id: str, verb: str):  # type: ignore[no-untyped-def]
+        if verb not in actions:
+            return jsonify({"error": f"unknown action {verb}", "actions": sorted(actions)}), 404
+        return _act(tenant_id, lambda org, body, now: actions[verb](
+            org, {**body, "invoice_id": invoice_id}, now))
+
+    @bp.post("/xero/<tenant_id>/payments")
+    def xero_payment(tenant_id: str):  # type: ignore[no-untyped-def]
+        return _act(tenant_id, _payment)
+
+    @bp.post("/xero/<tenant_id>/quotes/<quote_id>/edit")
+    def xero_edit_quote(tenant_id: str, quote_id: str):  # type: ignore[no-untyped-def]
+        return _act(tenant_id, lambda org, body, now: _edit_quote(
+            org, {**body, "quote_id": quote_id}, now))
+
+    @bp.post("/xero/webhooks/intent")
+    def xero_intent():  # type: ignore[no-untyped-def]
+        url = (request.get_json(silent=True) or {}).get("url")
+        if not url:
+            return jsonify({"error": "url is required"}), 400
+        return jsonify(to_wire(intent_to_receive(current_state(), url)))
+
+    @bp.get("/xero/webhooks/intent")
+    def xero_intent_results():  # type: ignore[no-untyped-def]
+        state = current_state()
+        with state.lock:
+            return jsonify({"checks": to_wire(state.xero.intent_checks)})
+
+    @bp.get("/xero/online/<tenant_id>/<invoice_id>")
+    def xero_online_invoice(tenant_id: str, invoice_id: str):  # type: ignore[no-untyped-def]
+        state = current_state()
+        with state.lock:
+            org = state.xero.organisation(tenant_id)
+            invoice = org.get("Invoices", invoice_id) if org else None
+        if invoice is None:
+            return Response("not found", status=404)
+        return Response(f"<!doctype html><title>{invoice['InvoiceNumber']}</title>"
+                        f"<h1>Invoice {invoice['InvoiceNumber']}</h1>"
+                        f"<p>Amount due: {invoice['AmountDue']} {invoice['CurrencyCode']}</p>",
+                        mimetype="text/html")
