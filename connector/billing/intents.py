@@ -137,7 +137,7 @@ def invoice_intent_for(
         project, m, contract_date=contract_date, share=m.accepted_amount, whole=whole
     )
     kind = "progress" if m.billing_mode is BillingMode.PROGRESS else "milestone"
-    lines = [InvoiceLine(f"{first}\n{second}", gross, kind=kind)]
+    lines = [InvoiceLine(f"{first}\n{second}", gross, kind=kind, seq=m.seq)]
     final = _is_final(milestones, m, gross, whole)
     lines += _retainage_lines(project, milestones, gross, final, prior_intents)
     lines += _deposit_credit_lines(project, gross, final, prior_intents)

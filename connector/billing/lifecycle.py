@@ -38,7 +38,10 @@ from .money import HUNDRED, ZERO, D, Money
 S = MilestoneState
 
 TRANSITIONS: dict[MilestoneState, frozenset[MilestoneState]] = {
-    S.PLANNED: frozenset({S.SUBMITTED, S.INVOICE_DUE, S.VOIDED}),
+    # accepted without a formal submission, or a progress step
+    S.PLANNED: frozenset(
+        {S.SUBMITTED, S.ACCEPTED, S.PARTIALLY_ACCEPTED, S.INVOICE_DUE, S.VOIDED}
+    ),
     S.SUBMITTED: frozenset(
         {S.ACCEPTED, S.PARTIALLY_ACCEPTED, S.REJECTED, S.DEEMED_ACCEPTED, S.VOIDED}
     ),
@@ -274,11 +277,16 @@ def billable_without_acceptance(project: Project, m: Milestone, at: datetime) ->
     return False
 
 
-def intent_gross(intent: InvoiceIntent) -> Money:
-    """What an intent bills for the milestone's work (before deposit credit and retainage)."""
+def intent_gross(intent: InvoiceIntent, seq: int | None = None) -> Money:
+    """What an intent bills for a milestone's work (before deposit credit and retainage).
+
+    A monthly intent carries several milestones; its lines name theirs in `InvoiceLine.seq`.
+    """
+    seq = intent.seq if seq is None else seq
     total = Money.zero(intent.currency)
     for line in intent.lines:
-        if line.kind in ("milestone", "progress"):
+        line_seq = line.seq if line.seq is not None else intent.seq
+        if line.kind in ("milestone", "progress") and line_seq == seq:
             total = total + line.amount
     return total
 
@@ -291,13 +299,14 @@ def mark_invoice_due(
     For an accepted (or deemed accepted, or due on signature/date) milestone this locks its
     amount; for a partial share the milestone stays partially accepted with the rest open.
     """
-    if intent.seq != m.seq or intent.project_key != project.key:
-        raise ValueError(f"intent {intent.idempotency_key} is not for milestone {m.seq}")
+    gross = intent_gross(intent, m.seq)
+    if intent.project_key != project.key or gross.amount <= 0:
+        raise ValueError(f"intent {intent.idempotency_key} bills nothing for milestone {m.seq}")
     if m.state is S.PLANNED and not billable_without_acceptance(project, m, at):
         raise NotBillableYet(f"milestone {m.seq} ({m.trigger.value}) is not billable yet")
     to = S.PARTIALLY_ACCEPTED if m.state is S.PARTIALLY_ACCEPTED else S.INVOICE_DUE
-    billed = (m.billed or Money.zero(project.currency)) + intent_gross(intent)
-    data = {"idempotency_key": intent.idempotency_key, "amount": str(intent_gross(intent))}
+    billed = (m.billed or Money.zero(project.currency)) + gross
+    data = {"idempotency_key": intent.idempotency_key, "amount": str(gross)}
     return _move(project, m, to, at, by, "invoice_due", {"billed": billed}, data=data)
 
 
@@ -336,24 +345,30 @@ def _still(
 
 
 def record_payment(
-    project: Project, m: Milestone, amount: Money, at: datetime, *, by: str = "platform",
+    project: Project,
+    m: Milestone,
+    amount: Money,
+    at: datetime,
+    *,
+    invoice_balance: Money | None = None,
+    by: str = "platform",
     reference: str = "",
 ) -> tuple[Milestone, AuditEvent]:
-    """A payment seen on the platform: partially paid until everything billed is paid.
+    """A payment seen on the platform against the milestone's invoice.
 
-    A payment may not exceed what is billed and unpaid (an overpayment is the platform's
-    credit, not this milestone's).
+    Paid when the platform reports the invoice balance at zero (`invoice_balance`), or, without
+    it, when payments reach what was billed. Invoice totals differ from the milestone's gross
+    when retainage or a deposit credit is on them, so the balance is the better witness.
     """
-    billed = m.billed or Money.zero(project.currency)
+    if amount.amount <= 0:
+        raise InvalidShare(f"milestone {m.seq}: a payment must be positive, got {amount}")
     paid = (m.paid or Money.zero(project.currency)) + amount
-    if amount.amount <= 0 or paid.amount > billed.amount:
-        raise InvalidShare(
-            f"milestone {m.seq}: a payment of {amount} exceeds the unpaid {billed - (m.paid or Money.zero(project.currency))}"
-        )
     data = {"amount": str(amount), "paid_total": str(paid), "reference": reference}
     if m.state in _SHARE_STATES:
         return _still(project, m, at, by, "payment", data, {"paid": paid})
-    to = S.PAID if paid == billed else S.PARTIALLY_PAID
+    billed = m.billed or Money.zero(project.currency)
+    settled = invoice_balance.amount <= 0 if invoice_balance is not None else paid.amount >= billed.amount
+    to = S.PAID if settled else S.PARTIALLY_PAID
     return _move(project, m, to, at, by, "payment", {"paid": paid}, data=data)
 
 
