@@ -7,6 +7,7 @@ hold the sandbox lock while they write.
 
 from __future__ import annotations
 
+import base64
 import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,10 +18,18 @@ QBO_TIME = "%Y-%m-%dT%H:%M:%S"
 PACIFIC = timedelta(hours=-7)
 
 
-def qbo_time(when: datetime) -> str:
-    """QuickBooks writes times in the company's zone with an offset (sandbox: -07:00)."""
+def qbo_time(when: datetime, millis: bool = False) -> str:
+    """QuickBooks writes times in the company's zone with an offset (sandbox: fixed -07:00)."""
     local = when.astimezone(UTC) + PACIFIC
-    return local.strftime(QBO_TIME) + "-07:00"
+    text = local.strftime(QBO_TIME)
+    if millis:
+        text += f".{local.microsecond // 1000:03d}"
+    return text + "-07:00"
+
+
+def company_date(when: datetime) -> str:
+    """The company's calendar date (transaction dates are dates in its zone)."""
+    return (when.astimezone(UTC) + PACIFIC).date().isoformat()
 
 
 @dataclass
@@ -35,6 +44,7 @@ class Company:
     changed_at: dict[str, dict[str, float]] = field(default_factory=dict)
     next_id: int = 1
     next_doc_number: int = 1001
+    allow_duplicate_doc_number: bool = False
 
     def table(self, entity: str) -> dict[str, dict]:
         return self.entities.setdefault(entity, {})
@@ -74,7 +84,8 @@ class Company:
                 "country": self.country, "multicurrency": self.multicurrency,
                 "entities": self.entities, "deleted": self.deleted,
                 "changed_at": self.changed_at, "next_id": self.next_id,
-                "next_doc_number": self.next_doc_number}
+                "next_doc_number": self.next_doc_number,
+                "allow_duplicate_doc_number": self.allow_duplicate_doc_number}
 
     @classmethod
     def from_json(cls, data: dict) -> Company:
@@ -104,6 +115,7 @@ class QuickBooksState:
         self.grants: list[Grant] = []
         self.access_index: dict[str, Grant] = {}
         self.refresh_index: dict[str, Grant] = {}
+        self.files: dict[str, bytes] = {}
 
     @classmethod
     def seeded(cls, clock: Clock) -> QuickBooksState:
@@ -135,6 +147,7 @@ class QuickBooksState:
         return {
             "companies": {k: c.to_json() for k, c in self.companies.items()},
             "grants": [vars(g) for g in self.grants],
+            "files": {k: base64.b64encode(v).decode() for k, v in self.files.items()},
         }
 
     @classmethod
@@ -144,4 +157,5 @@ class QuickBooksState:
             state.companies[key] = Company.from_json(company)
         for grant in data.get("grants", []):
             state.add_grant(Grant(**grant))
+        state.files = {k: base64.b64decode(v) for k, v in data.get("files", {}).items()}
         return state
