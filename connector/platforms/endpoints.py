@@ -87,10 +87,10 @@ def endpoints_from_sandbox_info(
     """Endpoints from a `/_sandbox/info` document (the sandbox publishes its own URLs)."""
     base = base_url.rstrip("/")
     qb, xero = info.get("quickbooks") or {}, info.get("xero") or {}
-    discovery = _pick(qb, "discovery_url", "environment", default=f"{base}/qbo/.well-known/openid_configuration")
+    discovery = _pick(qb, "discovery_url", "environment", default=f"{base}/quickbooks/.well-known/openid_configuration")
     return (
         QuickBooksEndpoints(
-            api_url=_pick(qb, "api_url", "api_url_v3", default=f"{base}/v3").rstrip("/"),
+            api_url=_pick(qb, "api_base", "api_url", default=f"{base}/v3").rstrip("/"),
             token_url=_pick(qb, "token_url", "token_endpoint"),
             revoke_url=_pick(qb, "revoke_url", "revocation_endpoint"),
             client_id=_pick(qb, "client_id"),
@@ -98,7 +98,7 @@ def endpoints_from_sandbox_info(
             discovery_url=discovery,
         ),
         XeroEndpoints(
-            api_url=_pick(xero, "api_url", "accounting_url", default=f"{base}/api.xro/2.0").rstrip("/"),
+            api_url=_pick(xero, "api_base", "api_url", "accounting_url", default=f"{base}/api.xro/2.0").rstrip("/"),
             identity_url=_pick(xero, "identity_url", "connections_base", default=base).rstrip("/"),
             token_url=_pick(xero, "token_url", "token_endpoint"),
             revoke_url=_pick(xero, "revoke_url", "revocation_endpoint"),
@@ -113,4 +113,12 @@ def endpoints_from_sandbox(base_url: str, timeout: float = 10.0) -> tuple[QuickB
     """Read `/_sandbox/info` and point both platforms at the sandbox."""
     response = requests.get(f"{base_url.rstrip('/')}/_sandbox/info", timeout=timeout)
     response.raise_for_status()
-    return endpoints_from_sandbox_info(response.json(), base_url)
+    info = response.json()
+    qb = info.get("quickbooks") or {}
+    if qb.get("discovery_url") and not qb.get("token_url"):
+        # intuit-oauth learns its endpoints from the discovery document; so do we.
+        discovery = requests.get(qb["discovery_url"], timeout=timeout)
+        discovery.raise_for_status()
+        qb = {**discovery.json(), **qb}
+        info = {**info, "quickbooks": qb}
+    return endpoints_from_sandbox_info(info, base_url)

@@ -1,0 +1,102 @@
+"""The seam between Milepost's jobs and the books: one small interface, two implementations.
+
+The jobs (drain_outbox, sync_connection, remind) call only this `AccountingGateway`;
+`QuickBooksGateway` (python-quickbooks) and `XeroGateway` (xero-python) implement it, each
+pointed at the real service or the sandbox by its endpoints. Every method raises only the
+errors of `errors.py`, already retried where retrying is safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from connector.billing.model import Customer, InvoiceIntent
+from connector.billing.money import Money
+from mappings.facts import CreditNoteFact, InvoiceStatusFact, PaymentFact
+from mappings.settings import MappingSettings, Ref, ResolvedSettings
+
+from .custody import TokenSet
+
+TokenSource = Callable[[], TokenSet]
+"""Gives a usable TokenSet: in production `lambda: refresh_if_needed(...)` from custody."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """An evidence file to put on the invoice (QuickBooks Attachable, Xero attachment)."""
+
+    filename: str
+    content: bytes = field(repr=False)
+    content_type: str = "application/pdf"
+
+
+@dataclass(frozen=True)
+class CreatedInvoice:
+    """What the books gave back for an intent; `found_existing` means a lookup found it."""
+
+    platform_id: str
+    number: str | None
+    status: str
+    total: Money
+    found_existing: bool = False
+    attachments: tuple[str, ...] = ()  # platform ids of the attachments
+
+
+@dataclass(frozen=True)
+class Deletion:
+    entity: str  # "Invoice", "Payment", "CreditMemo"
+    platform_id: str
+
+
+@dataclass(frozen=True)
+class ChangeBatch:
+    """Everything that changed since a cursor. Store the facts, then `next_cursor`."""
+
+    invoices: tuple[InvoiceStatusFact, ...] = ()
+    payments: tuple[PaymentFact, ...] = ()
+    credit_notes: tuple[CreditNoteFact, ...] = ()
+    deletions: tuple[Deletion, ...] = ()
+    next_cursor: datetime | None = None
+    full_resync: bool = False  # the cursor was too old for the change feed
+
+
+@runtime_checkable
+class AccountingGateway(Protocol):
+    platform: str
+
+    def find_or_create_customer(self, customer: Customer, known_id: str | None = None) -> Ref:
+        """The customer's platform ref: the stored mapping if still there, else the one with
+        the same email, else the one with exactly the same name, else a new one (with a name
+        made unique if the plain one is taken). Never a duplicate."""
+        ...
+
+    def resolve_settings(
+        self, settings: MappingSettings, lines: Sequence = ()
+    ) -> ResolvedSettings:
+        """Settings checked against the company's own lists; ConfigurationError names every
+        missing code."""
+        ...
+
+    def create_draft_invoice(
+        self,
+        intent: InvoiceIntent,
+        customer_ref: Ref,
+        settings: ResolvedSettings,
+        attachments: Sequence[Attachment] = (),
+        *,
+        outcome_unknown: bool = False,
+    ) -> CreatedInvoice:
+        """Create the draft, once. Pass `outcome_unknown=True` when an earlier attempt (in a
+        crashed process) may have reached the platform: the key is looked up first."""
+        ...
+
+    def find_invoice_by_key(self, idempotency_key: str) -> CreatedInvoice | None: ...
+
+    def changes_since(self, cursor: datetime | None) -> ChangeBatch: ...
+
+    def void_invoice(self, platform_id: str) -> InvoiceStatusFact: ...
+
+    def send_invoice(self, platform_id: str, to: str | None = None) -> None: ...

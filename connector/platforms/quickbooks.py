@@ -1,0 +1,292 @@
+"""The QuickBooks Online gateway, through the unmodified python-quickbooks.
+
+Every call goes: fresh token from custody -> a client for this company (quickbooks_client) ->
+a slot from the rate gate -> the SDK -> `translate_quickbooks_error` on failure, all under the
+one retry policy. Creates carry a `requestid` derived from the idempotency key, so QuickBooks
+replays instead of creating twice; and when a create's outcome is unknown the invoice is looked
+up by its DocNumber and PrivateNote key before anything is sent again.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import requests
+from quickbooks import QuickBooks
+from quickbooks.exceptions import QuickbooksException
+from quickbooks.mixins import DecimalEncoder
+from quickbooks.objects.attachable import Attachable
+from quickbooks.objects.base import AttachableRef
+from quickbooks.objects.base import Ref as QbRef
+from quickbooks.objects.invoice import Invoice
+from tenacity import Retrying
+
+from connector.billing.model import Customer, InvoiceIntent, InvoiceLine
+from mappings import quickbooks as qbmap
+from mappings.facts import InvoiceStatusFact
+from mappings.settings import CompanyLists, MappingError, MappingSettings, Ref, ResolvedSettings
+from mappings.settings import resolve_settings as resolve_mapping
+
+from .endpoints import QuickBooksEndpoints
+from .errors import ConfigurationError, Conflict, OutcomeUnknown, ValidationRejected
+from .gateway import Attachment, ChangeBatch, CreatedInvoice, TokenSource
+from .limits import RateGate
+from .quickbooks_changes import read_changes, server_time
+from .quickbooks_client import TimedSession, build_client, quote, select
+from .quickbooks_faults import translate_quickbooks_error
+from .retry import platform_retrying
+
+T = TypeVar("T")
+PLATFORM = "quickbooks"
+_NAMESPACE = uuid.UUID("6f1c3b7e-6d1a-4f7e-9a57-8c1e0d6b2f41")
+
+
+def request_id_for(*parts: str) -> str:
+    """A stable requestid (QuickBooks allows 50 characters) for one logical write."""
+    return str(uuid.uuid5(_NAMESPACE, "|".join(parts)))
+
+
+class QuickBooksGateway:
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        endpoints: QuickBooksEndpoints,
+        realm_id: str,
+        tokens: TokenSource,
+        *,
+        connection_id: str | None = None,
+        gate: RateGate | None = None,
+        retrying: Callable[[], Retrying] = platform_retrying,
+        home_currency: str = "USD",
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        transport: requests.adapters.BaseAdapter | None = None,
+    ) -> None:
+        self._endpoints = endpoints
+        self._realm = realm_id
+        self._tokens = tokens
+        self._connection = connection_id or realm_id
+        self._gate = gate
+        self._retrying = retrying
+        self._home_currency = home_currency
+        self._clock = clock
+        self._transport = transport
+        self._lists: CompanyLists | None = None
+
+    def __repr__(self) -> str:
+        return f"QuickBooksGateway(realm={self._realm!r})"
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _client(self) -> tuple[QuickBooks, TimedSession]:
+        session = TimedSession(self._tokens().access_token, self._endpoints.timeout_seconds)
+        if self._transport is not None:
+            session.mount("http://", self._transport)
+            session.mount("https://", self._transport)
+        return build_client(self._endpoints, self._realm, session.access_token, session), session
+
+    def _once(self, op: Callable[[QuickBooks], T], creating: bool = False) -> T:
+        client, session = self._client()
+        try:
+            if self._gate is None:
+                return op(client)
+            with self._gate.slot(PLATFORM, self._connection):
+                return op(client)
+        except (QuickbooksException, requests.RequestException) as exc:
+            raise translate_quickbooks_error(
+                exc,
+                status=session.last_status,
+                request_id=session.last_request_id,
+                retry_after=session.last_retry_after,
+                creating=creating,
+            ) from exc
+
+    def call(self, op: Callable[[QuickBooks], T], creating: bool = False) -> T:
+        """Run one SDK operation under the rate gate, the fault translator and the retry policy."""
+        return self._retrying()(lambda: self._once(op, creating))
+
+    def _query_page(self, statement: str, entity: str) -> tuple[list[dict[str, Any]], datetime]:
+        result = self.call(lambda qb: qb.query(statement))
+        rows = list((result.get("QueryResponse") or {}).get(entity) or [])
+        return rows, server_time(result, self._clock())
+
+    def query(self, statement: str, entity: str) -> list[dict[str, Any]]:
+        """Rows of one QuickBooks query, as JSON dicts with Decimal amounts."""
+        return self._query_page(statement, entity)[0]
+
+    def query_all_timed(self, statement: str, entity: str, page: int = 1000) -> tuple[list[dict[str, Any]], datetime]:
+        """Every row, page by page, and QuickBooks' clock when the first page was read. Stops on
+        a short page and refuses to loop past 1000 pages."""
+        rows: list[dict[str, Any]] = []
+        started: datetime | None = None
+        for number in range(1000):
+            batch, stamp = self._query_page(
+                f"{statement} STARTPOSITION {number * page + 1} MAXRESULTS {page}", entity
+            )
+            started = started or stamp
+            rows.extend(batch)
+            if len(batch) < page:
+                return rows, started
+        raise ValidationRejected(f"query for {entity} did not end after 1000 pages", platform=PLATFORM)
+
+    def query_all(self, statement: str, entity: str) -> list[dict[str, Any]]:
+        return self.query_all_timed(statement, entity)[0]
+
+    # -- customers ------------------------------------------------------------------------------
+    def find_or_create_customer(self, customer: Customer, known_id: str | None = None) -> Ref:
+        if known_id:
+            rows = self.query(select("Customer", f"Id = {quote(known_id)}"), "Customer")
+            if rows and rows[0].get("Active", True) not in (False, "false"):
+                return _customer_ref(rows[0])
+        if customer.email:
+            for row in self._customers_where(f"PrimaryEmailAddr = {quote(customer.email)}"):
+                if _email(row) == customer.email.casefold():
+                    return _customer_ref(row)
+        candidates = qbmap.display_name_candidates(customer)
+        for name in candidates:
+            rows = self._customers_where(f"DisplayName = {quote(name)}")
+            if rows and (name == candidates[0] or _email(rows[0]) == customer.email.casefold()):
+                return _customer_ref(rows[0])
+            if rows:
+                continue  # that fallback name belongs to someone else too
+            try:
+                return self._create_customer(customer, name)
+            except Conflict:
+                continue  # taken by a vendor, employee or inactive customer: next name
+        raise Conflict(f"no free display name for customer {customer.name!r}", platform=PLATFORM)
+
+    def _customers_where(self, condition: str) -> list[dict[str, Any]]:
+        try:
+            return self.query(select("Customer", condition), "Customer")
+        except ValidationRejected:
+            return []  # a company whose query service refuses the filter: fall through
+
+    def _create_customer(self, customer: Customer, name: str) -> Ref:
+        body = qbmap.customer_payload(customer, name)
+        rid = request_id_for("customer", self._realm, name, customer.email)
+        result = self.call(lambda qb: qb.create_object("Customer", _json(body), request_id=rid), creating=True)
+        return _customer_ref(result["Customer"])
+
+    # -- settings ---------------------------------------------------------------------------------
+    def company_lists(self) -> CompanyLists:
+        if self._lists is None:
+            refs = {
+                entity: tuple(
+                    Ref(str(row["Id"]), str(row.get("Name") or row.get("FullyQualifiedName") or ""))
+                    for row in self.query_all(select(entity), entity)
+                    if row.get("Active", True) not in (False, "false")
+                )
+                for entity in ("Item", "TaxCode", "Class", "Term")
+            }
+            self._lists = CompanyLists(
+                items=refs["Item"], tax_codes=refs["TaxCode"], classes=refs["Class"], terms=refs["Term"]
+            )
+        return self._lists
+
+    def resolve_settings(self, settings: MappingSettings, lines: Sequence[InvoiceLine] = ()) -> ResolvedSettings:
+        try:
+            return resolve_mapping(settings, self.company_lists(), lines, require_item=True)
+        except MappingError as error:
+            raise ConfigurationError(str(error), code="mapping", platform=PLATFORM) from None
+
+    # -- invoices ---------------------------------------------------------------------------------
+    def create_draft_invoice(
+        self,
+        intent: InvoiceIntent,
+        customer_ref: Ref,
+        settings: ResolvedSettings,
+        attachments: Sequence[Attachment] = (),
+        *,
+        outcome_unknown: bool = False,
+    ) -> CreatedInvoice:
+        key = intent.idempotency_key
+        payload = qbmap.invoice_payload(intent, customer_ref, settings)
+        body = Invoice.from_json(payload).to_json()
+        rid = request_id_for("invoice", self._realm, key)
+        unknown = [outcome_unknown]
+
+        def attempt() -> CreatedInvoice:
+            if unknown[0] and (existing := self.find_invoice_by_key(key)) is not None:
+                return existing
+            try:
+                result = self._once(lambda qb: qb.create_object("Invoice", body, request_id=rid), True)
+            except OutcomeUnknown:
+                unknown[0] = True
+                raise
+            return _created(qbmap.invoice_fact(result["Invoice"], intent.currency))
+
+        invoice = self._retrying()(attempt)
+        ids = tuple(self._attach(invoice.platform_id, key, file) for file in attachments)
+        return CreatedInvoice(**{**invoice.__dict__, "attachments": ids})
+
+    def find_invoice_by_key(self, idempotency_key: str) -> CreatedInvoice | None:
+        number = qbmap.doc_number_for(idempotency_key)
+        for row in self.query(select("Invoice", f"DocNumber = {quote(number)}"), "Invoice"):
+            if qbmap.key_from_private_note(row.get("PrivateNote")) == idempotency_key:
+                return _created(qbmap.invoice_fact(row, self._home_currency), found=True)
+        return None
+
+    def _attach(self, invoice_id: str, key: str, file: Attachment) -> str:
+        attachable = Attachable()
+        link = AttachableRef()
+        link.EntityRef = QbRef()
+        link.EntityRef.type, link.EntityRef.value = "Invoice", invoice_id
+        link.IncludeOnSend = True
+        attachable.AttachableRef.append(link)
+        attachable.FileName, attachable.ContentType = file.filename, file.content_type
+        rid = request_id_for("attachment", self._realm, key, file.filename)
+        result = self.call(
+            lambda qb: qb.create_object("Attachable", attachable.to_json(), _file_bytes=file.content, request_id=rid),
+            creating=True,
+        )
+        return str(result["AttachableResponse"][0]["Attachable"]["Id"])
+
+    def get_invoice(self, platform_id: str) -> dict[str, Any]:
+        result = self.call(lambda qb: qb.get_single_object("Invoice", platform_id))
+        return dict(result["Invoice"])
+
+    def void_invoice(self, platform_id: str) -> InvoiceStatusFact:
+        """Void (QuickBooks keeps the number, zeroes the amounts). A stale SyncToken (someone
+        edited it meanwhile) is met once by re-reading."""
+        for _ in range(2):
+            current = Invoice.from_json(self.get_invoice(platform_id))
+            try:
+                self.call(lambda qb, invoice=current: invoice.void(qb=qb))
+                break
+            except Conflict:
+                continue
+        return qbmap.invoice_fact(self.get_invoice(platform_id), self._home_currency)
+
+    def send_invoice(self, platform_id: str, to: str | None = None) -> None:
+        invoice = Invoice.from_json({"Id": platform_id})
+        self.call(lambda qb: invoice.send(qb=qb, send_to=to))
+
+    # -- changes ----------------------------------------------------------------------------------
+    def changes_since(self, cursor: datetime | None) -> ChangeBatch:
+        return read_changes(self, cursor, now=self._clock(), home_currency=self._home_currency)
+
+
+def _json(body: dict[str, Any]) -> str:
+    return json.dumps(body, cls=DecimalEncoder)
+
+
+def _customer_ref(row: dict[str, Any]) -> Ref:
+    return Ref(str(row["Id"]), str(row.get("DisplayName") or ""))
+
+
+def _email(row: dict[str, Any]) -> str:
+    return str((row.get("PrimaryEmailAddr") or {}).get("Address") or "").casefold()
+
+
+def _created(fact: InvoiceStatusFact, found: bool = False) -> CreatedInvoice:
+    return CreatedInvoice(
+        platform_id=fact.platform_id,
+        number=fact.number,
+        status=fact.status,
+        total=fact.total,
+        found_existing=found,
+    )
+

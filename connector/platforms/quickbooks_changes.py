@@ -1,0 +1,105 @@
+"""Reading what changed in a QuickBooks company since a cursor.
+
+Change Data Capture is the cheap way (one call for invoices, payments and credit memos), but it
+looks back at most 30 days and returns at most 1000 objects per entity. An older (or missing)
+cursor, a refused CDC, or a full page falls back to paged queries on
+`MetaData.LastUpdatedTime`. The next cursor is QuickBooks' own clock from the response
+(`time`), never ours, so clock skew cannot skip a change.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from connector.billing.money import Money
+from mappings import quickbooks as qbmap
+from mappings.facts import CreditNoteFact, status_from_amounts
+
+from .errors import ValidationRejected
+from .gateway import ChangeBatch, Deletion
+from .quickbooks_client import quote, select
+
+if TYPE_CHECKING:
+    from .quickbooks import QuickBooksGateway
+
+CDC_WINDOW = timedelta(days=30) - timedelta(hours=1)  # a margin inside the documented 30 days
+CDC_LIMIT = 1000
+ENTITIES = ("Invoice", "Payment", "CreditMemo")
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def server_time(result: dict[str, Any], fallback: datetime) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(str(result.get("time")))
+    except ValueError:
+        return fallback
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def read_changes(
+    gateway: QuickBooksGateway, cursor: datetime | None, *, now: datetime, home_currency: str
+) -> ChangeBatch:
+    if cursor is not None and now - cursor < CDC_WINDOW:
+        try:
+            rows, server_time = _cdc(gateway, cursor, now)
+        except ValidationRejected:
+            rows = None  # QuickBooks refused the window: read by query instead
+        if rows is not None and all(len(found) < CDC_LIMIT for found in rows.values()):
+            return _batch(rows, server_time, home_currency, full=False)
+    rows, server_time = _by_query(gateway, cursor, now)
+    return _batch(rows, server_time, home_currency, full=cursor is None or now - cursor >= CDC_WINDOW)
+
+
+def _cdc(gateway: QuickBooksGateway, cursor: datetime, now: datetime) -> tuple[dict[str, list[dict[str, Any]]], datetime]:
+    result = gateway.call(lambda qb: qb.change_data_capture(",".join(ENTITIES), _stamp(cursor)))
+    rows: dict[str, list[dict[str, Any]]] = {entity: [] for entity in ENTITIES}
+    for response in result.get("CDCResponse") or []:
+        for part in response.get("QueryResponse") or []:
+            for entity in ENTITIES:
+                rows[entity].extend(part.get(entity) or [])
+    return rows, server_time(result, now)
+
+
+def _by_query(gateway: QuickBooksGateway, cursor: datetime | None, now: datetime) -> tuple[dict[str, list[dict[str, Any]]], datetime]:
+    where = f"MetaData.LastUpdatedTime >= {quote(_stamp(cursor))}" if cursor else ""
+    server_time = now
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for entity in ENTITIES:
+        found, stamp = gateway.query_all_timed(select(entity, where), entity)
+        rows[entity] = found
+        server_time = min(server_time, stamp) if entity != ENTITIES[0] else stamp
+    return rows, server_time
+
+
+def _batch(rows: dict[str, list[dict[str, Any]]], server_time: datetime, currency: str, full: bool) -> ChangeBatch:
+    deletions = [
+        Deletion(entity, str(row["Id"]))
+        for entity, found in rows.items()
+        for row in found
+        if str(row.get("status", "")).lower() == "deleted"
+    ]
+    live = {entity: [r for r in found if str(r.get("status", "")).lower() != "deleted"] for entity, found in rows.items()}
+    return ChangeBatch(
+        invoices=tuple(qbmap.invoice_fact(row, currency) for row in live["Invoice"]),
+        payments=tuple(fact for row in live["Payment"] for fact in qbmap.payment_facts(row, currency)),
+        credit_notes=tuple(_credit_memo(row, currency) for row in live["CreditMemo"]),
+        deletions=tuple(deletions),
+        next_cursor=server_time,
+        full_resync=full,
+    )
+
+
+def _credit_memo(row: dict[str, Any], home_currency: str) -> CreditNoteFact:
+    currency = str((row.get("CurrencyRef") or {}).get("value") or home_currency)
+    total = Money(qbmap.to_decimal(row.get("TotalAmt")), currency)
+    remaining = Money(qbmap.to_decimal(row.get("Balance")), currency)
+    return CreditNoteFact(
+        platform_id=str(row["Id"]),
+        number=row.get("DocNumber"),
+        status=status_from_amounts(total, remaining).replace("paid", "applied"),
+        total=total,
+    )

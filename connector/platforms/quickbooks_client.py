@@ -1,0 +1,85 @@
+"""Building python-quickbooks clients the way a multi-company service needs them.
+
+python-quickbooks has traps for a service like ours (API-NOTES 1.1): its constructor refreshes
+tokens when it has no access token, its session has no timeout, it parses amounts as floats
+unless told otherwise, and its exceptions forget the HTTP status and `intuit_tid`. So a client
+here is built per connection and per call, from an access token custody already made fresh,
+with `use_decimal=True`, pointed at the configured API URL, and given a `TimedSession` that
+sets a timeout on every request and remembers what the last answer's status and ids were.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from quickbooks import QuickBooks
+
+from .endpoints import QuickBooksEndpoints
+
+
+class TimedSession(requests.Session):
+    """The session python-quickbooks sends through: a timeout always, and the last answer's
+    status, `intuit_tid` and `Retry-After` kept for the fault translator."""
+
+    def __init__(self, access_token: str, timeout: float) -> None:
+        super().__init__()
+        self.access_token = access_token  # read by QuickBooks.process_request
+        self.timeout = timeout
+        self.last_status: int | None = None
+        self.last_request_id: str | None = None
+        self.last_retry_after: str | None = None
+
+    def __repr__(self) -> str:
+        return f"TimedSession(timeout={self.timeout})"
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs.setdefault("timeout", self.timeout)
+        self.last_status = self.last_request_id = self.last_retry_after = None
+        response = super().request(method, url, *args, **kwargs)
+        self.last_status = response.status_code
+        self.last_request_id = response.headers.get("intuit_tid")
+        self.last_retry_after = response.headers.get("Retry-After")
+        return response
+
+
+@dataclass
+class _GrantView:
+    """What QuickBooks' constructor reads from an intuit-oauth AuthClient, and nothing more: an
+    access token is present, so the constructor never refreshes behind custody's back."""
+
+    client_id: str
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(default=None, repr=False)
+    environment: str = "production"
+
+
+def build_client(
+    endpoints: QuickBooksEndpoints,
+    realm_id: str,
+    access_token: str,
+    session: TimedSession | None = None,
+) -> QuickBooks:
+    """A client for one company, never the library's global one."""
+    client = QuickBooks(
+        auth_client=_GrantView(endpoints.client_id, access_token),
+        company_id=realm_id,
+        minorversion=endpoints.minor_version,
+        use_decimal=True,
+    )
+    client.api_url_v3 = endpoints.api_url
+    client.sandbox_api_url_v3 = endpoints.api_url
+    client.session = session or TimedSession(access_token, endpoints.timeout_seconds)
+    return client
+
+
+def quote(value: str) -> str:
+    """A string literal for QuickBooks' query language (quotes and backslashes escaped)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def select(entity: str, condition: str = "") -> str:
+    """A QuickBooks query; every value inside `condition` must have come through `quote`."""
+    where = f" WHERE {condition}" if condition else ""
+    return f"SELECT * FROM {entity}{where}"  # noqa: S608 - QuickBooks' query language, not SQL
