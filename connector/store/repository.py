@@ -215,6 +215,10 @@ class BillingRepository:
         self.session.flush()
         return row
 
+    def queued_intents(self, key: str) -> list[InvoiceIntent]:
+        """Every intent queued for the project, oldest first (what was billed, withheld, credited)."""
+        return [records.intent_from_json(row.payload) for row in self.outbox(key)]
+
     def outbox(self, key: str) -> list[OutboxRow]:
         query = select(OutboxRow).where(OutboxRow.project_id == self.project_row(key).id)
         return list(self.session.scalars(query.order_by(OutboxRow.id)))

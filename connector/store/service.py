@@ -11,20 +11,24 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connector.billing import intents, lifecycle
+from connector.billing.calendar import local_date
 from connector.billing.model import AuditEvent, ChangeOrder, InvoiceIntent, Milestone, Project
 
 from . import records
-from .errors import DuplicateChangeOrder
+from .errors import DuplicateChangeOrder, MilestoneNotFound
 from .models import ChangeOrderRow
 from .repository import BillingRepository
 
-Step = Callable[[Project, Milestone], tuple[Milestone, AuditEvent]]
-"""A pure lifecycle step: the milestone as it is -> the milestone as it becomes, and why."""
+Step = Callable[[Project, Milestone, Sequence[Milestone]], tuple[Milestone, AuditEvent]]
+"""A pure lifecycle step: (project, the milestone as it is, the whole schedule) -> the milestone
+as it becomes, and the event that says why."""
 
 
 @dataclass(frozen=True)
@@ -36,8 +40,9 @@ class Billing:
     event: AuditEvent
 
 
-Biller = Callable[[Project, Sequence[Milestone], Milestone], Billing | None]
-"""Given the project, its schedule and a just-transitioned milestone: the billing, if billable."""
+Biller = Callable[[Project, Sequence[Milestone], Milestone, Sequence[InvoiceIntent]], Billing | None]
+"""Given the project, its schedule, a just-transitioned milestone and the intents already queued
+for the project: the billing, if the milestone is now billable (see `store.billing.biller`)."""
 
 ChangeOrderFn = Callable[
     [Project, Sequence[Milestone], ChangeOrder],
@@ -69,20 +74,36 @@ def transition(
     writer changed the milestone since it was read. Returns the milestone as stored.
     """
     repo = BillingRepository(session)
-    project, current = repo.milestone(key, seq)
-    new, event = step(project, current)
+    project, schedule = repo.load(key)
+    current = next((m for m in schedule if m.seq == seq), None)
+    if current is None:
+        raise MilestoneNotFound(key, seq)
+    new, event = step(project, current, schedule)
     stored = repo.save_milestone(key, new, current.version)
     repo.append_event(event)
     for path in evidence_files:
         digest, size = _fingerprint(path)
         repo.add_evidence(key, seq, path.name, digest, size, event.actor)
     if bill is not None:
-        _, schedule = repo.load(key)
-        billing = bill(project, schedule, stored)
-        if billing is not None:
-            stored = repo.save_milestone(key, billing.milestone, stored.version)
-            repo.append_event(billing.event)
-            repo.enqueue(billing.intent)
+        stored = _bill(repo, key, stored, bill)
+    return stored
+
+
+def bill_milestone(session: Session, key: str, seq: int, bill: Biller) -> Milestone:
+    """Bill a milestone that became billable without a step of its own (signature, date)."""
+    repo = BillingRepository(session)
+    _, current = repo.milestone(key, seq)
+    return _bill(repo, key, current, bill)
+
+
+def _bill(repo: BillingRepository, key: str, milestone: Milestone, bill: Biller) -> Milestone:
+    project, schedule = repo.load(key)
+    billing = bill(project, schedule, milestone, repo.queued_intents(key))
+    if billing is None:
+        return milestone
+    stored = repo.save_milestone(key, billing.milestone, milestone.version)
+    repo.append_event(billing.event)
+    repo.enqueue(billing.intent)
     return stored
 
 
@@ -124,6 +145,26 @@ def apply_change_order(
     return repo.load(key)
 
 
+def sign_project(
+    session: Session, key: str, at: datetime, by: str, bill: Biller
+) -> tuple[Project, list[int]]:
+    """Record the signature; queue the deposit invoice and bill on_signature/on_date milestones.
+
+    Returns the signed project and the sequence numbers that became invoice due.
+    """
+    repo = BillingRepository(session)
+    project, schedule = repo.load(key)
+    signed, event = lifecycle.sign(project, at, by)
+    repo.save_project(signed, None)
+    repo.append_event(event)
+    if signed.deposit is not None:
+        repo.enqueue(intents.deposit_intent(signed, local_date(at, signed.time_zone)))
+    due = [m.seq for m in schedule if not m.removed and lifecycle.billable_without_acceptance(signed, m, at)]
+    for seq in due:
+        bill_milestone(session, key, seq, bill)
+    return signed, due
+
+
 def record_event(session: Session, event: AuditEvent) -> None:
     """Append a project-level event (signature, note) to the trail."""
     BillingRepository(session).append_event(event)
@@ -141,6 +182,7 @@ def change_order_json(order: ChangeOrder) -> dict[str, object]:
             for seq, values in order.change
         ],
         "remove": list(order.remove),
+        "contract_total": None if order.contract_total is None else str(order.contract_total),
     }
 
 

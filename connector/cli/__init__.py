@@ -1,0 +1,123 @@
+"""`milepost`: the command line of the billing core.
+
+    milepost init
+    milepost schedule validate|import FILE
+    milepost schedule new --template three-phase|five-phase|inspection --total AMOUNT --currency CODE
+    milepost sign KEY [--at DATETIME] [--by NAME]
+    milepost milestone submit|accept|reject|partial KEY SEQ [--by NAME] [--at DATETIME]
+                        [--evidence FILE ...] [--reason TEXT] [--percent P | --amount A]
+    milepost deem [KEY] [--at DATETIME]
+    milepost change-order KEY --ref REF --approver NAME [--date DATE] --reason TEXT
+                        [--set SEQ.FIELD=VALUE ...] [--remove SEQ ...] [--add FILE]
+    milepost report KEY [--format table|json|csv]
+    milepost demo
+
+Every error ends the command with exit status 1 and one line naming what was wrong; the
+command's transaction is rolled back, so nothing is half-written. Usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from connector.billing.errors import BillingError
+from connector.billing.money import UnknownCurrency
+from connector.config import ConfigError, load_settings
+from connector.store.errors import StoreError
+
+from . import changes, commands, demo, reporting
+from .context import CommandError, Context
+
+Handler = Callable[[Context, argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="milepost", description="Milestone billing for QuickBooks Online and Xero.")
+    parser.add_argument("--config", help="configuration file (default: $MILEPOST_CONFIG or ./milepost.toml)")
+    parser.add_argument("--database", help="database URL, overriding the configuration")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = sub.add_parser("init", help="write a config file if missing, create or upgrade the database")
+    init.add_argument("--no-config", action="store_true", help="do not write milepost.toml")
+    init.set_defaults(handler=commands.cmd_init)
+
+    _schedule_parsers(sub)
+    _lifecycle_parsers(sub)
+    changes.add_parser(sub)
+    reporting.add_parser(sub)
+
+    demo_cmd = sub.add_parser("demo", help="run a sample five-phase project end to end")
+    demo_cmd.add_argument("--dir", help="where to keep the demo database (default: a fresh temp dir)")
+    demo_cmd.set_defaults(handler=demo.cmd_demo)
+    return parser
+
+
+def _schedule_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    schedule = sub.add_parser("schedule", help="validate, import or create schedule files")
+    ssub = schedule.add_subparsers(dest="schedule_command", required=True, metavar="ACTION")
+    validate = ssub.add_parser("validate", help="print every problem in a schedule file")
+    validate.add_argument("file")
+    validate.set_defaults(handler=commands.cmd_schedule_validate)
+    imp = ssub.add_parser("import", help="validate, then import atomically")
+    imp.add_argument("file")
+    imp.add_argument("--by", default="cli", help="who imports it (audit trail)")
+    imp.set_defaults(handler=commands.cmd_schedule_import)
+    changes.add_template_parser(ssub)
+
+
+def _lifecycle_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sign = sub.add_parser("sign", help="record the contract's signature")
+    sign.add_argument("key")
+    sign.add_argument("--at", help="when it was signed (ISO 8601; default now)")
+    sign.add_argument("--by", default="cli")
+    sign.set_defaults(handler=commands.cmd_sign)
+
+    milestone = sub.add_parser("milestone", help="submit, accept, reject or partially accept")
+    msub = milestone.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for action in commands.ACTS:
+        p = msub.add_parser(action, help=f"{commands.ACTS[action].past} milestone")
+        p.add_argument("key")
+        p.add_argument("seq", type=int)
+        p.add_argument("--by", help="who did it (default: cli)")
+        p.add_argument("--at", help="when it really happened (ISO 8601; default now)")
+        p.add_argument("--evidence", nargs="+", metavar="FILE", help="evidence files")
+        p.add_argument("--reason")
+        share = p.add_mutually_exclusive_group()
+        share.add_argument("--percent", help="partial: the accepted percent of the milestone")
+        share.add_argument("--amount", help="partial: the accepted amount")
+        p.set_defaults(handler=commands.cmd_milestone)
+
+    deem = sub.add_parser("deem", help="deem accepted the milestones whose approval window lapsed")
+    deem.add_argument("key", nargs="?", help="one project (default: all)")
+    deem.add_argument("--at", help="the time to judge the windows at (default now)")
+    deem.set_defaults(handler=commands.cmd_deem)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"milepost: configuration: {exc}", file=sys.stderr)
+        return 1
+    if args.database:
+        settings = settings.with_database(args.database)
+    ctx = Context(settings)
+    handler: Handler = args.handler
+    try:
+        return handler(ctx, args)
+    except (CommandError, BillingError, StoreError, UnknownCurrency, ValueError) as exc:
+        ctx.err.print(f"milepost: {_one_line(exc)}", markup=False)
+        return 1
+    finally:
+        ctx.close()
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or exc.__class__.__name__
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""`milepost change-order` and `milepost schedule new`: writing a schedule rather than acting on it.
+
+A change order on the command line:
+
+    milepost change-order ACME-WEB --ref CO-1 --approver "Dana Lee" --date 2026-12-01 \\
+        --reason "Extra landing page" --set 3.amount=12000.00 --set 4.planned_date=2027-02-12 \\
+        --remove 5 --add extra.toml --total 52000.00
+
+`--add FILE` reads `[[milestones]]` tables written exactly as in a schedule file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from connector.billing import change_orders, validation
+from connector.billing.model import ChangeOrder, Milestone
+from connector.billing.money import D, Money
+from connector.billing.schedule import schedule_to_raw
+from connector.store import service
+from connector.store.repository import BillingRepository
+
+from .context import CommandError, Context
+
+if TYPE_CHECKING:
+    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def add_parser(sub: SubParsers) -> None:
+    p = sub.add_parser("change-order", help="apply a written change order to a project")
+    p.add_argument("key")
+    p.add_argument("--ref", required=True, help="the change order's reference, e.g. CO-1")
+    p.add_argument("--approver", required=True, help="who approved it")
+    p.add_argument("--date", help="the date of the change order (default today)")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--set", action="append", default=[], metavar="SEQ.FIELD=VALUE",
+                   help="change amount, percent, name, deliverable or planned_date of a milestone")
+    p.add_argument("--remove", action="append", type=int, default=[], metavar="SEQ")
+    p.add_argument("--add", metavar="FILE", help="TOML with [[milestones]] tables to add")
+    p.add_argument("--total", help="the new contract total, when the price itself changes")
+    p.set_defaults(handler=cmd_change_order)
+
+
+def parse_set(items: list[str]) -> tuple[tuple[int, dict[str, object]], ...]:
+    """`3.amount=12000.00` -> ((3, {"amount": "12000.00"}),), grouped by milestone."""
+    changes: dict[int, dict[str, object]] = {}
+    for item in items:
+        target, sep, value = item.partition("=")
+        seq_text, dot, field = target.partition(".")
+        if not (sep and dot and seq_text.strip().isdigit() and field):
+            raise CommandError(f"--set {item!r}: expected SEQ.FIELD=VALUE, e.g. 3.amount=12000.00")
+        if field not in change_orders.CHANGEABLE:
+            allowed = ", ".join(sorted(change_orders.CHANGEABLE))
+            raise CommandError(f"--set {item!r}: {field} cannot be changed (only {allowed})")
+        changes.setdefault(int(seq_text), {})[field] = value
+    return tuple(changes.items())
+
+
+def read_added(ctx: Context, path: str, key: str) -> tuple[Milestone, ...]:
+    """Milestones to add, checked by the same rules as a schedule file's milestones."""
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CommandError(f"--add {path}: {exc}") from None
+    with ctx.ready()() as session:
+        project, schedule = BillingRepository(session).load(key)
+    project_raw = schedule_to_raw(project, schedule)["project"]
+    project_raw["contract_date"] = project.contract_date
+    reader = validation._Reader()  # the schedule file's own field rules
+    added = [
+        validation._milestone(reader, m, f"add.milestones[{i}]", project_raw)
+        for i, m in enumerate(raw.get("milestones", []))
+    ]
+    errors = [p for p in reader.problems if p.is_error]
+    if errors:
+        raise CommandError(f"--add {path}: " + "; ".join(str(p) for p in errors))
+    return tuple(m for m in added if m is not None)
+
+
+def cmd_change_order(ctx: Context, args: argparse.Namespace) -> int:
+    try:
+        on = date.fromisoformat(args.date) if args.date else date.today()  # noqa: DTZ011
+    except ValueError:
+        raise CommandError(f"--date: {args.date!r} is not an ISO 8601 date") from None
+    with ctx.ready()() as session:
+        currency = BillingRepository(session).project_row(args.key).currency
+    order = ChangeOrder(
+        reference=args.ref,
+        approver=args.approver,
+        on=on,
+        reason=args.reason,
+        add=read_added(ctx, args.add, args.key) if args.add else (),
+        change=parse_set(args.set),
+        remove=tuple(args.remove),
+        contract_total=Money(D(args.total), currency) if args.total else None,
+    )
+    if not (order.add or order.change or order.remove or order.contract_total):
+        raise CommandError("change-order: nothing to change (use --set, --remove, --add or --total)")
+    with ctx.transaction() as session:
+        project, schedule = service.apply_change_order(
+            session, args.key, order, change_orders.apply_change_order
+        )
+    open_count = sum(1 for m in schedule if not m.removed)
+    ctx.out.print(
+        f"{args.key}: change order {order.reference} applied; contract total "
+        f"{project.contract_total}, {open_count} milestones",
+        markup=False,
+    )
+    return 0
+
+
+# --- schedule new ---------------------------------------------------------------------------
+
+
+def add_template_parser(ssub: SubParsers) -> None:
+    p = ssub.add_parser("new", help="write a schedule file from a template")
+    p.add_argument("--template", required=True, choices=["three-phase", "five-phase", "inspection"])
+    p.add_argument("--total", required=True, help="the contract total, e.g. 50000.00")
+    p.add_argument("--currency", required=True, help="ISO 4217 code, e.g. USD")
+    p.add_argument("--key", default="NEW-PROJECT", help="the project's reference")
+    p.add_argument("--name", default="New project")
+    p.add_argument("--customer-name", default="Customer")
+    p.add_argument("--customer-email", default="ap@customer.example")
+    p.add_argument("--approver-name", default="Project lead")
+    p.add_argument("--approver-email", default="lead@customer.example")
+    p.add_argument("--approver-role", default="Project lead")
+    p.add_argument("--contract-date", help="ISO date (default today)")
+    p.add_argument("--time-zone", help="IANA zone (default: the configured default)")
+    p.add_argument("--calendar", default="US", help="holiday calendar country code")
+    p.add_argument("--output", "-o", help="file to write (default: print)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(handler=cmd_schedule_new)
+
+
+def template_answers(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "key": args.key,
+        "name": args.name,
+        "total": args.total,
+        "currency": args.currency,
+        "customer_name": args.customer_name,
+        "customer_email": args.customer_email,
+        "approver_name": args.approver_name,
+        "approver_email": args.approver_email,
+        "approver_role": args.approver_role,
+        "contract_date": args.contract_date or date.today().isoformat(),  # noqa: DTZ011
+        "time_zone": args.time_zone or ctx.settings.app.default_time_zone,
+        "holiday_calendar": args.calendar,
+    }
+
+
+def cmd_schedule_new(ctx: Context, args: argparse.Namespace) -> int:
+    from .templating import render_template
+
+    text = render_template(args.template, template_answers(ctx, args))
+    if not args.output:
+        ctx.out.print(text, markup=False, end="")
+        return 0
+    out = Path(args.output)
+    if out.exists() and not args.force:
+        raise CommandError(f"{out} exists already (use --force to overwrite)")
+    out.write_text(text, encoding="utf-8")
+    ctx.out.print(f"wrote {out} ({args.template}, {args.currency} {args.total})", markup=False)
+    return 0

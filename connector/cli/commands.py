@@ -1,0 +1,204 @@
+"""The commands: each reads its arguments, calls the domain through the store, prints a line.
+
+Commands are thin. Rules live in `connector.billing`; persistence and its one-transaction
+guarantee in `connector.store.service`. A command either completes or raises (CommandError, a
+domain or store error), in which case its transaction was rolled back and nothing was written.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from connector.billing import lifecycle
+from connector.billing.errors import ScheduleInvalid, ValidationProblem
+from connector.billing.model import AuditEvent, Milestone, Project
+from connector.billing.money import D, Money
+from connector.billing.schedule import ParsedSchedule, format_for, load_schedule
+from connector.store import service
+from connector.store.billing import biller
+from connector.store.db import safe_url
+from connector.store.repository import BillingRepository
+
+from .context import CommandError, Context, parse_at
+
+DEFAULT_CONFIG = """\
+# Milepost configuration (see config.example.toml for every key).
+[database]
+url = "sqlite:///./var/milepost.db"
+
+[app]
+default_time_zone = "UTC"
+"""
+
+
+def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
+    config = Path(args.config or "milepost.toml")
+    if not config.exists() and not args.no_config:
+        config.write_text(DEFAULT_CONFIG, encoding="utf-8")
+        ctx.out.print(f"wrote {config}")
+    revision = ctx.init()
+    ctx.out.print(f"database {safe_url(ctx.settings.database.url)} at revision {revision}")
+    return 0
+
+
+# --- schedules ------------------------------------------------------------------------------
+
+
+def read_schedule_file(ctx: Context, path: str) -> ParsedSchedule:
+    """Parse and validate a schedule file; ScheduleInvalid carries every problem."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot read ({exc.strerror})") from None
+    fmt = format_for(file.name)
+    return load_schedule(text, fmt, default_time_zone=ctx.settings.app.default_time_zone)
+
+
+def print_problems(ctx: Context, problems: tuple[ValidationProblem, ...]) -> None:
+    for problem in problems:
+        ctx.out.print(str(problem), markup=False)
+
+
+def cmd_schedule_validate(ctx: Context, args: argparse.Namespace) -> int:
+    try:
+        parsed = read_schedule_file(ctx, args.file)
+    except ScheduleInvalid as invalid:
+        print_problems(ctx, invalid.problems)
+        ctx.err.print(f"{args.file}: {len(invalid.errors)} error(s); nothing imported", markup=False)
+        return 1
+    print_problems(ctx, parsed.warnings)
+    count = len(parsed.milestones)
+    ctx.out.print(f"{args.file}: valid ({parsed.project.key}, {count} milestones)", markup=False)
+    return 0
+
+
+def cmd_schedule_import(ctx: Context, args: argparse.Namespace) -> int:
+    try:
+        parsed = read_schedule_file(ctx, args.file)
+    except ScheduleInvalid as invalid:
+        print_problems(ctx, invalid.problems)
+        ctx.err.print(f"{args.file}: {len(invalid.errors)} error(s); nothing imported", markup=False)
+        return 1
+    print_problems(ctx, parsed.warnings)
+    project = parsed.project
+    event = AuditEvent(
+        project_key=project.key, seq=None, kind="imported", at=datetime.now(UTC),
+        actor=args.by, data={"file": Path(args.file).name, "milestones": str(len(parsed.milestones))},
+    )
+    with ctx.transaction() as session:
+        service.import_schedule(session, project, parsed.milestones, event)
+    ctx.out.print(f"imported {project.key}: {len(parsed.milestones)} milestones", markup=False)
+    return 0
+
+
+# --- lifecycle ------------------------------------------------------------------------------
+
+
+def _project(ctx: Context, key: str) -> Project:
+    with ctx.ready()() as session:
+        project, _ = BillingRepository(session).load(key)
+    return project
+
+
+def cmd_sign(ctx: Context, args: argparse.Namespace) -> int:
+    """Record the signature; on_signature milestones (and the deposit) become billable."""
+    at = parse_at(args.at, _project(ctx, args.key).time_zone)
+    with ctx.transaction() as session:
+        _, due = service.sign_project(session, args.key, at, args.by, biller(at))
+    ctx.out.print(f"{args.key} signed {at.isoformat()}; invoice due: {_seqs(due)}", markup=False)
+    return 0
+
+
+@dataclass(frozen=True)
+class Act:
+    """One `milestone` subcommand: which domain step it runs."""
+
+    verb: str
+    past: str
+
+
+ACTS = {
+    "submit": Act("submit", "submitted"),
+    "accept": Act("accept", "accepted"),
+    "reject": Act("reject", "rejected"),
+    "partial": Act("partial", "partially accepted"),
+}
+
+
+def cmd_milestone(ctx: Context, args: argparse.Namespace) -> int:
+    project = _project(ctx, args.key)
+    at = parse_at(args.at, project.time_zone)
+    files = [Path(f) for f in args.evidence or ()]
+    for file in files:
+        if not file.is_file():
+            raise CommandError(f"--evidence: no such file {str(file)!r}")
+    names = tuple(f.name for f in files)
+    by = args.by or "cli"
+
+    def step(p: Project, m: Milestone, schedule: Sequence[Milestone]) -> tuple[Milestone, AuditEvent]:
+        if args.action == "submit":
+            return lifecycle.submit(p, m, at, by, names)
+        if args.action == "accept":
+            return lifecycle.accept(p, m, at, by, evidence=names, reason=args.reason or "")
+        if args.action == "reject":
+            return lifecycle.reject(p, m, at, by, args.reason or "", evidence=names)
+        return _partial(p, m, schedule, at, by, names, args)
+
+    with ctx.transaction() as session:
+        stored = service.transition(
+            session, args.key, args.seq, step, bill=biller(at), evidence_files=files
+        )
+    _print_state(ctx, args.key, stored)
+    return 0
+
+
+def _partial(
+    p: Project, m: Milestone, schedule: Sequence[Milestone], at: datetime, by: str,
+    names: tuple[str, ...], args: argparse.Namespace,
+) -> tuple[Milestone, AuditEvent]:
+    if (args.percent is None) == (args.amount is None):
+        raise CommandError("partial: give exactly one of --percent and --amount")
+    amount = Money(D(args.amount), p.currency) if args.amount is not None else None
+    return lifecycle.accept_partially(
+        p, m, at, by, schedule=schedule, percent=args.percent, amount=amount,
+        reason=args.reason or "", evidence=names,
+    )
+
+
+def _print_state(ctx: Context, key: str, m: Milestone) -> None:
+    line = f"{key} milestone {m.seq} ({m.name}): {m.state.value}"
+    if m.approval_deadline is not None and m.state.value == "submitted":
+        line += f", approval deadline {m.approval_deadline.isoformat()}"
+    if m.billed is not None:
+        line += f", billed {m.billed}"
+    ctx.out.print(line, markup=False)
+
+
+def cmd_deem(ctx: Context, args: argparse.Namespace) -> int:
+    """Deem accepted every submitted milestone whose approval window has lapsed by --at."""
+    at = parse_at(args.at, "UTC")
+    with ctx.ready()() as session:
+        repo = BillingRepository(session)
+        keys = [args.key] if args.key else repo.project_keys()
+        due = []
+        for key in keys:
+            project, schedule = repo.load(key)
+            due += [(key, m.seq) for m in lifecycle.lapsed(project, schedule, at)]
+    for key, seq in due:
+        with ctx.transaction() as session:
+            stored = service.transition(
+                session, key, seq, lambda p, m, _s: lifecycle.deem_accepted(p, m, at), bill=biller(at)
+            )
+        _print_state(ctx, key, stored)
+    if not due:
+        ctx.out.print("no approval window has lapsed")
+    return 0
+
+
+def _seqs(seqs: list[int]) -> str:
+    return ", ".join(str(s) for s in seqs) or "none"

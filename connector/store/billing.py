@@ -1,0 +1,53 @@
+"""The billing policy the store applies after a transition: is it billable now, and for what?
+
+Composed from the domain's pure pieces (`intents.invoice_intent_for`, `lifecycle.mark_invoice_due`)
+so the CLI, the web app and the worker all bill the same way. Prior intents come from the outbox,
+so retainage held and deposit credited are computed from stored facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from connector.billing import intents, lifecycle
+from connector.billing.calendar import local_date
+from connector.billing.model import InvoiceIntent, Milestone, MilestoneState, Project
+
+from .service import Biller, Billing
+
+BILLABLE_STATES = frozenset(
+    {
+        MilestoneState.ACCEPTED,
+        MilestoneState.DEEMED_ACCEPTED,
+        MilestoneState.PARTIALLY_ACCEPTED,
+        MilestoneState.PLANNED,
+    }
+)
+
+
+def biller(at: datetime) -> Biller:
+    """A biller that dates invoices `at` (in the project's time zone) and marks them due."""
+
+    def bill(
+        project: Project,
+        schedule: Sequence[Milestone],
+        m: Milestone,
+        prior: Sequence[InvoiceIntent],
+    ) -> Billing | None:
+        if m.removed or m.state not in BILLABLE_STATES:
+            return None
+        if m.state is MilestoneState.PLANNED and not lifecycle.billable_without_acceptance(
+            project, m, at
+        ):
+            return None
+        if intents.billable_amount(project, schedule, m).amount <= 0:
+            return None
+        invoice_date = local_date(at, project.time_zone)
+        intent = intents.invoice_intent_for(
+            project, schedule, m, invoice_date, prior_intents=prior
+        )
+        new, event = lifecycle.mark_invoice_due(project, m, intent, at)
+        return Billing(intent, new, event)
+
+    return bill
