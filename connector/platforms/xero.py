@@ -1,0 +1,301 @@
+"""The Xero gateway, through the unmodified xero-python.
+
+Every call goes: a slot from the rate gate -> the SDK (token from custody through the getter,
+`_request_timeout` always) -> `translate_xero_error` on failure, under the one retry policy.
+Creates carry an `Idempotency-Key` derived from the milestone key, so Xero replays instead of
+creating twice; and when a create's outcome is unknown the invoice is looked up by the key in
+its Reference before anything is sent again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import urllib3
+from tenacity import Retrying
+from xero_python.accounting import AccountingApi, Contacts, Invoice, Invoices, RequestEmpty
+from xero_python.exceptions import OpenApiException
+
+from connector.billing.model import Customer, InvoiceIntent, InvoiceLine
+from mappings import xero as xmap
+from mappings.facts import InvoiceStatusFact
+from mappings.settings import CompanyLists, MappingError, MappingSettings, Ref, ResolvedSettings
+from mappings.settings import resolve_settings as resolve_mapping
+
+from .endpoints import XeroEndpoints
+from .errors import ConfigurationError, Conflict, NotFound, OutcomeUnknown, ValidationRejected
+from .gateway import Attachment, ChangeBatch, CreatedInvoice, TokenSource
+from .limits import RateGate
+from .retry import platform_retrying
+from .xero_client import accounting_api, build_api_client, request_timeout
+from .xero_faults import translate_xero_error
+
+T = TypeVar("T")
+PLATFORM = "xero"
+PAGE_SIZE = 1000
+MODIFIED_MARGIN = timedelta(seconds=5)  # re-read a little: facts are idempotent, gaps are not
+
+
+def idempotency_key_for(*parts: str) -> str:
+    """Xero allows 128 characters; long keys keep their head and gain a hash."""
+    joined = ":".join(parts)
+    if len(joined) <= 128:
+        return joined
+    return f"{joined[:100]}:{hashlib.sha256(joined.encode()).hexdigest()[:27]}"
+
+
+def literal(value: str) -> str:
+    """A string literal for Xero's `where` filters."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class XeroGateway:
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        endpoints: XeroEndpoints,
+        tenant_id: str,
+        tokens: TokenSource,
+        *,
+        connection_id: str | None = None,
+        gate: RateGate | None = None,
+        retrying: Callable[[], Retrying] = platform_retrying,
+        pool_manager: Any = None,
+    ) -> None:
+        self._endpoints = endpoints
+        self._tenant = tenant_id
+        self._connection = connection_id or tenant_id
+        self._gate = gate
+        self._retrying = retrying
+        self._api = accounting_api(endpoints, build_api_client(endpoints, tokens, pool_manager))
+        self._timeout = request_timeout(endpoints)
+        self._lists: CompanyLists | None = None
+
+    def __repr__(self) -> str:
+        return f"XeroGateway(tenant={self._tenant!r})"
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _once(self, op: Callable[[AccountingApi], T], creating: bool = False) -> T:
+        try:
+            if self._gate is None:
+                return op(self._api)
+            with self._gate.slot(PLATFORM, self._connection):
+                return op(self._api)
+        except (OpenApiException, urllib3.exceptions.HTTPError) as exc:
+            raise translate_xero_error(exc, creating=creating) from exc
+
+    def call(self, op: Callable[[AccountingApi], T], creating: bool = False) -> T:
+        """Run one SDK operation under the rate gate, the fault translator and the retry policy."""
+        return self._retrying()(lambda: self._once(op, creating))
+
+    def _kw(self) -> dict[str, Any]:
+        return {"_request_timeout": self._timeout}
+
+    # -- contacts ---------------------------------------------------------------------------------
+    def find_or_create_customer(self, customer: Customer, known_id: str | None = None) -> Ref:
+        if known_id:
+            try:
+                found = self.call(lambda api: api.get_contact(self._tenant, known_id, **self._kw())).contacts
+            except NotFound:
+                found = []
+            if found and _active(found[0]):
+                return _contact_ref(found[0])
+        if customer.email:
+            for contact in self._contacts_where(f"EmailAddress=={literal(customer.email)}"):
+                if (contact.email_address or "").casefold() == customer.email.casefold():
+                    return _contact_ref(contact)
+        candidates = xmap.contact_name_candidates(customer)
+        for name in candidates:
+            taken = self._contacts_where(f"Name=={literal(name)}")
+            if taken and (name == candidates[0] or (taken[0].email_address or "").casefold() == customer.email.casefold()):
+                return _contact_ref(taken[0])
+            if taken:
+                continue
+            try:
+                return self._create_contact(customer, name)
+            except Conflict:
+                continue
+        raise Conflict(f"no free contact name for customer {customer.name!r}", platform=PLATFORM)
+
+    def _contacts_where(self, condition: str) -> list[Any]:
+        result = self.call(lambda api: api.get_contacts(self._tenant, where=condition, **self._kw()))
+        return [c for c in result.contacts or [] if _active(c)]
+
+    def _create_contact(self, customer: Customer, name: str) -> Ref:
+        body = Contacts(contacts=[xmap.contact_model(customer, name)])
+        key = idempotency_key_for("milepost-contact", self._tenant, name, customer.email)
+        result = self.call(
+            lambda api: api.create_contacts(self._tenant, body, summarize_errors=True, idempotency_key=key, **self._kw()),
+            creating=True,
+        )
+        return _contact_ref(result.contacts[0])
+
+    # -- settings ---------------------------------------------------------------------------------
+    def company_lists(self) -> CompanyLists:
+        if self._lists is None:
+            items = self.call(lambda api: api.get_items(self._tenant, **self._kw())).items or []
+            accounts = self.call(lambda api: api.get_accounts(self._tenant, **self._kw())).accounts or []
+            rates = self.call(lambda api: api.get_tax_rates(self._tenant, **self._kw())).tax_rates or []
+            tracking = self.call(lambda api: api.get_tracking_categories(self._tenant, **self._kw()))
+            self._lists = CompanyLists(
+                items=tuple(Ref(str(i.item_id), str(i.code)) for i in items),
+                accounts=tuple(
+                    Ref(str(a.account_id), str(a.code)) for a in accounts if a.code and _value(a.status) != "ARCHIVED"
+                ),
+                tax_codes=tuple(Ref(str(r.tax_type), str(r.name)) for r in rates if _value(r.status) != "DELETED"),
+                tracking=tuple(
+                    (str(c.name), tuple(str(o.name) for o in c.options or []))
+                    for c in tracking.tracking_categories or []
+                ),
+            )
+        return self._lists
+
+    def resolve_settings(self, settings: MappingSettings, lines: Sequence[InvoiceLine] = ()) -> ResolvedSettings:
+        try:
+            return resolve_mapping(settings, self.company_lists(), lines, require_account=True)
+        except MappingError as error:
+            raise ConfigurationError(str(error), code="mapping", platform=PLATFORM) from None
+
+    # -- invoices ---------------------------------------------------------------------------------
+    def create_draft_invoice(
+        self,
+        intent: InvoiceIntent,
+        customer_ref: Ref,
+        settings: ResolvedSettings,
+        attachments: Sequence[Attachment] = (),
+        *,
+        outcome_unknown: bool = False,
+    ) -> CreatedInvoice:
+        key = intent.idempotency_key
+        body = Invoices(invoices=[xmap.invoice_model(intent, customer_ref.id, settings)])
+        idem = idempotency_key_for(key)
+        unknown = [outcome_unknown]
+
+        def attempt() -> CreatedInvoice:
+            if unknown[0] and (existing := self.find_invoice_by_key(key)) is not None:
+                return existing
+            try:
+                result = self._once(
+                    lambda api: api.create_invoices(
+                        self._tenant, body, summarize_errors=True, unitdp=4, idempotency_key=idem, **self._kw()
+                    ),
+                    creating=True,
+                )
+            except OutcomeUnknown:
+                unknown[0] = True
+                raise
+            return _created(_checked(result.invoices[0]))
+
+        invoice = self._retrying()(attempt)
+        ids = tuple(self._attach(invoice.platform_id, key, file) for file in attachments)
+        return CreatedInvoice(**{**invoice.__dict__, "attachments": ids})
+
+    def find_invoice_by_key(self, idempotency_key: str) -> CreatedInvoice | None:
+        condition = f"Reference.Contains({literal(xmap.key_marker(idempotency_key))})"
+        result = self.call(lambda api: api.get_invoices(self._tenant, where=condition, **self._kw()))
+        for invoice in result.invoices or []:
+            if xmap.key_from_reference(invoice.reference) == idempotency_key and _value(invoice.status) != "DELETED":
+                return _created(invoice, found=True)
+        return None
+
+    def _attach(self, invoice_id: str, key: str, file: Attachment) -> str:
+        idem = idempotency_key_for(key, "attachment", file.filename)
+        result = self.call(
+            lambda api: api.create_invoice_attachment_by_file_name(
+                self._tenant, invoice_id, file.filename, file.content, include_online=True,
+                idempotency_key=idem, **self._kw(),
+            ),
+            creating=True,
+        )
+        return str(result.attachments[0].attachment_id)
+
+    def get_invoice(self, platform_id: str) -> Invoice:
+        return self.call(lambda api: api.get_invoice(self._tenant, platform_id, **self._kw())).invoices[0]
+
+    def void_invoice(self, platform_id: str) -> InvoiceStatusFact:
+        """A draft is deleted, an approved invoice without payments is voided; one with payments
+        must be credited instead, which Xero (and we) refuse to do silently."""
+        current = self.get_invoice(platform_id)
+        status = _value(current.status)
+        if status in ("DRAFT", "SUBMITTED"):
+            target = "DELETED"
+        elif status == "AUTHORISED" and not current.payments:
+            target = "VOIDED"
+        elif status in ("VOIDED", "DELETED"):
+            return xmap.invoice_fact(current)
+        else:
+            raise ValidationRejected(f"invoice {current.invoice_number} is {status} with payments: credit it instead", platform=PLATFORM)
+        change = Invoices(invoices=[Invoice(invoice_id=platform_id, status=target)])
+        self.call(lambda api: api.update_invoice(self._tenant, platform_id, change, **self._kw()))
+        return xmap.invoice_fact(self.get_invoice(platform_id))
+
+    def send_invoice(self, platform_id: str, to: str | None = None) -> None:
+        self.call(lambda api: api.email_invoice(self._tenant, platform_id, RequestEmpty(), **self._kw()))
+
+    # -- changes ----------------------------------------------------------------------------------
+    def _paged(self, fetch: Callable[[AccountingApi, int], Any], attribute: str) -> list[Any]:
+        rows: list[Any] = []
+        for page in range(1, 1001):
+            batch = getattr(self.call(lambda api, page=page: fetch(api, page)), attribute) or []
+            rows.extend(batch)
+            if len(batch) < PAGE_SIZE:
+                return rows
+        raise ValidationRejected(f"{attribute} did not end after 1000 pages", platform=PLATFORM)
+
+    def changes_since(self, cursor: datetime | None) -> ChangeBatch:
+        since = (cursor - MODIFIED_MARGIN).astimezone(UTC).replace(tzinfo=None) if cursor else None
+        common = {"if_modified_since": since} if since else {}
+        tenant, kw = self._tenant, {**common, "page_size": PAGE_SIZE, **self._kw()}
+        invoices = self._paged(lambda api, p: api.get_invoices(tenant, page=p, **kw), "invoices")
+        payments = self._paged(lambda api, p: api.get_payments(tenant, page=p, **kw), "payments")
+        notes = self._paged(lambda api, p: api.get_credit_notes(tenant, page=p, **kw), "credit_notes")
+        stamps = [xmap.invoice_fact(i).updated_at for i in invoices]
+        stamps += [_aware(getattr(x, "updated_date_utc", None)) for x in [*payments, *notes]]
+        known = [s for s in stamps if s is not None]
+        return ChangeBatch(
+            invoices=tuple(xmap.invoice_fact(i) for i in invoices),
+            payments=tuple(f for p in payments if (f := xmap.payment_fact(p)) is not None),
+            credit_notes=tuple(xmap.credit_note_fact(n) for n in notes),
+            next_cursor=max(known) if known else cursor,
+            full_resync=cursor is None,
+        )
+
+
+def _value(value: Any) -> str:
+    return str(getattr(value, "value", value) or "")
+
+
+def _active(contact: Any) -> bool:
+    return _value(contact.contact_status) in ("", "ACTIVE")
+
+
+def _contact_ref(contact: Any) -> Ref:
+    return Ref(str(contact.contact_id), str(contact.name or ""))
+
+
+def _aware(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return None
+
+
+def _checked(invoice: Invoice) -> Invoice:
+    if invoice.has_errors or invoice.validation_errors:
+        messages = "; ".join(str(e.message) for e in invoice.validation_errors or [])
+        raise ValidationRejected(messages or "Xero refused the invoice", platform=PLATFORM)
+    return invoice
+
+
+def _created(invoice: Invoice, found: bool = False) -> CreatedInvoice:
+    fact = xmap.invoice_fact(invoice)
+    return CreatedInvoice(
+        platform_id=fact.platform_id,
+        number=fact.number,
+        status=fact.status,
+        total=fact.total,
+        found_existing=found,
+    )

@@ -1,0 +1,73 @@
+"""Building xero-python clients the way a multi-organisation service needs them.
+
+Three of the SDK's habits are switched off here (API-NOTES 3.1, 3.7): it would refresh tokens
+by itself inside any call (custody must be the only refresher, under its lock), so the SDK is
+never given the client secret it needs to refresh; urllib3 silently retries 429s and sleeps
+through `Retry-After` (hours, for the day limit), so its retries are set to zero and our policy
+owns backoff; and it has no default timeout, so every call passes `_request_timeout`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import urllib3
+from xero_python.accounting import AccountingApi
+from xero_python.api_client import ApiClient
+from xero_python.api_client.configuration import Configuration
+from xero_python.api_client.oauth2 import OAuth2Token
+from xero_python.identity import IdentityApi
+
+from .endpoints import XeroEndpoints
+from .gateway import TokenSource
+
+log = logging.getLogger(__name__)
+CONNECT_TIMEOUT = 10
+
+
+def _token_dict(tokens: TokenSource) -> dict[str, Any]:
+    current = tokens()
+    return {
+        "access_token": current.access_token,
+        "refresh_token": current.refresh_token,
+        "token_type": "Bearer",
+        "scope": list(current.scope) or ["accounting.transactions"],
+        "expires_in": 1800,
+        "expires_at": current.access_expires_at.timestamp(),
+    }
+
+
+def _refuse_sdk_refresh(token: dict[str, Any]) -> None:
+    # Unreachable while the SDK has no client secret; if it ever happens, say so loudly
+    # (without the token) rather than let a rotated refresh token go unsaved silently.
+    log.error("xero-python refreshed a token by itself; custody did not record it")
+
+
+def build_api_client(endpoints: XeroEndpoints, tokens: TokenSource, pool_manager: Any = None) -> ApiClient:
+    """An ApiClient for one connection whose token comes from custody on every request."""
+    configuration = Configuration(oauth2_token=OAuth2Token(client_id=endpoints.client_id))
+    client = ApiClient(
+        configuration,
+        pool_threads=1,
+        oauth2_token_getter=lambda: _token_dict(tokens),
+        oauth2_token_saver=_refuse_sdk_refresh,
+    )
+    if pool_manager is not None:
+        client.rest_client.pool_manager = pool_manager
+    client.rest_client.pool_manager.connection_pool_kw["retries"] = urllib3.Retry(
+        total=0, respect_retry_after_header=False, raise_on_status=False
+    )
+    return client
+
+
+def accounting_api(endpoints: XeroEndpoints, api_client: ApiClient) -> AccountingApi:
+    return AccountingApi(api_client, base_url=endpoints.api_url)
+
+
+def identity_api(endpoints: XeroEndpoints, api_client: ApiClient) -> IdentityApi:
+    return IdentityApi(api_client, base_url=endpoints.identity_url)
+
+
+def request_timeout(endpoints: XeroEndpoints) -> tuple[int, int]:
+    return (CONNECT_TIMEOUT, int(endpoints.timeout_seconds))
