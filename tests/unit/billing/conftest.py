@@ -1,0 +1,79 @@
+"""Shared schedule text for the billing specifications: the issue's ACME-WEB example."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from connector.billing.schedule import ParsedSchedule, load_schedule
+
+ACME = """
+[project]
+key = "ACME-WEB"
+name = "Website redesign"
+currency = "USD"
+contract_total = "50000.00"
+contract_date = "2026-11-02"
+time_zone = "America/New_York"
+payment_terms_days = 7
+approval_window_days = 3
+holiday_calendar = "US"
+pause_work_after_days = 15
+customer = { name = "Acme Corp", email = "ap@acme.example" }
+late_fee = { percent_per_month = "1.5", flat = "0", grace_days = 5 }
+{extra_project}
+
+[[milestones]]
+seq = 1
+name = "Kickoff"
+deliverable = "Signed contract"
+approver = { name = "Dana Lee", role = "Project lead", email = "dana@acme.example" }
+trigger = "on_signature"
+percent = "10"
+planned_date = "2026-11-02"
+
+[[milestones]]
+seq = 2
+name = "Discovery complete"
+deliverable = "Requirements document v1.3"
+acceptance_criteria = "Discovery doc approved by the project lead"
+approver = { name = "Dana Lee", role = "Project lead", email = "dana@acme.example" }
+evidence = ["requirements document"]
+trigger = "on_acceptance"
+percent = "20"
+planned_date = "2026-11-20"
+
+[[milestones]]
+seq = 3
+name = "Design approved"
+deliverable = "Designs and prototype"
+approver = { name = "Dana Lee", role = "Project lead", email = "dana@acme.example" }
+trigger = "on_acceptance"
+percent = "30"
+planned_date = "2026-12-11"
+
+[[milestones]]
+seq = 4
+name = "Launch"
+deliverable = "Live site"
+approver = { name = "Dana Lee", role = "Project lead", email = "dana@acme.example" }
+trigger = "on_acceptance"
+percent = "40"
+planned_date = "2027-01-15"
+"""
+
+
+def acme(extra_project: str = "") -> ParsedSchedule:
+    """The ACME-WEB schedule (10/20/30/40% of 50,000.00), with extra [project] lines."""
+    return load_schedule(ACME.replace("{extra_project}", extra_project), "toml")
+
+
+def at(*args: int) -> datetime:
+    """A UTC instant: at(2026, 11, 20, 15) is 15:00 UTC (10:00 in New York)."""
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+@pytest.fixture
+def schedule() -> ParsedSchedule:
+    return acme()
