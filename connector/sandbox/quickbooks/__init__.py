@@ -21,8 +21,9 @@ __all__ = ["Company", "QuickBooksState", "blueprint", "quickbooks_info", "regist
 def blueprint() -> list[Any]:
     from .api import api_blueprint
     from .oauth import oauth_blueprint
+    from .pages import pages_blueprint
 
-    return [oauth_blueprint(), api_blueprint()]
+    return [oauth_blueprint(), api_blueprint(), pages_blueprint()]
 
 
 def quickbooks_info(state: Any, base_url: str) -> dict:
