@@ -15,12 +15,12 @@ import argparse
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from connector.billing import change_orders, validation
+from connector.billing import change_orders, templates, validation
 from connector.billing.model import ChangeOrder, Milestone
 from connector.billing.money import D, Money
-from connector.billing.schedule import schedule_to_raw
+from connector.billing.schedule import build_schedule, raw_to_toml, schedule_to_raw
 from connector.store import service
 from connector.store.repository import BillingRepository
 
@@ -118,45 +118,47 @@ def cmd_change_order(ctx: Context, args: argparse.Namespace) -> int:
 
 def add_template_parser(ssub: SubParsers) -> None:
     p = ssub.add_parser("new", help="write a schedule file from a template")
-    p.add_argument("--template", required=True, choices=["three-phase", "five-phase", "inspection"])
+    p.add_argument("--template", required=True, choices=list(templates.TEMPLATES))
     p.add_argument("--total", required=True, help="the contract total, e.g. 50000.00")
     p.add_argument("--currency", required=True, help="ISO 4217 code, e.g. USD")
-    p.add_argument("--key", default="NEW-PROJECT", help="the project's reference")
-    p.add_argument("--name", default="New project")
-    p.add_argument("--customer-name", default="Customer")
-    p.add_argument("--customer-email", default="ap@customer.example")
-    p.add_argument("--approver-name", default="Project lead")
-    p.add_argument("--approver-email", default="lead@customer.example")
-    p.add_argument("--approver-role", default="Project lead")
-    p.add_argument("--contract-date", help="ISO date (default today)")
-    p.add_argument("--time-zone", help="IANA zone (default: the configured default)")
-    p.add_argument("--calendar", default="US", help="holiday calendar country code")
+    for option, what in TEMPLATE_ANSWERS.items():
+        p.add_argument(option, help=what)
     p.add_argument("--output", "-o", help="file to write (default: print)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(handler=cmd_schedule_new)
 
 
-def template_answers(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
-    return {
-        "key": args.key,
-        "name": args.name,
-        "total": args.total,
-        "currency": args.currency,
-        "customer_name": args.customer_name,
-        "customer_email": args.customer_email,
-        "approver_name": args.approver_name,
-        "approver_email": args.approver_email,
-        "approver_role": args.approver_role,
-        "contract_date": args.contract_date or date.today().isoformat(),  # noqa: DTZ011
-        "time_zone": args.time_zone or ctx.settings.app.default_time_zone,
-        "holiday_calendar": args.calendar,
-    }
+TEMPLATE_ANSWERS = {
+    "--key": "the project's reference (default NEW-PROJECT)",
+    "--name": "the project's name",
+    "--customer-name": "the customer's name",
+    "--customer-email": "where invoices go",
+    "--approver-name": "who accepts the milestones",
+    "--approver-role": "the approver's role",
+    "--approver-email": "the approver's e-mail",
+    "--contract-date": "ISO date of the contract",
+    "--time-zone": "IANA zone (default: the configured default)",
+    "--holiday-calendar": "country code of the holiday calendar, e.g. US",
+    "--payment-terms-days": "Net N",
+    "--approval-window-days": "business days the approver has",
+    "--weeks-per-phase": "spacing of the planned dates",
+    "--kickoff-percent": "five-phase: the kickoff deposit on signature (0 for none)",
+}
 
 
 def cmd_schedule_new(ctx: Context, args: argparse.Namespace) -> int:
-    from .templating import render_template
-
-    text = render_template(args.template, template_answers(ctx, args))
+    answers = {
+        option[2:].replace("-", "_"): getattr(args, option[2:].replace("-", "_"))
+        for option in TEMPLATE_ANSWERS
+    }
+    answers = {k: v for k, v in answers.items() if v is not None}
+    answers.setdefault("time_zone", ctx.settings.app.default_time_zone)
+    try:
+        raw = templates.build_template(args.template, D(args.total), args.currency, answers)
+    except (ValueError, ArithmeticError) as exc:
+        raise CommandError(f"schedule new: {exc}") from None
+    build_schedule(raw, default_time_zone=ctx.settings.app.default_time_zone)  # refuse a bad file
+    text = raw_to_toml(raw)
     if not args.output:
         ctx.out.print(text, markup=False, end="")
         return 0

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from connector.billing import lifecycle
+from connector.billing import intents, lifecycle
 from connector.billing.errors import ScheduleInvalid, ValidationProblem
 from connector.billing.model import AuditEvent, Milestone, Project
 from connector.billing.money import D, Money
@@ -109,8 +110,13 @@ def cmd_sign(ctx: Context, args: argparse.Namespace) -> int:
     """Record the signature; on_signature milestones (and the deposit) become billable."""
     at = parse_at(args.at, _project(ctx, args.key).time_zone)
     with ctx.transaction() as session:
-        _, due = service.sign_project(session, args.key, at, args.by, biller(at))
-    ctx.out.print(f"{args.key} signed {at.isoformat()}; invoice due: {_seqs(due)}", markup=False)
+        signed, due = service.sign_project(session, args.key, at, args.by, biller(at))
+    deposit = intents.deposit_amount(signed)
+    queued = f"; deposit invoice queued ({deposit})" if deposit is not None else ""
+    ctx.out.print(
+        f"{args.key} signed {at.isoformat()}; milestones invoice due: {_seqs(due)}{queued}",
+        markup=False,
+    )
     return 0
 
 
@@ -153,7 +159,7 @@ def cmd_milestone(ctx: Context, args: argparse.Namespace) -> int:
         stored = service.transition(
             session, args.key, args.seq, step, bill=biller(at), evidence_files=files
         )
-    _print_state(ctx, args.key, stored)
+    _print_state(ctx, args.key, stored, project.time_zone)
     return 0
 
 
@@ -170,10 +176,13 @@ def _partial(
     )
 
 
-def _print_state(ctx: Context, key: str, m: Milestone) -> None:
+def _print_state(ctx: Context, key: str, m: Milestone, time_zone: str) -> None:
     line = f"{key} milestone {m.seq} ({m.name}): {m.state.value}"
     if m.approval_deadline is not None and m.state.value == "submitted":
-        line += f", approval deadline {m.approval_deadline.isoformat()}"
+        deadline = m.approval_deadline.astimezone(ZoneInfo(time_zone))
+        line += f", approval window ends {deadline.isoformat(timespec='seconds')}"
+    if m.accepted_by:
+        line += f", accepted by {m.accepted_by}"
     if m.billed is not None:
         line += f", billed {m.billed}"
     ctx.out.print(line, markup=False)
@@ -188,13 +197,13 @@ def cmd_deem(ctx: Context, args: argparse.Namespace) -> int:
         due = []
         for key in keys:
             project, schedule = repo.load(key)
-            due += [(key, m.seq) for m in lifecycle.lapsed(project, schedule, at)]
-    for key, seq in due:
+            due += [(key, m.seq, project.time_zone) for m in lifecycle.lapsed(project, schedule, at)]
+    for key, seq, time_zone in due:
         with ctx.transaction() as session:
             stored = service.transition(
                 session, key, seq, lambda p, m, _s: lifecycle.deem_accepted(p, m, at), bill=biller(at)
             )
-        _print_state(ctx, key, stored)
+        _print_state(ctx, key, stored, time_zone)
     if not due:
         ctx.out.print("no approval window has lapsed")
     return 0

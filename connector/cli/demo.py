@@ -127,7 +127,8 @@ def demo_steps(workdir: Path) -> list[Step]:
         Step("Dana accepts 60% of it; the rest stays open",
              ["milestone", "partial", KEY, "3", "--percent", "60", "--at", "2027-01-26T10:00",
               "--by", "Dana Lee", "--reason", "Blog templates still to do"]),
-        Step("Where the contract stands", ["report", KEY, "--format", "table"]),
+        Step("Where the contract stands",
+             ["report", KEY, "--format", "table", "--at", "2027-01-26T12:00"]),
     ]
 
 

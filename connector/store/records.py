@@ -30,8 +30,9 @@ from connector.billing.model import (
     Trigger,
 )
 from connector.billing.money import Money
+from connector.billing.report import InvoiceView
 
-from .models import AuditEventRow, MilestoneRow, ProjectRow
+from .models import AuditEventRow, InvoiceRow, MilestoneRow, ProjectRow
 
 
 def _s(value: Decimal | None) -> str | None:
@@ -341,6 +342,22 @@ def intent_from_json(data: dict[str, Any]) -> InvoiceIntent:
             )
             for line in data["lines"]
         ),
+    )
+
+
+def invoice_view(row: InvoiceRow, seq: int | None, idempotency_key: str) -> InvoiceView:
+    currency = row.currency
+    return InvoiceView(
+        platform=row.platform,
+        id=row.platform_id,
+        number=row.number or "",
+        status=row.status,
+        total=Money(row.total, currency),
+        amount_paid=Money(row.amount_paid, currency),
+        balance=Money(row.balance, currency),
+        due_date=row.due_date,
+        seq=seq,
+        idempotency_key=idempotency_key,
     )
 
 

@@ -17,12 +17,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from connector.billing.model import AuditEvent, InvoiceIntent, Milestone, Project
+from connector.billing.report import InvoiceView
 
 from . import records
 from .errors import ConcurrentUpdate, DuplicateProject, MilestoneNotFound, ProjectNotFound
 from .models import (
     AuditEventRow,
     EvidenceRow,
+    InvoiceMilestoneRow,
+    InvoiceRow,
     MilestoneRow,
     MilestoneVersionRow,
     OutboxRow,
@@ -218,6 +221,24 @@ class BillingRepository:
     def queued_intents(self, key: str) -> list[InvoiceIntent]:
         """Every intent queued for the project, oldest first (what was billed, withheld, credited)."""
         return [records.intent_from_json(row.payload) for row in self.outbox(key)]
+
+    def invoice_views(self, key: str) -> list[InvoiceView]:
+        """The platform invoices of the project as the store last saw them, for reports."""
+        project = self.project_row(key)
+        rows = self.session.execute(
+            select(InvoiceRow, OutboxRow.idempotency_key)
+            .outerjoin(OutboxRow, OutboxRow.id == InvoiceRow.outbox_id)
+            .where(InvoiceRow.project_id == project.id)
+            .order_by(InvoiceRow.id)
+        ).all()
+        seqs = dict(
+            self.session.execute(
+                select(InvoiceMilestoneRow.invoice_id, MilestoneRow.seq)
+                .join(MilestoneRow, MilestoneRow.id == InvoiceMilestoneRow.milestone_id)
+                .where(MilestoneRow.project_id == project.id)
+            ).all()
+        )
+        return [records.invoice_view(row, seqs.get(row.id), key or "") for row, key in rows]
 
     def outbox(self, key: str) -> list[OutboxRow]:
         query = select(OutboxRow).where(OutboxRow.project_id == self.project_row(key).id)

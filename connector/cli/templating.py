@@ -1,6 +1,0 @@
-"""placeholder"""
-from typing import Any
-
-
-def render_template(name: str, answers: dict[str, Any]) -> str:
-    raise NotImplementedError
