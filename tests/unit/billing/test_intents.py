@@ -1,0 +1,121 @@
+"""Specification: what goes on each invoice, in the seed's words, under a stable key."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from connector.billing import lifecycle as lc
+from connector.billing.intents import deposit_intent, invoice_intent_for
+from connector.billing.model import InvoiceIntent, MilestoneState
+from connector.billing.money import Money
+
+from .conftest import acme, at
+
+USD = "USD"
+
+
+def accepted_discovery(extra: str = ""):
+    s = acme(extra)
+    project, schedule = s.project, list(s.milestones)
+    m, _ = lc.submit(project, schedule[1], at(2026, 11, 17, 15), "Sam", ["reqs-v1.3.pdf"])
+    m, _ = lc.accept(project, m, at(2026, 11, 20, 16), "Dana Lee")
+    return project, [m if x.seq == 2 else x for x in schedule], m
+
+
+def test_milestone_intent_uses_the_seed_wording_exactly():
+    project, schedule, m = accepted_discovery()
+    intent = invoice_intent_for(project, schedule, m, date(2026, 11, 20))
+    first, second = intent.lines[0].description.split("\n")
+    assert first == "Milestone 2: Discovery complete (per contract dated 2026-11-02)"
+    assert second == (
+        "Deliverable: Requirements document v1.3, accepted 2026-11-20 by Dana Lee (Project lead)"
+    )
+    assert intent.memo == "Approval window: 3 business days | Payment terms: Net 7"
+    assert intent.lines[0].amount == Money("10000.00", USD)
+    assert (intent.invoice_date, intent.due_date) == (date(2026, 11, 20), date(2026, 11, 27))
+    assert intent.idempotency_key == "milepost:ACME-WEB:2:1"
+    assert intent.reference == "ACME-WEB M2"
+    assert intent.evidence == ("reqs-v1.3.pdf",)
+
+
+def test_deemed_acceptance_says_the_window_lapsed():
+    s = acme()
+    project, schedule = s.project, list(s.milestones)
+    m, _ = lc.submit(project, schedule[1], at(2026, 11, 17, 15), "Sam", ["doc"])
+    m, _ = lc.deem_accepted(project, m, at(2026, 11, 23, 12))
+    intent = invoice_intent_for(project, schedule, m, date(2026, 11, 23))
+    assert intent.lines[0].description.endswith(
+        "Deliverable: Requirements document v1.3, deemed accepted 2026-11-20 (approval window lapsed)"
+    )
+
+
+def test_partial_shares_each_get_their_own_key_and_bill_only_the_new_share():
+    s = acme()
+    project, schedule = s.project, list(s.milestones)
+    m, _ = lc.submit(project, schedule[1], at(2026, 11, 17, 15), "Sam", ["doc"])
+    m, _ = lc.accept_partially(project, m, at(2026, 11, 18, 15), "Dana Lee", schedule=schedule, percent="40")
+    first = invoice_intent_for(project, schedule, m, date(2026, 11, 18))
+    assert first.idempotency_key == "milepost:ACME-WEB:2:1:partial-4000.00"
+    assert first.total == Money("4000.00", USD)
+    assert "partially accepted 2026-11-18 by Dana Lee (Project lead) (4,000.00 of 10,000.00)" in first.lines[0].description
+    m, _ = lc.mark_invoice_due(project, m, first, at(2026, 11, 18, 15))
+    assert m.state is MilestoneState.PARTIALLY_ACCEPTED
+    m, _ = lc.accept(project, m, at(2026, 11, 24, 15), "Dana Lee")
+    rest = invoice_intent_for(project, schedule, m, date(2026, 11, 24))
+    assert rest.idempotency_key == "milepost:ACME-WEB:2:1"
+    assert rest.total == Money("6000.00", USD)
+
+
+def test_deposit_is_invoiced_at_signature_and_credited_on_the_final_invoice():
+    s = acme('deposit = { percent = "10" }')
+    project, _ = lc.sign(s.project, at(2026, 11, 2, 15), "Dana Lee")
+    deposit = deposit_intent(project, date(2026, 11, 2))
+    assert deposit.idempotency_key == "milepost:ACME-WEB:deposit:1"
+    assert deposit.total == Money("5000.00", USD)
+    assert deposit.lines[0].description.startswith("Deposit: 10% of 50,000.00")
+    schedule = [replace(m, state=MilestoneState.ACCEPTED) for m in s.milestones]
+    kinds = []
+    prior: list[InvoiceIntent] = [deposit]
+    for i, m in enumerate(schedule):
+        intent = invoice_intent_for(project, schedule, m, date(2026, 12, 1), prior_intents=prior)
+        prior.append(intent)
+        kinds.append([(line.kind, str(line.amount)) for line in intent.lines])
+        schedule[i] = replace(m, state=MilestoneState.INVOICED, billed=intent.lines[0].amount)
+    assert kinds[:3] == [[("milestone", "5000.00")], [("milestone", "10000.00")], [("milestone", "15000.00")]]
+    assert kinds[3] == [("milestone", "20000.00"), ("deposit_credit", "-5000.00")]
+    assert prior[-1].total == Money("15000.00", USD)
+
+
+def test_pro_rata_deposit_is_credited_in_proportion_and_settles_exactly_on_the_final():
+    s = acme('deposit = { amount = "1000.00", credit = "pro_rata" }')
+    project, _ = lc.sign(s.project, at(2026, 11, 2, 15))
+    prior: list[InvoiceIntent] = [deposit_intent(project, date(2026, 11, 2))]
+    schedule = [replace(m, state=MilestoneState.ACCEPTED) for m in s.milestones]
+    credits = []
+    for i, m in enumerate(schedule):
+        intent = invoice_intent_for(project, schedule, m, date(2026, 12, 1), prior_intents=prior)
+        prior.append(intent)
+        credits.append(str(sum(line.amount.amount for line in intent.lines if line.kind == "deposit_credit")))
+        schedule[i] = replace(m, state=MilestoneState.INVOICED, billed=intent.lines[0].amount)
+    assert credits == ["-100.00", "-200.00", "-300.00", "-400.00"]
+
+
+def test_retainage_steps_down_after_half_the_contract_is_billed_and_is_released_on_the_final():
+    s = acme('retainage = { steps = [{ percent = "10", until_billed_percent = "50" }, { percent = "5" }] }')
+    project = s.project
+    schedule = [replace(m, state=MilestoneState.ACCEPTED) for m in s.milestones]
+    prior: list[InvoiceIntent] = []
+    withheld = {}
+    for seq in (4, 3, 2, 1):  # billed out of order so the step-down shows
+        i = seq - 1
+        intent = invoice_intent_for(project, schedule, schedule[i], date(2026, 12, 1), prior_intents=prior)
+        prior.append(intent)
+        withheld[seq] = [(line.kind, str(line.amount)) for line in intent.lines[1:]]
+        schedule[i] = replace(schedule[i], state=MilestoneState.INVOICED, billed=intent.lines[0].amount)
+    assert withheld == {
+        4: [("retainage", "-2000.00")],  # 0% billed before: 10%
+        3: [("retainage", "-1500.00")],  # 40% billed before: 10%
+        2: [("retainage", "-500.00")],  # 70% billed before: 5%
+        1: [("retainage_release", "4000.00")],  # final: everything withheld comes back
+    }
