@@ -99,9 +99,9 @@ def endpoints_from_sandbox_info(
         ),
         XeroEndpoints(
             api_url=_pick(xero, "api_base", "api_url", "accounting_url", default=f"{base}/api.xro/2.0").rstrip("/"),
-            identity_url=_pick(xero, "identity_url", "connections_base", default=base).rstrip("/"),
+            identity_url=_pick(xero, "identity_base", "identity_url", default=base).rstrip("/"),
             token_url=_pick(xero, "token_url", "token_endpoint"),
-            revoke_url=_pick(xero, "revoke_url", "revocation_endpoint"),
+            revoke_url=_pick(xero, "revocation_url", "revoke_url", "revocation_endpoint"),
             client_id=_pick(xero, "client_id"),
             client_secret=_pick(xero, "client_secret"),
             authorize_url=_pick(xero, "authorize_url", "authorization_endpoint"),
