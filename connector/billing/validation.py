@@ -289,13 +289,20 @@ def _milestones(r: _Reader, items: Any, project: Mapping[str, Any]) -> list[Mile
             r.problem(where, "not_table", "each milestone is a table")
             continue
         m = _milestone(r, item, where, project)
-        if m is None:
-            continue
-        if m.seq in seen:
-            r.problem(f"{where}.seq", "duplicate", f"seq {m.seq} is already used by milestones[{seen[m.seq]}]")
-        seen.setdefault(m.seq, i)
-        built.append(m)
-    return built
+        seq = item.get("seq")
+        seq = int(seq) if isinstance(seq, str) and seq.strip().isdigit() else seq
+        if isinstance(seq, int) and seq in seen:
+            r.problem(f"{where}.seq", "duplicate", f"seq {seq} is already used by milestones[{seen[seq]}]")
+        if isinstance(seq, int):
+            seen.setdefault(seq, i)
+        if m is not None:
+            built.append(m)
+    # Totals are only checked on a complete schedule, so a broken row does not also
+    # produce a misleading "does not add up" line.
+    complete = len(built) == len(items) and all(
+        m.fixed_amount is not None or m.percent is not None for m in built
+    )
+    return built if complete else []
 
 
 def _milestone(r: _Reader, m: Mapping[str, Any], w: str, project: Mapping[str, Any]) -> Milestone | None:
