@@ -195,7 +195,8 @@ def test_no_sequence_of_steps_reaches_a_state_outside_the_table(steps):
         assert m.version == before.version + 1
         schedule = [m if x.seq == m.seq else x for x in schedule]
         if m.state in (S.INVOICE_DUE, S.INVOICED, S.PARTIALLY_PAID, S.PAID):
-            assert m.billed is not None and m.billed.amount > 0
+            assert m.billed is not None
+            assert m.billed.amount > 0
 
 
 @pytest.mark.parametrize("state", list(S))
