@@ -130,16 +130,23 @@ def parse(text: str) -> Query:
     return query
 
 
+def _values(obj: Any, parts: list[str]) -> list[Any]:
+    """Every value at a dotted path; lists (AttachableRef, Line) fan out."""
+    if isinstance(obj, list):
+        return [v for item in obj for v in _values(item, parts)]
+    if not parts:
+        if isinstance(obj, dict) and "value" in obj:
+            return [obj["value"]]
+        return [obj]
+    if not isinstance(obj, dict):
+        return []
+    key = next((k for k in obj if k.lower() == parts[0].lower()), None)
+    return _values(obj[key], parts[1:]) if key else []
+
+
 def _lookup(obj: dict, path: str) -> Any:
-    value: Any = obj
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        key = next((k for k in value if k.lower() == part.lower()), None)
-        value = value.get(key) if key else None
-    if isinstance(value, dict) and "value" in value:
-        value = value["value"]
-    return value
+    found = _values(obj, path.split("."))
+    return found[0] if found else None
 
 
 def _instant(text: str) -> datetime | None:
@@ -178,7 +185,11 @@ def _like(actual: Any, pattern: str) -> bool:
 
 
 def matches(obj: dict, condition: Condition) -> bool:
-    actual = _lookup(obj, condition.path)
+    candidates = _values(obj, condition.path.split(".")) or [None]
+    return any(_matches_value(actual, condition) for actual in candidates)
+
+
+def _matches_value(actual: Any, condition: Condition) -> bool:
     if condition.op == "IN":
         return any(_compare(actual, v) == 0 for v in condition.values)
     if condition.op == "LIKE":
