@@ -12,7 +12,6 @@ leaves nothing behind and the committed changes become webhook events.
 from __future__ import annotations
 
 import functools
-import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -48,7 +47,7 @@ def _limit_headers(remaining: dict[str, int]) -> dict[str, str]:
 
 
 def render_error(error: XeroError, headers: dict[str, str] | None = None) -> Response:
-    body = error.body if isinstance(error.body, str) else json.dumps(error.body)
+    body = error.body if isinstance(error.body, str) else dumps(error.body)
     mimetype = "text/plain" if isinstance(error.body, str) else "application/json"
     return Response(body, status=error.status, mimetype=mimetype,
                     headers={**(headers or {}), **error.headers})

@@ -7,7 +7,7 @@ import requests
 from authlib.common.security import generate_token
 from authlib.integrations.base_client.errors import OAuthError
 from xero_python.exceptions import HTTPStatusException
-from test_xero_harness import XeroSandbox, xero, xero_spec  # noqa: F401 - fixtures
+from tests.integration.sandbox.test_xero_harness import XeroSandbox, xero, xero_spec  # noqa: F401 - fixtures
 
 
 def test_the_token_answer_has_exactly_the_six_keys_xero_python_accepts(xero: XeroSandbox) -> None:
