@@ -30,7 +30,7 @@ def test_concurrent_transitions_of_one_milestone_never_both_succeed(postgres_eng
     outcomes: dict[str, object] = {}
 
     def submit_as(person: str) -> None:
-        def step(project, milestone):
+        def step(project, milestone, schedule):
             both_read.wait()  # each has loaded version 1 before either writes
             return lifecycle.submit(project, milestone, AT, person, ("document",))
 

@@ -73,7 +73,7 @@ def test_an_unknown_project_is_named_in_the_error(sessions):
         BillingRepository(session).load("NOPE")
 
 
-def submit(project, milestone):
+def submit(project, milestone, schedule=()):
     return lifecycle.submit(project, milestone, AT, "Sam Contractor", ("document",))
 
 
@@ -123,7 +123,7 @@ def intent_for(project, milestone) -> InvoiceIntent:
     )
 
 
-def billing_of(project, schedule, milestone):
+def billing_of(project, schedule, milestone, prior):
     due = replace(milestone, state=MilestoneState.INVOICE_DUE)
     event = AuditEvent(project.key, milestone.seq, "invoice_due", AT, "milepost",
                        milestone.state, MilestoneState.INVOICE_DUE)
@@ -149,7 +149,7 @@ def test_a_billable_transition_queues_its_intent_in_the_same_transaction(session
 def test_when_billing_fails_the_transition_is_not_stored_either(sessions):
     store_acme(sessions)
 
-    def broken_biller(project, schedule, milestone):
+    def broken_biller(project, schedule, milestone, prior):
         raise RuntimeError("intent builder exploded")
 
     with pytest.raises(RuntimeError), sessions.begin() as session:
