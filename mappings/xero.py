@@ -156,12 +156,14 @@ def invoice_fact(invoice: Invoice) -> InvoiceStatusFact:
     )
 
 
-def payment_fact(payment: Any) -> PaymentFact | None:
-    """A Xero payment against an invoice (None for payments on other documents)."""
+def payment_fact(payment: Any, currency: str = "USD") -> PaymentFact | None:
+    """A Xero payment against an invoice (None for payments on other documents).
+
+    `currency` is the invoice's, for payments whose embedded invoice omits it."""
     invoice = payment.invoice
     if invoice is None or invoice.invoice_id is None:
         return None
-    currency = _enum_value(getattr(invoice, "currency_code", None)) or "USD"
+    currency = _enum_value(getattr(invoice, "currency_code", None)) or currency
     on = payment.date if isinstance(payment.date, date) else date.min
     return PaymentFact(
         platform_id=str(payment.payment_id),

@@ -76,6 +76,7 @@ class QuickBooksGateway:
         self._clock = clock
         self._transport = transport
         self._lists: CompanyLists | None = None
+        self._customers: list[dict[str, Any]] | None = None
 
     def __repr__(self) -> str:
         return f"QuickBooksGateway(realm={self._realm!r})"
@@ -141,10 +142,8 @@ class QuickBooksGateway:
             rows = self.query(select("Customer", f"Id = {quote(known_id)}"), "Customer")
             if rows and rows[0].get("Active", True) not in (False, "false"):
                 return _customer_ref(rows[0])
-        if customer.email:
-            for row in self._customers_where(f"PrimaryEmailAddr = {quote(customer.email)}"):
-                if _email(row) == customer.email.casefold():
-                    return _customer_ref(row)
+        if customer.email and (row := self._customer_by_email(customer.email)) is not None:
+            return _customer_ref(row)
         candidates = qbmap.display_name_candidates(customer)
         for name in candidates:
             rows = self._customers_where(f"DisplayName = {quote(name)}")
@@ -158,6 +157,21 @@ class QuickBooksGateway:
                 continue  # taken by a vendor, employee or inactive customer: next name
         raise Conflict(f"no free display name for customer {customer.name!r}", platform=PLATFORM)
 
+    def _customer_by_email(self, email: str) -> dict[str, Any] | None:
+        """QuickBooks' email filter is not honoured everywhere, so an empty answer is checked
+        by reading the (active) customer list once per gateway."""
+        wanted = email.casefold()
+        rows = self._customers_where(f"PrimaryEmailAddr = {quote(email)}")
+        match = next((row for row in rows if _email(row) == wanted), None)
+        if match is None:
+            match = next((row for row in self._all_customers() if _email(row) == wanted), None)
+        return match
+
+    def _all_customers(self) -> list[dict[str, Any]]:
+        if self._customers is None:
+            self._customers = self.query_all(select("Customer"), "Customer")
+        return self._customers
+
     def _customers_where(self, condition: str) -> list[dict[str, Any]]:
         try:
             return self.query(select("Customer", condition), "Customer")
@@ -168,6 +182,7 @@ class QuickBooksGateway:
         body = qbmap.customer_payload(customer, name)
         rid = request_id_for("customer", self._realm, name, customer.email)
         result = self.call(lambda qb: qb.create_object("Customer", _json(body), request_id=rid), creating=True)
+        self._customers = None
         return _customer_ref(result["Customer"])
 
     # -- settings ---------------------------------------------------------------------------------

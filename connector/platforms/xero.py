@@ -74,6 +74,7 @@ class XeroGateway:
         self._api = accounting_api(endpoints, build_api_client(endpoints, tokens, pool_manager))
         self._timeout = request_timeout(endpoints)
         self._lists: CompanyLists | None = None
+        self._base_currency: str | None = None
 
     def __repr__(self) -> str:
         return f"XeroGateway(tenant={self._tenant!r})"
@@ -237,6 +238,22 @@ class XeroGateway:
         self.call(lambda api: api.email_invoice(self._tenant, platform_id, RequestEmpty(), **self._kw()))
 
     # -- changes ----------------------------------------------------------------------------------
+    def base_currency(self) -> str:
+        if self._base_currency is None:
+            orgs = self.call(lambda api: api.get_organisations(self._tenant, **self._kw())).organisations
+            self._base_currency = _value(orgs[0].base_currency) if orgs else "USD"
+        return self._base_currency
+
+    def _currency_of(self, payment: Any, known: dict[str, str]) -> str:
+        """The paid invoice's currency: from this batch, else the invoice, else the org's."""
+        invoice_id = _invoice_id(payment)
+        if invoice_id and invoice_id not in known:
+            try:
+                known[invoice_id] = _value(self.get_invoice(invoice_id).currency_code)
+            except NotFound:
+                known[invoice_id] = self.base_currency()
+        return known.get(invoice_id) or self.base_currency()
+
     def _paged(self, fetch: Callable[[AccountingApi, int], Any], attribute: str) -> list[Any]:
         rows: list[Any] = []
         for page in range(1, 1001):
@@ -256,13 +273,20 @@ class XeroGateway:
         stamps = [xmap.invoice_fact(i).updated_at for i in invoices]
         stamps += [_aware(getattr(x, "updated_date_utc", None)) for x in [*payments, *notes]]
         known = [s for s in stamps if s is not None]
+        currencies = {str(i.invoice_id): _value(i.currency_code) for i in invoices if i.currency_code}
         return ChangeBatch(
             invoices=tuple(xmap.invoice_fact(i) for i in invoices),
-            payments=tuple(f for p in payments if (f := xmap.payment_fact(p)) is not None),
+            payments=tuple(
+                f for p in payments if (f := xmap.payment_fact(p, self._currency_of(p, currencies))) is not None
+            ),
             credit_notes=tuple(xmap.credit_note_fact(n) for n in notes),
             next_cursor=max(known) if known else cursor,
             full_resync=cursor is None,
         )
+
+
+def _invoice_id(payment: Any) -> str:
+    return str(getattr(payment.invoice, "invoice_id", "") or "")
 
 
 def _value(value: Any) -> str:

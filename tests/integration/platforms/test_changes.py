@@ -1,0 +1,109 @@
+"""Reading changes since a cursor: invoice status, amounts paid, partial and full payments, voids."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from connector.billing.money import Money
+from mappings.facts import DRAFT, OPEN, PAID, PARTIALLY_PAID, VOIDED
+from mappings.settings import MappingSettings
+
+from .conftest import make_intent
+
+
+def usd(amount: str) -> Money:
+    return Money(Decimal(amount), "USD")
+
+
+def nzd(amount: str) -> Money:
+    return Money(Decimal(amount), "NZD")
+
+
+def sandbox_now(sandbox) -> datetime:
+    return datetime.fromisoformat(sandbox.control.clock()["now"])
+
+
+def draft(gateway, key: str, settings: MappingSettings, currency: str = "USD"):
+    intent = make_intent(key, currency=currency)
+    customer = gateway.find_or_create_customer(intent.customer)
+    return gateway.create_draft_invoice(intent, customer, gateway.resolve_settings(settings, intent.lines))
+
+
+def test_quickbooks_partial_then_full_payment_are_read_from_the_change_feed(qbo, sandbox) -> None:
+    cursor = sandbox_now(sandbox) - timedelta(seconds=1)
+    invoice = draft(qbo, "milepost:ACME-WEB:2:1", MappingSettings(sales_item="Services"))
+    realm = qbo._realm
+
+    first = qbo.changes_since(cursor)
+    assert [(f.platform_id, f.status) for f in first.invoices] == [(invoice.platform_id, DRAFT)]
+    assert first.full_resync is False
+
+    sandbox.control.record_payment(realm, invoice.platform_id, amount="400.00")
+    partial = qbo.changes_since(first.next_cursor)
+    sandbox.control.record_payment(realm, invoice.platform_id)  # the rest
+    full = qbo.changes_since(partial.next_cursor)
+
+    [partly] = [f for f in partial.invoices if f.platform_id == invoice.platform_id]
+    assert (partly.status, partly.amount_paid, partly.balance) == (PARTIALLY_PAID, usd("400.00"), usd("711.11"))
+    assert [(p.invoice_platform_id, p.amount) for p in partial.payments] == [(invoice.platform_id, usd("400.00"))]
+    [paid] = [f for f in full.invoices if f.platform_id == invoice.platform_id]
+    assert (paid.status, paid.balance) == (PAID, usd("0"))
+    assert usd("711.11") in [p.amount for p in full.payments]
+    # A read may repeat a change at the cursor's edge; facts carry platform ids, so two
+    # payments are two ids however often they are read.
+    assert len({p.platform_id for p in (*partial.payments, *full.payments)}) == 2
+    assert paid.idempotency_key == "milepost:ACME-WEB:2:1"
+
+
+def test_quickbooks_cursor_older_than_thirty_days_falls_back_to_a_full_query(qbo, sandbox) -> None:
+    invoice = draft(qbo, "milepost:ACME-WEB:5:1", MappingSettings(sales_item="Services"))
+    old_cursor = sandbox_now(sandbox) - timedelta(days=45)
+
+    batch = qbo.changes_since(old_cursor)
+
+    assert batch.full_resync is True
+    assert invoice.platform_id in {f.platform_id for f in batch.invoices}
+    assert batch.next_cursor is not None
+
+
+def test_quickbooks_void_is_seen_as_voided(qbo, sandbox) -> None:
+    invoice = draft(qbo, "milepost:ACME-WEB:6:1", MappingSettings(sales_item="Services"))
+    cursor = sandbox_now(sandbox) - timedelta(seconds=1)
+
+    voided = qbo.void_invoice(invoice.platform_id)
+    batch = qbo.changes_since(cursor)
+
+    assert voided.status == VOIDED
+    assert [f.status for f in batch.invoices if f.platform_id == invoice.platform_id] == [VOIDED]
+
+
+def test_xero_partial_then_full_payment_are_read_with_if_modified_since(xero, sandbox) -> None:
+    cursor = sandbox_now(sandbox) - timedelta(seconds=1)
+    invoice = draft(xero, "milepost:KOWHAI-FIT:2:1", MappingSettings(sales_account="200", tax_code="NONE"), "NZD")
+    tenant = xero._tenant
+    sandbox.control.xero(f"invoices/{invoice.platform_id}/authorise", tenant)
+
+    approved = xero.changes_since(cursor)
+    sandbox.control.xero("payments", tenant, invoice_id=invoice.platform_id, amount="400.00")
+    partial = xero.changes_since(approved.next_cursor)
+    sandbox.control.xero("payments", tenant, invoice_id=invoice.platform_id)
+    full = xero.changes_since(partial.next_cursor)
+
+    assert [f.status for f in approved.invoices if f.platform_id == invoice.platform_id] == [OPEN]
+    [partly] = [f for f in partial.invoices if f.platform_id == invoice.platform_id]
+    assert (partly.status, partly.amount_paid, partly.balance) == (PARTIALLY_PAID, nzd("400.00"), nzd("711.11"))
+    assert [(p.invoice_platform_id, p.amount) for p in partial.payments] == [(invoice.platform_id, nzd("400.00"))]
+    [paid] = [f for f in full.invoices if f.platform_id == invoice.platform_id]
+    assert paid.status == PAID
+    assert nzd("711.11") in [p.amount for p in full.payments]
+
+
+def test_xero_void_deletes_a_draft_and_voids_an_approved_invoice(xero, sandbox) -> None:
+    settings = MappingSettings(sales_account="200", tax_code="NONE")
+    a_draft = draft(xero, "milepost:KOWHAI-FIT:3:1", settings, "NZD")
+    approved = draft(xero, "milepost:KOWHAI-FIT:4:1", settings, "NZD")
+    sandbox.control.xero(f"invoices/{approved.platform_id}/authorise", xero._tenant)
+
+    assert xero.void_invoice(a_draft.platform_id).status == "deleted"
+    assert xero.void_invoice(approved.platform_id).status == VOIDED

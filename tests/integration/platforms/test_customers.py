@@ -1,0 +1,77 @@
+"""Customer matching: stored mapping, then email, then exact name; never a duplicate."""
+
+from __future__ import annotations
+
+import json
+
+from quickbooks.mixins import DecimalEncoder
+
+from connector.billing.model import Customer
+
+ACME = Customer(name="Dana Reyes", email="ap@acme.example", company="Acme Corp")
+
+
+def qbo_customers(qbo) -> list[dict]:
+    return qbo.query("SELECT * FROM Customer", "Customer")
+
+
+def xero_contacts(xero) -> list:
+    return xero.call(lambda api: api.get_contacts(xero._tenant)).contacts
+
+
+def test_quickbooks_matches_mapping_then_email_then_name(qbo) -> None:
+    seeded = next(c for c in qbo_customers(qbo) if c["DisplayName"] == "Cool Cars")
+    email = seeded["PrimaryEmailAddr"]["Address"]
+
+    by_mapping = qbo.find_or_create_customer(Customer("Someone Else", "x@y.example"), known_id=seeded["Id"])
+    by_email = qbo.find_or_create_customer(Customer("Renamed In Milepost", email))
+    by_name = qbo.find_or_create_customer(Customer("Cool Cars", "new-address@coolcars.example"))
+
+    assert by_mapping.id == by_email.id == by_name.id == seeded["Id"]
+
+
+def test_quickbooks_creates_a_new_customer_once(qbo) -> None:
+    before = len(qbo_customers(qbo))
+
+    first = qbo.find_or_create_customer(ACME)
+    second = qbo.find_or_create_customer(ACME)
+
+    assert first == second
+    assert first.name == "Acme Corp"
+    assert len(qbo_customers(qbo)) == before + 1
+
+
+def test_quickbooks_display_name_taken_by_an_inactive_customer_gets_a_distinct_name(qbo) -> None:
+    """DisplayName is unique even against inactive customers, which queries do not return."""
+    body = {"DisplayName": "Acme Corp", "Active": False, "PrimaryEmailAddr": {"Address": "old@acme.example"}}
+    qbo.call(lambda qb: qb.create_object("Customer", json.dumps(body, cls=DecimalEncoder)))
+
+    ref = qbo.find_or_create_customer(ACME)
+    again = qbo.find_or_create_customer(ACME)
+
+    assert ref.name == "Acme Corp (Dana Reyes)"
+    assert again == ref
+
+
+def test_xero_matches_email_then_name_and_creates_once(xero) -> None:
+    before = len(xero_contacts(xero))
+
+    created = xero.find_or_create_customer(ACME)
+    by_email = xero.find_or_create_customer(Customer("Dana R.", "ap@acme.example"))
+    by_name = xero.find_or_create_customer(Customer("Dana Reyes", "other@acme.example", company="Acme Corp"))
+    by_mapping = xero.find_or_create_customer(Customer("Whoever", "who@ever.example"), known_id=created.id)
+
+    assert created.id == by_email.id == by_name.id == by_mapping.id
+    assert len(xero_contacts(xero)) == before + 1
+
+
+def test_xero_name_held_by_an_archived_contact_is_no_obstacle(xero) -> None:
+    from xero_python.accounting import Contact, Contacts
+
+    old = xero.call(lambda api: api.create_contacts(xero._tenant, Contacts(contacts=[Contact(name="Acme Corp")]))).contacts[0]
+    xero.call(lambda api: api.update_contact(xero._tenant, old.contact_id, Contacts(contacts=[Contact(contact_id=old.contact_id, contact_status="ARCHIVED")])))
+
+    ref = xero.find_or_create_customer(ACME)
+
+    assert ref.id != str(old.contact_id)
+    assert ref.name == "Acme Corp"
