@@ -169,6 +169,24 @@ def read_schedule(raw: Mapping[str, Any], *, default_time_zone: str = "UTC") -> 
     return result
 
 
+def read_milestones(
+    items: Sequence[Mapping[str, Any]],
+    *,
+    currency: str,
+    contract_date: date,
+    where: str = "milestones",
+) -> tuple[list[Milestone], list[ValidationProblem]]:
+    """Milestones outside a whole schedule (e.g. added by a change order), by the schedule
+    file's own field rules; problems are named `{where}[i].field`. On any error no milestone
+    is returned, so nothing half-checked can be applied."""
+    reader = _Reader()
+    project = {"currency": currency, "contract_date": contract_date}
+    built = [_milestone(reader, item, f"{where}[{i}]", project) for i, item in enumerate(items)]
+    if any(p.is_error for p in reader.problems):
+        return [], reader.problems
+    return [m for m in built if m is not None], reader.problems
+
+
 def _project_fields(r: _Reader, p: Mapping[str, Any], default_tz: str) -> dict[str, Any]:
     w = "project"
     currency: str | None = None

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from connector.billing.errors import ScheduleInvalid
+from connector.billing.money import Money
 from connector.billing.schedule import dump_schedule, load_schedule, parse_text
 from connector.billing.validation import validate_schedule
 
@@ -144,3 +145,21 @@ def test_a_syntax_error_is_one_problem_on_the_schedule():
 def test_floats_for_money_are_refused():
     text = ACME.replace("{extra_project}", "").replace('contract_total = "50000.00"', "contract_total = 50000.0")
     assert problems(text)["project.contract_total"] == "not_decimal_string"
+
+
+def test_milestones_added_later_follow_the_same_field_rules():
+    from datetime import date
+
+    from connector.billing.validation import read_milestones
+
+    good = {"seq": 5, "name": "Blog", "approver": {"name": "D", "email": "d@acme.example"}, "amount": "4000.00"}
+    bad = {"seq": 6, "name": "Old", "approver": {"name": "D"}, "amount": "1.234", "planned_date": "2026-01-01"}
+    built, found = read_milestones([good, bad], currency="USD", contract_date=date(2026, 11, 2), where="add.milestones")
+    assert built == []  # nothing half-checked
+    assert [(p.field, p.rule) for p in found] == [
+        ("add.milestones[1].approver.email", "approver_without_email"),
+        ("add.milestones[1].amount", "too_precise"),
+        ("add.milestones[1].planned_date", "before_contract_date"),
+    ]
+    built, found = read_milestones([good], currency="USD", contract_date=date(2026, 11, 2))
+    assert ([m.fixed_amount for m in built], found) == ([Money("4000.00", "USD")], [])
