@@ -199,3 +199,28 @@ def test_evidence_files_are_fingerprinted_with_the_transition(sessions, tmp_path
     assert row.name == "requirements.pdf"
     assert row.size == len(b"%PDF-1.4 requirements v1.3")
     assert len(row.sha256) == 64
+
+
+def test_a_change_order_keeps_every_version_and_links_it_to_the_order(sessions):
+    from connector.billing.change_orders import apply_change_order
+    from connector.billing.model import ChangeOrder
+
+    store_acme(sessions)
+    order = ChangeOrder("CO-1", "Dana Lee", date(2026, 12, 1), "Launch grows",
+                        change=((3, {"amount": "30000.00"}),))
+    with sessions.begin() as session:
+        project, milestones = service.apply_change_order(session, "ACME-WEB", order,
+                                                         apply_change_order)
+    assert project.contract_total == Money(Decimal("55000.00"), "USD")
+    with sessions() as session:
+        repo = BillingRepository(session)
+        history = repo.milestone_history("ACME-WEB", 3)
+        terms = repo.project_history("ACME-WEB")
+        events = repo.events("ACME-WEB")
+    assert [h.data["percent"] for h in history] == ["50", None]
+    assert [h.data["fixed_amount"] for h in history] == [None, "30000.00"]
+    assert history[0].change_order_id is None
+    assert history[1].change_order_id is not None
+    assert [t.terms["contract_total"] for t in terms] == ["50000.00", "55000.00"]
+    assert terms[1].change_order_id == history[1].change_order_id
+    assert any(e.kind.startswith("change_order") for e in events)

@@ -1,0 +1,138 @@
+"""The outbox's life: claim pending intents, record the platform's invoice, or record the failure.
+
+`drain_outbox` (in `jobs/`) calls these inside its own transactions:
+
+    with transaction(sessions) as s:  claimed = claim_pending(s, limit=10)
+    ... call the gateway for each, outside any transaction ...
+    with transaction(sessions) as s:  complete(s, item.id, created)   # or fail(s, item.id, error)
+
+Claiming moves rows to `processing` and counts the attempt, so a crashed worker leaves evidence;
+`reclaim_stale` puts such rows back, and the gateway then looks the key up before creating again.
+On PostgreSQL the claim is `FOR UPDATE SKIP LOCKED`, so two workers never take the same row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connector.billing import lifecycle
+from connector.billing.model import InvoiceIntent
+
+from . import records, service
+from .errors import StoreError
+from .models import InvoiceMilestoneRow, InvoiceRow, MilestoneRow, OutboxRow, ProjectRow, utcnow
+
+PENDING, PROCESSING, DONE, FAILED = "pending", "processing", "done", "failed"
+
+
+@dataclass(frozen=True)
+class ClaimedIntent:
+    id: int
+    intent: InvoiceIntent
+    attempts: int  # including this one
+    connection_id: int | None
+
+
+@dataclass(frozen=True)
+class CreatedInvoice:
+    """What the gateway reports back about the invoice it created (or found by key)."""
+
+    platform: str
+    platform_id: str
+    number: str
+    status: str
+    total: Decimal
+    balance: Decimal
+    amount_paid: Decimal = Decimal(0)
+    due_date: date | None = None
+    connection_id: int | None = None
+
+
+def claim_pending(session: Session, limit: int = 10) -> list[ClaimedIntent]:
+    """Take up to `limit` pending intents, oldest first, and mark them processing."""
+    query = select(OutboxRow).where(OutboxRow.status == PENDING).order_by(OutboxRow.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(session.scalars(query))
+    for row in rows:
+        row.status = PROCESSING
+        row.attempts += 1
+    session.flush()
+    return [
+        ClaimedIntent(row.id, records.intent_from_json(row.payload), row.attempts, row.connection_id)
+        for row in rows
+    ]
+
+
+def complete(session: Session, outbox_id: int, created: CreatedInvoice, at: datetime) -> InvoiceRow:
+    """Record the platform invoice for a claimed intent and move its milestone to invoiced."""
+    row = _row(session, outbox_id)
+    project = session.get(ProjectRow, row.project_id)
+    assert project is not None
+    invoice = InvoiceRow(
+        project_id=row.project_id, connection_id=created.connection_id, outbox_id=row.id,
+        platform=created.platform, platform_id=created.platform_id, number=created.number,
+        status=created.status, currency=project.currency, total=created.total,
+        amount_paid=created.amount_paid, balance=created.balance, due_date=created.due_date,
+    )
+    session.add(invoice)
+    row.status, row.last_error, row.connection_id = DONE, None, created.connection_id
+    session.flush()
+    if row.seq is not None:
+        _link_milestone(session, invoice, project, row)
+        service.transition(
+            session, project.key, row.seq,
+            lambda p, m, _s: lifecycle.mark_invoiced(
+                p, m, at, platform=created.platform, invoice_id=created.platform_id,
+                number=created.number,
+            ),
+        )
+    return invoice
+
+
+def _link_milestone(session: Session, invoice: InvoiceRow, project: ProjectRow, row: OutboxRow) -> None:
+    milestone_id = session.scalars(
+        select(MilestoneRow.id).where(
+            MilestoneRow.project_id == project.id, MilestoneRow.seq == row.seq
+        )
+    ).one()
+    gross = lifecycle.intent_gross(records.intent_from_json(row.payload))
+    session.add(InvoiceMilestoneRow(invoice_id=invoice.id, milestone_id=milestone_id, amount=gross.amount))
+
+
+def fail(session: Session, outbox_id: int, error: str, *, max_attempts: int, retryable: bool = True) -> str:
+    """Record a failed attempt; the row goes back to pending, or to failed when it is hopeless.
+
+    `error` is stored and shown to operators: pass a message without tokens or secrets.
+    """
+    row = _row(session, outbox_id)
+    row.last_error = error[:2000]
+    row.status = PENDING if retryable and row.attempts < max_attempts else FAILED
+    session.flush()
+    return row.status
+
+
+def reclaim_stale(session: Session, older_than: timedelta, now: datetime | None = None) -> int:
+    """Put back rows left processing by a worker that died; returns how many."""
+    cutoff = (now or utcnow()) - older_than
+    rows = list(
+        session.scalars(
+            select(OutboxRow).where(OutboxRow.status == PROCESSING, OutboxRow.updated_at < cutoff)
+        )
+    )
+    for row in rows:
+        row.status = PENDING
+    session.flush()
+    return len(rows)
+
+
+def _row(session: Session, outbox_id: int) -> OutboxRow:
+    row = session.get(OutboxRow, outbox_id)
+    if row is None:
+        raise StoreError(f"no outbox row {outbox_id}")
+    return row
