@@ -1,4 +1,5 @@
 """Xero identity in the sandbox: OAuth 2 with PKCE through Authlib, connections, rotation."""
+# ruff: noqa: F811 - the shared fixtures are imported from test_xero_harness by name
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import requests
 from authlib.common.security import generate_token
 from authlib.integrations.base_client.errors import OAuthError
 from xero_python.exceptions import HTTPStatusException
+
 from tests.integration.sandbox.test_xero_harness import XeroSandbox, xero, xero_spec  # noqa: F401 - fixtures
 
 

@@ -1,19 +1,38 @@
 """Contacts, invoices, payments and credits through the real xero-python, as Milepost uses them."""
+# ruff: noqa: F811 - the shared fixtures are imported from test_xero_harness by name
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import requests
 from xero_python.accounting import (
-    Account, Allocation, Allocations, BankTransaction, BankTransactions, Contact, Contacts,
-    CreditNote, CreditNotes, Invoice, Invoices, LineAmountTypes, LineItem, Payment, Payments,
+    Account,
+    Allocation,
+    Allocations,
+    BankTransaction,
+    BankTransactions,
+    Contact,
+    Contacts,
+    CreditNote,
+    CreditNotes,
+    Invoice,
+    Invoices,
+    LineAmountTypes,
+    LineItem,
+    Payment,
+    Payments,
 )
 from xero_python.exceptions import AccountingBadRequestException, NotFoundException
+
 from tests.integration.sandbox.test_xero_harness import (  # noqa: F401 - fixtures
-    OFF_SPEC_HEADER, XeroClient, XeroSandbox, xero, xero_spec,
+    OFF_SPEC_HEADER,
+    XeroClient,
+    XeroSandbox,
+    xero,
+    xero_spec,
 )
 
 DUE = date(2026, 12, 31)
@@ -129,7 +148,7 @@ def test_if_modified_since_returns_only_what_changed_after(xero: XeroSandbox, cl
     contact = new_contact(client, tenant)
     old = create(client, tenant, draft_invoice(contact, reference="old"))
     xero.control.advance_clock(60)
-    cursor = datetime.fromisoformat(xero.control.clock()["now"]).astimezone(timezone.utc)
+    cursor = datetime.fromisoformat(xero.control.clock()["now"]).astimezone(UTC)
     xero.control.advance_clock(1)
     changed = authorise(client, tenant, old)
     new = create(client, tenant, draft_invoice(contact, reference="new"))
@@ -348,4 +367,4 @@ def test_the_bookkeeper_can_approve_and_record_a_payment_from_the_control_api(
     assert (seen.status, seen.amount_due) == ("AUTHORISED", 1000)
     assert seen.date == date(2026, 11, 2)
     assert seen.due_date == DUE
-    assert seen.updated_date_utc > datetime.now(timezone.utc) - timedelta(minutes=5)
+    assert seen.updated_date_utc > datetime.now(UTC) - timedelta(minutes=5)
