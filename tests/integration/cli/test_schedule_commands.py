@@ -113,3 +113,17 @@ def test_new_refuses_a_total_too_precise_for_the_currency(milepost, tmp_path):
     assert result.code == 1
     assert "project.contract_total" in result.err
     assert not (tmp_path / "x.toml").exists()
+
+
+def _readme_block(language: str) -> str:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    return readme.split(f"```{language}\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_csv_example_imports(milepost, tmp_path):
+    path = write(tmp_path, "acme.csv", _readme_block("csv"))
+    assert milepost("schedule", "import", path).code == 0
+    report = json.loads(milepost("report", "ACME-WEB", "--format", "json").out)
+    assert [m["amount"] for m in report["milestones"]] == ["10000.00", "15000.00", "25000.00"]
