@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import signal
 import threading
 from typing import Any
 
@@ -77,6 +78,11 @@ def banner(app: Flask, base_url: str) -> str:
     return "\n".join(lines)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM ends ``serve`` like Ctrl-C, so the state file is written on the way out."""
+    raise KeyboardInterrupt
+
+
 def _autosave(state: SandboxState, stop: threading.Event) -> None:
     while not stop.wait(AUTOSAVE_SECONDS):
         try:
@@ -98,7 +104,9 @@ def serve(host: str = "127.0.0.1", port: int = 8765, state_file: str | None = No
     print(banner(app, base_url), flush=True)  # noqa: T201 - the banner is the command's output
     stop = threading.Event()
     if state_file:
+        state.save()  # the printed credentials must survive even a crash
         threading.Thread(target=_autosave, args=(state, stop), daemon=True).start()
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -145,7 +145,8 @@ class SandboxState:
         target = Path(path) if path is not None else self.state_file
         if target is None:
             return
-        text = json.dumps(self.to_json(), indent=1, sort_keys=True, default=str)
+        with self.lock:  # serialise under the lock: the books are live dictionaries
+            text = json.dumps(self.to_json(), indent=1, sort_keys=True, default=str)
         handle, temp = tempfile.mkstemp(dir=target.parent or Path("."), prefix=".sandbox-")
         with os.fdopen(handle, "w") as out:
             out.write(text)
