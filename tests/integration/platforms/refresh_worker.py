@@ -1,0 +1,39 @@
+"""A worker process that refreshes one connection's tokens, for the two-process custody test.
+
+Run under multiprocessing's spawn context: nothing is shared with the test process but the
+database, the sandbox and the arguments, exactly like two Milepost workers on two machines.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from connector.platforms import custody
+from connector.platforms.custody import TokenCipher, TokenSet
+from connector.platforms.endpoints import QuickBooksEndpoints
+from connector.platforms.token_endpoint import quickbooks_refresher
+from connector.store.db import make_engine, session_factory
+
+
+def refresh_once(url: str, connection_id: int, key: str, endpoints: QuickBooksEndpoints, barrier: Any, results: Any) -> None:
+    engine = make_engine(url)
+    factory = session_factory(engine)
+    platform_refresh = quickbooks_refresher(endpoints)
+    calls = []
+
+    def refresher(tokens: TokenSet) -> TokenSet:
+        calls.append(1)
+        fresh = platform_refresh(tokens)
+        time.sleep(0.3)  # hold the lock a moment, so the other worker surely arrives during it
+        return fresh
+
+    barrier.wait()
+    try:
+        tokens = custody.refresh_if_needed(
+            factory, connection_id, refresher, TokenCipher([key]), now=datetime.now(UTC)
+        )
+        results.put((tokens.access_token, len(calls)))
+    finally:
+        engine.dispose()
