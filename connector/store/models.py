@@ -107,7 +107,7 @@ class MilestoneRow(Base):
     evidence_required: Mapped[list[str]] = mapped_column(JSON)
     planned_date: Mapped[date | None] = mapped_column(Date)
     fixed_amount: Mapped[Decimal | None]
-    percent: Mapped[Decimal | None]
+    percent: Mapped[Decimal | None] = mapped_column(Amount(20, 10))
     billing_mode: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(32), index=True)
     submitted_at: Mapped[datetime | None]
@@ -115,7 +115,7 @@ class MilestoneRow(Base):
     accepted_at: Mapped[datetime | None]
     accepted_by: Mapped[str | None] = mapped_column(String(200))
     accepted_amount: Mapped[Decimal | None]
-    percent_complete: Mapped[Decimal]
+    percent_complete: Mapped[Decimal] = mapped_column(Amount(20, 10))
     billed: Mapped[Decimal | None]
     paid: Mapped[Decimal | None]
     evidence: Mapped[list[str]] = mapped_column(JSON)

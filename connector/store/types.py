@@ -16,15 +16,22 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
 class Amount(TypeDecorator[Decimal]):
-    """Money and percentages: NUMERIC(18, 4) on PostgreSQL, an exact decimal string on SQLite."""
+    """Money: NUMERIC(18, 4) on PostgreSQL, an exact decimal string on SQLite.
 
-    impl = Numeric(18, 4)
+    `Amount(20, 10)` holds percentages, which may have more places than money.
+    """
+
+    impl = Numeric
     cache_ok = True
+
+    def __init__(self, precision: int = 18, scale: int = 4) -> None:
+        super().__init__(precision=precision, scale=scale)
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(String(40))
-        return dialect.type_descriptor(Numeric(18, 4, asdecimal=True))
+        numeric: Numeric[Decimal] = self.impl  # type: ignore[assignment]
+        return dialect.type_descriptor(Numeric(numeric.precision, numeric.scale, asdecimal=True))
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         if value is None:

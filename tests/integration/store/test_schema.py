@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import inspect, select
 
+from connector.billing.model import AuditEvent
+from connector.store import service
 from connector.store.db import current_revision, make_engine, migrate
 from connector.store.models import Base, JobRunRow, ProjectRow
 from connector.store.records import fill_project_row
+from connector.store.repository import BillingRepository
 
-from .samples import acme_project
+from .samples import acme_milestones, acme_project
 
 
 def test_migrations_build_every_table_the_models_describe(engine):
@@ -60,3 +64,15 @@ def test_naive_datetimes_are_refused(sessions):
         session.add(JobRunRow(job="x", started_at=datetime(2026, 1, 1)))  # noqa: DTZ001
         with pytest.raises(Exception, match="naive datetime"):
             session.flush()
+
+
+def test_percentages_keep_their_places(sessions):
+    milestones = acme_milestones()
+    milestones[0] = replace(milestones[0], percent=Decimal("33.333333"))
+    milestones[2] = replace(milestones[2], percent=Decimal("36.666667"))
+    with sessions.begin() as session:
+        event = AuditEvent("ACME-WEB", None, "imported", datetime.now(UTC), "tester")
+        service.import_schedule(session, acme_project(), milestones, event)
+    with sessions() as session:
+        _, stored = BillingRepository(session).load("ACME-WEB")
+    assert [m.percent for m in stored] == [Decimal("33.333333"), Decimal("30"), Decimal("36.666667")]
