@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from connector.billing.model import Customer
 from connector.platforms import custody, install
+from connector.platforms.connect import open_gateway
 from connector.platforms.custody import TokenCipher
 from connector.platforms.errors import NeedsReconnect
 from connector.platforms.token_endpoint import quickbooks_refresher, xero_refresher
@@ -100,3 +102,32 @@ def test_install_by_oauth_for_quickbooks_names_the_company_chosen(sandbox) -> No
     assert realm == second
     assert tokens.refresh_token
     assert tokens.access_token not in repr(tokens)
+
+
+@pytest.mark.parametrize("platform", ["quickbooks", "xero"])
+def test_a_job_opens_a_gateway_that_refreshes_due_tokens_before_its_first_call(platform, sandbox, sqlite_engine) -> None:
+    factory = session_factory(sqlite_engine)
+    if platform == "quickbooks":
+        tenant, tokens = install_quickbooks(sandbox)
+    else:
+        tenants, tokens = install_xero(sandbox)
+        tenant = tenants[0].tenant_id
+    connection_id = _connect(factory, platform, tenant, tokens)
+
+    gateway = open_gateway(factory, connection_id, (sandbox.qb, sandbox.xero), CIPHER)
+    ref = gateway.find_or_create_customer(Customer("Dana Reyes", "ap@acme.example", "Acme Corp"))
+
+    assert ref.name == "Acme Corp"
+    with factory() as session:
+        assert session.get(custody.ConnectionTokenRow, connection_id).refreshed_count == 1
+
+
+def test_a_connection_waiting_for_reconnect_is_skipped_before_any_call(sandbox, sqlite_engine) -> None:
+    factory = session_factory(sqlite_engine)
+    realm, tokens = install_quickbooks(sandbox)
+    connection_id = _connect(factory, "quickbooks", realm, tokens)
+    with factory() as session, session.begin():
+        session.get(ConnectionRow, connection_id).status = custody.NEEDS_RECONNECT
+
+    with pytest.raises(NeedsReconnect, match="needs_reconnect"):
+        open_gateway(factory, connection_id, (sandbox.qb, sandbox.xero), CIPHER)

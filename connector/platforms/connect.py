@@ -1,0 +1,60 @@
+"""Putting a gateway together for one stored connection: the one function jobs call.
+
+A job has a session factory, a connection row and the endpoints from configuration; it gets
+back an `AccountingGateway` whose every call first asks custody for a usable token (refreshing
+it under the connection's lock when due). A connection waiting for an admin to reconnect raises
+`NeedsReconnect` here, before any work starts, so the job can skip it quietly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from connector.store.models import ConnectionRow
+
+from . import custody
+from .custody import TokenCipher, TokenSet
+from .endpoints import QuickBooksEndpoints, XeroEndpoints
+from .errors import ConfigurationError, NeedsReconnect
+from .gateway import AccountingGateway
+from .limits import RateGate
+from .quickbooks import QuickBooksGateway
+from .token_endpoint import quickbooks_refresher, xero_refresher
+from .xero import XeroGateway
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def open_gateway(
+    factory: sessionmaker[Session],
+    connection_id: int,
+    endpoints: tuple[QuickBooksEndpoints, XeroEndpoints],
+    cipher: TokenCipher,
+    *,
+    gate: RateGate | None = None,
+    clock: Callable[[], datetime] = _utcnow,
+) -> AccountingGateway:
+    """The gateway for a stored connection (QuickBooks realm or Xero tenant)."""
+    with factory() as session:
+        row = session.get(ConnectionRow, connection_id)
+        if row is None:
+            raise ConfigurationError(f"no connection {connection_id}", code="connection")
+        platform, tenant, status = row.platform, row.tenant_id, row.status
+    if status != custody.ACTIVE:
+        raise NeedsReconnect(f"connection {connection_id} is {status}", code=status, platform=platform)
+    qb_endpoints, xero_endpoints = endpoints
+    refresher = quickbooks_refresher(qb_endpoints, clock) if platform == "quickbooks" else xero_refresher(xero_endpoints, clock)
+
+    def tokens() -> TokenSet:
+        return custody.refresh_if_needed(factory, connection_id, refresher, cipher, now=clock())
+
+    if platform == "quickbooks":
+        return QuickBooksGateway(qb_endpoints, tenant, tokens, connection_id=str(connection_id), gate=gate, clock=clock)
+    if platform == "xero":
+        return XeroGateway(xero_endpoints, tenant, tokens, connection_id=str(connection_id), gate=gate)
+    raise ConfigurationError(f"unknown platform {platform!r}", code="platform")
