@@ -7,6 +7,7 @@ the token endpoints and the credentials at the local stand-in.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,3 +123,16 @@ def endpoints_from_sandbox(base_url: str, timeout: float = 10.0) -> tuple[QuickB
         qb = {**discovery.json(), **qb}
         info = {**info, "quickbooks": qb}
     return endpoints_from_sandbox_info(info, base_url)
+
+
+def endpoints_for(settings: Any, environ: dict[str, str] | None = None) -> tuple[QuickBooksEndpoints, XeroEndpoints]:
+    """The endpoints Milepost should use: the sandbox when `MILEPOST_SANDBOX_URL` is set (or
+    `[sandbox]` is enabled and no real client ids are configured), else the real services."""
+    env = environ if environ is not None else dict(os.environ)
+    sandbox_url = env.get("MILEPOST_SANDBOX_URL", "")
+    no_real_app = not settings.quickbooks.client_id and not settings.xero.client_id
+    if not sandbox_url and settings.sandbox.enabled and no_real_app:
+        sandbox_url = settings.sandbox.url
+    if sandbox_url:
+        return endpoints_from_sandbox(sandbox_url)
+    return endpoints_from_settings(settings)

@@ -127,7 +127,11 @@ class RateGate:
         while not self._acquire_script(keys=[key], args=[time.time(), self._slot_ttl, cap, token]):
             waited = self._pause(platform, connection_id, 0.05, waited, "concurrency")
         redis_client = self._redis
-        return lambda: redis_client.zrem(key, token) and None
+
+        def release() -> None:
+            redis_client.zrem(key, token)
+
+        return release
 
     def _take_local(self, platform: str, connection_id: str, cap: int) -> Callable[[], None]:
         with self._local_lock:

@@ -268,8 +268,12 @@ class QuickBooksGateway:
         edited it meanwhile) is met once by re-reading."""
         for _ in range(2):
             current = Invoice.from_json(self.get_invoice(platform_id))
+
+            def void(qb: QuickBooks, invoice: Invoice = current) -> Any:
+                return invoice.void(qb=qb)
+
             try:
-                self.call(lambda qb, invoice=current: invoice.void(qb=qb))
+                self.call(void)
                 break
             except Conflict:
                 continue

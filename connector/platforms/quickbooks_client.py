@@ -37,7 +37,7 @@ class TimedSession(requests.Session):
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         kwargs.setdefault("timeout", self.timeout)
         self.last_status = self.last_request_id = self.last_retry_after = None
-        response = super().request(method, url, *args, **kwargs)
+        response = super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
         self.last_status = response.status_code
         self.last_request_id = response.headers.get("intuit_tid")
         self.last_retry_after = response.headers.get("Retry-After")

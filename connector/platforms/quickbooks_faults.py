@@ -10,6 +10,7 @@ SDK files as a ValidationException.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import requests
 from quickbooks import exceptions as qbe
@@ -52,13 +53,13 @@ def translate_quickbooks_error(
     `creating` marks a create whose request may have reached QuickBooks: a lost answer then
     becomes OutcomeUnknown, so the caller looks the key up before trying again.
     """
-    common = {"request_id": request_id, "platform": PLATFORM}
+    common: dict[str, Any] = {"request_id": request_id, "platform": PLATFORM}
     if isinstance(exc, PlatformError):
         return exc
     if isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.SSLError):
         return NetworkError(f"could not reach QuickBooks: {type(exc).__name__}", **common)
     if isinstance(exc, requests.exceptions.RequestException):
-        kind = OutcomeUnknown if creating else NetworkError
+        kind: type[PlatformError] = OutcomeUnknown if creating else NetworkError
         return kind(f"no answer from QuickBooks: {type(exc).__name__}", **common)
     if not isinstance(exc, qbe.QuickbooksException):
         return PlatformError(f"unexpected failure: {type(exc).__name__}", **common)
@@ -66,7 +67,7 @@ def translate_quickbooks_error(
     code = str(exc.error_code) if exc.error_code not in (None, "") else None
     message, detail = str(exc.message or ""), str(exc.detail or "")
     text = f"{message} {detail}"
-    args = {"code": code, "detail": detail, **common}
+    args: dict[str, Any] = {"code": code, "detail": detail, **common}
     if _THROTTLE.search(text) or code == "3001" or status == 429:
         return RateLimited(
             _short(message, "ThrottleExceeded"), retry_after=_parse_retry_after(retry_after), **args
@@ -75,8 +76,8 @@ def translate_quickbooks_error(
         return AuthError(_short(message, "authentication failed"), **args)
     http_status = status or _status_from_message(message)
     if http_status is not None and http_status >= 500:
-        kind = OutcomeUnknown if creating else ServerError
-        return kind(f"QuickBooks answered {http_status}", **args)
+        server_kind: type[PlatformError] = OutcomeUnknown if creating else ServerError
+        return server_kind(f"QuickBooks answered {http_status}", **args)
     if isinstance(exc, qbe.ObjectNotFoundException):
         return NotFound(message, **args)
     if code in _CONFLICT_CODES:

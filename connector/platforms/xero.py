@@ -257,7 +257,11 @@ class XeroGateway:
     def _paged(self, fetch: Callable[[AccountingApi, int], Any], attribute: str) -> list[Any]:
         rows: list[Any] = []
         for page in range(1, 1001):
-            batch = getattr(self.call(lambda api, page=page: fetch(api, page)), attribute) or []
+
+            def one_page(api: AccountingApi, page: int = page) -> Any:
+                return fetch(api, page)
+
+            batch = getattr(self.call(one_page), attribute) or []
             rows.extend(batch)
             if len(batch) < PAGE_SIZE:
                 return rows
