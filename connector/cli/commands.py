@@ -20,7 +20,7 @@ from connector.billing.model import AuditEvent, Milestone, Project
 from connector.billing.money import D, Money
 from connector.billing.schedule import ParsedSchedule, format_for, load_schedule
 from connector.store import service
-from connector.store.billing import biller
+from connector.store.billing import biller, deem_lapsed
 from connector.store.db import safe_url
 from connector.store.repository import BillingRepository
 
@@ -191,20 +191,10 @@ def _print_state(ctx: Context, key: str, m: Milestone, time_zone: str) -> None:
 def cmd_deem(ctx: Context, args: argparse.Namespace) -> int:
     """Deem accepted every submitted milestone whose approval window has lapsed by --at."""
     at = parse_at(args.at, "UTC")
-    with ctx.ready()() as session:
-        repo = BillingRepository(session)
-        keys = [args.key] if args.key else repo.project_keys()
-        due = []
-        for key in keys:
-            project, schedule = repo.load(key)
-            due += [(key, m.seq, project.time_zone) for m in lifecycle.lapsed(project, schedule, at)]
-    for key, seq, time_zone in due:
-        with ctx.transaction() as session:
-            stored = service.transition(
-                session, key, seq, lambda p, m, _s: lifecycle.deem_accepted(p, m, at), bill=biller(at)
-            )
-        _print_state(ctx, key, stored, time_zone)
-    if not due:
+    deemed = deem_lapsed(ctx.ready(), at, args.key)
+    for key, milestone in deemed:
+        _print_state(ctx, key, milestone, _project(ctx, key).time_zone)
+    if not deemed:
         ctx.out.print("no approval window has lapsed")
     return 0
 

@@ -10,10 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from connector.billing import intents, lifecycle
 from connector.billing.calendar import local_date
+from connector.billing.errors import IllegalTransition, NotBillableYet
 from connector.billing.model import InvoiceIntent, Milestone, MilestoneState, Project
 
+from . import service
+from .errors import ConcurrentUpdate
+from .repository import BillingRepository
 from .service import Biller, Billing
 
 BILLABLE_STATES = frozenset(
@@ -51,3 +57,31 @@ def biller(at: datetime) -> Biller:
         return Billing(intent, new, event)
 
     return bill
+
+
+def deem_lapsed(
+    sessions: sessionmaker[Session], at: datetime, key: str | None = None
+) -> list[tuple[str, Milestone]]:
+    """Deem accepted (and bill) every submission whose window lapsed by `at`; one transaction each.
+
+    A milestone another writer moved meanwhile is skipped (ConcurrentUpdate or a refused step),
+    so running this twice, or from two workers, is safe. Returns (project key, milestone as stored).
+    """
+    with sessions() as session:
+        repo = BillingRepository(session)
+        due = []
+        for project_key in [key] if key else repo.project_keys():
+            project, schedule = repo.load(project_key)
+            due += [(project_key, m.seq) for m in lifecycle.lapsed(project, schedule, at)]
+    done = []
+    for project_key, seq in due:
+        try:
+            with sessions() as session, session.begin():
+                stored = service.transition(
+                    session, project_key, seq,
+                    lambda p, m, _s: lifecycle.deem_accepted(p, m, at), bill=biller(at),
+                )
+            done.append((project_key, stored))
+        except (ConcurrentUpdate, IllegalTransition, NotBillableYet):
+            continue
+    return done
