@@ -5,7 +5,6 @@ The schema comes from the `0003_background_jobs` Alembic revision; these classes
 - `sync_state`: per connection, the change-feed cursor (advanced only after the facts it
   covers are committed), the mapping settings drafts are created with, and when a webhook last
   asked for a sync.
-- `project_connections`: which company a project bills into (when there are several).
 - `webhook_events`: one row per platform event id, so a replayed or duplicated delivery finds
   its id taken and changes nothing.
 - `invoice_reminders`: one row per (invoice, reminder kind), so a reminder is sent once.
@@ -33,13 +32,6 @@ class SyncStateRow(Base):
     mapping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-class ProjectConnectionRow(Base):
-    __tablename__ = "project_connections"
-
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), primary_key=True)
-    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id"), index=True)
 
 
 class WebhookEventRow(Base):

@@ -1,4 +1,4 @@
-"""Background jobs: sync cursors, project connections, webhook event ids, reminders, pause
+"""Background jobs: sync cursors, webhook event ids, reminders, pause
 flags, sync log (owned by jobs/, mirrored by jobs/tables.py).
 
 Revision ID: 0003_background_jobs
@@ -29,14 +29,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['connection_id'], ['connections.id'], name=op.f('fk_sync_state_connection_id_connections')),
     sa.PrimaryKeyConstraint('connection_id', name=op.f('pk_sync_state'))
     )
-    op.create_table('project_connections',
-    sa.Column('project_id', sa.Integer(), nullable=False),
-    sa.Column('connection_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_project_connections_project_id_projects')),
-    sa.ForeignKeyConstraint(['connection_id'], ['connections.id'], name=op.f('fk_project_connections_connection_id_connections')),
-    sa.PrimaryKeyConstraint('project_id', name=op.f('pk_project_connections'))
-    )
-    op.create_index(op.f('ix_project_connections_connection_id'), 'project_connections', ['connection_id'])
     op.create_table('webhook_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('platform', sa.String(length=16), nullable=False),
@@ -79,6 +71,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ('sync_log', 'pause_flags', 'invoice_reminders', 'webhook_events',
-                  'project_connections', 'sync_state'):
+    for table in ('sync_log', 'pause_flags', 'invoice_reminders', 'webhook_events', 'sync_state'):
         op.drop_table(table)
