@@ -210,3 +210,33 @@ def _txn_date(value: Any) -> date:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10]) if value else date.min
+
+
+def credit_memo_payload(invoice: dict[str, Any], amount: Money, reason: str, key: str) -> dict[str, Any]:
+    """A CreditMemo against an invoice, booked to the invoice's first item, keyed like invoices."""
+    first = next(
+        (line for line in invoice.get("Line") or [] if line.get("DetailType") == "SalesItemLineDetail"), None
+    )
+    if first is None:
+        raise ValueError(f"invoice {invoice.get('Id')} has no item line to credit against")
+    detail: dict[str, Any] = {"ItemRef": first["SalesItemLineDetail"]["ItemRef"], "Qty": Decimal(1), "UnitPrice": amount.amount}
+    return {
+        "CustomerRef": invoice["CustomerRef"],
+        "CurrencyRef": {"value": amount.currency},
+        "DocNumber": doc_number_for(key),
+        "PrivateNote": f"{reason}\n{KEY_MARKER}{key}"[:4000],
+        "Line": [{"Amount": amount.amount, "Description": reason, "DetailType": "SalesItemLineDetail",
+                  "SalesItemLineDetail": detail}],
+    }
+
+
+def credit_application_payload(invoice: dict[str, Any], memo_id: str, amount: Money) -> dict[str, Any]:
+    """A zero-total Payment that applies a credit memo to an invoice (QuickBooks' way)."""
+    return {
+        "CustomerRef": invoice["CustomerRef"],
+        "TotalAmt": Decimal(0),
+        "Line": [
+            {"Amount": amount.amount, "LinkedTxn": [{"TxnId": str(invoice["Id"]), "TxnType": "Invoice"}]},
+            {"Amount": amount.amount, "LinkedTxn": [{"TxnId": memo_id, "TxnType": "CreditMemo"}]},
+        ],
+    }

@@ -14,7 +14,9 @@ from decimal import Decimal
 from typing import Any
 
 from xero_python.accounting import (
+    Allocation,
     Contact,
+    CreditNote,
     CurrencyCode,
     Invoice,
     LineAmountTypes,
@@ -195,3 +197,30 @@ def _aware(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     return None
+
+
+def credit_note_model(invoice: Invoice, amount: Money, reason: str, key: str) -> CreditNote:
+    """An approved ACCRECCREDIT against an invoice, on the invoice's own account and tax."""
+    first = (invoice.line_items or [LineItem()])[0]
+    return CreditNote(
+        type="ACCRECCREDIT",
+        status="AUTHORISED",
+        contact=Contact(contact_id=invoice.contact.contact_id),
+        date=invoice.date,
+        currency_code=invoice.currency_code,
+        line_amount_types=invoice.line_amount_types,
+        reference=f"{reason[:200]} {key_marker(key)}",
+        line_items=[
+            LineItem(
+                description=reason,
+                quantity=Decimal(1),
+                unit_amount=amount.amount,
+                account_code=first.account_code,
+                tax_type=first.tax_type,
+            )
+        ],
+    )
+
+
+def allocation_model(invoice_id: str, amount: Money, on: date) -> Allocation:
+    return Allocation(invoice=Invoice(invoice_id=invoice_id), amount=amount.amount, date=on)

@@ -99,4 +99,11 @@ class AccountingGateway(Protocol):
 
     def void_invoice(self, platform_id: str) -> InvoiceStatusFact: ...
 
+    def credit_invoice(
+        self, platform_id: str, reason: str, idempotency_key: str, amount: Money | None = None
+    ) -> CreditNoteFact:
+        """Credit (all that is still due, or `amount` of) an approved invoice and apply the
+        credit to it: what a change order or rejection calls for once voiding is too late."""
+        ...
+
     def send_invoice(self, platform_id: str, to: str | None = None) -> None: ...

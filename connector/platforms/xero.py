@@ -16,12 +16,21 @@ from typing import Any, TypeVar
 
 import urllib3
 from tenacity import Retrying
-from xero_python.accounting import AccountingApi, Contacts, Invoice, Invoices, RequestEmpty
+from xero_python.accounting import (
+    AccountingApi,
+    Allocations,
+    Contacts,
+    CreditNotes,
+    Invoice,
+    Invoices,
+    RequestEmpty,
+)
 from xero_python.exceptions import OpenApiException
 
 from connector.billing.model import Customer, InvoiceIntent, InvoiceLine
+from connector.billing.money import Money
 from mappings import xero as xmap
-from mappings.facts import InvoiceStatusFact
+from mappings.facts import CreditNoteFact, InvoiceStatusFact
 from mappings.settings import CompanyLists, MappingError, MappingSettings, Ref, ResolvedSettings
 from mappings.settings import resolve_settings as resolve_mapping
 
@@ -233,6 +242,29 @@ class XeroGateway:
         change = Invoices(invoices=[Invoice(invoice_id=platform_id, status=target)])
         self.call(lambda api: api.update_invoice(self._tenant, platform_id, change, **self._kw()))
         return xmap.invoice_fact(self.get_invoice(platform_id))
+
+    def credit_invoice(
+        self, platform_id: str, reason: str, idempotency_key: str, amount: Money | None = None
+    ) -> CreditNoteFact:
+        invoice = self.get_invoice(platform_id)
+        credit = amount or xmap.invoice_fact(invoice).balance
+        body = CreditNotes(credit_notes=[xmap.credit_note_model(invoice, credit, reason, idempotency_key)])
+        idem = idempotency_key_for(idempotency_key, "credit")
+        note = self.call(
+            lambda api: api.create_credit_notes(self._tenant, body, summarize_errors=True, idempotency_key=idem, **self._kw()),
+            creating=True,
+        ).credit_notes[0]
+        allocation = Allocations(allocations=[xmap.allocation_model(platform_id, credit, invoice.date)])
+        alloc_idem = idempotency_key_for(idempotency_key, "allocation")
+        self.call(
+            lambda api: api.create_credit_note_allocation(
+                self._tenant, note.credit_note_id, allocation, idempotency_key=alloc_idem, **self._kw()
+            ),
+            creating=True,
+        )
+        return xmap.credit_note_fact(
+            self.call(lambda api: api.get_credit_note(self._tenant, note.credit_note_id, **self._kw())).credit_notes[0]
+        )
 
     def send_invoice(self, platform_id: str, to: str | None = None) -> None:
         self.call(lambda api: api.email_invoice(self._tenant, platform_id, RequestEmpty(), **self._kw()))

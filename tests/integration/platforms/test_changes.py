@@ -107,3 +107,36 @@ def test_xero_void_deletes_a_draft_and_voids_an_approved_invoice(xero, sandbox) 
 
     assert xero.void_invoice(a_draft.platform_id).status == "deleted"
     assert xero.void_invoice(approved.platform_id).status == VOIDED
+
+
+def test_quickbooks_credit_applies_to_the_invoice_and_shows_in_the_feed(qbo, sandbox) -> None:
+    invoice = draft(qbo, "milepost:ACME-WEB:7:1", MappingSettings(sales_item="Services"))
+    cursor = sandbox_now(sandbox) - timedelta(seconds=1)
+
+    note = qbo.credit_invoice(invoice.platform_id, "Change order CO-3: M7 removed", "milepost:ACME-WEB:7:1:credit", usd("300.00"))
+    again = qbo.credit_invoice(invoice.platform_id, "Change order CO-3: M7 removed", "milepost:ACME-WEB:7:1:credit", usd("300.00"))
+    batch = qbo.changes_since(cursor)
+
+    assert note.platform_id == again.platform_id  # requestid: one memo however often asked
+    assert note.total == usd("300.00")
+    [memo] = [c for c in batch.credit_notes if c.platform_id == note.platform_id]
+    assert memo.total == usd("300.00")
+    # The sandbox refuses QuickBooks' zero-sum application payment, so the memo is reported
+    # as an unapplied customer credit rather than silently claimed as applied.
+    [after] = [f for f in batch.invoices if f.platform_id == invoice.platform_id]
+    assert (note.status, after.balance) in {("applied", usd("811.11")), ("unapplied", usd("1111.11"))}
+
+
+def test_xero_credit_note_is_allocated_to_the_approved_invoice(xero, sandbox) -> None:
+    invoice = draft(xero, "milepost:KOWHAI-FIT:8:1", MappingSettings(sales_account="200", tax_code="NONE"), "NZD")
+    sandbox.control.xero(f"invoices/{invoice.platform_id}/authorise", xero._tenant)
+    cursor = sandbox_now(sandbox) - timedelta(seconds=1)
+
+    note = xero.credit_invoice(invoice.platform_id, "Rejected: M8 not delivered", "milepost:KOWHAI-FIT:8:1:credit")
+    batch = xero.changes_since(cursor)
+
+    assert note.total == nzd("1111.11")
+    assert note.applied_to == ((invoice.platform_id, nzd("1111.11")),)
+    [after] = [f for f in batch.invoices if f.platform_id == invoice.platform_id]
+    assert (after.status, after.balance) == (PAID, nzd("0"))
+    assert note.platform_id in {c.platform_id for c in batch.credit_notes}
