@@ -1,0 +1,102 @@
+"""The web app: admin pages, the client portal, the REST API and the OAuth install flows.
+
+`create_app(settings)` builds a Flask app around one database and never starts the scheduler
+(the worker is its own process; `milepost run` composes both). Blueprints:
+
+    admin    /admin/...    login, dashboard (connections, sync log, pause-work flags), projects
+    oauth    /oauth/...    Connect to QuickBooks / Xero, callbacks, QuickBooks disconnect landing
+    portal   /portal/...   an approver's signed link: see, accept, partially accept, reject
+    api      /api/v1/...   JSON for schedules, decisions and reports, with an API key
+    webhooks               registered when connector.web.webhooks exists (another room owns it)
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, redirect, render_template, url_for
+from werkzeug.exceptions import HTTPException
+
+from connector.config import Settings, load_settings
+from connector.store.db import engine_for, session_factory
+
+from .links import ensure_links_table
+from .resources import WebResources
+from .security import csrf_field
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] | None = None) -> Flask:
+    """The app for `settings` (read from the configuration when None).
+
+    `environ` (default os.environ) supplies the secrets the settings have no field for yet:
+    MILEPOST_ADMIN_PASSWORD, MILEPOST_API_KEYS, MILEPOST_XERO_SCOPES=broad.
+    """
+    settings = settings or load_settings()
+    env = os.environ if environ is None else environ
+    app = Flask(__name__)
+    secret_key = settings.app.secret_key
+    if not secret_key:
+        log.warning("no app secret key configured: sessions and portal links end with this process")
+        secret_key = secrets.token_urlsafe(32)
+    app.config.update(
+        SECRET_KEY=secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.app.base_url.startswith("https://"),
+        MAX_CONTENT_LENGTH=5 * 1024 * 1024,
+    )
+    engine = engine_for(settings)
+    ensure_links_table(engine)
+    password, api_keys = WebResources.read_secrets(env)
+    app.extensions["milepost"] = WebResources(
+        settings, engine, session_factory(engine), password, api_keys, environ=env
+    )
+    app.jinja_env.globals["csrf_field"] = csrf_field
+    _register_blueprints(app)
+    _register_errors(app)
+
+    @app.get("/")
+    def home() -> Any:
+        return redirect(url_for("admin.dashboard"))
+
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import admin, api, oauth, portal
+
+    app.register_blueprint(admin.blueprint)
+    app.register_blueprint(oauth.blueprint)
+    app.register_blueprint(portal.blueprint)
+    app.register_blueprint(api.blueprint)
+    try:
+        webhooks = importlib.import_module("connector.web.webhooks")
+    except ModuleNotFoundError as missing:
+        if missing.name != "connector.web.webhooks":
+            raise
+        return
+    made = getattr(webhooks, "blueprint", None)
+    if callable(made):
+        made = made()
+    if made is not None:
+        app.register_blueprint(made)
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        from flask import request
+
+        if request.path.startswith("/api/"):
+            body = {"errors": [{"field": "request", "rule": error.name.lower().replace(" ", "_"),
+                                "message": error.description}]}
+            return body, error.code or 500
+        page = render_template("message.html", title=error.name, message=error.description)
+        return page, error.code or 500

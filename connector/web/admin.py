@@ -1,0 +1,154 @@
+"""The admin pages: sign in, the dashboard, a project's page, connection actions.
+
+The dashboard is what an operator checks in the morning: which connections need reconnecting,
+what the worker did (the sync log, with the platform's own message and code), which projects
+call for pausing work, and where each project bills. Everything is read from the store; no
+page calls a platform except the connect/disconnect actions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy.orm import Session
+
+from connector.billing.report import Report, build_report
+from connector.store.errors import ProjectNotFound, StoreError
+from connector.store.job_runs import recent_runs
+from connector.store.repository import BillingRepository
+
+from . import connections, links
+from .resources import resources
+from .security import check_csrf, login_required, portal_token
+
+blueprint = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@dataclass(frozen=True)
+class ProjectLine:
+    key: str
+    name: str
+    customer: str
+    report: Report
+    connection: connections.ConnectionView | None
+
+
+def _report(repo: BillingRepository, key: str, now: datetime) -> Report:
+    project, milestones = repo.load(key)
+    return build_report(project, milestones, repo.invoice_views(key), now,
+                        intents=repo.queued_intents(key))
+
+
+def _projects(db: Session, by_id: dict[int, connections.ConnectionView]) -> list[ProjectLine]:
+    repo, now, linked = BillingRepository(db), datetime.now(UTC), links.links(db)
+    lines = []
+    for key in repo.project_keys():
+        project, _ = repo.load(key)
+        connection_id = linked.get(key)
+        lines.append(ProjectLine(key, project.name, project.customer.name, _report(repo, key, now),
+                                 by_id.get(connection_id) if connection_id else None))
+    return lines
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    res = resources()
+    if request.method == "POST":
+        check_csrf()
+        if res.password_ok(request.form.get("password", "")):
+            session.clear()
+            session["admin"] = True
+            target = request.args.get("next", "")
+            return redirect(target if target.startswith("/") and not target.startswith("//")
+                            else url_for("admin.dashboard"))
+        flash("That password is not right.")
+    return render_template("login.html", configured=bool(res.admin_password))
+
+
+@blueprint.post("/logout")
+@login_required
+def logout() -> Any:
+    session.clear()
+    return redirect(url_for("admin.login"))
+
+
+@blueprint.get("/")
+@login_required
+def dashboard() -> Any:
+    with resources().sessions() as db:
+        conns = connections.list_connections(db)
+        by_id = {c.id: c for c in conns}
+        projects = _projects(db, by_id)
+        runs = recent_runs(db, limit=25)
+    return render_template(
+        "dashboard.html", connections=conns, projects=projects, runs=runs, by_id=by_id,
+        needs_reconnect=[c for c in conns if c.status == "needs_reconnect"],
+        paused=[p for p in projects if p.report.pause_work],
+    )
+
+
+@blueprint.post("/connections/<int:connection_id>/disconnect")
+@login_required
+def disconnect(connection_id: int) -> Any:
+    res = resources()
+    try:
+        view = connections.disconnect(res.sessions, connection_id, res.endpoints(), res.cipher())
+    except LookupError:
+        abort(404)
+    flash(f"Disconnected {view.name}; its history is kept.")
+    return redirect(url_for("admin.dashboard"))
+
+
+@blueprint.get("/projects/<key>")
+@login_required
+def project(key: str) -> Any:
+    res = resources()
+    with res.sessions() as db:
+        repo = BillingRepository(db)
+        try:
+            proj, milestones = repo.load(key)
+        except ProjectNotFound:
+            abort(404, description=f"No project {key}.")
+        report = _report(repo, key, datetime.now(UTC))
+        conns = [c for c in connections.list_connections(db) if c.status != "disconnected"]
+        linked = links.linked_connection(db, key)
+    secret = str(res_secret())
+    portal = {m.seq: url_for("portal.milestone", token=portal_token(secret, key, m.seq, m.approver.email),
+                             _external=True) for m in milestones if not m.removed}
+    return render_template("project.html", project=proj, milestones=milestones, report=report,
+                           connections=conns, linked=linked, portal=portal)
+
+
+def res_secret() -> str:
+    from flask import current_app
+
+    return str(current_app.config["SECRET_KEY"])
+
+
+@blueprint.post("/projects/<key>/link")
+@login_required
+def link(key: str) -> Any:
+    try:
+        connection_id = int(request.form.get("connection", ""))
+    except ValueError:
+        abort(400, description="Choose a connection.")
+    with resources().sessions() as db, db.begin():
+        try:
+            links.link_project(db, key, connection_id)
+        except StoreError as error:
+            abort(400 if not isinstance(error, ProjectNotFound) else 404, description=str(error))
+    flash(f"{key} now bills through connection {connection_id}.")
+    return redirect(url_for("admin.project", key=key))
+

@@ -1,0 +1,192 @@
+"""The REST API: JSON in, JSON out, an API key in `Authorization: Bearer KEY` (or `X-API-Key`).
+
+    POST /api/v1/schedules                                import a schedule (the JSON schedule
+                                                          file's shape; optional "connection")
+    POST /api/v1/projects/KEY/milestones/SEQ/ACTION       submit | accept | partial | reject
+    GET  /api/v1/projects/KEY/report                      where the contract stands
+
+Bad input is answered 400 with `{"errors": [{"field", "rule", "message"}, ...]}` listing every
+problem found, and writes nothing. A step the lifecycle refuses is 409 in the same shape; an
+unknown project or milestone 404. Keys come from MILEPOST_API_KEYS; none configured means the
+API refuses everything.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import Blueprint, request
+
+from connector.billing.errors import BillingError, ScheduleInvalid
+from connector.billing.model import AuditEvent
+from connector.billing.money import UnknownCurrency
+from connector.billing.report import build_report
+from connector.billing.schedule import build_schedule
+from connector.store import service
+from connector.store.db import transaction
+from connector.store.errors import DuplicateProject, MilestoneNotFound, ProjectNotFound, StoreError
+from connector.store.repository import BillingRepository
+
+from . import links
+from .decisions import ACTIONS, Decision, decide
+from .resources import resources
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+Problem = dict[str, str]
+
+
+def problem(field: str, rule: str, message: str) -> Problem:
+    return {"field": field, "rule": rule, "message": message}
+
+
+def errors(status: int, *problems: Problem) -> tuple[dict[str, Any], int]:
+    return {"errors": list(problems)}, status
+
+
+@blueprint.before_request
+def authenticate() -> Any:
+    header = request.headers.get("Authorization", "")
+    given = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get("X-API-Key", "")
+    if not given or not resources().api_key_ok(given):
+        return errors(401, problem("Authorization", "api_key", "a valid API key is required "
+                                   "(Authorization: Bearer KEY)"))
+    return None
+
+
+def _body() -> tuple[dict[str, Any] | None, tuple[dict[str, Any], int] | None]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return None, errors(400, problem("body", "json_object", "the body must be a JSON object"))
+    return body, None
+
+
+@blueprint.post("/schedules")
+def import_schedule() -> Any:
+    body, failure = _body()
+    if failure:
+        return failure
+    assert body is not None
+    connection = body.pop("connection", None)
+    if connection is not None and (isinstance(connection, bool) or not isinstance(connection, int)):
+        return errors(400, problem("connection", "integer", "connection is a connection id (an integer)"))
+    res = resources()
+    try:
+        parsed = build_schedule(body, default_time_zone=res.settings.app.default_time_zone)
+    except ScheduleInvalid as invalid:
+        return errors(400, *[problem(p.field, p.rule, p.message) for p in invalid.errors])
+    except UnknownCurrency as error:
+        return errors(400, problem("project.currency", "unknown_currency", str(error)))
+    project = parsed.project
+    event = AuditEvent(project_key=project.key, seq=None, kind="imported", at=datetime.now(UTC),
+                       actor="api", data={"milestones": str(len(parsed.milestones))})
+    try:
+        with transaction(res.sessions) as db:
+            service.import_schedule(db, project, parsed.milestones, event)
+            if connection is not None:
+                links.link_project(db, project.key, connection)
+    except DuplicateProject as error:
+        return errors(409, problem("project.key", "duplicate", str(error)))
+    except links.LinkRefused as error:
+        return errors(400, problem("connection", "unknown_connection", str(error)))
+    warnings = [problem(p.field, p.rule, p.message) for p in parsed.warnings]
+    return {"key": project.key, "milestones": len(parsed.milestones), "warnings": warnings}, 201
+
+
+def _decision(action: str, body: dict[str, Any]) -> Decision | list[Problem]:
+    """Every problem with the body at once, or the decision."""
+    found: list[Problem] = []
+    by = body.get("by")
+    if not isinstance(by, str) or not by.strip():
+        found.append(problem("by", "required", "by: who made the decision (a non-empty string)"))
+    reason = body.get("reason", "")
+    if not isinstance(reason, str):
+        found.append(problem("reason", "string", "reason must be a string"))
+        reason = ""
+    if action == "reject" and not reason.strip():
+        found.append(problem("reason", "required", "a rejection needs a reason"))
+    at = _at(body.get("at"), found)
+    percent = _decimal(body, "percent", found)
+    amount = _decimal(body, "amount", found)
+    if action == "partial" and (percent is None) == (amount is None) and not _has(found, "percent", "amount"):
+        found.append(problem("percent", "one_of", "partial: give exactly one of percent and amount"))
+    evidence = body.get("evidence", [])
+    if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
+        found.append(problem("evidence", "string_list", "evidence is a list of file names"))
+        evidence = []
+    if found:
+        return found
+    assert isinstance(by, str)
+    return Decision(action, by.strip(), at or datetime.now(UTC), reason=reason, percent=percent,
+                    amount=amount, evidence=tuple(evidence))
+
+
+def _has(found: list[Problem], *fields: str) -> bool:
+    return any(p["field"] in fields for p in found)
+
+
+def _at(value: Any, found: list[Problem]) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        found.append(problem("at", "iso8601", f"at: {value!r} is not an ISO 8601 datetime"))
+        return None
+    if parsed.tzinfo is None:
+        found.append(problem("at", "timezone", "at needs a UTC offset, such as 2026-11-20T10:00:00-05:00"))
+        return None
+    return parsed
+
+
+def _decimal(body: dict[str, Any], name: str, found: list[Problem]) -> Decimal | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, float) or isinstance(value, bool):
+        found.append(problem(name, "decimal_string", f"{name} must be a decimal string such as \"40\", never a float"))
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        found.append(problem(name, "decimal", f"{name}: {value!r} is not a number"))
+        return None
+    if not number.is_finite():
+        found.append(problem(name, "decimal", f"{name}: {value!r} is not a number"))
+        return None
+    return number
+
+
+@blueprint.post("/projects/<key>/milestones/<int:seq>/<action>")
+def milestone_action(key: str, seq: int, action: str) -> Any:
+    if action not in ACTIONS:
+        return errors(404, problem("action", "unknown_action", f"action must be one of {', '.join(ACTIONS)}"))
+    body, failure = _body()
+    if failure:
+        return failure
+    assert body is not None
+    decision = _decision(action, body)
+    if isinstance(decision, list):
+        return errors(400, *decision)
+    try:
+        stored = decide(resources().sessions, key, seq, decision)
+    except (ProjectNotFound, MilestoneNotFound) as error:
+        return errors(404, problem("milestone", "not_found", str(error)))
+    except (BillingError, StoreError) as error:
+        return errors(409, problem("state", error.__class__.__name__, str(error)))
+    return {"key": key, "seq": stored.seq, "state": stored.state.value,
+            "billed": None if stored.billed is None else str(stored.billed.amount)}
+
+
+@blueprint.get("/projects/<key>/report")
+def report(key: str) -> Any:
+    with resources().sessions() as db:
+        repo = BillingRepository(db)
+        try:
+            project, milestones = repo.load(key)
+        except ProjectNotFound as error:
+            return errors(404, problem("key", "not_found", str(error)))
+        built = build_report(project, milestones, repo.invoice_views(key), datetime.now(UTC),
+                             intents=repo.queued_intents(key))
+    return built.as_json()

@@ -1,0 +1,62 @@
+"""A milestone decision (submit, accept, partial, reject) as the portal and the API make it.
+
+One function so both front doors bill exactly as the CLI does: the domain step, the audit
+event and, when billable, the outbox intent land in one transaction (store.service), or none
+of them does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from connector.billing import lifecycle
+from connector.billing.model import AuditEvent, Milestone, Project
+from connector.billing.money import Money
+from connector.store import service
+from connector.store.billing import biller
+from connector.store.db import transaction
+
+ACTIONS = ("submit", "accept", "partial", "reject")
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str
+    by: str
+    at: datetime
+    reason: str = ""
+    percent: Decimal | None = None
+    amount: Decimal | None = None
+    evidence: tuple[str, ...] = ()
+
+
+def _step(decision: Decision):  # type: ignore[no-untyped-def]
+    d = decision
+
+    def step(p: Project, m: Milestone, schedule: Sequence[Milestone]) -> tuple[Milestone, AuditEvent]:
+        if d.action == "submit":
+            return lifecycle.submit(p, m, d.at, d.by, d.evidence)
+        if d.action == "accept":
+            return lifecycle.accept(p, m, d.at, d.by, evidence=d.evidence, reason=d.reason)
+        if d.action == "reject":
+            return lifecycle.reject(p, m, d.at, d.by, d.reason, evidence=d.evidence)
+        amount = Money(d.amount, p.currency) if d.amount is not None else None
+        return lifecycle.accept_partially(
+            p, m, d.at, d.by, schedule=schedule, percent=d.percent, amount=amount,
+            reason=d.reason, evidence=d.evidence,
+        )
+
+    return step
+
+
+def decide(sessions: sessionmaker[Session], key: str, seq: int, decision: Decision) -> Milestone:
+    """Apply the decision; the domain's or the store's error propagates and nothing is written."""
+    if decision.action not in ACTIONS:
+        raise ValueError(f"unknown action {decision.action!r}")
+    with transaction(sessions) as session:
+        return service.transition(session, key, seq, _step(decision), bill=biller(decision.at))

@@ -1,0 +1,78 @@
+"""Which connection a project bills through (`project link`, `schedule import --connection`).
+
+The store's schema has no place for this yet, so this module keeps its own small table,
+`project_connections`, in a MetaData of its own (the store's migrations and schema tests do
+not see it) and creates it on first use. It is an adapter: when the store grows a
+`projects.connection_id` column (or this table in a migration), only this module changes.
+
+Linking also fills in the connection on the project's pending outbox rows that had none, so
+intents queued before the link go to the linked company too.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, select, update
+from sqlalchemy.orm import Session
+
+from connector.store.errors import StoreError
+from connector.store.models import ConnectionRow, OutboxRow
+from connector.store.repository import BillingRepository
+from connector.store.types import UTCDateTime
+
+links_metadata = MetaData()
+project_connections = Table(
+    "project_connections",
+    links_metadata,
+    Column("project_key", String(64), primary_key=True),
+    Column("connection_id", Integer, nullable=False),
+    Column("linked_at", UTCDateTime(), nullable=False),
+)
+
+
+class LinkRefused(StoreError):
+    """The project or the connection cannot be linked; the message says which and why."""
+
+
+def ensure_links_table(engine: Engine) -> None:
+    links_metadata.create_all(engine, checkfirst=True)
+
+
+def link_project(session: Session, key: str, connection_id: int) -> None:
+    """Tie the project to a connection (replacing an earlier link); ProjectNotFound or
+    LinkRefused when either side is missing or the connection is disconnected."""
+    project = BillingRepository(session).project_row(key)
+    connection = session.get(ConnectionRow, connection_id)
+    if connection is None:
+        raise LinkRefused(f"no connection {connection_id}: see `milepost connections`")
+    if connection.status == "disconnected":
+        raise LinkRefused(f"connection {connection_id} is disconnected: reconnect it first")
+    now = datetime.now(UTC)
+    table = project_connections
+    found = session.execute(select(table.c.project_key).where(table.c.project_key == key)).first()
+    if found:
+        session.execute(
+            update(table).where(table.c.project_key == key)
+            .values(connection_id=connection_id, linked_at=now)
+        )
+    else:
+        session.execute(table.insert().values(project_key=key, connection_id=connection_id, linked_at=now))
+    session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.project_id == project.id, OutboxRow.connection_id.is_(None),
+               OutboxRow.status == "pending")
+        .values(connection_id=connection_id)
+    )
+
+
+def linked_connection(session: Session, key: str) -> int | None:
+    table = project_connections
+    return session.execute(
+        select(table.c.connection_id).where(table.c.project_key == key)
+    ).scalar_one_or_none()
+
+
+def links(session: Session) -> dict[str, int]:
+    table = project_connections
+    return {k: c for k, c in session.execute(select(table.c.project_key, table.c.connection_id))}

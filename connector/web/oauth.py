@@ -1,0 +1,136 @@
+"""The OAuth install flows in the browser: Connect to QuickBooks / Xero, and their callbacks.
+
+The `state` sent to the platform is random, single use and remembered in the admin's own
+session (with the PKCE verifier for Xero), so a callback whose state is missing, already used,
+or issued to another session is refused with a page that says so, and nothing is saved.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+
+from connector.platforms import install
+from connector.platforms.errors import PlatformError
+
+from . import connections
+from .resources import resources
+from .security import login_required
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("oauth", __name__, url_prefix="/oauth")
+STATE_SECONDS = 600
+MAX_PENDING = 10
+
+
+def xero_scopes() -> tuple[str, ...]:
+    env = resources().environ or {}
+    return install.xero_scopes(broad=env.get("MILEPOST_XERO_SCOPES", "").lower() == "broad")
+
+
+def _remember_state(platform: str, verifier: str | None) -> str:
+    state = secrets.token_urlsafe(24)
+    pending = dict(session.get("oauth_states") or {})
+    pending[state] = {"platform": platform, "verifier": verifier, "at": time.time()}
+    newest = sorted(pending.items(), key=lambda kv: kv[1]["at"])[-MAX_PENDING:]
+    session["oauth_states"] = dict(newest)
+    return state
+
+
+def _take_state(platform: str, state: str | None) -> dict[str, Any] | None:
+    """The pending flow for this state, removed so it can never be used again."""
+    pending = dict(session.get("oauth_states") or {})
+    entry = pending.pop(state, None) if state else None
+    session["oauth_states"] = pending
+    if entry is None or entry.get("platform") != platform:
+        return None
+    if time.time() - float(entry.get("at", 0)) > STATE_SECONDS:
+        return None
+    return dict(entry)
+
+
+def authorization_url(platform: str) -> str:
+    """Start a flow for the signed-in admin: the platform's consent URL."""
+    res = resources()
+    qb, xero = res.endpoints()
+    if platform == "quickbooks":
+        state = _remember_state(platform, None)
+        return install.quickbooks_authorization_url(qb, res.redirect_uri(platform), state)
+    verifier = secrets.token_urlsafe(48)
+    state = _remember_state(platform, verifier)
+    return install.xero_authorization_url(xero, res.redirect_uri(platform), state, verifier, xero_scopes())
+
+
+@blueprint.post("/<platform>/connect")
+@login_required
+def connect(platform: str) -> Any:
+    if platform not in connections.PLATFORMS:
+        abort(404)
+    try:
+        return redirect(authorization_url(platform))
+    except (PlatformError, OSError) as error:
+        return _refused(f"Cannot reach {platform.title()} to start the connection: {error}", 502)
+
+
+def _refused(message: str, status: int = 400) -> Any:
+    return render_template("message.html", title="Connection refused", message=message), status
+
+
+@blueprint.get("/<platform>/callback")
+def callback(platform: str) -> Any:
+    if platform not in connections.PLATFORMS:
+        abort(404)
+    state = request.args.get("state")
+    if not state:
+        return _refused("This authorization response has no state, so Milepost cannot tell who "
+                        "asked for it. Nothing was connected; start again from the admin page.")
+    flow = _take_state(platform, state)
+    if flow is None:
+        return _refused("This authorization response was already used, has expired, or was not "
+                        "started from this browser session. Nothing was connected; start again "
+                        "from the admin page.")
+    if not session.get("admin"):
+        return _refused("Sign in to the admin app before connecting a company.", 403)
+    if request.args.get("error"):
+        return _refused(f"{platform.title()} did not grant access "
+                        f"({request.args.get('error')}). Nothing was connected.")
+    return _complete(platform, flow)
+
+
+def _complete(platform: str, flow: dict[str, Any]) -> Any:
+    res = resources()
+    qb, xero = res.endpoints()
+    code = request.args.get("code", "")
+    try:
+        if platform == "quickbooks":
+            realm = request.args.get("realmId", "")
+            if not realm:
+                return _refused("QuickBooks did not say which company was chosen (no realmId).")
+            done = connections.install_quickbooks(
+                res.sessions, qb, res.cipher(), res.redirect_uri(platform), code, realm)
+        else:
+            done = connections.install_xero(
+                res.sessions, xero, res.cipher(), res.redirect_uri(platform), code,
+                str(flow.get("verifier") or ""), xero_scopes())
+    except PlatformError as error:
+        log.warning("install of %s failed: %s", platform, error)
+        return _refused(f"{platform.title()} refused the connection: {error.message}", 502)
+    for view, created in done:
+        flash(f"{'Connected' if created else 'Reconnected'} {view.name} ({view.platform}).")
+    return redirect(url_for("admin.dashboard"))
+
+
+@blueprint.get("/quickbooks/disconnected")
+def quickbooks_disconnected() -> Any:
+    """QuickBooks' Disconnect landing URL: where Intuit sends a user who disconnected the app
+    from inside QuickBooks. The grant is already gone there; the next refresh marks the
+    connection for reconnecting, and an admin may disconnect it here for good."""
+    realm = request.args.get("realmId", "")
+    with resources().sessions() as db:
+        found = [c for c in connections.list_connections(db)
+                 if c.platform == "quickbooks" and c.tenant_id == realm]
+    return render_template("disconnected.html", connection=found[0] if found else None)

@@ -1,0 +1,110 @@
+"""What every request of the web app shares: settings, sessions, the token cipher, the endpoints.
+
+Built once per app by `create_app` and kept in `app.extensions["milepost"]`. The platform
+endpoints are read lazily, because pointing at the sandbox means asking the sandbox for its
+`/_sandbox/info` document, and an app that cannot reach it must still serve its pages.
+
+Two secrets the settings have no field for yet are read from the environment here (an
+adapter until `[app]` grows them): `MILEPOST_ADMIN_PASSWORD` for the admin login and
+`MILEPOST_API_KEYS` (comma separated) for the REST API.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from connector.config import Settings
+from connector.platforms.custody import TokenCipher
+from connector.platforms.endpoints import (
+    QuickBooksEndpoints,
+    XeroEndpoints,
+    endpoints_from_sandbox,
+    endpoints_from_settings,
+)
+from connector.platforms.errors import ConfigurationError
+
+
+def uses_sandbox(settings: Settings, platform: str) -> bool:
+    """The sandbox stands in for a platform unless real credentials for it are configured.
+
+    `MILEPOST_SANDBOX_URL` (or `[sandbox] url`) says where the sandbox is; `[sandbox] enabled =
+    false` forbids it, and a `client_id` for the platform means the real service is meant.
+    """
+    section = settings.quickbooks if platform == "quickbooks" else settings.xero
+    return settings.sandbox.enabled and not section.client_id
+
+
+def platform_endpoints(settings: Settings) -> tuple[QuickBooksEndpoints, XeroEndpoints]:
+    """Endpoints for both platforms: the sandbox's own where it stands in, else the settings'."""
+    real_qb, real_xero = endpoints_from_settings(settings)
+    if not (uses_sandbox(settings, "quickbooks") or uses_sandbox(settings, "xero")):
+        return real_qb, real_xero
+    # The sandbox speaks plain HTTP on loopback; requests-oauthlib refuses that unless told.
+    os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    sandbox_qb, sandbox_xero = endpoints_from_sandbox(settings.sandbox.url)
+    return (
+        sandbox_qb if uses_sandbox(settings, "quickbooks") else real_qb,
+        sandbox_xero if uses_sandbox(settings, "xero") else real_xero,
+    )
+
+
+def token_cipher(settings: Settings, environ: Mapping[str, str] | None = None) -> TokenCipher:
+    """The Fernet keys from `[security] token_keys` (MILEPOST_SECURITY__TOKEN_KEYS) or
+    MILEPOST_TOKEN_KEYS, the name custody documents."""
+    if settings.security.token_keys:
+        return TokenCipher(settings.security.token_keys)
+    return TokenCipher.from_env(environ)
+
+
+@dataclass
+class WebResources:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    admin_password: str | None = field(default=None, repr=False)
+    api_keys: tuple[str, ...] = field(default=(), repr=False)
+    environ: Mapping[str, str] | None = field(default=None, repr=False)
+    _endpoints: tuple[QuickBooksEndpoints, XeroEndpoints] | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def read_secrets(cls, environ: Mapping[str, str]) -> tuple[str | None, tuple[str, ...]]:
+        password = environ.get("MILEPOST_ADMIN_PASSWORD") or None
+        keys = tuple(k.strip() for k in environ.get("MILEPOST_API_KEYS", "").split(",") if k.strip())
+        return password, keys
+
+    def endpoints(self) -> tuple[QuickBooksEndpoints, XeroEndpoints]:
+        with self._lock:
+            if self._endpoints is None:
+                self._endpoints = platform_endpoints(self.settings)
+            return self._endpoints
+
+    def cipher(self) -> TokenCipher:
+        return token_cipher(self.settings, self.environ)
+
+    def redirect_uri(self, platform: str) -> str:
+        section = self.settings.quickbooks if platform == "quickbooks" else self.settings.xero
+        return section.redirect_uri
+
+    def password_ok(self, given: str) -> bool:
+        return bool(self.admin_password) and secrets.compare_digest(
+            given.encode(), (self.admin_password or "").encode()
+        )
+
+    def api_key_ok(self, given: str) -> bool:
+        return any(secrets.compare_digest(given.encode(), key.encode()) for key in self.api_keys)
+
+
+def resources() -> WebResources:
+    found = current_app.extensions.get("milepost")
+    if found is None:  # pragma: no cover - create_app always sets it
+        raise ConfigurationError("the web app was not built by create_app")
+    return found  # type: ignore[no-any-return]
