@@ -77,7 +77,7 @@ def _lifecycle_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     milestone = sub.add_parser("milestone", help="submit, accept, reject or partially accept")
     msub = milestone.add_subparsers(dest="action", required=True, metavar="ACTION")
     for action in commands.ACTS:
-        p = msub.add_parser(action, help=f"{commands.ACTS[action].past} milestone")
+        p = msub.add_parser(action, help=commands.ACTS[action])
         p.add_argument("key")
         p.add_argument("seq", type=int)
         p.add_argument("--by", help="who did it (default: cli)")
@@ -91,7 +91,7 @@ def _lifecycle_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser])
 
     deem = sub.add_parser("deem", help="deem accepted the milestones whose approval window lapsed")
     deem.add_argument("key", nargs="?", help="one project (default: all)")
-    deem.add_argument("--at", help="the time to judge the windows at (default now)")
+    deem.add_argument("--at", help="the moment to judge the windows at (ISO 8601; default now)")
     deem.set_defaults(handler=commands.cmd_deem)
 
 

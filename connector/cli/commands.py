@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from connector.billing import intents, lifecycle
 from connector.billing.errors import ScheduleInvalid, ValidationProblem
-from connector.billing.model import AuditEvent, Milestone, Project
+from connector.billing.model import AuditEvent, Milestone, MilestoneState, Project
 from connector.billing.money import D, Money
 from connector.billing.schedule import ParsedSchedule, format_for, load_schedule
 from connector.store import service
@@ -120,19 +119,11 @@ def cmd_sign(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-@dataclass(frozen=True)
-class Act:
-    """One `milestone` subcommand: which domain step it runs."""
-
-    verb: str
-    past: str
-
-
-ACTS = {
-    "submit": Act("submit", "submitted"),
-    "accept": Act("accept", "accepted"),
-    "reject": Act("reject", "rejected"),
-    "partial": Act("partial", "partially accepted"),
+ACTS = {  # the `milestone` subcommands and their help
+    "submit": "submit the deliverable for acceptance (the approval window starts)",
+    "accept": "the approver accepts it (an invoice intent is queued)",
+    "reject": "the approver rejects it, with --reason",
+    "partial": "the approver accepts a share: --percent of the milestone or --amount",
 }
 
 
@@ -178,7 +169,7 @@ def _partial(
 
 def _print_state(ctx: Context, key: str, m: Milestone, time_zone: str) -> None:
     line = f"{key} milestone {m.seq} ({m.name}): {m.state.value}"
-    if m.approval_deadline is not None and m.state.value == "submitted":
+    if m.approval_deadline is not None and m.state is MilestoneState.SUBMITTED:
         deadline = m.approval_deadline.astimezone(ZoneInfo(time_zone))
         line += f", approval window ends {deadline.isoformat(timespec='seconds')}"
     if m.accepted_by:
@@ -190,7 +181,8 @@ def _print_state(ctx: Context, key: str, m: Milestone, time_zone: str) -> None:
 
 def cmd_deem(ctx: Context, args: argparse.Namespace) -> int:
     """Deem accepted every submitted milestone whose approval window has lapsed by --at."""
-    at = parse_at(args.at, "UTC")
+    zone = _project(ctx, args.key).time_zone if args.key else ctx.settings.app.default_time_zone
+    at = parse_at(args.at, zone)
     deemed = deem_lapsed(ctx.ready(), at, args.key)
     for key, milestone in deemed:
         _print_state(ctx, key, milestone, _project(ctx, key).time_zone)
