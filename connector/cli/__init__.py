@@ -22,6 +22,8 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from connector.billing.errors import BillingError
 from connector.billing.money import UnknownCurrency
 from connector.config import ConfigError, load_settings
@@ -108,8 +110,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(ctx, args)
-    except (CommandError, BillingError, StoreError, UnknownCurrency, ValueError) as exc:
+    except (CommandError, BillingError, StoreError, UnknownCurrency, ValueError, OSError) as exc:
         ctx.err.print(f"milepost: {_one_line(exc)}", markup=False)
+        return 1
+    except SQLAlchemyError as exc:
+        # The driver's own message, never SQLAlchemy's (which repeats statements and parameters).
+        cause = str(getattr(exc, "orig", None) or exc.__class__.__name__).splitlines()[0]
+        ctx.err.print(f"milepost: database error: {cause}", markup=False)
         return 1
     finally:
         ctx.close()

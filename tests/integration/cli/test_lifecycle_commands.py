@@ -158,3 +158,44 @@ def test_an_unknown_project_is_one_line_and_exit_1(milepost):
     result = milepost("milestone", "submit", "NOPE", "1")
     assert result.code == 1
     assert "NOPE" in result.err
+
+
+def test_a_change_order_can_add_a_milestone_written_like_the_schedule(milepost, acme, tmp_path):
+    extra = tmp_path / "extra.toml"
+    extra.write_text(
+        '[[milestones]]\nseq = 4\nname = "Blog"\ndeliverable = "Blog templates"\n'
+        'acceptance_criteria = "Blog live"\n'
+        'approver = { name = "Dana Lee", role = "Project lead", email = "dana@acme.example" }\n'
+        'trigger = "on_acceptance"\namount = "500.00"\nplanned_date = "2027-02-12"\n',
+        encoding="utf-8",
+    )
+    result = milepost("change-order", "ACME-WEB", "--ref", "CO-2", "--approver", "Dana Lee",
+                      "--date", "2026-12-01", "--reason", "blog added", "--add", str(extra))
+    assert result.code == 0, result.err
+    data = report(milepost)
+    assert data["contract_total"] == "1734.57"
+    assert [m["seq"] for m in data["milestones"]] == [1, 2, 3, 4]
+    assert data["milestones"][3]["amount"] == "500.00"
+
+
+def test_an_added_milestone_with_a_problem_names_its_field(milepost, acme, tmp_path):
+    extra = tmp_path / "extra.toml"
+    extra.write_text('[[milestones]]\nseq = 4\nname = "Blog"\n'
+                     'approver = { name = "Dana Lee" }\namount = "-5"\n', encoding="utf-8")
+    result = milepost("change-order", "ACME-WEB", "--ref", "CO-2", "--approver", "Dana Lee",
+                      "--reason", "blog", "--add", str(extra))
+    assert result.code == 1
+    assert "add.milestones[0].approver.email" in result.err
+    assert "add.milestones[0].amount" in result.err
+    assert report(milepost)["contract_total"] == "1234.57"
+
+
+def test_an_unreachable_database_is_one_line_without_the_password(capsys):
+    from connector.cli import main
+
+    code = main(["--database", "postgresql+psycopg://milepost:s3cret-pw@127.0.0.1:1/none",
+                 "report", "ACME-WEB"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1
+    assert "s3cret-pw" not in err
