@@ -31,7 +31,7 @@ from connector.store.repository import BillingRepository
 
 from . import connections, links
 from .resources import resources
-from .security import check_csrf, login_required, portal_token
+from .security import check_csrf, csrf_token, login_required, portal_token
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -70,6 +70,7 @@ def login() -> Any:
         if res.password_ok(request.form.get("password", "")):
             session.clear()
             session["admin"] = True
+            csrf_token()  # a fresh token for the signed-in session
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/") and not target.startswith("//")
                             else url_for("admin.dashboard"))

@@ -101,15 +101,16 @@ def save_connection(
 
 
 def quickbooks_company_name(endpoints: QuickBooksEndpoints, realm_id: str, tokens: TokenSet) -> str:
-    """The company's own name from CompanyInfo; the realm id when the books will not say."""
+    """The company's own name from its CompanyInfo; the realm id when the books will not say.
+
+    (An adapter until the gateway offers the company's name itself.)"""
+    gateway = QuickBooksGateway(endpoints, realm_id, lambda: tokens)
     try:
-        rows = QuickBooksGateway(endpoints, realm_id, lambda: tokens).query(
-            "SELECT * FROM CompanyInfo", "CompanyInfo"
-        )
+        answer = gateway.call(lambda qb: qb.get_single_object("CompanyInfo", pk=realm_id))
     except PlatformError as error:
         log.warning("CompanyInfo for realm %s unavailable: %s", realm_id, error)
-        return f"QuickBooks company {realm_id}"
-    name = rows[0].get("CompanyName") if rows else None
+        answer = {}
+    name = (answer.get("CompanyInfo") or {}).get("CompanyName") if isinstance(answer, dict) else None
     return str(name or f"QuickBooks company {realm_id}")
 
 
