@@ -1,0 +1,44 @@
+"""deem_acceptances: close every approval window that has lapsed, and bill what it made billable.
+
+The billing core decides what "lapsed" means (business days, the project's holidays and time
+zone: `lifecycle.lapsed`); this job only finds them and records each deemed acceptance in its
+own transaction, with its invoice intent, exactly as `milepost deem` does. Running it twice, or
+in two workers at once, deems each milestone once: the second writer finds the milestone moved
+on (ConcurrentUpdate / IllegalTransition) and skips it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from connector.billing import lifecycle
+from connector.billing.errors import BillingError
+from connector.store import service
+from connector.store.billing import biller
+from connector.store.db import transaction
+from connector.store.errors import ConcurrentUpdate
+from connector.store.repository import BillingRepository
+
+from .context import JobContext
+from .runs import Counts
+
+
+def deem_acceptances(ctx: JobContext, now: datetime) -> Counts:
+    with ctx.sessions() as session:
+        repo = BillingRepository(session)
+        due: list[tuple[str, int]] = []
+        for key in repo.project_keys():
+            project, schedule = repo.load(key)
+            due += [(key, m.seq) for m in lifecycle.lapsed(project, schedule, now)]
+    deemed = 0
+    for key, seq in due:
+        try:
+            with transaction(ctx.sessions) as session:
+                service.transition(
+                    session, key, seq, lambda p, m, _s: lifecycle.deem_accepted(p, m, now),
+                    bill=biller(now),
+                )
+            deemed += 1
+        except (ConcurrentUpdate, BillingError):
+            continue  # someone else moved it first: nothing left to deem
+    return {"deemed": deemed, "lapsed": len(due)}

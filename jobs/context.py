@@ -1,0 +1,107 @@
+"""What every job needs, built once per process: sessions, gateways, locks, rate gate, notifier.
+
+Jobs are plain functions of `(ctx, now)` or `(ctx, connection_id, now)`; `ctx` carries the
+session factory and the ways out (gateways, the pause-work notifier). The same `JobContext`
+serves the embedded worker and the Celery workers: only `mode` differs, and it decides two
+things: where locks and rate budgets live (the process, or Redis shared by every worker).
+
+Two settings have no field in `Settings` yet and are read from the environment here (an
+adapter until `[worker]`/`[notifications]` grow them):
+    MILEPOST_PAUSE_WORK_WEBHOOK_URL      where pause-work flags are posted (signed)
+    MILEPOST_PAUSE_WORK_WEBHOOK_SECRET   the HMAC key for that post (a secret)
+    MILEPOST_RECLAIM_AFTER_SECONDS       when an intent left `processing` by a dead worker is
+                                         taken back (default 120)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from connector.config import Settings
+from connector.platforms.connect import open_gateway
+from connector.platforms.custody import TokenCipher
+from connector.platforms.endpoints import QuickBooksEndpoints, XeroEndpoints
+from connector.platforms.gateway import AccountingGateway
+from connector.platforms.limits import RateGate
+from connector.store.db import engine_for, session_factory
+
+from .locks import ConnectionLocks, locks_for
+
+EMBEDDED, CELERY = "embedded", "celery"
+Endpoints = tuple[QuickBooksEndpoints, XeroEndpoints]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class JobContext:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    endpoints: Callable[[], Endpoints]
+    cipher: TokenCipher = field(repr=False)
+    locks: ConnectionLocks
+    gate: RateGate | None = None
+    mode: str = EMBEDDED
+    pause_webhook_url: str = ""
+    pause_webhook_secret: str = field(default="", repr=False)
+    reclaim_after_seconds: float = 120.0
+    gateway_factory: Callable[[int], AccountingGateway] | None = None
+    _gateways: dict[int, AccountingGateway] = field(default_factory=dict, repr=False)
+
+    def gateway_for(self, connection_id: int) -> AccountingGateway:
+        """The gateway of a stored connection (NeedsReconnect when its grant is dead)."""
+        if self.gateway_factory is not None:
+            return self.gateway_factory(connection_id)
+        return open_gateway(
+            self.sessions, connection_id, self.endpoints(), self.cipher, gate=self.gate, clock=utcnow
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_context(
+    settings: Settings,
+    *,
+    mode: str = EMBEDDED,
+    environ: Mapping[str, str] | None = None,
+    endpoints: Endpoints | None = None,
+    **overrides: Any,
+) -> JobContext:
+    """The context for one worker process: locks and rate budgets in Redis in Celery mode."""
+    from connector.web.resources import platform_endpoints, token_cipher
+
+    env = os.environ if environ is None else environ
+    engine = engine_for(settings)
+    cached: list[Endpoints] = [endpoints] if endpoints else []
+
+    def lazy_endpoints() -> Endpoints:
+        if not cached:
+            cached.append(platform_endpoints(settings))
+        return cached[0]
+
+    shared = settings.worker.broker_url if mode == CELERY else None
+    return JobContext(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        endpoints=lazy_endpoints,
+        cipher=token_cipher(settings, env),
+        locks=locks_for(engine, shared),
+        gate=RateGate(shared or "memory://", max_wait=30.0),
+        mode=mode,
+        pause_webhook_url=env.get("MILEPOST_PAUSE_WORK_WEBHOOK_URL", ""),
+        pause_webhook_secret=env.get("MILEPOST_PAUSE_WORK_WEBHOOK_SECRET", ""),
+        reclaim_after_seconds=float(env.get("MILEPOST_RECLAIM_AFTER_SECONDS", "120")),
+        **overrides,
+    )

@@ -1,0 +1,95 @@
+"""One connection is synced by one worker at a time: a lock, not luck.
+
+`hold(connection_id)` is a context manager yielding True when this caller got the lock and
+False when someone else holds it (the caller then skips; the next tick comes soon). Three
+kinds, chosen by where the workers run:
+
+- Redis (Celery mode, many machines): redis-py `Lock` with a timeout, so a worker killed while
+  holding it does not block the connection for ever, and a token, so only the holder releases.
+- PostgreSQL (embedded on PostgreSQL, possibly several worker processes): a session-level
+  advisory lock on a connection of its own, released on exit or when that connection dies.
+- Process (embedded on SQLite: one worker process): a `threading.Lock` per connection.
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Protocol
+
+import redis
+from sqlalchemy import Engine, text
+
+LOCK_TIMEOUT_SECONDS = 600  # longer than any sync; a dead holder's lock lapses after this
+_ADVISORY_NAMESPACE = 0x6D70  # "mp": keeps our advisory keys apart from anyone else's
+
+
+class ConnectionLocks(Protocol):
+    def hold(self, connection_id: int, job: str = "sync") -> Iterator[bool]: ...
+
+
+class ProcessLocks:
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[tuple[str, int], threading.Lock] = {}
+
+    @contextmanager
+    def hold(self, connection_id: int, job: str = "sync") -> Iterator[bool]:
+        with self._guard:
+            lock = self._locks.setdefault((job, connection_id), threading.Lock())
+        got = lock.acquire(blocking=False)
+        try:
+            yield got
+        finally:
+            if got:
+                lock.release()
+
+
+class PostgresLocks:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @contextmanager
+    def hold(self, connection_id: int, job: str = "sync") -> Iterator[bool]:
+        key = (_ADVISORY_NAMESPACE << 32) | (zlib.crc32(job.encode()) & 0xFFFF) << 16 | (connection_id & 0xFFFF)
+        with self._engine.connect() as connection:
+            got = bool(connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+            connection.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    connection.commit()
+
+
+class RedisLocks:
+    def __init__(self, url: str, timeout: float = LOCK_TIMEOUT_SECONDS) -> None:
+        self._redis = redis.Redis.from_url(url)
+        self._timeout = timeout
+
+    @contextmanager
+    def hold(self, connection_id: int, job: str = "sync") -> Iterator[bool]:
+        lock = self._redis.lock(
+            f"milepost:lock:{job}:{connection_id}", timeout=self._timeout, blocking=False
+        )
+        got = bool(lock.acquire())
+        try:
+            yield got
+        finally:
+            if got:
+                try:
+                    lock.release()
+                except redis.exceptions.LockError:
+                    pass  # it lapsed (timeout) and may be someone else's now: leave it be
+
+
+def locks_for(engine: Engine, redis_url: str | None = None) -> ConnectionLocks:
+    """Redis when the workers share one (Celery), else PostgreSQL's, else the process's."""
+    if redis_url:
+        return RedisLocks(redis_url)
+    if engine.dialect.name == "postgresql":
+        return PostgresLocks(engine)
+    return ProcessLocks()

@@ -1,0 +1,99 @@
+"""remind: payment reminders through the platform's own invoice e-mail, each sent once.
+
+Which reminder is due for an invoice, by days to its due date in the project's time zone:
+`before_due` (within `[reminders] before_deadline_days`), `due` (on the day), `after_N` for
+each N of `[reminders] after_due_days` (only the latest one reached, so a worker that was off
+for a week sends one reminder, not three). Only invoices the bookkeeper has approved or sent
+(open or partially paid) are reminded: a draft is never e-mailed behind their back.
+
+Each reminder is claimed (a unique row per invoice and kind, committed) before the e-mail is
+asked for, and the claim is withdrawn if the platform refuses, so two workers never both send.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from connector.billing.calendar import local_date
+from connector.config import ReminderSettings
+from connector.platforms.errors import PlatformError
+from connector.store.db import transaction
+from connector.store.models import InvoiceRow, ProjectRow
+from mappings.facts import OPEN, PARTIALLY_PAID
+
+from .context import JobContext
+from .runs import Counts, describe
+from .tables import InvoiceReminderRow
+
+log = logging.getLogger("milepost.jobs.reminders")
+REMINDABLE = (OPEN, PARTIALLY_PAID)
+
+
+def reminder_due(due: date, today: date, policy: ReminderSettings) -> str | None:
+    """The reminder kind due today for an invoice due on `due`, if any."""
+    days_left = (due - today).days
+    if days_left == 0:
+        return "due"
+    if 0 < days_left <= policy.before_deadline_days:
+        return "before_due"
+    reached = [n for n in policy.after_due_days if -days_left >= n]
+    return f"after_{max(reached)}" if reached else None
+
+
+def remind(ctx: JobContext, now: datetime) -> Counts:
+    counts = {"sent": 0, "failed": 0}
+    if not ctx.settings.reminders.enabled:
+        return counts
+    for invoice_id, connection_id, platform_id, kind in _due(ctx, now):
+        claim = _claim(ctx, invoice_id, kind, now)
+        if claim is None:
+            continue
+        try:
+            ctx.gateway_for(connection_id).send_invoice(platform_id)
+        except PlatformError as error:
+            _withdraw(ctx, claim)
+            counts["failed"] += 1
+            log.warning("reminder %s for invoice %s not sent: %s", kind, platform_id, describe(error))
+            continue
+        counts["sent"] += 1
+        log.info("reminder %s sent for invoice %s (connection %s)", kind, platform_id, connection_id)
+    return counts
+
+
+def _due(ctx: JobContext, now: datetime) -> list[tuple[int, int, str, str]]:
+    with ctx.sessions() as session:
+        rows = session.execute(
+            select(InvoiceRow, ProjectRow.time_zone)
+            .join(ProjectRow, ProjectRow.id == InvoiceRow.project_id)
+            .where(InvoiceRow.status.in_(REMINDABLE), InvoiceRow.due_date.is_not(None),
+                   InvoiceRow.connection_id.is_not(None))
+        ).all()
+        sent = {(r.invoice_id, r.kind) for r in session.scalars(select(InvoiceReminderRow))}
+    due = []
+    for invoice, time_zone in rows:
+        kind = reminder_due(invoice.due_date, local_date(now, time_zone), ctx.settings.reminders)
+        if kind is not None and (invoice.id, kind) not in sent:
+            due.append((invoice.id, invoice.connection_id, invoice.platform_id, kind))
+    return due
+
+
+def _claim(ctx: JobContext, invoice_id: int, kind: str, now: datetime) -> int | None:
+    try:
+        with transaction(ctx.sessions) as session:
+            row = InvoiceReminderRow(invoice_id=invoice_id, kind=kind, sent_at=now)
+            session.add(row)
+            session.flush()
+            return row.id
+    except IntegrityError:
+        return None  # another worker claimed it first
+
+
+def _withdraw(ctx: JobContext, claim: int) -> None:
+    with transaction(ctx.sessions) as session:
+        row = session.get(InvoiceReminderRow, claim)
+        if row is not None:
+            session.delete(row)

@@ -1,0 +1,55 @@
+"""Every job run leaves a record: start, end, outcome, counts, and the platform's error.
+
+`recorded(ctx, job, connection_id)` wraps a job body: the `job_runs` row is written when the
+run starts (so a crash leaves a `running` row an operator can see) and finished with `ok`,
+`error` or `skipped`. Errors are stored as their message: platform errors are already scrubbed
+of secrets, and anything else passes through `redact` before it is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from connector.platforms.errors import PlatformError, redact
+from connector.store.db import transaction
+from connector.store.job_runs import finish_job, start_job
+
+from .context import JobContext, utcnow
+
+log = logging.getLogger("milepost.jobs")
+Counts = dict[str, int]
+
+OK, ERROR, SKIPPED = "ok", "error", "skipped"
+
+
+class Skip(Exception):  # noqa: N818 - a signal, not a failure
+    """Raised by a job body that found nothing it may do now (lock held, grant dead)."""
+
+
+def describe(error: BaseException) -> str:
+    """An error as operators see it: the platform's message, code and request id, no secret."""
+    if isinstance(error, PlatformError):
+        return str(error)
+    return redact(f"{type(error).__name__}: {error}")
+
+
+def recorded(
+    ctx: JobContext, job: str, body: Callable[[], Counts], connection_id: int | None = None,
+    now: datetime | None = None,
+) -> Counts:
+    """Run `body` under a job_runs record; errors are recorded and logged, never raised."""
+    with transaction(ctx.sessions) as session:
+        run_id = start_job(session, job, connection_id, at=utcnow())
+    outcome, counts, error = OK, {}, None
+    try:
+        counts = body()
+    except Skip as why:
+        outcome, error = SKIPPED, str(why)
+    except Exception as exc:  # noqa: BLE001 - a job's failure is recorded, the worker lives on
+        outcome, error = ERROR, describe(exc)
+        log.warning("job %s (connection %s) failed: %s", job, connection_id, error)
+    with transaction(ctx.sessions) as session:
+        finish_job(session, run_id, outcome, counts, error, at=utcnow())
+    return counts

@@ -1,0 +1,165 @@
+"""sync_connection: what the books say now, brought home: statuses, payments, bookkeeper edits.
+
+One connection is synced by one worker at a time (`ctx.locks`). The change feed is read from
+the stored cursor (QuickBooks CDC, Xero If-Modified-Since, both behind `changes_since`), the
+facts are applied in one transaction, and the cursor advances in that same transaction, so a
+crash re-reads rather than skips. Facts carry platform ids, so reading one twice changes
+nothing: a payment is stored once per (invoice, platform payment id).
+
+The platform wins for amounts: an invoice a bookkeeper edited takes the platform's total, and a
+deleted or voided one is marked so; each such change is written to the sync log.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connector.billing import lifecycle
+from connector.billing.errors import BillingError
+from connector.billing.money import Money
+from connector.platforms.errors import NeedsReconnect
+from connector.platforms.gateway import ChangeBatch
+from connector.store import service
+from connector.store.db import transaction
+from connector.store.models import (
+    InvoiceMilestoneRow,
+    InvoiceRow,
+    MilestoneRow,
+    PaymentRow,
+    ProjectRow,
+)
+from mappings.facts import DELETED, VOIDED, InvoiceStatusFact, PaymentFact
+
+from .connections import sync_state
+from .context import JobContext
+from .runs import Counts, Skip
+from .tables import SyncLogRow
+
+
+def sync_connection(ctx: JobContext, connection_id: int, now: datetime) -> Counts:
+    """Read the connection's changes since its cursor and apply them; Skip when busy."""
+    with ctx.locks.hold(connection_id, "sync") as mine:
+        if not mine:
+            raise Skip(f"connection {connection_id} is being synced by another worker")
+        with transaction(ctx.sessions) as session:
+            cursor = sync_state(session, connection_id).cursor
+        try:
+            batch = ctx.gateway_for(connection_id).changes_since(cursor)
+        except NeedsReconnect as error:
+            raise Skip(str(error)) from None
+        with transaction(ctx.sessions) as session:
+            counts = apply_changes(session, connection_id, batch, now)
+            state = sync_state(session, connection_id)
+            state.cursor = batch.next_cursor or state.cursor
+            state.last_synced_at = now
+        return counts
+
+
+def apply_changes(session: Session, connection_id: int, batch: ChangeBatch, now: datetime) -> Counts:
+    counts = {"invoices": 0, "payments": 0, "edited": 0, "removed": 0}
+    invoices = _our_invoices(session, connection_id)
+    for fact in batch.invoices:
+        row = invoices.get(fact.platform_id)
+        previous_total = row.total if row is not None else None
+        if row is not None and _apply_invoice(session, row, fact, now):
+            counts["invoices"] += 1
+            counts["edited"] += int(_log_edit(session, connection_id, row, fact, previous_total))
+    for payment in batch.payments:
+        row = invoices.get(payment.invoice_platform_id)
+        if row is not None and _apply_payment(session, row, payment, now):
+            counts["payments"] += 1
+    for gone in batch.deletions:
+        row = invoices.get(gone.platform_id) if gone.entity == "Invoice" else None
+        if row is not None and row.status != DELETED:
+            row.status = DELETED
+            _log(session, connection_id, row, "deleted in the books by a bookkeeper")
+            counts["removed"] += 1
+    return counts
+
+
+def _our_invoices(session: Session, connection_id: int) -> dict[str, InvoiceRow]:
+    rows = session.scalars(select(InvoiceRow).where(InvoiceRow.connection_id == connection_id))
+    return {row.platform_id: row for row in rows}
+
+
+def _apply_invoice(session: Session, row: InvoiceRow, fact: InvoiceStatusFact, now: datetime) -> bool:
+    before = (row.status, row.total, row.amount_paid, row.balance, row.number)
+    row.status, row.total = fact.status, fact.total.amount
+    row.amount_paid, row.balance = fact.amount_paid.amount, fact.balance.amount
+    row.number = fact.number or row.number
+    if fact.status == VOIDED and before[0] != VOIDED:
+        _void_milestones(session, row, now)
+    return before != (row.status, row.total, row.amount_paid, row.balance, row.number)
+
+
+def _log_edit(
+    session: Session, connection_id: int, row: InvoiceRow, fact: InvoiceStatusFact, previous: object
+) -> bool:
+    if fact.status == VOIDED:
+        _log(session, connection_id, row, "voided in the books")
+        return True
+    if previous != fact.total.amount:
+        _log(session, connection_id, row,
+             f"total changed in the books from {previous} to {fact.total.amount}; the books win")
+        return True
+    return False
+
+
+def _log(session: Session, connection_id: int, row: InvoiceRow, what: str) -> None:
+    label = row.number or row.platform_id
+    session.add(SyncLogRow(connection_id=connection_id, invoice_platform_id=row.platform_id,
+                           message=f"invoice {label}: {what}"))
+
+
+def _apply_payment(session: Session, row: InvoiceRow, fact: PaymentFact, now: datetime) -> bool:
+    """Store a new payment once and move the invoice's milestone to partially paid or paid."""
+    if fact.deleted:
+        return False
+    seen = session.scalars(
+        select(PaymentRow.id).where(PaymentRow.invoice_id == row.id, PaymentRow.platform_id == fact.platform_id)
+    ).first()
+    if seen is not None:
+        return False
+    session.add(PaymentRow(invoice_id=row.id, platform_id=fact.platform_id, on=fact.on,
+                           amount=fact.amount.amount, method=fact.method))
+    session.flush()
+    paid = sum(session.scalars(select(PaymentRow.amount).where(PaymentRow.invoice_id == row.id)))
+    balance = Money(row.total - paid, row.currency)
+    for key, seq in _milestones_of(session, row):
+        try:
+            service.transition(
+                session, key, seq,
+                lambda p, m, _s: lifecycle.record_payment(
+                    p, m, Money(fact.amount.amount, p.currency), now, invoice_balance=balance,
+                    reference=fact.platform_id,
+                ),
+            )
+        except BillingError:
+            continue  # the milestone cannot take it (voided meanwhile): the payment is still kept
+    return True
+
+
+def _void_milestones(session: Session, row: InvoiceRow, now: datetime) -> None:
+    for key, seq in _milestones_of(session, row):
+        try:
+            service.transition(
+                session, key, seq,
+                lambda p, m, _s: lifecycle.void(p, m, now, "platform", "invoice voided in the books"),
+            )
+        except BillingError:
+            continue
+
+
+def _milestones_of(session: Session, row: InvoiceRow) -> list[tuple[str, int]]:
+    return [
+        (key, seq)
+        for key, seq in session.execute(
+            select(ProjectRow.key, MilestoneRow.seq)
+            .join(MilestoneRow, MilestoneRow.project_id == ProjectRow.id)
+            .join(InvoiceMilestoneRow, InvoiceMilestoneRow.milestone_id == MilestoneRow.id)
+            .where(InvoiceMilestoneRow.invoice_id == row.id)
+        )
+    ]
