@@ -24,7 +24,7 @@ from .context import Context, parse_at
 if TYPE_CHECKING:
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
-TABLE_WIDTH = 160  # amounts are never cut: wider than a terminal is better than "1000…"
+TABLE_WIDTH = 200  # amounts and headings are never cut: wider than a terminal beats "1000…"
 _NUMERIC = {c for c in TABLE_COLUMNS if c not in ("seq", "name", "state")}
 
 
@@ -71,7 +71,7 @@ def report_table(report: Report) -> Table:
     table = Table(title=f"{report.key} — contract total {report.contract_total} {report.currency}")
     for column in TABLE_COLUMNS:
         numeric = column in _NUMERIC or column == "seq"
-        table.add_column(column, justify="right" if numeric else "left", no_wrap=True)
+        table.add_column(column, justify="right" if numeric else "left", no_wrap=column != "name")
     for row in table_rows(report):
         table.add_row(*row)
     return table
