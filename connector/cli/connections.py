@@ -1,0 +1,234 @@
+"""Connection commands: install by OAuth from a terminal, list, and tie projects to books.
+
+    milepost connect quickbooks|xero [--non-interactive] [--port N] [--timeout SECONDS]
+    milepost connections [--format table|json]
+    milepost project link KEY --connection ID
+    milepost schedule import FILE --connection ID      (the option is added here)
+
+`connect` prints the consent URL and waits for the platform to redirect back to a one-shot
+listener on a loopback port (the configured redirect URI's port, or --port). With
+`--non-interactive` against an auto-consent sandbox Milepost follows the redirect itself, so a
+headless install completes with no browser. The state is checked either way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from rich.table import Table
+
+from connector.billing.errors import ScheduleInvalid
+from connector.billing.model import AuditEvent
+from connector.platforms import install
+from connector.platforms.errors import PlatformError
+from connector.store import service
+from connector.web import connections as conn
+from connector.web import links
+from connector.web.resources import platform_endpoints, token_cipher
+
+from . import commands
+from .context import CommandError, Context
+
+SubParsers = argparse._SubParsersAction  # type: ignore[type-arg]
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def add_parsers(sub: SubParsers) -> None:
+    connect = sub.add_parser("connect", help="connect a QuickBooks company or Xero organisation")
+    connect.add_argument("platform", choices=conn.PLATFORMS)
+    connect.add_argument("--non-interactive", action="store_true",
+                         help="follow the consent redirect without a browser (auto-consent sandbox)")
+    connect.add_argument("--port", type=int, help="loopback port for the callback "
+                         "(default: the configured redirect URI's)")
+    connect.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the callback")
+    connect.set_defaults(handler=cmd_connect)
+
+    listing = sub.add_parser("connections", help="list connections (id, platform, company, status)")
+    listing.add_argument("--format", choices=["table", "json"], default="table")
+    listing.set_defaults(handler=cmd_connections)
+
+    project = sub.add_parser("project", help="project settings")
+    psub = project.add_subparsers(dest="project_command", required=True, metavar="ACTION")
+    link = psub.add_parser("link", help="bill a project through a connection")
+    link.add_argument("key")
+    link.add_argument("--connection", type=int, required=True, metavar="ID")
+    link.set_defaults(handler=cmd_project_link)
+
+    _extend_schedule_import(sub)
+
+
+def _extend_schedule_import(sub: SubParsers) -> None:
+    """Give the existing `schedule import` a --connection option, and import-and-link at once."""
+    schedule = sub.choices.get("schedule")
+    if schedule is None:
+        return
+    for action in schedule._actions:
+        if isinstance(action, argparse._SubParsersAction) and "import" in action.choices:
+            imp = action.choices["import"]
+            imp.add_argument("--connection", type=int, metavar="ID",
+                             help="the connection the project bills through")
+            imp.set_defaults(handler=cmd_schedule_import)
+
+
+# --- connect --------------------------------------------------------------------------------
+
+
+def _redirect_uri(ctx: Context, platform: str, port: int | None) -> str:
+    section = ctx.settings.quickbooks if platform == "quickbooks" else ctx.settings.xero
+    configured = urlsplit(section.redirect_uri)
+    if port is not None:
+        return f"http://127.0.0.1:{port}{configured.path or f'/oauth/{platform}/callback'}"
+    if configured.hostname not in LOOPBACK:
+        raise CommandError(f"the configured redirect URI {section.redirect_uri} is not on this "
+                           "machine: give --port to receive the callback here")
+    return section.redirect_uri
+
+
+def cmd_connect(ctx: Context, args: argparse.Namespace) -> int:
+    platform: str = args.platform
+    redirect_uri = _redirect_uri(ctx, platform, args.port)
+    state, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(48)
+    try:
+        qb, xero = platform_endpoints(ctx.settings)
+        if platform == "quickbooks":
+            url = install.quickbooks_authorization_url(qb, redirect_uri, state)
+        else:
+            url = install.xero_authorization_url(xero, redirect_uri, state, verifier)
+        if args.non_interactive:
+            callback = install.follow_consent(url)
+        else:
+            ctx.out.print(f"Open this URL to connect {platform}:\n{url}", markup=False)
+            callback = wait_for_callback(redirect_uri, args.timeout)
+        done = _finish(ctx, platform, redirect_uri, state, verifier, callback)
+    except PlatformError as error:
+        raise CommandError(str(error)) from None
+    except OSError as error:
+        raise CommandError(f"cannot reach {platform}: {error.__class__.__name__}") from None
+    for view, created in done:
+        verb = "connected" if created else "reconnected"
+        ctx.out.print(f"{verb} {view.platform} {view.name} as connection {view.id}", markup=False)
+    return 0
+
+
+def _finish(ctx: Context, platform: str, redirect_uri: str, state: str, verifier: str,
+            callback: dict[str, str]) -> list[tuple[conn.ConnectionView, bool]]:
+    if not callback.get("state") or not secrets.compare_digest(callback["state"], state):
+        raise CommandError("the callback's state does not match this request: nothing connected")
+    if callback.get("error"):
+        raise CommandError(f"{platform} did not grant access ({callback['error']}): nothing connected")
+    qb, xero = platform_endpoints(ctx.settings)
+    cipher = token_cipher(ctx.settings)
+    sessions = ctx.ready()
+    if platform == "quickbooks":
+        return conn.install_quickbooks(sessions, qb, cipher, redirect_uri, callback.get("code", ""),
+                                       callback.get("realmId", ""))
+    return conn.install_xero(sessions, xero, cipher, redirect_uri, callback.get("code", ""), verifier)
+
+
+def wait_for_callback(redirect_uri: str, timeout: float) -> dict[str, str]:
+    """Serve one request on the redirect URI's loopback port and return its query."""
+    target = urlsplit(redirect_uri)
+    received: dict[str, str] = {}
+    arrived = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            url = urlsplit(self.path)
+            if url.path != (target.path or "/"):
+                self.send_error(404)
+                return
+            received.update({k: v[0] for k, v in parse_qs(url.query).items()})
+            body = b"<!doctype html><title>Milepost</title><p>Milepost received the answer. " \
+                   b"You can close this window and return to the terminal.</p>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+            arrived.set()
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the query has a code
+            return None
+
+    server = HTTPServer((target.hostname or "127.0.0.1", target.port or 80), Handler)
+    worker = threading.Thread(target=server.serve_forever, daemon=True)
+    worker.start()
+    try:
+        if not arrived.wait(timeout):
+            raise CommandError(f"no callback within {timeout:.0f} seconds: nothing connected")
+    finally:
+        server.shutdown()
+        server.server_close()
+        worker.join(timeout=5)
+    return received
+
+
+# --- listing and linking --------------------------------------------------------------------
+
+
+def cmd_connections(ctx: Context, args: argparse.Namespace) -> int:
+    with ctx.ready()() as session:
+        views = conn.list_connections(session)
+    if args.format == "json":
+        ctx.out.print(json.dumps([v.as_json() for v in views], indent=2), markup=False, highlight=False)
+        return 0
+    if not views:
+        ctx.out.print("no connections: run `milepost connect quickbooks` or `milepost connect xero`")
+        return 0
+    table = Table()
+    for column in ("id", "platform", "company", "status"):
+        table.add_column(column, no_wrap=True)
+    for v in views:
+        table.add_row(str(v.id), v.platform, v.name, v.status)
+    ctx.out.print(table)
+    return 0
+
+
+def _with_links(ctx: Context, work: Callable[[Any], None]) -> None:
+    links.ensure_links_table(ctx.engine)
+    with ctx.transaction() as session:
+        work(session)
+
+
+def cmd_project_link(ctx: Context, args: argparse.Namespace) -> int:
+    ctx.ready()
+    _with_links(ctx, lambda s: links.link_project(s, args.key, args.connection))
+    ctx.out.print(f"{args.key} bills through connection {args.connection}", markup=False)
+    return 0
+
+
+def cmd_schedule_import(ctx: Context, args: argparse.Namespace) -> int:
+    """`schedule import`, and with --connection the link too, in the same transaction."""
+    if args.connection is None:
+        return commands.cmd_schedule_import(ctx, args)
+    try:
+        parsed = commands.read_schedule_file(ctx, args.file)
+    except ScheduleInvalid as invalid:
+        commands.print_problems(ctx, invalid.problems)
+        ctx.err.print(f"{args.file}: {len(invalid.errors)} error(s); nothing imported", markup=False)
+        return 1
+    commands.print_problems(ctx, parsed.warnings)
+    project = parsed.project
+    event = AuditEvent(
+        project_key=project.key, seq=None, kind="imported", at=datetime.now(UTC), actor=args.by,
+        data={"file": Path(args.file).name, "milestones": str(len(parsed.milestones)),
+              "connection": str(args.connection)},
+    )
+
+    def work(session: Any) -> None:
+        service.import_schedule(session, project, parsed.milestones, event)
+        links.link_project(session, project.key, args.connection)
+
+    ctx.ready()
+    _with_links(ctx, work)
+    ctx.out.print(f"imported {project.key}: {len(parsed.milestones)} milestones, billing through "
+                  f"connection {args.connection}", markup=False)
+    return 0
