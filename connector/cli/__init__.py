@@ -29,7 +29,7 @@ from connector.billing.money import UnknownCurrency
 from connector.config import ConfigError, load_settings
 from connector.store.errors import StoreError
 
-from . import changes, commands, connections, demo, reporting
+from . import changes, commands, connections, demo, jobs, reporting
 from .context import CommandError, Context
 
 Handler = Callable[[Context, argparse.Namespace], int]
@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     _lifecycle_parsers(sub)
     changes.add_parser(sub)
     reporting.add_parser(sub)
+    jobs.add_parser(sub)
     connections.add_parsers(sub)
 
     demo_cmd = sub.add_parser("demo", help="run a sample five-phase project end to end")
