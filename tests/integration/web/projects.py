@@ -1,0 +1,51 @@
+"""A project as the API receives it, submitted for acceptance, and its approver's link."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import datetime
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from connector.web.security import portal_token
+from tests.integration.cli.schedules import BROKEN, GOOD
+
+from .conftest import API_KEY
+
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
+
+
+def schedule(text: str = GOOD) -> dict:
+    """The TOML schedule as the JSON body the API takes."""
+    return tomllib.loads(text)
+
+
+def broken_schedule() -> dict:
+    return tomllib.loads(BROKEN)
+
+
+def api(client: FlaskClient, method: str, path: str, body: object = None):  # type: ignore[no-untyped-def]
+    return client.open(f"/api/v1{path}", method=method, json=body, headers=AUTH)
+
+
+def import_and_submit(client: FlaskClient, seq: int = 1) -> None:
+    assert api(client, "POST", "/schedules", schedule()).status_code == 201
+    answer = api(client, "POST", f"/projects/ACME-WEB/milestones/{seq}/submit",
+                 {"by": "Sam (studio)", "evidence": ["requirements-v1.3.pdf"]})
+    assert answer.status_code == 200, answer.get_json()
+
+
+def link_for(app: Flask, seq: int = 1, issued_at: datetime | None = None) -> str:
+    token = portal_token(app.config["SECRET_KEY"], "ACME-WEB", seq, "dana@acme.example", issued_at)
+    return f"/portal/{token}"
+
+
+def report(client: FlaskClient) -> dict:
+    answer = api(client, "GET", "/projects/ACME-WEB/report")
+    assert answer.status_code == 200
+    return answer.get_json()
+
+
+def milestone(client: FlaskClient, seq: int = 1) -> dict:
+    return next(m for m in report(client)["milestones"] if m["seq"] == seq)
