@@ -311,6 +311,7 @@ def intent_json(intent: InvoiceIntent) -> dict[str, Any]:
                 "kind": line.kind,
                 "quantity": _s(line.quantity),
                 "item_code": line.item_code,
+                "seq": line.seq,
             }
             for line in intent.lines
         ],
@@ -339,6 +340,7 @@ def intent_from_json(data: dict[str, Any]) -> InvoiceIntent:
                 kind=line.get("kind", "milestone"),
                 quantity=Decimal(line.get("quantity") or "1"),
                 item_code=line.get("item_code"),
+                seq=line.get("seq"),
             )
             for line in data["lines"]
         ),
