@@ -181,7 +181,12 @@ def read_milestones(
     is returned, so nothing half-checked can be applied."""
     reader = _Reader()
     project = {"currency": currency, "contract_date": contract_date}
-    built = [_milestone(reader, item, f"{where}[{i}]", project) for i, item in enumerate(items)]
+    built = []
+    for i, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            reader.problem(f"{where}[{i}]", "not_table", "each milestone is a table")
+            continue
+        built.append(_milestone(reader, item, f"{where}[{i}]", project))
     if any(p.is_error for p in reader.problems):
         return [], reader.problems
     return [m for m in built if m is not None], reader.problems

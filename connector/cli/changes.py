@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from connector.billing import change_orders, templates, validation
 from connector.billing.model import ChangeOrder, Milestone
 from connector.billing.money import D, Money
-from connector.billing.schedule import build_schedule, raw_to_toml, schedule_to_raw
+from connector.billing.schedule import build_schedule, raw_to_toml
 from connector.store import service
 from connector.store.repository import BillingRepository
 
@@ -67,18 +67,17 @@ def read_added(ctx: Context, path: str, key: str) -> tuple[Milestone, ...]:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise CommandError(f"--add {path}: {exc}") from None
     with ctx.ready()() as session:
-        project, schedule = BillingRepository(session).load(key)
-    project_raw = schedule_to_raw(project, schedule)["project"]
-    project_raw["contract_date"] = project.contract_date
-    reader = validation._Reader()  # the schedule file's own field rules
-    added = [
-        validation._milestone(reader, m, f"add.milestones[{i}]", project_raw)
-        for i, m in enumerate(raw.get("milestones", []))
-    ]
-    errors = [p for p in reader.problems if p.is_error]
+        project, _ = BillingRepository(session).load(key)
+    items = raw.get("milestones", [])
+    if not isinstance(items, list):
+        raise CommandError(f"--add {path}: milestones must be [[milestones]] tables")
+    added, problems = validation.read_milestones(
+        items, currency=project.currency, contract_date=project.contract_date, where="add.milestones"
+    )
+    errors = [p for p in problems if p.is_error]
     if errors:
         raise CommandError(f"--add {path}: " + "; ".join(str(p) for p in errors))
-    return tuple(m for m in added if m is not None)
+    return tuple(added)
 
 
 def cmd_change_order(ctx: Context, args: argparse.Namespace) -> int:

@@ -163,3 +163,13 @@ def test_milestones_added_later_follow_the_same_field_rules():
     ]
     built, found = read_milestones([good], currency="USD", contract_date=date(2026, 11, 2))
     assert ([m.fixed_amount for m in built], found) == ([Money("4000.00", "USD")], [])
+
+
+def test_an_added_milestone_that_is_not_a_table_is_named_not_crashed_on():
+    from datetime import date
+
+    from connector.billing.validation import read_milestones
+
+    built, found = read_milestones(["Blog"], currency="USD", contract_date=date(2026, 11, 2), where="add.milestones")
+    assert built == []
+    assert [(p.field, p.rule) for p in found] == [("add.milestones[0]", "not_table")]
