@@ -30,7 +30,7 @@ def refresh_tokens(ctx: JobContext, now: datetime) -> Counts:
     counts = {"refreshed": 0, "needs_reconnect": 0, "failed": 0}
     with ctx.sessions() as session:
         due = custody.due_for_refresh(session, now)
-        platforms = dict(session.execute(select(ConnectionRow.id, ConnectionRow.platform)).tuples().all())
+        platforms = dict(session.execute(select(ConnectionRow.id, ConnectionRow.platform)).all())
     qb, xero = ctx.endpoints() if due else (None, None)
     for connection_id in due:
         refresher = (quickbooks_refresher(qb, utcnow) if platforms.get(connection_id) == "quickbooks"  # type: ignore[arg-type]

@@ -75,7 +75,7 @@ def active_flags(session: Session) -> dict[str, str]:
         .join(PauseFlagRow, PauseFlagRow.project_id == ProjectRow.id)
         .where(PauseFlagRow.cleared_at.is_(None))
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def _oldest_unpaid(session: Session, project_id: int) -> tuple[date, str] | None:

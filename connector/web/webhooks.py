@@ -157,4 +157,4 @@ def _connections(session: Session, platform: str) -> dict[str, int]:
     rows = session.execute(
         select(ConnectionRow.tenant_id, ConnectionRow.id).where(ConnectionRow.platform == platform)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
