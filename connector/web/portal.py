@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -69,8 +70,15 @@ def milestone(token: str) -> Any:
     return render_template(
         "portal.html", token=token, project=project, m=m, email=email, evidence=evidence,
         amount=amount_for(project, schedule, seq), decidable=m.state.value in DECIDABLE,
-        done=request.args.get("done"),
+        done=request.args.get("done"), deadline=_local(m.approval_deadline, project.time_zone),
     )
+
+
+def _local(at: datetime | None, time_zone: str) -> str | None:
+    """The deadline as the approver reads it: in the project's own time zone."""
+    if at is None:
+        return None
+    return at.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _decision(form: Any, email: str) -> Decision | str:
