@@ -29,7 +29,7 @@ from connector.billing.money import UnknownCurrency
 from connector.config import ConfigError, load_settings
 from connector.store.errors import StoreError
 
-from . import changes, commands, connections, demo, jobs, reporting
+from . import changes, commands, connections, demo, jobs, progress, reporting
 from .context import CommandError, Context
 
 Handler = Callable[[Context, argparse.Namespace], int]
@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     _schedule_parsers(sub)
     _lifecycle_parsers(sub)
     changes.add_parser(sub)
+    progress.add_parsers(sub)
     reporting.add_parser(sub)
     jobs.add_parser(sub)
     connections.add_parsers(sub)
