@@ -65,7 +65,7 @@ class _StampedSerializer(URLSafeTimedSerializer):
         signer = super().make_signer(salt)
         if self._issued_at is not None:
             stamp = int(self._issued_at.timestamp())
-            signer.get_timestamp = lambda: stamp  # type: ignore[method-assign]
+            signer.get_timestamp = lambda: stamp  # type: ignore[attr-defined]
         return signer
 
 
