@@ -151,7 +151,9 @@ def run_demo(ctx: Context, workdir: Path, run: Callable[[list[str]], int]) -> in
         status = run(["--database", database, *step.argv])
         if status != 0:
             raise CommandError(f"demo step {number} ({step.title}) failed with status {status}")
-    return 0
+    from .jobs import demo_background
+
+    return demo_background(ctx, database, run)
 
 
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
