@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 from connector.config import Settings, load_settings
 from connector.store.db import engine_for, session_factory
 
+from . import oauth_states  # noqa: F401 - its table joins links_metadata before ensure_links_table
 from .links import ensure_links_table
 from .resources import WebResources
 from .security import csrf_field

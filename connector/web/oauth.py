@@ -9,22 +9,21 @@ from __future__ import annotations
 
 import logging
 import secrets
-import time
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
 from connector.platforms import install
 from connector.platforms.errors import PlatformError
+from connector.store.db import transaction
 
 from . import connections
+from .oauth_states import consume_state, issue_state
 from .resources import resources
 from .security import login_required
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("oauth", __name__, url_prefix="/oauth")
-STATE_SECONDS = 600
-MAX_PENDING = 10
 
 
 def xero_scopes() -> tuple[str, ...]:
@@ -32,25 +31,27 @@ def xero_scopes() -> tuple[str, ...]:
     return install.xero_scopes(broad=env.get("MILEPOST_XERO_SCOPES", "").lower() == "broad")
 
 
+def _binding() -> str:
+    """This browser session's random id, which every state it starts is bound to."""
+    binding = session.get("oauth_binding")
+    if not binding:
+        binding = session["oauth_binding"] = secrets.token_urlsafe(24)
+    return str(binding)
+
+
 def _remember_state(platform: str, verifier: str | None) -> str:
-    state = secrets.token_urlsafe(24)
-    pending = dict(session.get("oauth_states") or {})
-    pending[state] = {"platform": platform, "verifier": verifier, "at": time.time()}
-    newest = sorted(pending.items(), key=lambda kv: kv[1]["at"])[-MAX_PENDING:]
-    session["oauth_states"] = dict(newest)
-    return state
+    with transaction(resources().sessions) as db:
+        return issue_state(db, platform, _binding(), verifier)
 
 
 def _take_state(platform: str, state: str | None) -> dict[str, Any] | None:
     """The pending flow for this state, removed so it can never be used again."""
-    pending = dict(session.get("oauth_states") or {})
-    entry = pending.pop(state, None) if state else None
-    session["oauth_states"] = pending
-    if entry is None or entry.get("platform") != platform:
+    binding = session.get("oauth_binding")
+    if not state or not binding:
         return None
-    if time.time() - float(entry.get("at", 0)) > STATE_SECONDS:
-        return None
-    return dict(entry)
+    with transaction(resources().sessions) as db:
+        ok, verifier = consume_state(db, state, platform, str(binding))
+    return {"verifier": verifier} if ok else None
 
 
 def authorization_url(platform: str) -> str:

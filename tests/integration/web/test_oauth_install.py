@@ -193,3 +193,17 @@ def test_the_quickbooks_disconnect_landing_page_is_served(app, admin):
     text = html.unescape(answer.get_data(as_text=True))
     assert "disconnected from QuickBooks" in text
     assert connection.name in text
+
+
+def test_replaying_an_old_session_cookie_does_not_make_a_state_usable_again(app, admin):
+    from connector.platforms import install
+
+    callback = install.follow_consent(start_connect(admin, "quickbooks"))
+    old_cookie = admin.get_cookie("session").value
+    assert admin.get("/oauth/quickbooks/callback", query_string=callback).status_code == 302
+
+    admin.set_cookie("session", old_cookie)  # the cookie as it was before the callback
+    again = admin.get("/oauth/quickbooks/callback", query_string=callback)
+
+    assert again.status_code == 400
+    assert len(connections_of(app)) == 1
