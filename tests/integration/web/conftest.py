@@ -45,9 +45,10 @@ def web_settings(database_url: str, sandbox_url: str) -> Settings:
 
 
 @pytest.fixture
-def app(sqlite_engine, sqlite_url: str, sandbox: SandboxServer) -> Iterator[Flask]:
+def app(engine, database_url: str, sandbox: SandboxServer) -> Iterator[Flask]:
+    """The app on a migrated database, once on SQLite and once on PostgreSQL."""
     application = create_app(
-        web_settings(sqlite_url, sandbox.url),
+        web_settings(database_url, sandbox.url),
         environ={"MILEPOST_ADMIN_PASSWORD": ADMIN_PASSWORD, "MILEPOST_API_KEYS": API_KEY},
     )
     application.config["TESTING"] = True
