@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
 import redis
@@ -27,7 +27,7 @@ _ADVISORY_NAMESPACE = 0x6D70  # "mp": keeps our advisory keys apart from anyone 
 
 
 class ConnectionLocks(Protocol):
-    def hold(self, connection_id: int, job: str = "sync") -> Iterator[bool]: ...
+    def hold(self, connection_id: int, job: str = "sync") -> AbstractContextManager[bool]: ...
 
 
 class ProcessLocks:

@@ -86,7 +86,9 @@ def _oldest_unpaid(session: Session, project_id: int) -> tuple[date, str] | None
         .order_by(InvoiceRow.due_date)
         .limit(1)
     ).first()
-    return None if row is None else (row[0], row[1] or row[2])
+    if row is None or row[0] is None:
+        return None
+    return row[0], row[1] or row[2]
 
 
 def _notify(ctx: JobContext, notice: dict[str, object]) -> None:

@@ -75,8 +75,10 @@ def _due(ctx: JobContext, now: datetime) -> list[tuple[int, int, str, str]]:
         sent = {(r.invoice_id, r.kind) for r in session.scalars(select(InvoiceReminderRow))}
     due = []
     for invoice, time_zone in rows:
+        if invoice.due_date is None:
+            continue
         kind = reminder_due(invoice.due_date, local_date(now, time_zone), ctx.settings.reminders)
-        if kind is not None and (invoice.id, kind) not in sent:
+        if kind is not None and invoice.connection_id is not None and (invoice.id, kind) not in sent:
             due.append((invoice.id, invoice.connection_id, invoice.platform_id, kind))
     return due
 

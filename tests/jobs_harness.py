@@ -24,7 +24,13 @@ from sqlalchemy import select
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from connector.cli.demo import SAMPLE_SCHEDULE
-from connector.config import QuickBooksSettings, SandboxSettings, SecuritySettings, Settings, XeroSettings
+from connector.config import (
+    QuickBooksSettings,
+    SandboxSettings,
+    SecuritySettings,
+    Settings,
+    XeroSettings,
+)
 from connector.platforms import install
 from connector.platforms.custody import TokenCipher
 from connector.platforms.endpoints import endpoints_from_sandbox

@@ -94,6 +94,7 @@ def test_xero_intent_to_receive_passes_and_forged_events_get_401(stack) -> None:
 
     assert check["passed"] is True
     assert [good_probe.status_code, bad_probe.status_code] == [200, 401]
-    assert good_probe.content == b"" and "Set-Cookie" not in good_probe.headers
+    assert good_probe.content == b""
+    assert "Set-Cookie" not in good_probe.headers
     assert [forged.status_code, first.status_code, replay.status_code] == [401, 200, 200]
     assert recorded(stack) == (1, 1)
