@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import signal
+import socket
 import threading
 from typing import Any
 
@@ -25,7 +26,16 @@ AUTOSAVE_SECONDS = 5.0
 
 
 class QuietRequestHandler(WSGIRequestHandler):
-    """No access log line per request: at benchmark rates the logging would be the bottleneck."""
+    """No access log line per request, and keep-alive (HTTP/1.1): at benchmark rates a log
+    line, a TCP handshake and a thread per request would be the bottleneck."""
+
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        # werkzeug writes status, headers and body separately; without NODELAY, Nagle's
+        # algorithm holds the body back until the client's delayed ACK
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return None

@@ -190,8 +190,8 @@ def api_blueprint() -> Blueprint:
             entity = entity_name(segment)
             if entity == "CompanyInfo":
                 return {"CompanyInfo": company_info(company)}
-            return {entity: _with_link(copy.deepcopy(fetch(company, entity, entity_id)),
-                                       realm_id)}
+            # serialised under the lock by _serve, so no copy is needed for a read
+            return {entity: _with_link(fetch(company, entity, entity_id), realm_id)}
         return _serve(realm_id, _endpoint(segment), work)
 
     @bp.post("/<segment>")
