@@ -25,7 +25,8 @@ def add_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                        help="authorize endpoints redirect at once with a code (headless OAuth)")
     serve.add_argument("--latency-ms", type=float, default=0.0,
                        help="added to every answer, to mimic the real services")
-    serve.set_defaults(func=run_serve)
+    # `func(args)` for this module's own main; `handler(ctx, args)` for the milepost CLI
+    serve.set_defaults(func=run_serve, handler=lambda ctx, args: run_serve(args))
     return sandbox
 
 

@@ -118,6 +118,10 @@ class SandboxControl:
         """Record a payment against a QuickBooks invoice (the whole balance when no amount)."""
         return self.qbo("payments", realm_id, invoice_id=invoice_id, amount=amount, **extra)
 
+    def quickbooks_invoice(self, realm_id: str, invoice_id: str) -> dict:
+        """The invoice as stored in the sandbox's QuickBooks books (read without OAuth)."""
+        return self._call("GET", f"/quickbooks/{realm_id}/invoices/{invoice_id}")
+
     def send_invoice(self, realm_id: str, invoice_id: str, email: str | None = None) -> dict:
         return self.qbo(f"invoices/{invoice_id}/send", realm_id, email=email)
 

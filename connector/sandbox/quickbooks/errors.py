@@ -70,7 +70,7 @@ def json_fault(error: QBOError, now_text: str) -> Response:
 
 def authentication_failed(detail: str) -> Response:
     """The 401 body: note the lowercase ``fault``/``error`` keys, unlike every other fault."""
-    body = {"warnings": None, "intuitObject": None, "fault": {"error": [{
+    body: dict[str, object] = {"warnings": None, "intuitObject": None, "fault": {"error": [{
         "message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
         "detail": detail, "code": "3200", "element": None}], "type": "AUTHENTICATION"},
         "report": None, "queryResponse": None, "batchItemResponse": [],

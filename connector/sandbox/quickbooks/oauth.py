@@ -15,6 +15,7 @@ import uuid
 from urllib.parse import urlencode, urlparse
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from ..state import SandboxState, current_state
 from .books import Grant
@@ -71,7 +72,7 @@ def _token_answer(grant: Grant) -> Response:
                     "x_refresh_token_expires_in": REFRESH_SECONDS})
 
 
-def _code_redirect(state: SandboxState, args: dict, realm_id: str) -> Response:
+def _code_redirect(state: SandboxState, args: dict, realm_id: str) -> BaseResponse:
     code = "AB11" + secrets.token_urlsafe(30)
     state.quickbooks.codes[code] = {
         "client_id": args["client_id"], "redirect_uri": args["redirect_uri"],
@@ -140,7 +141,7 @@ def oauth_blueprint() -> Blueprint:
             return Response("redirect_uri is not registered for this app", status=400)
         hint = args.get("realm_hint")
         if current_app.config.get("SANDBOX_AUTO_CONSENT"):
-            realm = hint if hint in state.quickbooks.companies else \
+            realm = hint if hint and hint in state.quickbooks.companies else \
                 next(iter(state.quickbooks.companies))
             with state.lock:
                 return _code_redirect(state, args, realm)
