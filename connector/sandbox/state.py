@@ -99,7 +99,11 @@ class SandboxState:
 
     # -- lifecycle --------------------------------------------------------------------------
     def reset(self) -> None:
-        """Back to the seeded books; credentials survive so connected clients stay configured."""
+        """Back to the seeded books and no faults, counts, replays or webhook log.
+
+        App credentials, webhook targets and (where a service offers ``adopt_grants``) the
+        OAuth grants survive, so a connected client keeps working against fresh books.
+        """
         with self.lock:
             self.clock.reset()
             self.faults.remove()
@@ -109,8 +113,12 @@ class SandboxState:
             self.latency_ms = {"quickbooks": 0.0, "xero": 0.0}
             with self._counter_lock:
                 self.counters.clear()
+            old_quickbooks, old_xero = self.quickbooks, self.xero
             self.quickbooks = _build(self._quickbooks_class, self.clock)
             self.xero = _build(_xero_class(), self.clock)
+            for new, old in ((self.quickbooks, old_quickbooks), (self.xero, old_xero)):
+                if new is not None and old is not None and hasattr(new, "adopt_grants"):
+                    new.adopt_grants(old)
 
     def to_json(self) -> dict:
         with self.lock:

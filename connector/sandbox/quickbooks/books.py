@@ -143,6 +143,15 @@ class QuickBooksState:
             grant.revoked = True
         return len(hits)
 
+    def adopt_grants(self, old: QuickBooksState) -> None:
+        """Take over another state's consents (a reset keeps connected clients connected)."""
+        for grant in old.grants:
+            if grant.realm_id in self.companies:
+                self.add_grant(grant)
+        for token, grant in old.refresh_index.items():
+            if grant.realm_id in self.companies:
+                self.refresh_index[token] = grant
+
     def to_json(self) -> dict:
         return {
             "companies": {k: c.to_json() for k, c in self.companies.items()},

@@ -95,10 +95,10 @@ def _run_once(state: SandboxState, realm_id: str, handler: Callable[[], Response
 def guarded(state: SandboxState, realm_id: str, endpoint: str,
             handler: Callable[[], Response]) -> Response:
     """Run ``handler`` for one v3 request behind auth, limits, faults, latency and replay."""
+    state.count(SERVICE, realm_id, endpoint)
     refused = authenticate(state, realm_id)
     if refused is not None:
         return refused
-    state.count(SERVICE, realm_id, endpoint)
     admission = state.limiter.admit(windows(realm_id, endpoint))
     if isinstance(admission, Refusal):
         return throttled(qbo_time(state.clock.now(), millis=True))

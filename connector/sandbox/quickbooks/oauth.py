@@ -17,6 +17,7 @@ from urllib.parse import urlencode, urlparse
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
+from ..faults import drop_connection
 from ..state import SandboxState, current_state
 from .books import Grant
 
@@ -166,6 +167,13 @@ def oauth_blueprint() -> Blueprint:
     @bp.post("/oauth2/v1/tokens/bearer")
     def token():  # type: ignore[no-untyped-def]
         state = current_state()
+        state.count("quickbooks", "oauth", "POST token")
+        fault = state.faults.before("quickbooks", "oauth", "POST token")
+        if fault is not None and fault.status is not None:
+            return _oauth_error("server_error", "The service is temporarily unavailable",
+                                fault.status)
+        if fault is not None and fault.kind == "drop":
+            return drop_connection()
         if not _client_ok(state):
             return _oauth_error("invalid_client", "Client authentication failed", 401)
         grant_type = request.form.get("grant_type")

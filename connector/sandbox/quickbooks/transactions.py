@@ -141,6 +141,7 @@ def compute_sales(company: Company, entity: str, obj: dict, now: datetime) -> di
         if deposit > total:
             raise business_rule("The deposit cannot be more than the invoice total", "Deposit")
         obj["Deposit"] = num(deposit)
+        link_payments(company, obj)  # a full update may have sent LinkedTxn: [] (SDK default)
         set_balance(obj, total - deposit - paid_on(company, obj["Id"]), rate, company)
     elif entity == "CreditMemo":
         set_balance(obj, total, rate, company)
@@ -171,15 +172,20 @@ def paid_on(company: Company, invoice_id: str | None) -> Decimal:
     return total
 
 
-def refresh_invoice(company: Company, invoice: dict, now: datetime) -> dict:
-    """Recompute an invoice's balance and payment links after a payment changed."""
-    rate = D(invoice.get("ExchangeRate") or 1)
+def link_payments(company: Company, invoice: dict) -> None:
+    """Rebuild the payment entries of ``LinkedTxn`` from the payments that apply to it."""
     links = [link for link in invoice.get("LinkedTxn", []) if link.get("TxnType") != "Payment"]
     for payment in company.table("Payment").values():
         if any(str(link.get("TxnId")) == invoice["Id"] and link.get("TxnType") == "Invoice"
                for line in payment.get("Line", []) for link in line.get("LinkedTxn", [])):
             links.append({"TxnId": payment["Id"], "TxnType": "Payment"})
     invoice["LinkedTxn"] = links
+
+
+def refresh_invoice(company: Company, invoice: dict, now: datetime) -> dict:
+    """Recompute an invoice's balance and payment links after a payment changed."""
+    rate = D(invoice.get("ExchangeRate") or 1)
+    link_payments(company, invoice)
     balance = D(invoice["TotalAmt"]) - D(invoice.get("Deposit")) - paid_on(company, invoice["Id"])
     set_balance(invoice, balance, rate, company)
     bump(invoice)

@@ -282,3 +282,17 @@ def test_multicurrency_company_prices_in_the_customers_currency(qbo_info, record
     assert invoice.CurrencyRef.value == "EUR"
     assert invoice.ExchangeRate == Decimal("1.08")
     assert invoice.HomeTotalAmt == Decimal("1080")
+
+
+def test_a_full_update_keeps_payments_linked_even_if_the_client_sends_none(qb):
+    customer = new_customer(qb, "Harbour Lofts LLC")
+    invoice = new_invoice(qb, customer, "100.00")
+    payment = pay(qb, invoice, "40.00")
+    current = Invoice.get(invoice.Id, qb=qb)
+    current.LinkedTxn = []
+    current.PrivateNote = "re-sent by a connector without links"
+
+    saved = current.save(qb=qb)
+
+    assert [(t.TxnId, t.TxnType) for t in saved.LinkedTxn] == [(payment.Id, "Payment")]
+    assert saved.Balance == Decimal("60")

@@ -184,3 +184,16 @@ def test_an_authorization_code_works_once(qbo_info):
     with pytest.raises(AuthClientError) as reused:
         auth.get_bearer_token(code)
     assert b"invalid_grant" in reused.value.content
+
+
+def test_a_token_endpoint_outage_surfaces_as_auth_client_error(sandbox, qbo_info):
+    auth = authorize(qbo_info)
+    sandbox.control.set_fault("quickbooks", "503", company="oauth", endpoint="POST token",
+                              count=1)
+
+    with pytest.raises(AuthClientError) as failed:
+        auth.refresh()
+    assert failed.value.status_code == 503
+
+    auth.refresh()  # the refresh token was not used up by the failed attempt
+    assert sandbox.control.request_count("quickbooks", "POST token") == 3
