@@ -167,6 +167,11 @@ def api_blueprint() -> Blueprint:
             return {"AttachableResponse": [{"Attachable": copy.deepcopy(obj)}]}
         return _serve(realm_id, _endpoint("upload"), work)
 
+    @bp.get("/preferences")
+    def preferences(realm_id: str):  # type: ignore[no-untyped-def]
+        return _serve(realm_id, _endpoint("preferences"), lambda state, company: {
+            "Preferences": company_preferences(company)})
+
     @bp.post("/<segment>/<entity_id>/send")
     def send(realm_id: str, segment: str, entity_id: str):  # type: ignore[no-untyped-def]
         def work(state: SandboxState, company: Company) -> dict:
@@ -209,6 +214,20 @@ def company_info(company: Company) -> dict:
                             "CountrySubDivisionCode": "CA", "PostalCode": "94105"},
             "NameValue": [{"Name": "OfferingSku", "Value": "QuickBooks Online Plus"}],
             "domain": "QBO", "sparse": False}
+
+
+def company_preferences(company: Company) -> dict:
+    """What a connector reads to decide how to build invoices for this company."""
+    return {
+        "Id": "1", "SyncToken": "0", "domain": "QBO", "sparse": False,
+        "SalesFormsPrefs": {"CustomTxnNumbers": False, "AllowDeposit": True,
+                            "AllowDiscount": True, "AllowEstimates": True,
+                            "UsingProgressInvoicing": True, "ETransactionEnabledStatus": "Enabled",
+                            "ETransactionPaymentEnabled": False, "DefaultTerms": {"value": "3"}},
+        "CurrencyPrefs": {"MultiCurrencyEnabled": company.multicurrency,
+                          "HomeCurrency": {"value": company.currency}},
+        "TaxPrefs": {"UsingSalesTax": False, "PartnerTaxEnabled": False},
+    }
 
 
 __all__ = ["api_blueprint", "check_sync_token", "send_invoice"]

@@ -167,3 +167,17 @@ def test_minor_versions_below_75_are_served(qb):
     qb.minorversion = 4
 
     assert Customer.count(qb=qb) >= 2
+
+
+def test_items_and_preferences_describe_the_seeded_company(qb):
+    from quickbooks.objects.company_info import CompanyInfo
+    from quickbooks.objects.item import Item
+    from quickbooks.objects.preferences import Preferences
+
+    items = {item.Name: item for item in Item.all(qb=qb)}  # sends SELECT *, Sku FROM Item
+    preferences = Preferences.get(qb=qb)
+
+    assert items["Milestone"].IncomeAccountRef.name == "Milestone Revenue"
+    assert preferences.CurrencyPrefs.HomeCurrency.value == "USD"
+    assert preferences.CurrencyPrefs.MultiCurrencyEnabled is False
+    assert CompanyInfo.get(qb.company_id, qb=qb).CompanyName == "Milepost Builders (US)"
