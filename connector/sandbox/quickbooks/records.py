@@ -42,8 +42,11 @@ def D(value: Any) -> Decimal:
 
 
 def num(value: Decimal) -> int | float:
-    """The JSON number QuickBooks would write; repr of a float from a 2-dp Decimal is exact."""
-    value = value.quantize(Decimal("0.01")) if value.as_tuple().exponent < -2 else value  # type: ignore[operator]
+    """The JSON number QuickBooks would write.
+
+    Amounts are rounded to cents by the caller; a float's repr of such a Decimal (or of a rate
+    like 1.0834) is its shortest round-trip form, so the digits on the wire are exact.
+    """
     return int(value) if value == value.to_integral_value() else float(value)
 
 

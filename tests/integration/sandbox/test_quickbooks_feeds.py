@@ -181,3 +181,20 @@ def test_items_and_preferences_describe_the_seeded_company(qb):
     assert preferences.CurrencyPrefs.HomeCurrency.value == "USD"
     assert preferences.CurrencyPrefs.MultiCurrencyEnabled is False
     assert CompanyInfo.get(qb.company_id, qb=qb).CompanyName == "Milepost Builders (US)"
+
+
+def test_the_backfill_query_orders_by_last_update_and_filters_by_time(sandbox, qb):
+    customer = new_customer(qb, "Harbour Lofts LLC")
+    old = new_invoice(qb, customer, "1.00")
+    sandbox.control.advance_clock(600)
+    cutoff = (datetime.now(UTC) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    newer = new_invoice(qb, customer, "2.00")
+    sandbox.control.advance_clock(2)  # LastUpdatedTime has whole seconds, as in QuickBooks
+    pay(qb, old, "1.00")  # touches the old invoice after the cutoff
+
+    rows = qb.query(
+        f"SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime >= '{cutoff}' "
+        f"ORDERBY MetaData.LastUpdatedTime STARTPOSITION 1 MAXRESULTS 1000")["QueryResponse"]
+
+    assert [row["Id"] for row in rows["Invoice"]] == [newer.Id, old.Id]
+    assert rows["maxResults"] == 2
