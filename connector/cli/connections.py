@@ -193,7 +193,6 @@ def cmd_connections(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _with_links(ctx: Context, work: Callable[[Any], None]) -> None:
-    links.ensure_links_table(ctx.engine)
     with ctx.transaction() as session:
         work(session)
 

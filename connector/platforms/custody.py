@@ -1,14 +1,18 @@
 """Token custody: tokens encrypted at rest, refreshed before expiry by exactly one writer.
 
-Both platforms rotate refresh tokens, and using a spent one can revoke the whole grant. So a
-refresh is a small transaction of its own: lock the connection's token row (SELECT ... FOR
-UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE plus a process lock), re-read it, and refresh
-only if it is still due, saving the rotated pair before the lock is released. A second worker
-arriving meanwhile waits on the lock, then finds fresh tokens and spends nothing.
+Tokens belong to a grant (one consent), not to a connection: one Xero consent reaching two
+organisations is two connections sharing one grant row (token_rows.py). Both platforms rotate
+refresh tokens, and using a spent one can revoke the whole grant. So a refresh is a small
+transaction of its own: lock the grant's row (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
+BEGIN IMMEDIATE plus a process lock per grant), re-read it, and refresh only if it is still
+due, saving the rotated pair before the lock is released. A second worker arriving meanwhile,
+through the same connection or a sibling of the same grant, waits on the lock, then finds fresh
+tokens and spends nothing.
 
-A refresh refused with `invalid_grant` marks the connection `needs_reconnect`; from then on
-`refresh_if_needed` raises `NeedsReconnect` without calling the platform, so jobs skip the
-connection quietly until an admin reconnects (`store_tokens` makes it active again).
+A refresh refused with `invalid_grant` marks every connection of the grant `needs_reconnect`;
+from then on `refresh_if_needed` raises `NeedsReconnect` without calling the platform, so jobs
+skip those connections quietly until an admin reconnects (`store_grant` makes the connections
+the new consent reaches active again, on the new grant).
 
 Keys: `MILEPOST_TOKEN_KEYS` (or `[security] token_keys`), comma separated Fernet keys. The first
 encrypts; all decrypt, so a new key is added in front, `rotate_all` re-encrypts, and the old key
@@ -20,18 +24,18 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.store.models import ConnectionRow
 
 from .errors import ConfigurationError, NeedsReconnect
-from .token_rows import ConnectionTokenRow
+from .token_rows import ConnectionTokenRow, TokenGrantRow
 
 ACTIVE = "active"
 NEEDS_RECONNECT = "needs_reconnect"
@@ -135,39 +139,105 @@ _process_locks: dict[int, threading.Lock] = {}
 _process_locks_guard = threading.Lock()
 
 
-def _process_lock(connection_id: int) -> threading.Lock:
+def _process_lock(grant_id: int) -> threading.Lock:
     with _process_locks_guard:
-        return _process_locks.setdefault(connection_id, threading.Lock())
+        return _process_locks.setdefault(grant_id, threading.Lock())
+
+
+class _GrantReplaced(Exception):
+    """A reconnect moved the connection to a new grant while we waited for the old one's lock."""
+
+
+# -- storing and reading --------------------------------------------------------------------------
+def store_grant(
+    session: Session, connection_ids: Sequence[int], tokens: TokenSet, cipher: TokenCipher
+) -> int:
+    """Save one consent's tokens as one grant shared by every connection it reached; returns
+    the grant's id.
+
+    Each connection is moved to the new grant and made active again (a reconnect). A grant no
+    connection uses any more is forgotten; it is not revoked, because at Xero revoking a refresh
+    token ends every connection of its grant, which may be the same organisations again.
+    """
+    if not connection_ids:
+        raise ValueError("a grant needs at least one connection")
+    first = session.get(ConnectionRow, connection_ids[0])
+    grant = TokenGrantRow(platform=first.platform if first else "", refreshed_count=0)
+    _write(grant, tokens, cipher)
+    session.add(grant)
+    session.flush()
+    replaced: set[int] = set()
+    for connection_id in connection_ids:
+        link = session.get(ConnectionTokenRow, connection_id)
+        if link is None:
+            session.add(ConnectionTokenRow(connection_id=connection_id, grant_id=grant.id))
+        else:
+            replaced.add(link.grant_id)
+            link.grant_id = grant.id
+        connection = session.get(ConnectionRow, connection_id)
+        if connection is not None:
+            connection.status = ACTIVE
+    session.flush()
+    for old in replaced - {grant.id}:
+        _forget_if_unused(session, old)
+    return grant.id
 
 
 def store_tokens(
     session: Session, connection_id: int, tokens: TokenSet, cipher: TokenCipher
-) -> None:
-    """Save a fresh grant (install or reconnect) and make the connection active again."""
-    row = session.get(ConnectionTokenRow, connection_id)
-    if row is None:
-        row = ConnectionTokenRow(connection_id=connection_id, refreshed_count=0)
-        session.add(row)
-    _write(row, tokens, cipher)
-    row.last_error = None
-    connection = session.get(ConnectionRow, connection_id)
-    if connection is not None:
-        connection.status = ACTIVE
+) -> int:
+    """Save a fresh grant reaching one connection (a QuickBooks install or reconnect)."""
+    return store_grant(session, [connection_id], tokens, cipher)
+
+
+def grant_of(session: Session, connection_id: int) -> TokenGrantRow | None:
+    """The grant row a connection's tokens live in (None when it has none)."""
+    link = session.get(ConnectionTokenRow, connection_id)
+    return link.grant if link is not None else None
 
 
 def load_tokens(session: Session, connection_id: int, cipher: TokenCipher) -> TokenSet:
-    row = session.get(ConnectionTokenRow, connection_id)
-    if row is None:
+    grant = grant_of(session, connection_id)
+    if grant is None:
         raise NeedsReconnect(f"connection {connection_id} has no tokens", code="no_tokens")
-    return cipher.decrypt(row.ciphertext)
+    return cipher.decrypt(grant.ciphertext)
 
 
-def _write(row: ConnectionTokenRow, tokens: TokenSet, cipher: TokenCipher) -> None:
+def connections_of_grant(session: Session, grant_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(ConnectionTokenRow.connection_id)
+            .where(ConnectionTokenRow.grant_id == grant_id)
+            .order_by(ConnectionTokenRow.connection_id)
+        )
+    )
+
+
+def sharing_connections(session: Session, connection_id: int) -> list[int]:
+    """The other connections whose tokens are this connection's (one consent, several orgs)."""
+    link = session.get(ConnectionTokenRow, connection_id)
+    if link is None:
+        return []
+    return [c for c in connections_of_grant(session, link.grant_id) if c != connection_id]
+
+
+def _write(row: TokenGrantRow, tokens: TokenSet, cipher: TokenCipher) -> None:
     row.ciphertext = cipher.encrypt(tokens)
     row.access_expires_at = tokens.access_expires_at
     row.refresh_expires_at = tokens.refresh_expires_at
+    row.last_error = None
 
 
+def _forget_if_unused(session: Session, grant_id: int) -> bool:
+    if connections_of_grant(session, grant_id):
+        return False
+    grant = session.get(TokenGrantRow, grant_id)
+    if grant is not None:
+        session.delete(grant)
+    return True
+
+
+# -- refreshing -----------------------------------------------------------------------------------
 def refresh_if_needed(
     factory: sessionmaker[Session],
     connection_id: int,
@@ -177,25 +247,34 @@ def refresh_if_needed(
     now: datetime,
     margin: timedelta = REFRESH_MARGIN,
 ) -> TokenSet:
-    """Return usable tokens for the connection, refreshing them first when they are due.
+    """Return usable tokens for the connection, refreshing its grant first when they are due.
 
-    Promises: at most one refresh per due token across threads and processes; the rotated
-    refresh token is committed before the lock is released; NeedsReconnect (without calling
-    the platform) once the grant is known dead.
+    Promises: at most one refresh per due token across threads, processes and the connections
+    sharing the grant; the rotated refresh token is committed before the lock is released;
+    NeedsReconnect (without calling the platform) once the grant is known dead.
     """
-    with factory() as session:
-        if _status(session, connection_id) == NEEDS_RECONNECT:
-            raise NeedsReconnect(f"connection {connection_id} needs reconnecting", code="invalid_grant")
-        current = load_tokens(session, connection_id, cipher)
-    if not current.expires_within(now, margin):
-        return current
-    with _process_lock(connection_id):
-        return _refresh_locked(factory, connection_id, refresher, cipher, now, margin)
+    for _ in range(3):
+        with factory() as session:
+            if _status(session, connection_id) == NEEDS_RECONNECT:
+                raise NeedsReconnect(f"connection {connection_id} needs reconnecting", code="invalid_grant")
+            grant = grant_of(session, connection_id)
+            if grant is None:
+                raise NeedsReconnect(f"connection {connection_id} has no tokens", code="no_tokens")
+            grant_id, current = grant.id, cipher.decrypt(grant.ciphertext)
+        if not current.expires_within(now, margin):
+            return current
+        try:
+            with _process_lock(grant_id):
+                return _refresh_locked(factory, connection_id, grant_id, refresher, cipher, now, margin)
+        except _GrantReplaced:
+            continue  # read the new grant the reconnect stored
+    raise NeedsReconnect(f"connection {connection_id} keeps changing grants", code="no_tokens")
 
 
 def _refresh_locked(
     factory: sessionmaker[Session],
     connection_id: int,
+    grant_id: int,
     refresher: Refresher,
     cipher: TokenCipher,
     now: datetime,
@@ -203,27 +282,29 @@ def _refresh_locked(
 ) -> TokenSet:
     failure: NeedsReconnect | None = None
     with factory() as session, session.begin():
-        row = session.execute(
-            select(ConnectionTokenRow)
-            .where(ConnectionTokenRow.connection_id == connection_id)
-            .with_for_update()
+        grant = session.execute(
+            select(TokenGrantRow).where(TokenGrantRow.id == grant_id).with_for_update()
         ).scalar_one_or_none()
-        if row is None:
+        linked = session.scalar(
+            select(ConnectionTokenRow.grant_id).where(ConnectionTokenRow.connection_id == connection_id)
+        )
+        if linked is None:
             raise NeedsReconnect(f"connection {connection_id} has no tokens", code="no_tokens")
+        if grant is None or linked != grant_id:
+            raise _GrantReplaced
         if _status(session, connection_id) == NEEDS_RECONNECT:
             raise NeedsReconnect(f"connection {connection_id} needs reconnecting", code="invalid_grant")
-        tokens = cipher.decrypt(row.ciphertext)
+        tokens = cipher.decrypt(grant.ciphertext)
         if not tokens.expires_within(now, margin):
             return tokens  # another worker refreshed while we waited for the lock
         try:
             fresh = refresher(tokens)
         except NeedsReconnect as error:
-            _mark_needs_reconnect(session, row, error)
+            _mark_needs_reconnect(session, grant, error)
             failure = error
         else:
-            _write(row, fresh, cipher)
-            row.refreshed_count = (row.refreshed_count or 0) + 1
-            row.last_error = None
+            _write(grant, fresh, cipher)
+            grant.refreshed_count = (grant.refreshed_count or 0) + 1
             return fresh
     assert failure is not None
     raise failure
@@ -234,37 +315,55 @@ def _status(session: Session, connection_id: int) -> str | None:
     return connection.status if connection is not None else None
 
 
-def _mark_needs_reconnect(session: Session, row: ConnectionTokenRow, error: NeedsReconnect) -> None:
-    row.last_error = error.message[:500]
-    connection = session.get(ConnectionRow, row.connection_id)
-    if connection is not None:
-        connection.status = NEEDS_RECONNECT
+def _mark_needs_reconnect(session: Session, grant: TokenGrantRow, error: NeedsReconnect) -> None:
+    """The grant is dead for every connection that shares it."""
+    grant.last_error = error.message[:500]
+    for connection_id in connections_of_grant(session, grant.id):
+        connection = session.get(ConnectionRow, connection_id)
+        if connection is not None and connection.status == ACTIVE:
+            connection.status = NEEDS_RECONNECT
 
 
-def mark_disconnected(session: Session, connection_id: int) -> None:
-    """After revoking: forget the tokens, keep the connection and its history."""
-    row = session.get(ConnectionTokenRow, connection_id)
-    if row is not None:
-        session.delete(row)
+# -- ending and housekeeping ----------------------------------------------------------------------
+def mark_disconnected(session: Session, connection_id: int) -> bool:
+    """Forget this connection's link to its tokens, keep the connection and its history.
+
+    Returns True when no other connection uses the grant any more (the caller may then revoke
+    it at the platform); the grant's row is then deleted too. The grant row is locked first,
+    so two organisations disconnected at once cannot both believe the other still uses it.
+    """
+    link = session.get(ConnectionTokenRow, connection_id)
+    last_user = False
+    if link is not None:
+        grant_id = link.grant_id
+        session.execute(select(TokenGrantRow.id).where(TokenGrantRow.id == grant_id).with_for_update())
+        session.delete(link)
+        session.flush()
+        last_user = _forget_if_unused(session, grant_id)
     connection = session.get(ConnectionRow, connection_id)
     if connection is not None:
         connection.status = DISCONNECTED
+    return last_user
 
 
 def rotate_all(session: Session, cipher: TokenCipher) -> int:
-    """Re-encrypt every stored token under the first key; returns how many rows changed."""
-    rows = session.execute(select(ConnectionTokenRow).with_for_update()).scalars().all()
+    """Re-encrypt every stored grant under the first key; returns how many rows changed."""
+    rows = session.execute(select(TokenGrantRow).with_for_update()).scalars().all()
     for row in rows:
         row.ciphertext = cipher.rotate(row.ciphertext)
     return len(rows)
 
 
 def due_for_refresh(session: Session, now: datetime, margin: timedelta = REFRESH_MARGIN) -> list[int]:
-    """Connections whose access token expires within `margin`: the refresh job's work list."""
+    """The refresh job's work list: one active connection per grant whose access token expires
+    within `margin` (refreshing through one refreshes its siblings too)."""
     rows = session.execute(
-        select(ConnectionTokenRow.connection_id)
+        select(func.min(ConnectionTokenRow.connection_id))
+        .join(TokenGrantRow, TokenGrantRow.id == ConnectionTokenRow.grant_id)
         .join(ConnectionRow, ConnectionRow.id == ConnectionTokenRow.connection_id)
-        .where(ConnectionTokenRow.access_expires_at <= now + margin)
+        .where(TokenGrantRow.access_expires_at <= now + margin)
         .where(ConnectionRow.status == ACTIVE)
+        .group_by(ConnectionTokenRow.grant_id)
+        .order_by(func.min(ConnectionTokenRow.connection_id))
     )
     return [connection_id for (connection_id,) in rows]

@@ -25,8 +25,6 @@ from werkzeug.exceptions import HTTPException
 from connector.config import Settings, load_settings
 from connector.store.db import engine_for, session_factory
 
-from . import oauth_states  # noqa: F401 - its table joins links_metadata before ensure_links_table
-from .links import ensure_links_table
 from .resources import WebResources
 from .security import csrf_field
 
@@ -54,7 +52,6 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
         MAX_CONTENT_LENGTH=5 * 1024 * 1024,
     )
     engine = engine_for(settings)
-    ensure_links_table(engine)
     password, api_keys = WebResources.read_secrets(env)
     app.extensions["milepost"] = WebResources(
         settings, engine, session_factory(engine), password, api_keys, environ=env

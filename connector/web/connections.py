@@ -2,9 +2,12 @@
 
 A connection is one QuickBooks company (its realmId) or one Xero organisation (its tenant id).
 Installing the same company again (a reconnect) updates the existing row and its tokens and
-makes it active again, so there is never a second connection for one company. Disconnecting
-revokes the grant at the platform, forgets the tokens and keeps the row and everything that
-refers to it (invoices, job runs), so the history stays readable.
+makes it active again, so there is never a second connection for one company. One Xero
+consent reaching several organisations makes one connection each, all sharing the consent's
+one grant (custody keeps its tokens once). Disconnecting forgets the connection's tokens and
+keeps the row and everything that refers to it (invoices, job runs), so the history stays
+readable; at Xero it removes that organisation's connection (DELETE /connections/{id}) and
+revokes the grant only once no other connection uses it.
 """
 
 from __future__ import annotations
@@ -25,13 +28,13 @@ from connector.platforms.custody import (
     load_tokens,
     mark_disconnected,
     refresh_if_needed,
-    store_tokens,
+    store_grant,
 )
 from connector.platforms.endpoints import QuickBooksEndpoints, XeroEndpoints
 from connector.platforms.errors import NeedsReconnect, PlatformError
 from connector.platforms.quickbooks import QuickBooksGateway
 from connector.platforms.token_endpoint import quickbooks_refresher, xero_refresher
-from connector.platforms.token_rows import ConnectionTokenRow
+from connector.platforms.token_rows import ConnectionTokenRow, TokenGrantRow
 from connector.store.db import transaction
 from connector.store.models import ConnectionRow
 
@@ -59,32 +62,43 @@ class ConnectionView:
         }
 
 
-def _view(row: ConnectionRow, token: ConnectionTokenRow | None) -> ConnectionView:
+def _view(row: ConnectionRow, last_error: str | None) -> ConnectionView:
     return ConnectionView(
-        row.id, row.platform, row.tenant_id, row.name, row.status, row.created_at,
-        token.last_error if token is not None else None,
+        row.id, row.platform, row.tenant_id, row.name, row.status, row.created_at, last_error,
     )
 
 
 def list_connections(session: Session) -> list[ConnectionView]:
     rows = session.execute(
-        select(ConnectionRow, ConnectionTokenRow)
+        select(ConnectionRow, TokenGrantRow.last_error)
         .outerjoin(ConnectionTokenRow, ConnectionTokenRow.connection_id == ConnectionRow.id)
+        .outerjoin(TokenGrantRow, TokenGrantRow.id == ConnectionTokenRow.grant_id)
         .order_by(ConnectionRow.id)
     ).all()
-    return [_view(row, token) for row, token in rows]
+    return [_view(row, last_error) for row, last_error in rows]
 
 
 def get_connection(session: Session, connection_id: int) -> ConnectionView | None:
     row = session.get(ConnectionRow, connection_id)
-    return None if row is None else _view(row, session.get(ConnectionTokenRow, connection_id))
+    if row is None:
+        return None
+    link = session.get(ConnectionTokenRow, connection_id)
+    return _view(row, link.grant.last_error if link is not None else None)
 
 
 def save_connection(
     session: Session, platform: str, tenant_id: str, name: str, tokens: TokenSet,
     cipher: TokenCipher,
 ) -> tuple[int, bool]:
-    """Create the connection, or update the one for the same company; (id, created)."""
+    """Create the connection, or update the one for the same company; (id, created). The
+    tokens become a grant of this connection alone (`install_xero` shares one among several)."""
+    connection_id, created = upsert_connection(session, platform, tenant_id, name)
+    store_grant(session, [connection_id], tokens, cipher)
+    return connection_id, created
+
+
+def upsert_connection(session: Session, platform: str, tenant_id: str, name: str) -> tuple[int, bool]:
+    """The connection row for this company, created when new; (id, created)."""
     row = session.scalars(
         select(ConnectionRow).where(
             ConnectionRow.platform == platform, ConnectionRow.tenant_id == tenant_id
@@ -96,7 +110,6 @@ def save_connection(
         session.add(row)
     row.name = name or row.name or f"{platform} {tenant_id}"
     session.flush()
-    store_tokens(session, row.id, tokens, cipher)
     return row.id, created
 
 
@@ -139,10 +152,9 @@ def install_xero(
         raise NeedsReconnect("the consent reached no Xero organisation", platform="xero")
     results = []
     with transaction(sessions) as session:
-        for tenant in tenants:
-            connection_id, created = save_connection(
-                session, "xero", tenant.tenant_id, tenant.name, tokens, cipher
-            )
+        made = [upsert_connection(session, "xero", t.tenant_id, t.name) for t in tenants]
+        store_grant(session, [connection_id for connection_id, _ in made], tokens, cipher)
+        for connection_id, created in made:
             view = get_connection(session, connection_id)
             assert view is not None
             results.append((view, created))
@@ -170,34 +182,42 @@ def disconnect(
     sessions: sessionmaker[Session], connection_id: int,
     endpoints: tuple[QuickBooksEndpoints, XeroEndpoints], cipher: TokenCipher,
 ) -> ConnectionView:
-    """Revoke at the platform (best effort: a dead grant needs no revoking), forget the tokens,
-    keep the connection marked disconnected with its history."""
+    """Forget the connection's tokens and keep it marked disconnected with its history; at the
+    platform (best effort: a dead grant needs no revoking) end this company's access, and the
+    grant itself only when no other connection still uses it."""
     with sessions() as session:
         view = get_connection(session, connection_id)
     if view is None:
         raise LookupError(f"no connection {connection_id}")
+    tokens = None
     if view.status != DISCONNECTED:
         tokens = _usable_tokens(sessions, connection_id, view.platform, endpoints, cipher)
-        if tokens is not None:
-            _revoke(view, tokens, endpoints)
     with transaction(sessions) as session:
-        mark_disconnected(session, connection_id)
+        last_user = mark_disconnected(session, connection_id)
         after = get_connection(session, connection_id)
+    if tokens is not None:
+        _end_at_platform(view, tokens, endpoints, revoke_grant=last_user)
     assert after is not None
     return after
 
 
-def _revoke(view: ConnectionView, tokens: TokenSet, endpoints: tuple[QuickBooksEndpoints, XeroEndpoints]) -> None:
+def _end_at_platform(
+    view: ConnectionView, tokens: TokenSet, endpoints: tuple[QuickBooksEndpoints, XeroEndpoints],
+    *, revoke_grant: bool,
+) -> None:
+    """QuickBooks: a grant is one company, so revoke it. Xero: remove this organisation's
+    connection, and revoke the grant (which would end every organisation it reaches) only
+    when it was this connection's alone."""
     try:
         if view.platform == "quickbooks":
-            install.quickbooks_revoke(endpoints[0], tokens.refresh_token)
+            if revoke_grant:
+                install.quickbooks_revoke(endpoints[0], tokens.refresh_token)
             return
-        tenants = install.xero_tenants(endpoints[1], tokens)
-        for tenant in tenants:
+        for tenant in install.xero_tenants(endpoints[1], tokens):
             if tenant.tenant_id == view.tenant_id:
                 install.xero_disconnect(endpoints[1], tokens, tenant.connection_id)
-        if len(tenants) <= 1:  # the grant reaches no other organisation: end it
+        if revoke_grant:
             install.xero_revoke(endpoints[1], tokens.refresh_token)
     except Exception as error:  # noqa: BLE001 - revoking is best effort; the row is kept anyway
-        log.warning("revoking connection %s at %s failed: %s", view.id, view.platform,
+        log.warning("ending connection %s at %s failed: %s", view.id, view.platform,
                     error.__class__.__name__)

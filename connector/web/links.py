@@ -1,9 +1,8 @@
 """Which connection a project bills through (`project link`, `schedule import --connection`).
 
-The store's schema has no place for this yet, so this module keeps its own small table,
-`project_connections`, in a MetaData of its own (the store's migrations and schema tests do
-not see it) and creates it on first use. It is an adapter: when the store grows a
-`projects.connection_id` column (or this table in a migration), only this module changes.
+The link is a small table of its own, `project_connections`, built by the
+`0005_project_links` Alembic revision like every other table (`milepost init`); this module
+mirrors it on the store's metadata, so the schema tests see it too.
 
 Linking also fills in the connection on the project's pending outbox rows that had none, so
 intents queued before the link go to the linked company too.
@@ -13,18 +12,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, select, update
+from sqlalchemy import Column, Integer, String, Table, select, update
 from sqlalchemy.orm import Session
 
 from connector.store.errors import StoreError
-from connector.store.models import ConnectionRow, OutboxRow
+from connector.store.models import Base, ConnectionRow, OutboxRow
 from connector.store.repository import BillingRepository
 from connector.store.types import UTCDateTime
 
-links_metadata = MetaData()
 project_connections = Table(
     "project_connections",
-    links_metadata,
+    Base.metadata,
     Column("project_key", String(64), primary_key=True),
     Column("connection_id", Integer, nullable=False),
     Column("linked_at", UTCDateTime(), nullable=False),
@@ -33,10 +31,6 @@ project_connections = Table(
 
 class LinkRefused(StoreError):
     """The project or the connection cannot be linked; the message says which and why."""
-
-
-def ensure_links_table(engine: Engine) -> None:
-    links_metadata.create_all(engine, checkfirst=True)
 
 
 def link_project(session: Session, key: str, connection_id: int) -> None:

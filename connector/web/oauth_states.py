@@ -4,7 +4,8 @@ Flask's session is a signed cookie: anything kept only there could be replayed w
 of the cookie, and a PKCE verifier in it would be readable by whoever holds the cookie. So each
 flow is a row (state, platform, the session's random binding, the verifier, when), and the
 callback consumes it with a DELETE that only one request can win, on every backend and across
-processes. The session keeps nothing but its binding.
+processes. The session keeps nothing but its binding. The table comes from the
+`0005_project_links` Alembic revision.
 """
 
 from __future__ import annotations
@@ -15,15 +16,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Column, String, Table, delete, select
 from sqlalchemy.orm import Session
 
+from connector.store.models import Base
 from connector.store.types import UTCDateTime
 
-from .links import links_metadata
 
 STATE_LIFETIME = timedelta(minutes=10)
 
 oauth_states = Table(
     "oauth_states",
-    links_metadata,
+    Base.metadata,
     Column("state", String(64), primary_key=True),
     Column("platform", String(16), nullable=False),
     Column("binding", String(64), nullable=False),

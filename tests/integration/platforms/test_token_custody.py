@@ -57,7 +57,7 @@ def test_two_processes_due_at_once_spend_exactly_one_refresh(sandbox, postgres_u
     assert outcomes[0][0] == outcomes[1][0] != tokens.access_token
     with factory() as session:
         stored = custody.load_tokens(session, connection_id, CIPHER)
-        assert session.get(custody.ConnectionTokenRow, connection_id).refreshed_count == 1
+        assert custody.grant_of(session, connection_id).refreshed_count == 1
     assert stored.refresh_token != tokens.refresh_token
     # The saved refresh token is the live one: the platform accepts it for the next refresh.
     assert quickbooks_refresher(sandbox.qb)(stored).access_token != stored.access_token
@@ -119,7 +119,7 @@ def test_a_job_opens_a_gateway_that_refreshes_due_tokens_before_its_first_call(p
 
     assert ref.name == "Acme Corp"
     with factory() as session:
-        assert session.get(custody.ConnectionTokenRow, connection_id).refreshed_count == 1
+        assert custody.grant_of(session, connection_id).refreshed_count == 1
 
 
 def test_a_connection_waiting_for_reconnect_is_skipped_before_any_call(sandbox, sqlite_engine) -> None:

@@ -52,7 +52,7 @@ def test_a_connection_whose_grant_died_is_shown_for_reconnecting(app, admin):
     consent_and_callback(admin, "quickbooks")
     with transaction(app.extensions["milepost"].sessions) as db:
         db.get(ConnectionRow, 1).status = NEEDS_RECONNECT
-        db.get(ConnectionTokenRow, 1).last_error = "quickbooks: invalid_grant"
+        db.get(ConnectionTokenRow, 1).grant.last_error = "quickbooks: invalid_grant"
 
     page = text_of(admin.get("/admin/"))
 

@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet
 
 from connector.cli import main
 from connector.store.db import make_engine, session_factory
-from connector.web.links import ensure_links_table, linked_connection
+from connector.web.links import linked_connection
 from tests.integration.cli.schedules import GOOD
 
 
@@ -151,7 +151,6 @@ def test_project_link_ties_an_imported_project_to_a_connection(milepost, tmp_pat
     assert refused[0] == 1
     assert "NOPE" in refused[2]
     engine = make_engine(sqlite_url)
-    ensure_links_table(engine)
     with session_factory(engine)() as session:
         assert linked_connection(session, "ACME-WEB") == 2
     engine.dispose()

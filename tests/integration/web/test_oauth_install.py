@@ -10,7 +10,7 @@ from sqlalchemy import select
 from connector.platforms.custody import load_tokens
 from connector.platforms.errors import NeedsReconnect
 from connector.platforms.token_endpoint import quickbooks_refresher
-from connector.platforms.token_rows import ConnectionTokenRow
+from connector.platforms.token_rows import ConnectionTokenRow, TokenGrantRow
 from connector.store.models import ConnectionRow
 from connector.web.connections import list_connections
 
@@ -89,7 +89,7 @@ def test_tokens_are_stored_encrypted_and_never_shown(app, admin):
     with res.sessions() as db:
         [connection] = list_connections(db)
         tokens = load_tokens(db, connection.id, res.cipher())
-        stored = db.scalars(select(ConnectionTokenRow)).one()
+        stored = db.scalars(select(TokenGrantRow)).one()
     assert tokens.access_token not in stored.ciphertext
     assert tokens.refresh_token not in stored.ciphertext
     dashboard = page(admin)

@@ -75,7 +75,7 @@ def test_token_sets_never_show_their_secrets() -> None:
 
 def test_tokens_are_encrypted_at_rest(factory, connection_id) -> None:
     with factory() as session:
-        stored = session.execute(text("SELECT ciphertext FROM connection_tokens")).scalar_one()
+        stored = session.execute(text("SELECT ciphertext FROM token_grants")).scalar_one()
 
     assert "AT-secret" not in stored
     assert "RT-secret" not in stored
