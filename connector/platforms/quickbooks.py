@@ -310,6 +310,12 @@ class QuickBooksGateway:
         invoice = Invoice.from_json({"Id": platform_id})
         self.call(lambda qb: invoice.send(qb=qb, send_to=to))
 
+    # -- company ----------------------------------------------------------------------------------
+    def company_name(self) -> str:
+        result = self.call(lambda qb: qb.get_single_object("CompanyInfo", pk=self._realm))
+        info = (result.get("CompanyInfo") or {}) if isinstance(result, dict) else {}
+        return str(info.get("CompanyName") or info.get("LegalName") or "")
+
     # -- changes ----------------------------------------------------------------------------------
     def changes_since(self, cursor: datetime | None) -> ChangeBatch:
         return read_changes(self, cursor, now=self._clock(), home_currency=self._home_currency)

@@ -269,11 +269,20 @@ class XeroGateway:
     def send_invoice(self, platform_id: str, to: str | None = None) -> None:
         self.call(lambda api: api.email_invoice(self._tenant, platform_id, RequestEmpty(), **self._kw()))
 
+    # -- company ----------------------------------------------------------------------------------
+    def _organisation(self) -> Any:
+        orgs = self.call(lambda api: api.get_organisations(self._tenant, **self._kw())).organisations
+        return orgs[0] if orgs else None
+
+    def company_name(self) -> str:
+        org = self._organisation()
+        return str((org.name or org.legal_name or "") if org is not None else "")
+
     # -- changes ----------------------------------------------------------------------------------
     def base_currency(self) -> str:
         if self._base_currency is None:
-            orgs = self.call(lambda api: api.get_organisations(self._tenant, **self._kw())).organisations
-            self._base_currency = _value(orgs[0].base_currency) if orgs else "USD"
+            org = self._organisation()
+            self._base_currency = _value(org.base_currency) if org is not None else "USD"
         return self._base_currency
 
     def _currency_of(self, payment: Any, known: dict[str, str]) -> str:

@@ -114,17 +114,14 @@ def upsert_connection(session: Session, platform: str, tenant_id: str, name: str
 
 
 def quickbooks_company_name(endpoints: QuickBooksEndpoints, realm_id: str, tokens: TokenSet) -> str:
-    """The company's own name from its CompanyInfo; the realm id when the books will not say.
-
-    (An adapter until the gateway offers the company's name itself.)"""
-    gateway = QuickBooksGateway(endpoints, realm_id, lambda: tokens)
+    """The company's own name from its books; the realm id when the books will not say, so a
+    connection is never left nameless by a passing fault."""
     try:
-        answer = gateway.call(lambda qb: qb.get_single_object("CompanyInfo", pk=realm_id))
+        name = QuickBooksGateway(endpoints, realm_id, lambda: tokens).company_name()
     except PlatformError as error:
         log.warning("CompanyInfo for realm %s unavailable: %s", realm_id, error)
-        answer = {}
-    name = (answer.get("CompanyInfo") or {}).get("CompanyName") if isinstance(answer, dict) else None
-    return str(name or f"QuickBooks company {realm_id}")
+        name = ""
+    return name or f"QuickBooks company {realm_id}"
 
 
 def install_quickbooks(

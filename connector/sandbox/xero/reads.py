@@ -166,3 +166,12 @@ def online_invoice(org: Organisation, record_id: str) -> dict[str, Any]:
                                          "sales invoices."})
     url = f"{request.host_url.rstrip('/')}/_sandbox/xero/online/{org.tenant_id}/{invoice['InvoiceID']}"
     return envelope(current_state().clock.now(), "OnlineInvoices", [{"OnlineInvoiceUrl": url}])
+
+
+def organisation_view(org: Organisation) -> dict[str, Any]:
+    """GET Organisation: the one organisation the tenant header names (name, base currency)."""
+    record = {"OrganisationID": org.tenant_id, "Name": org.name, "LegalName": org.name,
+              "ShortCode": org.short_code, "BaseCurrency": org.currency,
+              "CountryCode": org.country, "OrganisationType": "COMPANY",
+              "OrganisationStatus": "ACTIVE", "IsDemoCompany": False}
+    return envelope(current_state().clock.now(), "Organisations", [record])

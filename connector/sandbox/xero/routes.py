@@ -61,4 +61,5 @@ def blueprint() -> Blueprint:
     add("/Invoices/<record_id>/OnlineInvoice", "online", reads.online_invoice, ["GET"],
         "Invoices/OnlineInvoice")
     add("/Invoices/<record_id>/Email", "email", writes.email_invoice, ["POST"], "Invoices/Email")
+    add("/Organisation", "organisation", reads.organisation_view, ["GET"], "Organisation")
     return bp

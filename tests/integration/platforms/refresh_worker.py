@@ -1,4 +1,4 @@
-"""A worker process that refreshes one connection's tokens, for the two-process custody test.
+"""A worker process that refreshes one connection's tokens, for the two-process custody tests.
 
 Run under multiprocessing's spawn context: nothing is shared with the test process but the
 database, the sandbox and the arguments, exactly like two Milepost workers on two machines.
@@ -12,15 +12,20 @@ from typing import Any
 
 from connector.platforms import custody
 from connector.platforms.custody import TokenCipher, TokenSet
-from connector.platforms.endpoints import QuickBooksEndpoints
-from connector.platforms.token_endpoint import quickbooks_refresher
+from connector.platforms.endpoints import QuickBooksEndpoints, XeroEndpoints
+from connector.platforms.token_endpoint import quickbooks_refresher, xero_refresher
 from connector.store.db import make_engine, session_factory
 
 
-def refresh_once(url: str, connection_id: int, key: str, endpoints: QuickBooksEndpoints, barrier: Any, results: Any) -> None:
+def refresh_once(
+    url: str, connection_id: int, key: str, endpoints: QuickBooksEndpoints | XeroEndpoints, barrier: Any, results: Any
+) -> None:
     engine = make_engine(url)
     factory = session_factory(engine)
-    platform_refresh = quickbooks_refresher(endpoints)
+    if isinstance(endpoints, XeroEndpoints):
+        platform_refresh = xero_refresher(endpoints)
+    else:
+        platform_refresh = quickbooks_refresher(endpoints)
     calls = []
 
     def refresher(tokens: TokenSet) -> TokenSet:
