@@ -15,9 +15,10 @@ import threading
 from typing import Any
 
 from flask import Flask
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import WSGIRequestHandler
 
 from . import control
+from .httpserver import LeanWSGIServer
 from .state import SandboxState
 
 log = logging.getLogger(__name__)
@@ -108,8 +109,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, state_file: str | None = No
     for service in state.latency_ms:
         state.latency_ms[service] = latency_ms
     app = create_app(state, auto_consent=auto_consent)
-    server = make_server(host, port, app, threaded=True,
-                         request_handler=QuietRequestHandler)
+    server = LeanWSGIServer(host, port, app)
     base_url = f"http://{host}:{server.server_port}"
     print(banner(app, base_url), flush=True)  # noqa: T201 - the banner is the command's output
     stop = threading.Event()

@@ -12,9 +12,10 @@ from types import TracebackType
 from typing import Any
 
 import requests
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import make_server
 
 from .app import QuietRequestHandler, create_app
+from .httpserver import LeanWSGIServer
 from .state import SandboxState
 
 TIMEOUT_SECONDS = 10.0
@@ -147,11 +148,12 @@ class SandboxServer:
     """
 
     def __init__(self, state: SandboxState | None = None, *, auto_consent: bool = True,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+                 host: str = "127.0.0.1", port: int = 0, http_server: str = "lean") -> None:
         self.state = state or SandboxState()
         self.app = create_app(self.state, auto_consent=auto_consent)
         self._host, self._port = host, port
-        self._server: BaseWSGIServer | None = None
+        self._http_server = http_server  # "lean" (fast) or "werkzeug" (the reference)
+        self._server: Any = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -161,8 +163,11 @@ class SandboxServer:
         return f"http://{self._host}:{self._server.server_port}"
 
     def start(self) -> SandboxServer:
-        self._server = make_server(self._host, self._port, self.app, threaded=True,
-                                   request_handler=QuietRequestHandler)
+        if self._http_server == "werkzeug":
+            self._server = make_server(self._host, self._port, self.app, threaded=True,
+                                       request_handler=QuietRequestHandler)
+        else:
+            self._server = LeanWSGIServer(self._host, self._port, self.app)
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         name="sandbox-server", daemon=True)
         self._thread.start()

@@ -217,3 +217,31 @@ def test_milepost_sandbox_serve_prints_its_urls_and_credentials(tmp_path):
         process.wait(timeout=10)
     saved = json.loads((tmp_path / "state.json").read_text())
     assert saved["apps"]["quickbooks"]["client_id"] == info["quickbooks"]["client_id"]
+
+
+def test_the_http_server_reads_chunked_bodies_and_honours_connection_close():
+    import socket as sockets
+
+    with SandboxServer() as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        body = b'{"service": "quickbooks", "kind": "500", "endpoint": "POST nothing"}'
+        chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+        with sockets.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            raw.sendall(b"POST /_sandbox/faults HTTP/1.1\r\nHost: x\r\n"
+                        b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                        b"Connection: close\r\n\r\n" + chunked)
+            answer = b""
+            while chunk := raw.recv(65536):
+                answer += chunk
+
+        assert answer.startswith(b"HTTP/1.1 201")
+        assert b"Connection: close" in answer
+        assert [rule["endpoint"] for rule in server.control.faults()] == ["POST nothing"]
+
+
+def test_the_werkzeug_server_serves_the_same_app():
+    with SandboxServer(http_server="werkzeug") as server:
+        info = server.info()["quickbooks"]
+        qb = client(info, authorize(info))
+
+        assert Customer.count(qb=qb) == 2
