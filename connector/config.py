@@ -4,7 +4,10 @@
 2. a TOML file: `MILEPOST_CONFIG`, else `./milepost.toml` when it exists
    (`config.example.toml` documents every key);
 3. `MILEPOST_*` environment variables: `MILEPOST_SECTION__KEY` (or the short
-   `MILEPOST_SECTION_KEY`, e.g. `MILEPOST_DATABASE_URL`), which win over the file.
+   `MILEPOST_SECTION_KEY`, e.g. `MILEPOST_DATABASE_URL`), which win over the file. A few
+   older names are still understood (`ENV_ALIASES`: MILEPOST_ADMIN_PASSWORD, MILEPOST_API_KEYS,
+   MILEPOST_TOKEN_KEYS, MILEPOST_PAUSE_WORK_WEBHOOK_URL/_SECRET, MILEPOST_RECLAIM_AFTER_SECONDS);
+   the canonical name wins when both are set.
 
 Secrets (client secrets, webhook keys, token keys, the app's secret key) are refused in the
 config file, which tends to end up in version control: they come only from the environment or a
@@ -26,6 +29,16 @@ from typing import Any
 ENV_PREFIX = "MILEPOST_"
 DEFAULT_CONFIG_FILE = "milepost.toml"
 _META_ENV = {"MILEPOST_CONFIG", "MILEPOST_SECRETS_FILE"}
+ENV_ALIASES = {
+    # Names operators already use, from before these settings had a section of their own.
+    "MILEPOST_ADMIN_PASSWORD": ("app", "admin_password"),
+    "MILEPOST_API_KEYS": ("app", "api_keys"),
+    "MILEPOST_TOKEN_KEYS": ("security", "token_keys"),
+    "MILEPOST_PAUSE_WORK_WEBHOOK_URL": ("notifications", "pause_work_webhook_url"),
+    "MILEPOST_PAUSE_WORK_WEBHOOK_SECRET": ("notifications", "pause_work_webhook_secret"),
+    "MILEPOST_RECLAIM_AFTER_SECONDS": ("worker", "reclaim_after_seconds"),
+}
+XERO_SCOPE_SETS = ("granular", "broad")
 
 
 class ConfigError(ValueError):
@@ -50,6 +63,10 @@ class AppSettings:
     base_url: str = "http://127.0.0.1:5000"
     locale: str = "en_US"
     secret_key: str | None = secret()
+    # The admin app's sign-in password; without one, nobody can sign in.
+    admin_password: str | None = secret()
+    # Keys the REST API accepts (X-API-Key / Bearer); comma separated in the environment.
+    api_keys: tuple[str, ...] = field(default=(), repr=False, metadata={"secret": True})
 
 
 @dataclass(frozen=True)
@@ -86,6 +103,14 @@ class XeroSettings:
     identity_url: str = ""
     webhook_key: str | None = secret()
     timeout_seconds: int = 30
+    # "granular" (apps created since March 2026 must use them) or "broad" (older apps that
+    # still hold accounting.transactions).
+    scopes: str = "granular"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scopes", self.scopes.strip().lower())
+        if self.scopes not in XERO_SCOPE_SETS:
+            raise ConfigError(f"xero.scopes: expected one of {', '.join(XERO_SCOPE_SETS)}")
 
 
 @dataclass(frozen=True)
@@ -98,6 +123,8 @@ class WorkerSettings:
     late_fees_seconds: int = 86400
     refresh_tokens_seconds: int = 1800
     max_attempts: int = 8
+    # An intent left `processing` this long (its worker died) is taken back by another.
+    reclaim_after_seconds: int = 120
 
 
 @dataclass(frozen=True)
@@ -115,6 +142,9 @@ class NotificationSettings:
     smtp_port: int = 25
     smtp_user: str = ""
     smtp_password: str | None = secret()
+    # Where pause-work flags are posted (signed with the secret below); empty: not posted.
+    pause_work_webhook_url: str = ""
+    pause_work_webhook_secret: str | None = secret()
 
 
 @dataclass(frozen=True)
@@ -212,9 +242,13 @@ def _check_shape(data: Mapping[str, Any], origin: str) -> None:
 
 
 def _env_layer(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    """MILEPOST_SECTION__KEY or MILEPOST_SECTION_KEY -> {section: {key: value}}; others ignored."""
+    """MILEPOST_SECTION__KEY or MILEPOST_SECTION_KEY -> {section: {key: value}}; others ignored.
+    The older names of ENV_ALIASES count too, below the canonical ones."""
     sections = _sections()
     layer: dict[str, dict[str, str]] = {}
+    for name, (section, key) in ENV_ALIASES.items():
+        if name in environ:
+            layer.setdefault(section, {})[key] = environ[name]
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX) or name in _META_ENV:
             continue
@@ -259,6 +293,22 @@ def load_settings(
         name: _build_section(cls, merged.get(name, {}), name) for name, cls in _sections().items()
     }
     return Settings(**built, source=str(config_path) if config_path else None)
+
+
+def with_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    """`settings` with the MILEPOST_* variables of `environ` laid over them, exactly as
+    `load_settings` would lay them: for a caller (a test, an embedding app) that built its
+    Settings by hand and passes the environment separately."""
+    layer = _env_layer(environ)
+    changed: dict[str, Any] = {}
+    for name, cls in _sections().items():
+        values = layer.get(name)
+        if not values:
+            continue
+        hints = typing.get_type_hints(cls)
+        coerced = {k: _coerce(v, hints[k], f"{name}.{k}") for k, v in values.items()}
+        changed[name] = replace(getattr(settings, name), **coerced)
+    return replace(settings, **changed) if changed else settings
 
 
 def _config_path(path: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path | None:

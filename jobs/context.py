@@ -5,12 +5,10 @@ session factory and the ways out (gateways, the pause-work notifier). The same `
 serves the embedded worker and the Celery workers: only `mode` differs, and it decides two
 things: where locks and rate budgets live (the process, or Redis shared by every worker).
 
-Two settings have no field in `Settings` yet and are read from the environment here (an
-adapter until `[worker]`/`[notifications]` grow them):
-    MILEPOST_PAUSE_WORK_WEBHOOK_URL      where pause-work flags are posted (signed)
-    MILEPOST_PAUSE_WORK_WEBHOOK_SECRET   the HMAC key for that post (a secret)
-    MILEPOST_RECLAIM_AFTER_SECONDS       when an intent left `processing` by a dead worker is
-                                         taken back (default 120)
+The pause-work webhook (`[notifications] pause_work_webhook_url` and its secret) and
+`[worker] reclaim_after_seconds` come from Settings like everything else; their older
+environment names (MILEPOST_PAUSE_WORK_WEBHOOK_URL, ..._SECRET, MILEPOST_RECLAIM_AFTER_SECONDS)
+still work because the config loader understands them.
 """
 
 from __future__ import annotations
@@ -24,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from connector.config import Settings
+from connector.config import Settings, with_environment
 from connector.platforms.connect import open_gateway
 from connector.platforms.custody import TokenCipher
 from connector.platforms.endpoints import QuickBooksEndpoints, XeroEndpoints
@@ -78,9 +76,14 @@ def build_context(
     endpoints: Endpoints | None = None,
     **overrides: Any,
 ) -> JobContext:
-    """The context for one worker process: locks and rate budgets in Redis in Celery mode."""
+    """The context for one worker process: locks and rate budgets in Redis in Celery mode.
+
+    `environ`, when given, is laid over `settings` the way the config loader would (for
+    settings built by hand); without it the settings are taken as loaded."""
     from connector.web.resources import platform_endpoints, token_cipher
 
+    if environ is not None:
+        settings = with_environment(settings, environ)
     env = os.environ if environ is None else environ
     engine = engine_for(settings)
     cached: list[Endpoints] = [endpoints] if endpoints else []
@@ -100,8 +103,8 @@ def build_context(
         locks=locks_for(engine, shared),
         gate=RateGate(shared or "memory://", max_wait=30.0),
         mode=mode,
-        pause_webhook_url=env.get("MILEPOST_PAUSE_WORK_WEBHOOK_URL", ""),
-        pause_webhook_secret=env.get("MILEPOST_PAUSE_WORK_WEBHOOK_SECRET", ""),
-        reclaim_after_seconds=float(env.get("MILEPOST_RECLAIM_AFTER_SECONDS", "120")),
+        pause_webhook_url=settings.notifications.pause_work_webhook_url,
+        pause_webhook_secret=settings.notifications.pause_work_webhook_secret or "",
+        reclaim_after_seconds=float(settings.worker.reclaim_after_seconds),
         **overrides,
     )

@@ -22,7 +22,7 @@ from typing import Any
 from flask import Flask, redirect, render_template, url_for
 from werkzeug.exceptions import HTTPException
 
-from connector.config import Settings, load_settings
+from connector.config import Settings, load_settings, with_environment
 from connector.store.db import engine_for, session_factory
 
 from .resources import WebResources
@@ -34,10 +34,14 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] | None = None) -> Flask:
     """The app for `settings` (read from the configuration when None).
 
-    `environ` (default os.environ) supplies the secrets the settings have no field for yet:
-    MILEPOST_ADMIN_PASSWORD, MILEPOST_API_KEYS, MILEPOST_XERO_SCOPES=broad.
+    `environ`, when given, is laid over the settings the way the config loader would (e.g.
+    MILEPOST_ADMIN_PASSWORD, MILEPOST_API_KEYS for settings built by hand); it is also where
+    the token keys are looked for when `[security] token_keys` is empty (default os.environ).
     """
-    settings = settings or load_settings()
+    if settings is None:
+        settings = load_settings(environ=environ)
+    elif environ is not None:
+        settings = with_environment(settings, environ)
     env = os.environ if environ is None else environ
     app = Flask(__name__)
     secret_key = settings.app.secret_key
@@ -52,10 +56,7 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
         MAX_CONTENT_LENGTH=5 * 1024 * 1024,
     )
     engine = engine_for(settings)
-    password, api_keys = WebResources.read_secrets(env)
-    app.extensions["milepost"] = WebResources(
-        settings, engine, session_factory(engine), password, api_keys, environ=env
-    )
+    app.extensions["milepost"] = WebResources(settings, engine, session_factory(engine), environ=env)
     app.jinja_env.globals["csrf_field"] = csrf_field
     _register_blueprints(app)
     _register_errors(app)

@@ -27,8 +27,8 @@ blueprint = Blueprint("oauth", __name__, url_prefix="/oauth")
 
 
 def xero_scopes() -> tuple[str, ...]:
-    env = resources().environ or {}
-    return install.xero_scopes(broad=env.get("MILEPOST_XERO_SCOPES", "").lower() == "broad")
+    """What `[xero] scopes` asks for: granular scopes, or the broad set for older apps."""
+    return install.xero_scopes(broad=resources().xero_scopes_broad)
 
 
 def _binding() -> str:

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from connector.store.models import Base
 from connector.store.types import UTCDateTime
 
-
 STATE_LIFETIME = timedelta(minutes=10)
 
 oauth_states = Table(

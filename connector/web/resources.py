@@ -4,9 +4,8 @@ Built once per app by `create_app` and kept in `app.extensions["milepost"]`. The
 endpoints are read lazily, because pointing at the sandbox means asking the sandbox for its
 `/_sandbox/info` document, and an app that cannot reach it must still serve its pages.
 
-Two secrets the settings have no field for yet are read from the environment here (an
-adapter until `[app]` grows them): `MILEPOST_ADMIN_PASSWORD` for the admin login and
-`MILEPOST_API_KEYS` (comma separated) for the REST API.
+The admin password and the API keys are `[app] admin_password` and `[app] api_keys` (secrets:
+environment or secrets file only), compared in constant time and never shown.
 """
 
 from __future__ import annotations
@@ -69,17 +68,21 @@ class WebResources:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    admin_password: str | None = field(default=None, repr=False)
-    api_keys: tuple[str, ...] = field(default=(), repr=False)
     environ: Mapping[str, str] | None = field(default=None, repr=False)
     _endpoints: tuple[QuickBooksEndpoints, XeroEndpoints] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    @classmethod
-    def read_secrets(cls, environ: Mapping[str, str]) -> tuple[str | None, tuple[str, ...]]:
-        password = environ.get("MILEPOST_ADMIN_PASSWORD") or None
-        keys = tuple(k.strip() for k in environ.get("MILEPOST_API_KEYS", "").split(",") if k.strip())
-        return password, keys
+    @property
+    def admin_password(self) -> str | None:
+        return self.settings.app.admin_password or None
+
+    @property
+    def api_keys(self) -> tuple[str, ...]:
+        return tuple(key for key in self.settings.app.api_keys if key)
+
+    @property
+    def xero_scopes_broad(self) -> bool:
+        return self.settings.xero.scopes == "broad"
 
     def endpoints(self) -> tuple[QuickBooksEndpoints, XeroEndpoints]:
         with self._lock:

@@ -9,7 +9,13 @@ from sqlalchemy import inspect, text
 
 from connector.platforms import custody
 from connector.platforms.custody import TokenCipher, TokenSet
-from connector.store.db import current_revision, head_revision, make_engine, migrate, session_factory
+from connector.store.db import (
+    current_revision,
+    head_revision,
+    make_engine,
+    migrate,
+    session_factory,
+)
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
