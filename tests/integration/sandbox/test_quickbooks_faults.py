@@ -193,3 +193,20 @@ def test_a_requestid_reused_for_a_different_request_is_refused(qb):
         other.save(qb=qb, request_id="req-2")
     assert refused.value.error_code == 6000
     assert _invoice_count(qb) == 1
+
+
+def test_the_request_limit_is_500_a_minute_per_company(sandbox, qb, qbo_info):
+    sandbox.control.freeze_clock()
+    session = requests.Session()
+    url = f"{qbo_info['api_base']}/company/{qb.company_id}/customer/58"
+    headers = {"Authorization": f"Bearer {qb.session.access_token}",
+               "Accept": "application/json"}
+    statuses = [session.get(url, headers=headers, timeout=10).status_code for _ in range(500)]
+    assert set(statuses) == {200}
+
+    with pytest.raises(QuickbooksException) as throttled:
+        Customer.get("58", qb=qb)
+    assert "ThrottleExceeded" in throttled.value.message
+
+    sandbox.control.advance_clock(60)
+    assert Customer.get("58", qb=qb).DisplayName == "Amy's Bird Sanctuary"

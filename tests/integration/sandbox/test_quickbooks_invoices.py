@@ -9,6 +9,7 @@ codes 5000-9999 as its base ``QuickbooksException`` (only 2000-4999 become
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -296,3 +297,16 @@ def test_a_full_update_keeps_payments_linked_even_if_the_client_sends_none(qb):
 
     assert [(t.TxnId, t.TxnType) for t in saved.LinkedTxn] == [(payment.Id, "Payment")]
     assert saved.Balance == Decimal("60")
+
+
+def test_a_sparse_update_changes_only_what_it_sends(qb):
+    customer = new_customer(qb, "Harbour Lofts LLC", "ap@harbour.example")
+
+    qb.update_object("Customer", json.dumps({
+        "Id": customer.Id, "SyncToken": customer.SyncToken, "sparse": True,
+        "CompanyName": "Harbour Lofts"}))
+
+    after = Customer.get(customer.Id, qb=qb)
+    assert after.CompanyName == "Harbour Lofts"
+    assert after.PrimaryEmailAddr.Address == "ap@harbour.example"
+    assert after.SyncToken == "1"

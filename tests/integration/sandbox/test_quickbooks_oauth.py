@@ -197,3 +197,13 @@ def test_a_token_endpoint_outage_surfaces_as_auth_client_error(sandbox, qbo_info
 
     auth.refresh()  # the refresh token was not used up by the failed attempt
     assert sandbox.control.request_count("quickbooks", "POST token") == 3
+
+
+def test_a_refresh_token_unused_for_101_days_is_refused(sandbox, qbo_info):
+    auth = authorize(qbo_info)
+
+    sandbox.control.advance_clock(102 * 86400)
+
+    with pytest.raises(AuthClientError) as refused:
+        auth.refresh()
+    assert b"invalid_grant" in refused.value.content
