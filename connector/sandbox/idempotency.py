@@ -27,6 +27,9 @@ class _Pending:
     done: threading.Event = field(default_factory=threading.Event)
 
 
+MAX_ANSWERS = 100_000  # oldest answers are forgotten first, so a long benchmark stays bounded
+
+
 class Conflict(Exception):
     """The key was used before for a different request body."""
 
@@ -73,6 +76,8 @@ class ReplayCache:
         slot = (service, company, key)
         with self._lock:
             self._answers[slot] = answer
+            while len(self._answers) > MAX_ANSWERS:
+                del self._answers[next(iter(self._answers))]
             pending = self._pending.pop(slot, None)
         if pending is not None:
             pending.done.set()
