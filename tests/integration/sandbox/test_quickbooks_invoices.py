@@ -310,3 +310,17 @@ def test_a_sparse_update_changes_only_what_it_sends(qb):
     assert after.CompanyName == "Harbour Lofts"
     assert after.PrimaryEmailAddr.Address == "ap@harbour.example"
     assert after.SyncToken == "1"
+
+
+def test_a_credit_memo_carries_its_total_as_remaining_credit(qb):
+    from quickbooks.objects.creditmemo import CreditMemo
+
+    customer = new_customer(qb, "Harbour Lofts LLC")
+    memo = CreditMemo()
+    memo.CustomerRef = customer.to_ref()
+    memo.Line = new_invoice(qb, customer, "75.00").Line[:1]
+
+    saved = memo.save(qb=qb)
+
+    assert saved.TotalAmt == Decimal("75")
+    assert saved.RemainingCredit == Decimal("75")
