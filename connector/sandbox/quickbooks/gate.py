@@ -40,7 +40,7 @@ def authenticate(state: SandboxState, realm_id: str) -> Response | None:
     if grant is None or grant.revoked:
         return authentication_failed("Token invalid or revoked")
     if grant.access_expires <= state.clock.timestamp():
-        return authentication_failed("Token expired: " + token[:8] + "...")
+        return authentication_failed("Token expired")  # never echo any part of a token
     if grant.realm_id != realm_id:
         return forbidden(realm_id)
     return None
