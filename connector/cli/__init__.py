@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from connector.billing.errors import BillingError
 from connector.billing.money import UnknownCurrency
 from connector.config import ConfigError, load_settings
+from connector.sandbox.cli import add_cli as add_sandbox_cli
 from connector.store.errors import StoreError
 
 from . import changes, commands, connections, demo, jobs, progress, reporting
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     reporting.add_parser(sub)
     jobs.add_parser(sub)
     connections.add_parsers(sub)
+    add_sandbox_cli(sub)
 
     demo_cmd = sub.add_parser("demo", help="run a sample five-phase project end to end")
     demo_cmd.add_argument("--dir", help="where to keep the demo database (default: a fresh temp dir)")
