@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_sandbox_cli(sub)
 
     demo_cmd = sub.add_parser("demo", help="run a sample five-phase project end to end")
-    demo_cmd.add_argument("--dir", help="where to keep the demo database (default: a fresh temp dir)")
+    demo_cmd.add_argument("--dir", help="where to keep the demo database and the sandbox's books, sandbox.json "
+                          "(default: a fresh temp dir)")
     demo_cmd.set_defaults(handler=demo.cmd_demo)
     return parser
 

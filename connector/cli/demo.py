@@ -1,8 +1,9 @@
 """`milepost demo`: a sample five-phase contract taken from signature to a partial acceptance.
 
 It drives the real commands (the same `main(argv)` a user runs) against a fresh SQLite
-database, with explicit `--at` times so the approval window really lapses. Later issues add
-steps (the sandbox, the worker): append them to `demo_steps`.
+database, with explicit `--at` times so the approval window really lapses. Then
+`jobs.demo_background` connects the sandbox, lets the worker create the draft invoices and
+syncs a payment home; with `--dir`, the sandbox's books stay in `sandbox.json` beside the database.
 """
 
 from __future__ import annotations
@@ -139,8 +140,10 @@ def write_inputs(workdir: Path) -> None:
     (workdir / "staging-walkthrough.txt").write_text("https://staging.acme.example\n", encoding="utf-8")
 
 
-def run_demo(ctx: Context, workdir: Path, run: Callable[[list[str]], int]) -> int:
-    """Run every step with `run` (the CLI's main), stopping at the first failure."""
+def run_demo(ctx: Context, workdir: Path, run: Callable[[list[str]], int],
+             books: Path | None = None) -> int:
+    """Run every step with `run` (the CLI's main), stopping at the first failure; with `books`,
+    the sandbox's books are kept in that file."""
     write_inputs(workdir)
     database = f"sqlite:///{workdir / 'demo.db'}"
     ctx.out.print(f"[bold]Milepost demo[/bold] — database {workdir / 'demo.db'}")
@@ -153,7 +156,7 @@ def run_demo(ctx: Context, workdir: Path, run: Callable[[list[str]], int]) -> in
             raise CommandError(f"demo step {number} ({step.title}) failed with status {status}")
     from .jobs import demo_background
 
-    return demo_background(ctx, database, run)
+    return demo_background(ctx, database, run, books=books)
 
 
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
@@ -163,7 +166,7 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
         workdir = Path(args.dir)
         workdir.mkdir(parents=True, exist_ok=True)
         (workdir / "demo.db").unlink(missing_ok=True)
-        return run_demo(ctx, workdir, main)
+        return run_demo(ctx, workdir, main, books=workdir / "sandbox.json")
     with tempfile.TemporaryDirectory(prefix="milepost-demo-") as tmp:
         return run_demo(ctx, Path(tmp), main)
 

@@ -17,6 +17,7 @@ import argparse
 import logging
 import signal
 import threading
+from pathlib import Path
 from typing import Any
 
 from connector.store.job_runs import recent_runs
@@ -158,12 +159,14 @@ def cmd_jobs(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def demo_background(ctx: Context, database: str, run: Any) -> int:
+def demo_background(ctx: Context, database: str, run: Any, books: Path | None = None) -> int:
     """The demo's second half: the sandbox, an OAuth connection, the worker, a payment back.
 
     Runs an in-process sandbox (auto-consent), connects its first QuickBooks company, lets the
     worker drain the outbox into draft invoices, records a payment in the sandbox books, syncs
-    it home and prints the report again.
+    it home and prints the report again. With `books`, the sandbox's books are written there
+    at the end, so the invoices the demo created can be looked at afterwards
+    (`milepost sandbox serve --state FILE`).
     """
     import os
     import secrets
@@ -207,6 +210,11 @@ def demo_background(ctx: Context, database: str, run: Any) -> int:
             sync_all(job_ctx)
         finally:
             job_ctx.close()
+            if books is not None:
+                sandbox.state.save(books)
+    if books is not None:
+        ctx.out.print(f"The sandbox's books are kept in {books}: "
+                      f"milepost sandbox serve --state {books}", markup=False)
     return int(run(["--database", database, "report", "ACME-WEB", "--format", "table"]))
 
 
