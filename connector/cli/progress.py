@@ -19,19 +19,15 @@ import argparse
 import calendar
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
-from connector.billing import lifecycle
 from connector.billing.allocation import format_percent
-from connector.billing.model import AuditEvent, InvoiceIntent, Milestone, Project
+from connector.billing.model import AuditEvent, Milestone, Project
 from connector.billing.money import D, Money
-from connector.billing.progress import MonthlyCharge, monthly_intent, record_progress
+from connector.billing.progress import MonthlyCharge, record_progress
 from connector.store import service
 from connector.store.billing import biller
 from connector.store.repository import BillingRepository
@@ -117,15 +113,6 @@ def cmd_progress(ctx: Context, args: argparse.Namespace) -> int:
 # --- monthly --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MonthlyRequest:
-    key: str
-    month: str
-    invoice_date: date
-    pass_through: tuple[str, ...]
-    support: tuple[str, ...]
-
-
 def month_end(month: str) -> date:
     """The last day of `YYYY-MM`, or CommandError for anything else."""
     if not _MONTH.match(month):
@@ -162,31 +149,14 @@ def _positive(text: str) -> Decimal | None:
     return number if number > 0 else None
 
 
-def queue_monthly_invoice(
-    session: Session, request: MonthlyRequest, at: datetime, by: str
-) -> InvoiceIntent:
-    """Queue the month's invoice and mark the milestones on it invoice due, in `session`'s
-    transaction. A month is invoiced once: a second request is refused, not merged."""
-    repo = BillingRepository(session)
-    project, schedule = repo.load(request.key)
-    on = month_end(request.month)
-    charges = [parse_pass_through(i, project.currency, on) for i in request.pass_through]
-    charges += [parse_support(i, project.currency, on) for i in request.support]
-    intent = monthly_intent(project, schedule, request.month, charges, request.invoice_date)
-    if any(row.idempotency_key == intent.idempotency_key for row in repo.outbox(request.key)):
-        raise CommandError(f"{request.key}: the monthly invoice for {request.month} is already queued")
-    repo.enqueue(intent)
-    for seq in dict.fromkeys(line.seq for line in intent.lines if line.seq is not None):
-        service.transition(
-            session, request.key, seq,
-            lambda p, m, _s: lifecycle.mark_invoice_due(p, m, intent, at, by),
-        )
-    repo.append_event(AuditEvent(
-        project_key=request.key, seq=None, kind="monthly_invoice", at=at, actor=by,
-        data={"month": request.month, "idempotency_key": intent.idempotency_key,
-              "total": str(intent.total), "lines": str(len(intent.lines))},
-    ))
-    return intent
+def monthly_charges(
+    currency: str, month: str, pass_through: Sequence[str], support: Sequence[str]
+) -> list[MonthlyCharge]:
+    """The month's charges as written on the command line, dated the month's last day."""
+    on = month_end(month)
+    return [parse_pass_through(i, currency, on) for i in pass_through] + [
+        parse_support(i, currency, on) for i in support
+    ]
 
 
 def cmd_monthly(ctx: Context, args: argparse.Namespace) -> int:
@@ -195,11 +165,12 @@ def cmd_monthly(ctx: Context, args: argparse.Namespace) -> int:
         invoice_date = date.fromisoformat(args.date) if args.date else last_day
     except ValueError:
         raise CommandError(f"--date: {args.date!r} is not an ISO 8601 date") from None
-    request = MonthlyRequest(
-        args.key, args.month, invoice_date, tuple(args.pass_through), tuple(args.support)
-    )
     with ctx.transaction() as session:
-        intent = queue_monthly_invoice(session, request, datetime.now(UTC), args.by)
+        project, _ = BillingRepository(session).load(args.key)
+        charges = monthly_charges(project.currency, args.month, args.pass_through, args.support)
+        intent = service.queue_monthly_invoice(
+            session, args.key, args.month, charges, invoice_date, datetime.now(UTC), args.by
+        )
     ctx.out.print(
         f"{args.key}: monthly invoice {args.month} queued, {len(intent.lines)} lines, "
         f"total {intent.total} {intent.currency}, due {intent.due_date.isoformat()}",

@@ -6,6 +6,7 @@ StoreError
 ├── MilestoneNotFound    the project has no milestone with that sequence number
 ├── DuplicateProject     a project with that key exists already (imports never overwrite)
 ├── DuplicateChangeOrder the change order's reference was applied before
+├── DuplicateMonthlyInvoice the month's invoice was queued before (a month is invoiced once)
 └── ConcurrentUpdate     someone else changed the milestone first: reload and try again
 ```
 """
@@ -41,6 +42,13 @@ class DuplicateChangeOrder(StoreError):
         super().__init__(f"change order {reference!r} was already applied to project {key!r}")
         self.key = key
         self.reference = reference
+
+
+class DuplicateMonthlyInvoice(StoreError):
+    def __init__(self, key: str, month: str) -> None:
+        super().__init__(f"{key}: the monthly invoice for {month} is already queued")
+        self.key = key
+        self.month = month
 
 
 class ConcurrentUpdate(StoreError):

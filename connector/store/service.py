@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 from connector.billing import intents, lifecycle
 from connector.billing.calendar import local_date
 from connector.billing.model import AuditEvent, ChangeOrder, InvoiceIntent, Milestone, Project
+from connector.billing.progress import MonthlyCharge, monthly_intent
 
 from . import records
-from .errors import DuplicateChangeOrder, MilestoneNotFound
+from .errors import DuplicateChangeOrder, DuplicateMonthlyInvoice, MilestoneNotFound
 from .models import ChangeOrderRow
 from .repository import BillingRepository
 
@@ -163,6 +164,38 @@ def sign_project(
     for seq in due:
         bill_milestone(session, key, seq, bill)
     return signed, due
+
+
+def queue_monthly_invoice(
+    session: Session,
+    key: str,
+    month: str,
+    charges: Sequence[MonthlyCharge],
+    invoice_date: date,
+    at: datetime,
+    by: str,
+) -> InvoiceIntent:
+    """Queue the month's invoice (`month` is `YYYY-MM`) and mark the milestones on it invoice
+    due, in `session`'s transaction, for the CLI and the web app alike.
+
+    A month is invoiced once: a second request raises DuplicateMonthlyInvoice rather than being
+    merged, since the first may already be in the customer's books. Nothing billable in the
+    month (no milestone, no charge) raises the domain's NotBillableYet.
+    """
+    repo = BillingRepository(session)
+    project, schedule = repo.load(key)
+    intent = monthly_intent(project, schedule, month, charges, invoice_date)
+    if any(row.idempotency_key == intent.idempotency_key for row in repo.outbox(key)):
+        raise DuplicateMonthlyInvoice(key, month)
+    repo.enqueue(intent)
+    for seq in dict.fromkeys(line.seq for line in intent.lines if line.seq is not None):
+        transition(session, key, seq, lambda p, m, _s: lifecycle.mark_invoice_due(p, m, intent, at, by))
+    repo.append_event(AuditEvent(
+        project_key=key, seq=None, kind="monthly_invoice", at=at, actor=by,
+        data={"month": month, "idempotency_key": intent.idempotency_key,
+              "total": str(intent.total), "lines": str(len(intent.lines))},
+    ))
+    return intent
 
 
 def record_event(session: Session, event: AuditEvent) -> None:
