@@ -109,6 +109,22 @@ class SandboxControl:
     def revoke(self, service: str, company: str) -> dict:
         return self._call("POST", "/revoke", {"service": service, "company": company})
 
+    def add_quickbooks_company(self, name: str, currency: str = "USD") -> str:
+        """A new QuickBooks company set up like the seeded ones; returns its realm id."""
+        return self._call("POST", "/quickbooks/companies",
+                          {"name": name, "currency": currency})["realm_id"]
+
+    def add_xero_organisation(self, name: str, country: str = "NZ",
+                              currency: str | None = None) -> str:
+        """A new Xero organisation set up like the seeded one of `country`; its tenant id."""
+        return self._call("POST", "/xero/organisations",
+                          {"name": name, "country": country, "currency": currency})["tenant_id"]
+
+    def answers(self, window: float = 60, *, clear: bool = False) -> dict:
+        """Platform answers by service, company and status, and each company's busiest
+        `window` seconds (see companies.py); `clear=True` forgets them."""
+        return self._call("DELETE" if clear else "GET", "/answers", params={"window": window})
+
     # QuickBooks bookkeeper actions ------------------------------------------------------------
     def qbo(self, action: str, realm_id: str, **payload: Any) -> dict:
         """Any QuickBooks bookkeeper action under ``/_sandbox/quickbooks/{realm}/...``."""

@@ -160,4 +160,5 @@ def blueprint() -> Blueprint:
                 module.register_control(bp)
             except Exception as error:  # noqa: BLE001 - keep the shared controls serving
                 log.warning("sandbox %s controls not registered: %s", name, error)
+    importlib.import_module("connector.sandbox.companies").register(bp)
     return bp
