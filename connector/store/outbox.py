@@ -70,7 +70,12 @@ def claim_pending(session: Session, limit: int = 10) -> list[ClaimedIntent]:
 
 
 def complete(session: Session, outbox_id: int, created: CreatedInvoice, at: datetime) -> InvoiceRow:
-    """Record the platform invoice for a claimed intent and move its milestone to invoiced."""
+    """Record the platform invoice for a claimed intent and move its milestones to invoiced.
+
+    A milestone's intent bills one milestone (`seq`); a monthly intent bills every milestone
+    its lines name (`InvoiceLine.seq`), and each is linked with its own share of the invoice,
+    so payments found later reach all of them.
+    """
     row = _row(session, outbox_id)
     project = session.get(ProjectRow, row.project_id)
     assert project is not None
@@ -83,10 +88,11 @@ def complete(session: Session, outbox_id: int, created: CreatedInvoice, at: date
     session.add(invoice)
     row.status, row.last_error, row.connection_id = DONE, None, created.connection_id
     session.flush()
-    if row.seq is not None:
-        _link_milestone(session, invoice, project, row)
+    intent = records.intent_from_json(row.payload)
+    for seq in billed_milestones(intent):
+        _link_milestone(session, invoice, project, seq, lifecycle.intent_gross(intent, seq).amount)
         service.transition(
-            session, project.key, row.seq,
+            session, project.key, seq,
             lambda p, m, _s: lifecycle.mark_invoiced(
                 p, m, at, platform=created.platform, invoice_id=created.platform_id,
                 number=created.number,
@@ -95,14 +101,20 @@ def complete(session: Session, outbox_id: int, created: CreatedInvoice, at: date
     return invoice
 
 
-def _link_milestone(session: Session, invoice: InvoiceRow, project: ProjectRow, row: OutboxRow) -> None:
+def billed_milestones(intent: InvoiceIntent) -> list[int]:
+    """The milestones an intent bills, in order: its own `seq`, or those its lines name."""
+    if intent.seq is not None:
+        return [intent.seq]
+    return list(dict.fromkeys(line.seq for line in intent.lines if line.seq is not None))
+
+
+def _link_milestone(
+    session: Session, invoice: InvoiceRow, project: ProjectRow, seq: int, amount: Decimal
+) -> None:
     milestone_id = session.scalars(
-        select(MilestoneRow.id).where(
-            MilestoneRow.project_id == project.id, MilestoneRow.seq == row.seq
-        )
+        select(MilestoneRow.id).where(MilestoneRow.project_id == project.id, MilestoneRow.seq == seq)
     ).one()
-    gross = lifecycle.intent_gross(records.intent_from_json(row.payload))
-    session.add(InvoiceMilestoneRow(invoice_id=invoice.id, milestone_id=milestone_id, amount=gross.amount))
+    session.add(InvoiceMilestoneRow(invoice_id=invoice.id, milestone_id=milestone_id, amount=amount))
 
 
 def fail(session: Session, outbox_id: int, error: str, *, max_attempts: int, retryable: bool = True) -> str:

@@ -231,13 +231,15 @@ class BillingRepository:
             .where(InvoiceRow.project_id == project.id)
             .order_by(InvoiceRow.id)
         ).all()
-        seqs = dict(
-            self.session.execute(
-                select(InvoiceMilestoneRow.invoice_id, MilestoneRow.seq)
-                .join(MilestoneRow, MilestoneRow.id == InvoiceMilestoneRow.milestone_id)
-                .where(MilestoneRow.project_id == project.id)
-            ).all()
-        )
+        links: dict[int, list[int]] = {}
+        for invoice_id, seq in self.session.execute(
+            select(InvoiceMilestoneRow.invoice_id, MilestoneRow.seq)
+            .join(MilestoneRow, MilestoneRow.id == InvoiceMilestoneRow.milestone_id)
+            .where(MilestoneRow.project_id == project.id)
+        ):
+            links.setdefault(invoice_id, []).append(seq)
+        # an invoice for several milestones (a monthly one) belongs to none of them alone
+        seqs = {invoice_id: found[0] for invoice_id, found in links.items() if len(found) == 1}
         return [records.invoice_view(row, seqs.get(row.id), key or "") for row, key in rows]
 
     def outbox(self, key: str) -> list[OutboxRow]:

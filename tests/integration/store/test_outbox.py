@@ -6,13 +6,18 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from connector.billing import lifecycle
 from connector.billing.model import AuditEvent, MilestoneState
+from connector.billing.money import D, Money
+from connector.billing.progress import MonthlyCharge
 from connector.billing.report import build_report
 from connector.store import outbox, service
 from connector.store.billing import biller
 from connector.store.db import session_factory
+from connector.store.errors import DuplicateMonthlyInvoice
+from connector.store.models import InvoiceMilestoneRow, MilestoneRow
 from connector.store.repository import BillingRepository
 
 from .samples import acme_milestones, acme_project
@@ -21,7 +26,7 @@ SUBMITTED = datetime(2026, 11, 17, 21, 0, tzinfo=UTC)
 ACCEPTED = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 
 
-def accepted_project(sessions, seqs=(1,)):
+def accepted_project(sessions, seqs=(1,), *, bill=True):
     with sessions.begin() as session:
         event = AuditEvent("ACME-WEB", None, "imported", SUBMITTED, "tester")
         service.import_schedule(session, acme_project(), acme_milestones(), event)
@@ -32,13 +37,13 @@ def accepted_project(sessions, seqs=(1,)):
         with sessions.begin() as session:
             service.transition(session, "ACME-WEB", seq,
                                lambda p, m, s: lifecycle.accept(p, m, ACCEPTED, "Dana Lee"),
-                               bill=biller(ACCEPTED))
+                               bill=biller(ACCEPTED) if bill else None)
 
 
-def created(number: str = "1001") -> outbox.CreatedInvoice:
+def created(number: str = "1001", total: str = "10000.00") -> outbox.CreatedInvoice:
     return outbox.CreatedInvoice(
         platform="quickbooks", platform_id=f"qb-{number}", number=number, status="draft",
-        total=Decimal("10000.00"), balance=Decimal("10000.00"), due_date=date(2026, 11, 25),
+        total=Decimal(total), balance=Decimal(total), due_date=date(2026, 11, 25),
     )
 
 
@@ -73,6 +78,47 @@ def test_completing_records_the_invoice_and_moves_the_milestone_to_invoiced(sess
     row = report.as_json()["milestones"][0]
     assert row["invoice"]["number"] == "1001"
     assert row["invoice"]["balance"] == "10000.00"
+
+
+def test_a_monthly_invoice_moves_every_milestone_on_it_to_invoiced(sessions):
+    accepted_project(sessions, seqs=(1, 2), bill=False)  # both accepted in November 2026
+    with sessions.begin() as session:
+        intent = service.queue_monthly_invoice(
+            session, "ACME-WEB", "2026-11", [], date(2026, 11, 30), ACCEPTED, "Sam"
+        )
+    with sessions.begin() as session:
+        [claimed] = outbox.claim_pending(session)
+    with sessions.begin() as session:
+        outbox.complete(session, claimed.id, created("1002", str(intent.total.amount)), ACCEPTED)
+    with sessions() as session:
+        _, milestones = BillingRepository(session).load("ACME-WEB")
+        invoices = BillingRepository(session).invoice_views("ACME-WEB")
+        shares = dict(session.execute(
+            select(MilestoneRow.seq, InvoiceMilestoneRow.amount)
+            .join(InvoiceMilestoneRow, InvoiceMilestoneRow.milestone_id == MilestoneRow.id)
+        ).all())
+
+    assert {m.seq: m.state for m in milestones} == {
+        1: MilestoneState.INVOICED, 2: MilestoneState.INVOICED, 3: MilestoneState.PLANNED,
+    }
+    # each milestone is linked to the invoice with its own share, so payments reach both
+    assert shares == {m.seq: m.billed.amount for m in milestones if m.billed is not None}
+    assert sum(shares.values()) == intent.total.amount
+    # the report shows it as the month's invoice, not as either milestone's own
+    assert [(i.number, i.seq) for i in invoices] == [("1002", None)]
+
+
+def test_a_month_is_queued_once(sessions):
+    photos = MonthlyCharge("pass_through", date(2026, 11, 30), "Stock photos", Money(D("120.00"), "USD"))
+    accepted_project(sessions, seqs=(1,), bill=False)
+    with sessions.begin() as session:
+        service.queue_monthly_invoice(session, "ACME-WEB", "2026-11", [photos], date(2026, 11, 30),
+                                      ACCEPTED, "Sam")
+    with pytest.raises(DuplicateMonthlyInvoice, match="already queued"), sessions.begin() as session:
+        service.queue_monthly_invoice(session, "ACME-WEB", "2026-11", [photos], date(2026, 11, 30),
+                                      ACCEPTED, "Sam")
+    with sessions() as session:
+        assert len(BillingRepository(session).outbox("ACME-WEB")) == 1
 
 
 def test_a_failed_attempt_is_retried_until_the_limit_then_parked(sessions):
