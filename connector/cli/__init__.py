@@ -1,16 +1,39 @@
 """`milepost`: the command line of the billing core.
 
+Contracts and milestones:
+
     milepost init
-    milepost schedule validate|import FILE
+    milepost schedule validate|import FILE [--connection ID]
     milepost schedule new --template three-phase|five-phase|inspection --total AMOUNT --currency CODE
     milepost sign KEY [--at DATETIME] [--by NAME]
     milepost milestone submit|accept|reject|partial KEY SEQ [--by NAME] [--at DATETIME]
                         [--evidence FILE ...] [--reason TEXT] [--percent P | --amount A]
+    milepost milestone progress KEY SEQ --percent P --evidence FILE ... [--monthly]
     milepost deem [KEY] [--at DATETIME]
     milepost change-order KEY --ref REF --approver NAME [--date DATE] --reason TEXT
                         [--set SEQ.FIELD=VALUE ...] [--remove SEQ ...] [--add FILE]
+    milepost monthly KEY --month YYYY-MM [--pass-through "DESCRIPTION=AMOUNT" ...]
+                        [--support "DESCRIPTION=HOURS@RATE" ...] [--date DATE]
     milepost report KEY [--format table|json|csv]
-    milepost demo
+
+The customer's books:
+
+    milepost connect quickbooks|xero [--non-interactive]
+    milepost connections [--format table|json]
+    milepost project link KEY --connection ID
+
+Background work:
+
+    milepost worker [--once] [--celery]
+    milepost clock
+    milepost run [--host H] [--port P]
+    milepost sync [--connection ID]
+    milepost jobs [--limit N] [--job NAME]
+
+Trying it out:
+
+    milepost sandbox serve [--port N] [--auto-consent] [--state FILE]
+    milepost demo [--dir DIR]
 
 Every error ends the command with exit status 1 and one line naming what was wrong; the
 command's transaction is rolled back, so nothing is half-written. Usage errors exit 2.
@@ -37,7 +60,11 @@ Handler = Callable[[Context, argparse.Namespace], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="milepost", description="Milestone billing for QuickBooks Online and Xero.")
+    parser = argparse.ArgumentParser(
+        prog="milepost", description="Milestone billing for QuickBooks Online and Xero.",
+        epilog="New here? `milepost demo` runs a sample contract against the local sandbox. "
+               "`milepost COMMAND --help` explains each command.",
+    )
     parser.add_argument("--config", help="configuration file (default: $MILEPOST_CONFIG or ./milepost.toml)")
     parser.add_argument("--database", help="database URL, overriding the configuration")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -51,8 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     changes.add_parser(sub)
     progress.add_parsers(sub)
     reporting.add_parser(sub)
-    jobs.add_parser(sub)
     connections.add_parsers(sub)
+    jobs.add_parser(sub)
     add_sandbox_cli(sub)
 
     demo_cmd = sub.add_parser("demo", help="run a sample five-phase project end to end")
@@ -82,7 +109,7 @@ def _lifecycle_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     sign.add_argument("--by", default="cli")
     sign.set_defaults(handler=commands.cmd_sign)
 
-    milestone = sub.add_parser("milestone", help="submit, accept, reject or partially accept")
+    milestone = sub.add_parser("milestone", help="submit, accept, reject, partially accept, record progress")
     msub = milestone.add_subparsers(dest="action", required=True, metavar="ACTION")
     for action in commands.ACTS:
         p = msub.add_parser(action, help=commands.ACTS[action])

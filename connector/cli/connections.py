@@ -44,7 +44,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 def add_parsers(sub: SubParsers) -> None:
     connect = sub.add_parser("connect", help="connect a QuickBooks company or Xero organisation")
-    connect.add_argument("platform", choices=conn.PLATFORMS)
+    connect.add_argument("platform", choices=conn.PLATFORMS, help="where the invoices go")
     connect.add_argument("--non-interactive", action="store_true",
                          help="follow the consent redirect without a browser (auto-consent sandbox)")
     connect.add_argument("--port", type=int, help="loopback port for the callback "
@@ -53,14 +53,16 @@ def add_parsers(sub: SubParsers) -> None:
     connect.set_defaults(handler=cmd_connect)
 
     listing = sub.add_parser("connections", help="list connections (id, platform, company, status)")
-    listing.add_argument("--format", choices=["table", "json"], default="table")
+    listing.add_argument("--format", choices=["table", "json"], default="table",
+                         help="table (default) or json")
     listing.set_defaults(handler=cmd_connections)
 
-    project = sub.add_parser("project", help="project settings")
+    project = sub.add_parser("project", help="project settings: which connection bills it")
     psub = project.add_subparsers(dest="project_command", required=True, metavar="ACTION")
     link = psub.add_parser("link", help="bill a project through a connection")
-    link.add_argument("key")
-    link.add_argument("--connection", type=int, required=True, metavar="ID")
+    link.add_argument("key", help="the project's key")
+    link.add_argument("--connection", type=int, required=True, metavar="ID",
+                      help="the connection's id (see `milepost connections`)")
     link.set_defaults(handler=cmd_project_link)
 
     _extend_schedule_import(sub)

@@ -1,7 +1,7 @@
 """``milepost sandbox serve``: the command-line door to the sandbox.
 
-The CLI engineer's ``connector/cli.py`` calls ``add_cli(subparsers)``; ``main`` lets the
-sandbox run on its own (``python -m connector.sandbox.cli serve``) before that exists.
+``connector/cli`` registers it with ``add_cli(subparsers)``; ``main`` also lets the sandbox
+run on its own (``python -m connector.sandbox.cli serve``).
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from collections.abc import Sequence
 def add_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``sandbox serve`` on an argparse subparsers object; returns the sandbox parser."""
     sandbox = subparsers.add_parser("sandbox", help="the local QuickBooks Online + Xero stand-in")
-    commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
+    commands = sandbox.add_subparsers(dest="sandbox_command", required=True, metavar="ACTION")
     serve = commands.add_parser("serve", help="run both services on one port")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8765,
+                       help="port to listen on (default: 8765; 0 picks a free one)")
     serve.add_argument("--state", metavar="FILE", default=None,
                        help="keep the books in FILE so a demo survives a restart")
     serve.add_argument("--auto-consent", action="store_true",
