@@ -146,6 +146,15 @@ class XeroState:
             count += before - len(grant["connections"])
         return count
 
+    def adopt_grants(self, old: XeroState) -> None:
+        """Take over another state's consents and their tokens (a reset keeps connected
+        clients connected), keeping only connections to organisations these books have."""
+        for grant_id, grant in old.grants.items():
+            kept = [c for c in grant["connections"] if c["tenantId"] in self.organisations]
+            self.grants[grant_id] = {**grant, "connections": kept}
+        self.access_tokens.update(old.access_tokens)
+        self.refresh_tokens.update(old.refresh_tokens)
+
     def organisation(self, tenant_id: str | None) -> Organisation | None:
         if not tenant_id:
             return None

@@ -7,6 +7,7 @@ import pytest
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.base_client.errors import OAuthError
+from xero_python.accounting import Contact, Contacts
 from xero_python.exceptions import HTTPStatusException
 
 from tests.integration.sandbox.test_xero_harness import XeroSandbox, xero, xero_spec  # noqa: F401 - fixtures
@@ -125,3 +126,18 @@ def test_revoking_the_refresh_token_ends_the_grant(xero: XeroSandbox) -> None:
     with pytest.raises(HTTPStatusException) as raised:
         client.accounting.get_contacts(xero.tenants[0])
     assert raised.value.status == 401
+
+
+def test_a_reset_keeps_the_xero_login_but_not_the_books(xero: XeroSandbox) -> None:
+    client = xero.client()
+    tenant = xero.tenants[0]
+    contact = Contact(name="Harbour Lofts Ltd")
+    client.accounting.create_contacts(tenant, contacts=Contacts(contacts=[contact]))
+
+    xero.control.reset()
+
+    assert sorted(c.tenant_id for c in client.identity.get_connections()) == sorted(xero.tenants)
+    names = {c.name for c in client.accounting.get_contacts(tenant).contacts}
+    assert "Harbour Lofts Ltd" not in names  # fresh books
+    client.api_client.refresh_oauth2_token()  # the refresh token survived too
+    assert len(client.identity.get_connections()) == 2
