@@ -291,19 +291,23 @@ class QuickBooksGateway:
         memo = self.call(lambda qb: qb.create_object("CreditMemo", memo_body, request_id=rid), creating=True)["CreditMemo"]
         apply_body = _json(qbmap.credit_application_payload(invoice, str(memo["Id"]), credit))
         apply_rid = request_id_for("credit-apply", self._realm, idempotency_key)
-        applied: tuple[tuple[str, Money], ...] = ((platform_id, credit),)
         try:
-            self.call(lambda qb: qb.create_object("Payment", apply_body, request_id=apply_rid), creating=True)
+            payment = self.call(
+                lambda qb: qb.create_object("Payment", apply_body, request_id=apply_rid), creating=True
+            )["Payment"]
         except ValidationRejected:
             # The company refused the zero-sum application: the memo stays an open customer
             # credit (QuickBooks offers it on the next payment). Said, not hidden.
-            applied = ()
+            payment = {}
+        # What the books say was applied, not what was asked for.
+        used = sum((f.amount for f in qbmap.payment_facts(payment, credit.currency)
+                    if f.invoice_platform_id == platform_id), Money.zero(credit.currency))
         return CreditNoteFact(
             platform_id=str(memo["Id"]),
             number=memo.get("DocNumber"),
-            status="applied" if applied else "unapplied",
+            status="applied" if used == credit else "partially_applied" if used.amount > 0 else "unapplied",
             total=credit,
-            applied_to=applied,
+            applied_to=((platform_id, used),) if used.amount > 0 else (),
         )
 
     def send_invoice(self, platform_id: str, to: str | None = None) -> None:

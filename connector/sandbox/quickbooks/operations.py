@@ -26,10 +26,11 @@ from .records import (
 )
 from .transactions import (
     SALES,
+    applied_on,
     compute_sales,
     money,
     new_sales,
-    paid_on,
+    refresh_credit_memo,
     refresh_customer_balance,
     refresh_invoice,
     updated_sales,
@@ -88,54 +89,73 @@ def save_sales(company: Company, entity: str, body: dict, now: datetime,
 
 
 def _payment_lines(company: Company, payment: dict) -> Decimal:
-    """Check each line against its invoice; returns the amount applied."""
+    """Check each line against what it links; returns the money applied (credits used count
+    against it, so a zero-total payment can apply a credit memo to an invoice)."""
     applied = Decimal(0)
-    customer_id = payment["CustomerRef"]["value"]
     for line in payment.get("Line", []):
         amount = money(D(line.get("Amount")))
         line["Amount"] = num(amount)
+        credit = any(link.get("TxnType") == "CreditMemo" for link in line.get("LinkedTxn", []))
         for link in line.get("LinkedTxn", []):
-            if link.get("TxnType") != "Invoice":
-                continue
-            invoice = company.get("Invoice", str(link.get("TxnId")))
-            if invoice is None:
-                raise invalid_reference("Invoice", str(link.get("TxnId")))
-            if invoice["CustomerRef"]["value"] != customer_id:
-                raise business_rule("The invoice belongs to a different customer", "LinkedTxn")
-            owed = D(invoice["TotalAmt"]) - D(invoice.get("Deposit")) - paid_on(
-                company, invoice["Id"]) + _previously_applied(company, payment, invoice["Id"])
-            if amount > owed:
-                raise business_rule(f"The payment amount {amount} is more than the balance "
-                                     f"{owed} of invoice {invoice['Id']}", "Line.Amount")
-        applied += amount
+            if link.get("TxnType") in OPEN_AMOUNT:
+                _check_link(company, payment, link["TxnType"], str(link.get("TxnId")), amount)
+        applied += -amount if credit else amount
+    if applied < 0:
+        raise business_rule("The credits applied are more than the invoices they pay", "Line.Amount")
     return applied
 
 
-def _previously_applied(company: Company, payment: dict, invoice_id: str) -> Decimal:
+OPEN_AMOUNT = {"Invoice": "balance", "CreditMemo": "remaining credit"}
+
+
+def _check_link(company: Company, payment: dict, entity: str, txn_id: str, amount: Decimal) -> None:
+    """A line may take no more than the linked invoice's balance or credit memo's credit."""
+    target = company.get(entity, txn_id)
+    if target is None:
+        raise invalid_reference(entity, txn_id)
+    if target["CustomerRef"]["value"] != payment["CustomerRef"]["value"]:
+        raise business_rule(f"The {'invoice' if entity == 'Invoice' else 'credit memo'} "
+                            "belongs to a different customer", "LinkedTxn")
+    if entity == "Invoice":
+        open_amount = D(target["TotalAmt"]) - D(target.get("Deposit"))
+    else:
+        open_amount = D(target["TotalAmt"])
+    open_amount += _previously_applied(company, payment, entity, txn_id) - applied_on(company, entity, txn_id)
+    if amount > open_amount:
+        raise business_rule(f"The payment amount {amount} is more than the {OPEN_AMOUNT[entity]} "
+                            f"{open_amount} of {entity} {txn_id}", "Line.Amount")
+
+
+def _previously_applied(company: Company, payment: dict, entity: str, txn_id: str) -> Decimal:
     old = company.get("Payment", payment.get("Id", ""))
     if old is None:
         return Decimal(0)
     return sum((D(line.get("Amount")) for line in old.get("Line", [])
                 for link in line.get("LinkedTxn", [])
-                if link.get("TxnType") == "Invoice" and str(link.get("TxnId")) == invoice_id),
+                if link.get("TxnType") == entity and str(link.get("TxnId")) == txn_id),
                Decimal(0))
 
 
-def _invoice_ids(payment: dict | None) -> set[str]:
+def _linked(payment: dict | None) -> set[tuple[str, str]]:
+    """The (entity, id) pairs a payment's lines link: invoices paid and credit memos used."""
     if not payment:
         return set()
-    return {str(link.get("TxnId")) for line in payment.get("Line", [])
-            for link in line.get("LinkedTxn", []) if link.get("TxnType") == "Invoice"}
+    return {(str(link.get("TxnType")), str(link.get("TxnId"))) for line in payment.get("Line", [])
+            for link in line.get("LinkedTxn", []) if link.get("TxnType") in OPEN_AMOUNT}
 
 
-def _settle(company: Company, invoice_ids: set[str], customer_id: str,
+def _settle(company: Company, linked: set[tuple[str, str]], customer_id: str,
             now: datetime) -> list[Change]:
-    changes = []
-    for invoice_id in sorted(invoice_ids):
-        invoice = company.get("Invoice", invoice_id)
-        if invoice is not None:
-            refresh_invoice(company, invoice, now)
-            changes.append(("Invoice", invoice_id, "Update"))
+    changes: list[Change] = []
+    for entity, txn_id in sorted(linked):
+        target = company.get(entity, txn_id)
+        if target is None:
+            continue
+        if entity == "Invoice":
+            refresh_invoice(company, target, now)
+        else:
+            refresh_credit_memo(company, target, now)
+        changes.append((entity, txn_id, "Update"))
     refresh_customer_balance(company, customer_id)
     return changes
 
@@ -170,19 +190,19 @@ def save_payment(company: Company, body: dict, now: datetime) -> tuple[dict, lis
     payment.setdefault("ProcessPayment", False)
     stored = company.put("Payment", payment, now, created=old is None)
     changes: list[Change] = [("Payment", stored["Id"], "Update" if old else "Create")]
-    changes += _settle(company, _invoice_ids(old) | _invoice_ids(stored), customer["Id"], now)
+    changes += _settle(company, _linked(old) | _linked(stored), customer["Id"], now)
     return stored, changes
 
 
 def void_payment(company: Company, body: dict, now: datetime) -> tuple[dict, list[Change]]:
     payment = fetch(company, "Payment", body.get("Id"))
     check_sync_token(payment, body, "Payment")
-    invoices = _invoice_ids(payment)
+    linked = _linked(payment)
     payment.update(Line=[], TotalAmt=0, UnappliedAmt=0, PrivateNote="Voided")
     bump(payment)
     company.put("Payment", payment, now, created=False)
     changes = [("Payment", payment["Id"], "Void")]
-    return payment, changes + _settle(company, invoices, payment["CustomerRef"]["value"], now)
+    return payment, changes + _settle(company, linked, payment["CustomerRef"]["value"], now)
 
 
 def _check_no_payments(invoice: dict) -> None:
@@ -214,12 +234,12 @@ def delete(company: Company, entity: str, body: dict, now: datetime) -> tuple[di
     obj = fetch(company, entity, body.get("Id"))
     check_sync_token(obj, body, entity)
     changes: list[Change] = []
-    if entity == "Invoice":
+    if entity in OPEN_AMOUNT:
         _check_no_payments(obj)
     company.remove(entity, obj["Id"], now)
     changes.append((entity, obj["Id"], "Delete"))
     if entity == "Payment":
-        changes += _settle(company, _invoice_ids(obj), obj["CustomerRef"]["value"], now)
+        changes += _settle(company, _linked(obj), obj["CustomerRef"]["value"], now)
     elif entity == "Invoice":
         refresh_customer_balance(company, obj["CustomerRef"]["value"])
     return {"Id": obj["Id"], "status": "Deleted", "domain": "QBO"}, changes

@@ -3,7 +3,8 @@
 ``TotalAmt`` is the sum of the sales lines less discounts plus tax; an invoice's ``Balance`` is
 ``TotalAmt - Deposit`` less what payments have applied. A payment lowers the balance of the
 invoices its lines link to, adds itself to their ``LinkedTxn`` and bumps their ``SyncToken``
-(so a connector holding an old copy gets fault 5010, as in production).
+(so a connector holding an old copy gets fault 5010, as in production). A payment line linking
+a credit memo uses that much of its ``RemainingCredit`` instead of money.
 """
 
 from __future__ import annotations
@@ -144,7 +145,8 @@ def compute_sales(company: Company, entity: str, obj: dict, now: datetime) -> di
         link_payments(company, obj)  # a full update may have sent LinkedTxn: [] (SDK default)
         set_balance(obj, total - deposit - paid_on(company, obj["Id"]), rate, company)
     elif entity == "CreditMemo":
-        set_balance(obj, total, rate, company)
+        link_payments(company, obj, "CreditMemo")
+        set_balance(obj, total - applied_on(company, "CreditMemo", obj["Id"]), rate, company)
         obj["RemainingCredit"] = obj["Balance"]
     else:
         obj.setdefault("TxnStatus", "Pending")
@@ -161,25 +163,34 @@ def set_balance(obj: dict, balance: Decimal, rate: Decimal, company: Company) ->
 
 def paid_on(company: Company, invoice_id: str | None) -> Decimal:
     """What payments currently apply to an invoice, read from the payments themselves."""
-    if invoice_id is None:
+    return applied_on(company, "Invoice", invoice_id)
+
+
+def applied_on(company: Company, entity: str, txn_id: str | None) -> Decimal:
+    """What payment lines currently link to an invoice (paid) or a credit memo (credit used).
+
+    A credit memo is applied the way QuickBooks does it: a Payment (often of TotalAmt 0)
+    with one line linking the invoice and one linking the credit memo, for the same amount.
+    """
+    if txn_id is None:
         return Decimal(0)
     total = Decimal(0)
     for payment in company.table("Payment").values():
         for line in payment.get("Line", []):
-            if any(link.get("TxnType") == "Invoice" and str(link.get("TxnId")) == invoice_id
+            if any(link.get("TxnType") == entity and str(link.get("TxnId")) == txn_id
                    for link in line.get("LinkedTxn", [])):
                 total += D(line.get("Amount"))
     return total
 
 
-def link_payments(company: Company, invoice: dict) -> None:
+def link_payments(company: Company, obj: dict, entity: str = "Invoice") -> None:
     """Rebuild the payment entries of ``LinkedTxn`` from the payments that apply to it."""
-    links = [link for link in invoice.get("LinkedTxn", []) if link.get("TxnType") != "Payment"]
+    links = [link for link in obj.get("LinkedTxn", []) if link.get("TxnType") != "Payment"]
     for payment in company.table("Payment").values():
-        if any(str(link.get("TxnId")) == invoice["Id"] and link.get("TxnType") == "Invoice"
+        if any(str(link.get("TxnId")) == obj["Id"] and link.get("TxnType") == entity
                for line in payment.get("Line", []) for link in line.get("LinkedTxn", [])):
             links.append({"TxnId": payment["Id"], "TxnType": "Payment"})
-    invoice["LinkedTxn"] = links
+    obj["LinkedTxn"] = links
 
 
 def refresh_invoice(company: Company, invoice: dict, now: datetime) -> dict:
@@ -190,6 +201,16 @@ def refresh_invoice(company: Company, invoice: dict, now: datetime) -> dict:
     set_balance(invoice, balance, rate, company)
     bump(invoice)
     return company.put("Invoice", invoice, now, created=False)
+
+
+def refresh_credit_memo(company: Company, memo: dict, now: datetime) -> dict:
+    """Recompute a credit memo's remaining credit after a payment applying it changed."""
+    rate = D(memo.get("ExchangeRate") or 1)
+    link_payments(company, memo, "CreditMemo")
+    set_balance(memo, D(memo["TotalAmt"]) - applied_on(company, "CreditMemo", memo["Id"]), rate, company)
+    memo["RemainingCredit"] = memo["Balance"]
+    bump(memo)
+    return company.put("CreditMemo", memo, now, created=False)
 
 
 def refresh_customer_balance(company: Company, customer_id: str) -> None:

@@ -121,10 +121,21 @@ def test_quickbooks_credit_applies_to_the_invoice_and_shows_in_the_feed(qbo, san
     assert note.total == usd("300.00")
     [memo] = [c for c in batch.credit_notes if c.platform_id == note.platform_id]
     assert memo.total == usd("300.00")
-    # The sandbox refuses QuickBooks' zero-sum application payment, so the memo is reported
-    # as an unapplied customer credit rather than silently claimed as applied.
+    # applied by QuickBooks' zero-sum payment: the invoice owes less, the memo has no credit left
+    assert (note.status, note.applied_to) == ("applied", ((invoice.platform_id, usd("300.00")),))
     [after] = [f for f in batch.invoices if f.platform_id == invoice.platform_id]
-    assert (note.status, after.balance) in {("applied", usd("811.11")), ("unapplied", usd("1111.11"))}
+    assert after.balance == usd("811.11")
+    assert memo.status == "applied"
+
+
+def test_quickbooks_credit_refused_by_the_books_is_reported_unapplied(qbo, sandbox) -> None:
+    invoice = draft(qbo, "milepost:ACME-WEB:7:1", MappingSettings(sales_item="Services"))
+    sandbox.control.record_payment(qbo._realm, invoice.platform_id)  # paid in full meanwhile
+
+    note = qbo.credit_invoice(invoice.platform_id, "Change order CO-3: M7 removed", "milepost:ACME-WEB:7:1:credit", usd("300.00"))
+
+    assert (note.status, note.applied_to) == ("unapplied", ())
+    assert note.total == usd("300.00")
 
 
 def test_xero_credit_note_is_allocated_to_the_approved_invoice(xero, sandbox) -> None:

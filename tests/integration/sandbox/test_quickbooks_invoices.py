@@ -324,3 +324,64 @@ def test_a_credit_memo_carries_its_total_as_remaining_credit(qb):
 
     assert saved.TotalAmt == Decimal("75")
     assert saved.RemainingCredit == Decimal("75")
+
+
+def _credit_memo(qb, customer, amount: str):
+    from quickbooks.objects.creditmemo import CreditMemo
+
+    memo = CreditMemo()
+    memo.CustomerRef = customer.to_ref()
+    memo.Line = new_invoice(qb, customer, amount).Line[:1]
+    return memo.save(qb=qb)
+
+
+def _apply_credit(qb, customer, invoice_id: str, memo_id: str, amount: str) -> dict:
+    """QuickBooks' way to apply a credit memo: a Payment of TotalAmt 0 linking both."""
+    body = {"CustomerRef": {"value": customer.Id}, "TotalAmt": 0, "Line": [
+        {"Amount": amount, "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]},
+        {"Amount": amount, "LinkedTxn": [{"TxnId": memo_id, "TxnType": "CreditMemo"}]},
+    ]}
+    return qb.create_object("Payment", json.dumps(body))["Payment"]
+
+
+def test_a_zero_total_payment_applies_a_credit_memo_to_an_invoice(qb):
+    from quickbooks.objects.creditmemo import CreditMemo
+
+    customer = new_customer(qb, "Harbour Lofts LLC")
+    invoice = new_invoice(qb, customer, "100.00")
+    memo = _credit_memo(qb, customer, "75.00")
+
+    payment = _apply_credit(qb, customer, invoice.Id, memo.Id, "30.00")
+
+    assert Decimal(str(payment["UnappliedAmt"])) == 0
+    assert Invoice.get(invoice.Id, qb=qb).Balance == Decimal("70")
+    after = CreditMemo.get(memo.Id, qb=qb)
+    assert (after.RemainingCredit, after.Balance) == (Decimal("45"), Decimal("45"))
+
+
+def test_a_credit_memo_cannot_give_more_than_its_remaining_credit(qb):
+    from quickbooks.objects.creditmemo import CreditMemo
+
+    customer = new_customer(qb, "Harbour Lofts LLC")
+    invoice = new_invoice(qb, customer, "100.00")
+    memo = _credit_memo(qb, customer, "20.00")
+
+    with pytest.raises(QuickbooksException) as refused:
+        _apply_credit(qb, customer, invoice.Id, memo.Id, "30.00")
+    assert refused.value.error_code == 6000
+    assert Invoice.get(invoice.Id, qb=qb).Balance == Decimal("100")
+    assert CreditMemo.get(memo.Id, qb=qb).RemainingCredit == Decimal("20")
+
+
+def test_voiding_the_application_gives_the_credit_back(qb):
+    from quickbooks.objects.creditmemo import CreditMemo
+
+    customer = new_customer(qb, "Harbour Lofts LLC")
+    invoice = new_invoice(qb, customer, "100.00")
+    memo = _credit_memo(qb, customer, "75.00")
+    payment = _apply_credit(qb, customer, invoice.Id, memo.Id, "75.00")
+
+    Payment.get(payment["Id"], qb=qb).void(qb=qb)
+
+    assert Invoice.get(invoice.Id, qb=qb).Balance == Decimal("100")
+    assert CreditMemo.get(memo.Id, qb=qb).RemainingCredit == Decimal("75")
