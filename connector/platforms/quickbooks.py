@@ -77,7 +77,6 @@ class QuickBooksGateway:
         self._clock = clock
         self._transport = transport
         self._lists: CompanyLists | None = None
-        self._customers: list[dict[str, Any]] | None = None
 
     def __repr__(self) -> str:
         return f"QuickBooksGateway(realm={self._realm!r})"
@@ -159,19 +158,12 @@ class QuickBooksGateway:
         raise Conflict(f"no free display name for customer {customer.name!r}", platform=PLATFORM)
 
     def _customer_by_email(self, email: str) -> dict[str, Any] | None:
-        """QuickBooks' email filter is not honoured everywhere, so an empty answer is checked
-        by reading the (active) customer list once per gateway."""
+        """One query: QuickBooks filters Customer by PrimaryEmailAddr, so a large company's
+        customer list is never read just to match one address. The answer is checked again,
+        since QuickBooks may match more loosely than Milepost does."""
         wanted = email.casefold()
         rows = self._customers_where(f"PrimaryEmailAddr = {quote(email)}")
-        match = next((row for row in rows if _email(row) == wanted), None)
-        if match is None:
-            match = next((row for row in self._all_customers() if _email(row) == wanted), None)
-        return match
-
-    def _all_customers(self) -> list[dict[str, Any]]:
-        if self._customers is None:
-            self._customers = self.query_all(select("Customer"), "Customer")
-        return self._customers
+        return next((row for row in rows if _email(row) == wanted), None)
 
     def _customers_where(self, condition: str) -> list[dict[str, Any]]:
         try:
@@ -183,7 +175,6 @@ class QuickBooksGateway:
         body = qbmap.customer_payload(customer, name)
         rid = request_id_for("customer", self._realm, name, customer.email)
         result = self.call(lambda qb: qb.create_object("Customer", _json(body), request_id=rid), creating=True)
-        self._customers = None
         return _customer_ref(result["Customer"])
 
     # -- settings ---------------------------------------------------------------------------------

@@ -4,7 +4,9 @@
 d >= '2025-01-01'] [ORDERBY|ORDER BY f [ASC|DESC], ...] [STARTPOSITION n] [MAXRESULTS m]``.
 Values compare as QuickBooks compares them: references by their ``value``, numbers as numbers,
 times as instants (a time without an offset is in the company's zone), text without regard
-to case. List entities return only active rows unless the query filters on ``Active``.
+to case. A reference compares by its ``value`` and an address object by its text
+(``PrimaryEmailAddr = 'ap@acme.example'``, as QuickBooks allows for Customer). List entities
+return only active rows unless the query filters on ``Active``.
 """
 
 from __future__ import annotations
@@ -130,13 +132,18 @@ def parse(text: str) -> Query:
     return query
 
 
+# the field that stands for the whole object in a filter: references, email, web, phone
+_TEXT_OF = ("value", "Address", "URI", "FreeFormNumber")
+
+
 def _values(obj: Any, parts: list[str]) -> list[Any]:
     """Every value at a dotted path; lists (AttachableRef, Line) fan out."""
     if isinstance(obj, list):
         return [v for item in obj for v in _values(item, parts)]
     if not parts:
-        if isinstance(obj, dict) and "value" in obj:
-            return [obj["value"]]
+        if isinstance(obj, dict):
+            key = next((k for k in _TEXT_OF if k in obj), None)
+            return [obj[key]] if key else [obj]
         return [obj]
     if not isinstance(obj, dict):
         return []

@@ -75,3 +75,23 @@ def test_xero_name_held_by_an_archived_contact_is_no_obstacle(xero) -> None:
 
     assert ref.id != str(old.contact_id)
     assert ref.name == "Acme Corp"
+
+
+def test_quickbooks_finds_a_customer_by_email_with_one_query(qbo, sandbox) -> None:
+    seeded = next(c for c in qbo_customers(qbo) if c["DisplayName"] == "Cool Cars")
+    queries = sandbox.control.request_count("quickbooks", "POST query", qbo._realm)
+
+    found = qbo.find_or_create_customer(Customer("Renamed In Milepost", seeded["PrimaryEmailAddr"]["Address"].upper()))
+
+    assert found.id == seeded["Id"]
+    assert sandbox.control.request_count("quickbooks", "POST query", qbo._realm) == queries + 1
+
+
+def test_quickbooks_never_reads_the_whole_customer_list_to_match_an_email(qbo, sandbox) -> None:
+    queries = sandbox.control.request_count("quickbooks", "POST query", qbo._realm)
+
+    created = qbo.find_or_create_customer(ACME)  # nobody has that address yet
+
+    assert created.name == "Acme Corp"
+    # one query by email, one by display name, then the create
+    assert sandbox.control.request_count("quickbooks", "POST query", qbo._realm) == queries + 2

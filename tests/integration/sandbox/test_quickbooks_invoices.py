@@ -42,6 +42,16 @@ def test_a_new_customer_can_be_found_by_name(qb):
     assert created.SyncToken == "0"
 
 
+def test_customers_can_be_filtered_by_their_email_address(qb):
+    wanted = new_customer(qb, "Harbour Lofts LLC", "ap@harbour.example")
+    new_customer(qb, "Kestrel Joinery", "accounts@kestrel.example")
+
+    found = Customer.filter(PrimaryEmailAddr="AP@harbour.example", qb=qb)
+
+    assert [c.Id for c in found] == [wanted.Id]
+    assert Customer.filter(PrimaryEmailAddr="nobody@harbour.example", qb=qb) == []
+
+
 def test_a_duplicate_display_name_is_fault_6240(qb):
     new_customer(qb, "Harbour Lofts LLC")
 
