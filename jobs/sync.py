@@ -12,14 +12,17 @@ deleted or voided one is marked so; each such change is written to the sync log.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.billing import lifecycle
 from connector.billing.errors import BillingError
-from connector.billing.money import Money
+from connector.billing.model import AuditEvent, Milestone, Project
+from connector.billing.money import Money, allocate
 from connector.platforms.errors import NeedsReconnect
 from connector.platforms.gateway import ChangeBatch
 from connector.store import service
@@ -128,18 +131,30 @@ def _apply_payment(session: Session, row: InvoiceRow, fact: PaymentFact, now: da
     session.flush()
     paid = sum(session.scalars(select(PaymentRow.amount).where(PaymentRow.invoice_id == row.id)))
     balance = Money(row.total - paid, row.currency)
-    for key, seq in _milestones_of(session, row):
+    for (key, seq), share in _payment_shares(session, row, fact.amount.amount):
         try:
-            service.transition(
-                session, key, seq,
-                lambda p, m, _s: lifecycle.record_payment(
-                    p, m, Money(fact.amount.amount, p.currency), now, invoice_balance=balance,
-                    reference=fact.platform_id,
-                ),
-            )
+            service.transition(session, key, seq, _payment_step(share, balance, now, fact.platform_id))
         except BillingError:
             continue  # the milestone cannot take it (voided meanwhile): the payment is still kept
     return True
+
+
+def _payment_step(amount: Decimal, balance: Money, now: datetime, reference: str) -> service.Step:
+    def step(p: Project, m: Milestone, _s: Sequence[Milestone]) -> tuple[Milestone, AuditEvent]:
+        return lifecycle.record_payment(p, m, Money(amount, p.currency), now, invoice_balance=balance,
+                                        reference=reference)
+    return step
+
+
+def _payment_shares(session: Session, row: InvoiceRow, amount: Decimal) -> list[tuple[tuple[str, int], Decimal]]:
+    """A payment on an invoice for several milestones (a monthly one) is split between them in
+    proportion to what the invoice bills for each, so no milestone counts the whole payment."""
+    links = _milestone_links(session, row)
+    if len(links) <= 1:
+        return [(milestone, amount) for milestone, _ in links]
+    shares = allocate(Money(amount, row.currency), [billed for _, billed in links])
+    return [(milestone, share.amount) for (milestone, _), share in zip(links, shares, strict=True)
+            if share.amount > 0]
 
 
 def _void_milestones(session: Session, row: InvoiceRow, now: datetime) -> None:
@@ -154,12 +169,18 @@ def _void_milestones(session: Session, row: InvoiceRow, now: datetime) -> None:
 
 
 def _milestones_of(session: Session, row: InvoiceRow) -> list[tuple[str, int]]:
+    return [milestone for milestone, _ in _milestone_links(session, row)]
+
+
+def _milestone_links(session: Session, row: InvoiceRow) -> list[tuple[tuple[str, int], Decimal]]:
+    """The milestones an invoice bills, with what it bills for each, in schedule order."""
     return [
-        (key, seq)
-        for key, seq in session.execute(
-            select(ProjectRow.key, MilestoneRow.seq)
+        ((key, seq), amount)
+        for key, seq, amount in session.execute(
+            select(ProjectRow.key, MilestoneRow.seq, InvoiceMilestoneRow.amount)
             .join(MilestoneRow, MilestoneRow.project_id == ProjectRow.id)
             .join(InvoiceMilestoneRow, InvoiceMilestoneRow.milestone_id == MilestoneRow.id)
             .where(InvoiceMilestoneRow.invoice_id == row.id)
+            .order_by(MilestoneRow.seq)
         )
     ]

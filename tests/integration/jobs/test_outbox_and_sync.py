@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
+from connector.billing import lifecycle
+from connector.billing.calendar import local_date
+from connector.store import service
+from connector.store.db import make_engine, session_factory
+from connector.store.repository import BillingRepository
 from jobs.runner import run_job, run_once, sync_all
-from tests.jobs_harness import books_invoice
+from tests.jobs_harness import books_invoice, schedule_json
 
 
 def test_accepted_milestone_becomes_one_draft_invoice_in_quickbooks(stack) -> None:
@@ -44,3 +50,35 @@ def test_partial_then_full_payment_in_the_books_appear_after_a_sync(stack) -> No
     assert (paid.amount_paid, paid.balance, paid.status) == (Decimal("10000.00"), Decimal("0.00"), "paid")
     report = stack.api("GET", "/projects/ACME-WEB/report")
     assert "paid" in {row.get("state") for row in report.get("milestones", report.get("rows", []))}
+
+
+def test_a_payment_on_a_monthly_invoice_is_shared_between_its_milestones(stack) -> None:
+    connection, realm = stack.connect_quickbooks()
+    stack.api("POST", "/schedules", {**schedule_json("ACME-WEB"), "connection": connection})
+    now = datetime.now(UTC)
+    engine = make_engine(stack.database_url)
+    sessions = session_factory(engine)
+    for seq, evidence in ((1, "requirements document"), (2, "design files")):
+        stack.api("POST", f"/projects/ACME-WEB/milestones/{seq}/submit", {"by": "Sam", "evidence": [evidence]})
+        with sessions.begin() as session:  # accepted, left for the month's invoice
+            service.transition(session, "ACME-WEB", seq, lambda p, m, _s: lifecycle.accept(p, m, now, "Dana Lee"))
+    today = local_date(now, "America/New_York")
+    with sessions.begin() as session:
+        service.queue_monthly_invoice(session, "ACME-WEB", today.strftime("%Y-%m"), [], today, now, "Sam")
+    ctx = stack.context()
+    run_job(ctx, "drain_outbox")
+    [invoice] = stack.invoices()
+
+    stack.sandbox.control.record_payment(realm, invoice.platform_id, amount="5000.00")
+    sync_all(ctx)
+    with sessions() as session:
+        _, partly = BillingRepository(session).load("ACME-WEB")
+    stack.sandbox.control.record_payment(realm, invoice.platform_id)
+    sync_all(ctx)
+    with sessions() as session:
+        _, paid = BillingRepository(session).load("ACME-WEB")
+    engine.dispose()
+
+    assert invoice.total == Decimal("20000.00")
+    assert [(m.state.value, m.paid.amount) for m in partly[:2]] == [("partially_paid", Decimal("2500.00"))] * 2
+    assert [(m.state.value, m.paid.amount) for m in paid[:2]] == [("paid", Decimal("10000.00"))] * 2
