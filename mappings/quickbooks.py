@@ -19,7 +19,16 @@ from typing import Any
 from connector.billing.model import Customer, InvoiceIntent
 from connector.billing.money import D, Money
 
-from .facts import DELETED, DRAFT, OPEN, VOIDED, InvoiceStatusFact, PaymentFact, status_from_amounts
+from .facts import (
+    DELETED,
+    DRAFT,
+    OPEN,
+    VOIDED,
+    CreditNoteFact,
+    InvoiceStatusFact,
+    PaymentFact,
+    status_from_amounts,
+)
 from .settings import Ref, ResolvedLine, ResolvedSettings
 
 DOC_NUMBER_MAX = 21
@@ -182,28 +191,95 @@ def invoice_fact(obj: dict[str, Any], home_currency: str = "USD") -> InvoiceStat
 
 
 def payment_facts(obj: dict[str, Any], home_currency: str = "USD") -> list[PaymentFact]:
-    """One fact per invoice a QuickBooks Payment is applied to (unapplied credit is skipped)."""
+    """One fact per invoice a QuickBooks Payment brings cash to (unapplied cash is skipped).
+
+    Only cash counts: credit a payment applies from a credit memo is not money received, so
+    it is left to `credit_applications`. A credit application (TotalAmt 0) gives no fact.
+    """
     currency = _currency(obj, home_currency)
-    deleted = str(obj.get("status", "")).lower() == "deleted" or str(
-        obj.get("PrivateNote") or ""
-    ).lower().startswith("voided")
+    deleted = _is_void(obj)
     on = _txn_date(obj.get("TxnDate"))
     method = str((obj.get("PaymentMethodRef") or {}).get("name") or "")
-    facts = []
-    for line in obj.get("Line") or []:
-        for linked in line.get("LinkedTxn") or []:
-            if linked.get("TxnType") == "Invoice":
-                facts.append(
-                    PaymentFact(
-                        platform_id=str(obj["Id"]),
-                        invoice_platform_id=str(linked["TxnId"]),
-                        on=on,
-                        amount=Money(to_decimal(line.get("Amount")), currency),
-                        method=method,
-                        deleted=deleted,
-                    )
-                )
-    return facts
+    cash, _ = _cash_and_credit(obj)
+    return [
+        PaymentFact(
+            platform_id=str(obj["Id"]),
+            invoice_platform_id=invoice_id,
+            on=on,
+            amount=Money(amount, currency),
+            method=method,
+            deleted=deleted,
+        )
+        for invoice_id, amount in cash
+    ]
+
+
+def credit_applications(obj: dict[str, Any], home_currency: str = "USD") -> list[CreditNoteFact]:
+    """The credit memos a QuickBooks Payment applies, one fact per memo.
+
+    The Payment does not carry the memo's own number or total, so `total` here is what this
+    payment applied and `number` is None; the CreditMemo itself, when read, says the rest.
+    A voided or deleted payment applies nothing (QuickBooks gives the credit back).
+    """
+    if _is_void(obj):
+        return []
+    currency = _currency(obj, home_currency)
+    _, credit = _cash_and_credit(obj)
+    by_memo: dict[str, list[tuple[str, Money]]] = {}
+    for memo_id, invoice_id, amount in credit:
+        by_memo.setdefault(memo_id, []).append((invoice_id, Money(amount, currency)))
+    return [
+        CreditNoteFact(
+            platform_id=memo_id,
+            number=None,
+            status="applied",
+            total=sum((money for _, money in applied), Money.zero(currency)),
+            applied_to=tuple(applied),
+        )
+        for memo_id, applied in by_memo.items()
+    ]
+
+
+def _is_void(obj: dict[str, Any]) -> bool:
+    note = str(obj.get("PrivateNote") or "").lower()
+    return str(obj.get("status", "")).lower() == "deleted" or note.startswith("voided")
+
+
+def _linked_lines(obj: dict[str, Any], kind: str) -> list[tuple[str, Decimal]]:
+    return [
+        (str(linked["TxnId"]), to_decimal(line.get("Amount")))
+        for line in obj.get("Line") or []
+        for linked in line.get("LinkedTxn") or []
+        if linked.get("TxnType") == kind
+    ]
+
+
+def _cash_and_credit(
+    obj: dict[str, Any],
+) -> tuple[list[tuple[str, Decimal]], list[tuple[str, str, Decimal]]]:
+    """Split what a Payment applies to each invoice into cash and credit.
+
+    QuickBooks books a credit memo used by a payment as a line of its own, while the invoice's
+    line holds cash and credit together. The Payment does not say which invoice took which
+    credit, so credit is set against the invoice lines in their order; the rest is cash.
+    Returns (invoice id, cash) and (memo id, invoice id, credit) rows.
+    """
+    credit_left: dict[str, Decimal] = {}
+    for memo_id, amount in _linked_lines(obj, "CreditMemo"):
+        credit_left[memo_id] = credit_left.get(memo_id, Decimal(0)) + amount
+    cash: list[tuple[str, Decimal]] = []
+    used: list[tuple[str, str, Decimal]] = []
+    for invoice_id, amount in _linked_lines(obj, "Invoice"):
+        covered = Decimal(0)
+        for memo_id, left in credit_left.items():
+            take = min(amount - covered, left)
+            if take > 0:
+                used.append((memo_id, invoice_id, take))
+                credit_left[memo_id] = left - take
+                covered += take
+        if amount - covered > 0 or not covered:
+            cash.append((invoice_id, amount - covered))
+    return cash, used
 
 
 def _txn_date(value: Any) -> date:

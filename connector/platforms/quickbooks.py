@@ -291,8 +291,10 @@ class QuickBooksGateway:
             # credit (QuickBooks offers it on the next payment). Said, not hidden.
             payment = {}
         # What the books say was applied, not what was asked for.
-        used = sum((f.amount for f in qbmap.payment_facts(payment, credit.currency)
-                    if f.invoice_platform_id == platform_id), Money.zero(credit.currency))
+        used = sum((amount for applied in qbmap.credit_applications(payment, credit.currency)
+                    if applied.platform_id == str(memo["Id"])
+                    for invoice_id, amount in applied.applied_to if invoice_id == platform_id),
+                   Money.zero(credit.currency))
         return CreditNoteFact(
             platform_id=str(memo["Id"]),
             number=memo.get("DocNumber"),

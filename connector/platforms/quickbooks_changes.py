@@ -9,6 +9,7 @@ cursor, a refused CDC, or a full page falls back to paged queries on
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -86,11 +87,28 @@ def _batch(rows: dict[str, list[dict[str, Any]]], server_time: datetime, currenc
     return ChangeBatch(
         invoices=tuple(qbmap.invoice_fact(row, currency) for row in live["Invoice"]),
         payments=tuple(fact for row in live["Payment"] for fact in qbmap.payment_facts(row, currency)),
-        credit_notes=tuple(_credit_memo(row, currency) for row in live["CreditMemo"]),
+        credit_notes=_credit_notes(live, currency),
         deletions=tuple(deletions),
         next_cursor=server_time,
         full_resync=full,
     )
+
+
+def _credit_notes(live: dict[str, list[dict[str, Any]]], currency: str) -> tuple[CreditNoteFact, ...]:
+    """Credit memos, each with what the payments in this batch applied of it.
+
+    A payment applying a memo also changes the memo, so both usually arrive together; an
+    application whose memo is not in the batch stays a fact of its own (total = applied)."""
+    applications = [fact for row in live["Payment"] for fact in qbmap.credit_applications(row, currency)]
+    memos = [_credit_memo(row, currency) for row in live["CreditMemo"]]
+    merged = [
+        replace(memo, applied_to=tuple(
+            pair for fact in applications if fact.platform_id == memo.platform_id for pair in fact.applied_to
+        ))
+        for memo in memos
+    ]
+    seen = {memo.platform_id for memo in memos}
+    return (*merged, *(fact for fact in applications if fact.platform_id not in seen))
 
 
 def _credit_memo(row: dict[str, Any], home_currency: str) -> CreditNoteFact:

@@ -126,6 +126,9 @@ def test_quickbooks_credit_applies_to_the_invoice_and_shows_in_the_feed(qbo, san
     [after] = [f for f in batch.invoices if f.platform_id == invoice.platform_id]
     assert after.balance == usd("811.11")
     assert memo.status == "applied"
+    # the zero-sum payment is credit, not money received, and the memo says where it went
+    assert [p for p in batch.payments if p.invoice_platform_id == invoice.platform_id] == []
+    assert memo.applied_to == ((invoice.platform_id, usd("300.00")),)
 
 
 def test_quickbooks_credit_refused_by_the_books_is_reported_unapplied(qbo, sandbox) -> None:

@@ -121,6 +121,59 @@ def test_a_payment_applied_to_two_invoices_gives_one_fact_each() -> None:
     assert facts[0].method == "Check"
 
 
+def test_a_credit_application_is_a_credit_not_money_received() -> None:
+    application = {
+        "Id": "202", "TxnDate": "2026-11-21", "TotalAmt": Decimal("0"), "CurrencyRef": {"value": "USD"},
+        "Line": [
+            {"Amount": Decimal("300.00"), "LinkedTxn": [{"TxnId": "130", "TxnType": "Invoice"}]},
+            {"Amount": Decimal("300.00"), "LinkedTxn": [{"TxnId": "77", "TxnType": "CreditMemo"}]},
+        ],
+    }
+
+    assert qb.payment_facts(application) == []
+    [credit] = qb.credit_applications(application)
+    assert (credit.platform_id, credit.status, credit.total) == ("77", "applied", usd("300.00"))
+    assert credit.applied_to == (("130", usd("300.00")),)
+
+
+def test_a_payment_partly_settled_by_credit_counts_only_its_cash() -> None:
+    payment = {
+        "Id": "203", "TxnDate": "2026-11-22", "TotalAmt": Decimal("600.00"), "CurrencyRef": {"value": "USD"},
+        "Line": [
+            {"Amount": Decimal("1000.00"), "LinkedTxn": [{"TxnId": "130", "TxnType": "Invoice"}]},
+            {"Amount": Decimal("400.00"), "LinkedTxn": [{"TxnId": "77", "TxnType": "CreditMemo"}]},
+        ],
+    }
+
+    assert [(f.invoice_platform_id, f.amount) for f in qb.payment_facts(payment)] == [("130", usd("600.00"))]
+    assert [c.applied_to for c in qb.credit_applications(payment)] == [(("130", usd("400.00")),)]
+
+
+def test_credit_covering_two_invoices_is_set_against_them_in_order() -> None:
+    payment = {
+        "Id": "204", "TotalAmt": Decimal("100.00"), "CurrencyRef": {"value": "USD"},
+        "Line": [
+            {"Amount": Decimal("250.00"), "LinkedTxn": [{"TxnId": "130", "TxnType": "Invoice"}]},
+            {"Amount": Decimal("150.00"), "LinkedTxn": [{"TxnId": "131", "TxnType": "Invoice"}]},
+            {"Amount": Decimal("300.00"), "LinkedTxn": [{"TxnId": "77", "TxnType": "CreditMemo"}]},
+        ],
+    }
+
+    assert [(f.invoice_platform_id, f.amount) for f in qb.payment_facts(payment)] == [("131", usd("100.00"))]
+    [credit] = qb.credit_applications(payment)
+    assert credit.applied_to == (("130", usd("250.00")), ("131", usd("50.00")))
+
+
+def test_a_voided_credit_application_applies_nothing() -> None:
+    voided = {"Id": "202", "TotalAmt": 0, "PrivateNote": "Voided", "Line": [
+        {"Amount": Decimal("300.00"), "LinkedTxn": [{"TxnId": "130", "TxnType": "Invoice"}]},
+        {"Amount": Decimal("300.00"), "LinkedTxn": [{"TxnId": "77", "TxnType": "CreditMemo"}]},
+    ]}
+
+    assert qb.payment_facts(voided) == []
+    assert qb.credit_applications(voided) == []
+
+
 def test_customer_display_names_fall_back_to_company_and_person_then_email() -> None:
     from connector.billing.model import Customer
 
