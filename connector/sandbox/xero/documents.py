@@ -76,7 +76,7 @@ def find_existing(org: Organisation, kind: Kind, raw: dict[str, Any]) -> dict | 
 def upsert(org: Organisation, kind: Kind, raw: dict[str, Any], now: datetime) -> dict[str, Any]:
     """Create or update one document; raises ItemRejected with every problem found."""
     existing = find_existing(org, kind, raw)
-    record = dict(existing) if existing else {kind.id_field: new_id()}
+    record: dict[str, Any] = dict(existing) if existing else {kind.id_field: new_id()}
     errors: list[str] = []
     old_status = existing.get("Status") if existing else None
     status = str(raw.get("Status") or old_status or "DRAFT").upper()

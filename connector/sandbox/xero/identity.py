@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, current_app, redirect, request
+from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import BaseConverter
 
 from connector.sandbox.state import current_state
@@ -112,9 +113,13 @@ class AnyCaseConverter(BaseConverter):
         self.regex = f"(?i:{re.escape(word)})"
 
 
+def _register_anycase(setup: BlueprintSetupState) -> None:
+    setup.app.url_map.converters.setdefault("anycase", AnyCaseConverter)
+
+
 def blueprint() -> Blueprint:
     bp = Blueprint("xero_identity", __name__)
-    bp.record_once(lambda setup: setup.app.url_map.converters.setdefault("anycase", AnyCaseConverter))
+    bp.record_once(_register_anycase)
     bp.add_url_rule("/<anycase(connections):_word>", view_func=connections, methods=["GET"])
     bp.add_url_rule("/<anycase(connections):_word>/<connection_id>",
                     view_func=delete_connection, methods=["DELETE"])

@@ -8,6 +8,7 @@ Filters combine as Xero combines them: `If-Modified-Since` (UpdatedDateUTC at or
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import Response, request
@@ -87,9 +88,13 @@ def _ordered(records: list[dict[str, Any]], order: str | None) -> list[dict[str,
     for clause in reversed([c.strip() for c in order.split(",") if c.strip()]):
         name, _, direction = clause.partition(" ")
         path = name.split(".")
-        records = sorted(records, key=lambda r, p=path: _sort_key(field_value(r, p)),
+        records = sorted(records, key=partial(_field_sort_key, path),
                          reverse=direction.strip().upper() == "DESC")
     return records
+
+
+def _field_sort_key(path: list[str], record: dict[str, Any]) -> tuple[int, Any]:
+    return _sort_key(field_value(record, path))
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:

@@ -24,6 +24,12 @@ CREDIT_SOURCES = {"CreditNotes": "CreditNoteID", "Prepayments": "PrepaymentID",
                   "Overpayments": "OverpaymentID"}
 
 
+def _object_at(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    """A nested object of the body, or an empty one when it is missing or not an object."""
+    value = raw.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _invoice_of(org: Organisation, raw: Any) -> dict[str, Any]:
     raw = raw if isinstance(raw, dict) else {}
     invoice = org.get("Invoices", raw.get("InvoiceID"))
@@ -54,7 +60,7 @@ def _date(raw: Any, now: datetime) -> date:
 def create_payment(org: Organisation, raw: dict[str, Any], now: datetime) -> dict[str, Any]:
     """Apply a payment to an AUTHORISED invoice; returns the stored payment."""
     invoice = _invoice_of(org, raw.get("Invoice"))
-    account_raw = raw.get("Account") if isinstance(raw.get("Account"), dict) else {}
+    account_raw = _object_at(raw, "Account")
     account = org.get("Accounts", account_raw.get("AccountID")) or (
         org.find("Accounts", "Code", str(account_raw.get("Code"))) if account_raw.get("Code") else None)
     errors = []
@@ -166,7 +172,7 @@ def create_bank_transaction(org: Organisation, raw: dict[str, Any], now: datetim
     kind = str(raw.get("Type") or "")
     if kind not in ("RECEIVE", "SPEND", "RECEIVE-PREPAYMENT", "RECEIVE-OVERPAYMENT"):
         errors.append(f"Type '{kind}' is not supported for bank transactions")
-    bank_raw = raw.get("BankAccount") if isinstance(raw.get("BankAccount"), dict) else {}
+    bank_raw = _object_at(raw, "BankAccount")
     bank = org.get("Accounts", bank_raw.get("AccountID")) or (
         org.find("Accounts", "Code", str(bank_raw.get("Code"))) if bank_raw.get("Code") else None)
     if bank is None or bank["Type"] != "BANK":

@@ -177,9 +177,10 @@ class _Parser:
             elif text != ",":
                 raise WhereError("DateTime() takes numbers")
         self.take(")")
-        if len(numbers) < 3:
-            raise WhereError("DateTime() needs at least year, month and day")
-        return datetime(*numbers, tzinfo=UTC)  # type: ignore[misc]
+        if not 3 <= len(numbers) <= 7:
+            raise WhereError("DateTime() takes year, month and day, then at most hours to microseconds")
+        year, month, day, hour, minute, second, micro = (*numbers, 0, 0, 0, 0)[:7]
+        return datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
 
 
 def _method_predicate(path: list[str], method: str, needle: str) -> Predicate:

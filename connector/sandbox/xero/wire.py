@@ -28,7 +28,8 @@ def to_wire(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [to_wire(item) for item in value]
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
+        exponent = value.as_tuple().exponent  # a letter for NaN and infinities
+        return int(value) if isinstance(exponent, int) and exponent >= 0 else float(value)
     if isinstance(value, datetime | date):
         return ms_json(value)
     return value

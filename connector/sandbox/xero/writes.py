@@ -158,7 +158,8 @@ def allocations(collection: str) -> Callable[..., Any]:
 def put_attachment(org: Organisation, record_id: str, file_name: str) -> dict[str, Any]:
     invoice = dict(find_one(org, "Invoices", record_id))
     content = request.get_data()
-    meta = {"AttachmentID": new_id(), "FileName": file_name,
+    attachment_id = new_id()
+    meta = {"AttachmentID": attachment_id, "FileName": file_name,
             "Url": f"{request.host_url.rstrip('/')}/api.xro/2.0/Invoices/"
                    f"{invoice['InvoiceID']}/Attachments/{file_name}",
             "MimeType": request.mimetype or "application/octet-stream",
@@ -166,7 +167,7 @@ def put_attachment(org: Organisation, record_id: str, file_name: str) -> dict[st
             "IncludeOnline": (arg("IncludeOnline") or "").lower() == "true"}
     kept = [a for a in invoice.get("Attachments", []) if a["FileName"] != file_name]
     invoice["Attachments"] = [*kept, meta]
-    org.blobs[meta["AttachmentID"]] = content
+    org.blobs[attachment_id] = content
     now = current_state().clock.now()
     org.save("Invoices", invoice, now)
     return envelope(now, "Attachments", [meta])
