@@ -54,6 +54,37 @@ def due_date(invoice_date: date, terms_days: int) -> date:
     return invoice_date + timedelta(days=terms_days)
 
 
+def project_intent(
+    project: Project,
+    key: str,
+    invoice_date: date,
+    lines: Sequence[InvoiceLine],
+    reference: str,
+    *,
+    memo: str = "",
+    seq: int | None = None,
+    evidence: tuple[str, ...] = (),
+) -> InvoiceIntent:
+    """An intent to the project's customer, in its currency, due on its payment terms.
+
+    Every kind of invoice (milestone, deposit, monthly, late fee) bills the project the same
+    way; only the key, the lines and the words differ, so those are all a caller gives."""
+    return InvoiceIntent(
+        idempotency_key=key,
+        project_key=project.key,
+        customer=project.customer,
+        currency=project.currency,
+        invoice_date=invoice_date,
+        due_date=due_date(invoice_date, project.payment_terms_days),
+        payment_terms_days=project.payment_terms_days,
+        lines=tuple(lines),
+        reference=reference,
+        seq=seq,
+        evidence=evidence,
+        memo=memo,
+    )
+
+
 def milestone_key(project: Project, m: Milestone) -> str:
     base = f"milepost:{project.key}:{m.seq}:{m.generation}"
     if m.state is S.PARTIALLY_ACCEPTED and m.accepted_amount is not None:
@@ -141,19 +172,9 @@ def invoice_intent_for(
     final = _is_final(milestones, m, gross, whole)
     lines += _retainage_lines(project, milestones, gross, final, prior_intents)
     lines += _deposit_credit_lines(project, gross, final, prior_intents)
-    return InvoiceIntent(
-        idempotency_key=milestone_key(project, m),
-        project_key=project.key,
-        customer=project.customer,
-        currency=project.currency,
-        invoice_date=invoice_date,
-        due_date=due_date(invoice_date, project.payment_terms_days),
-        payment_terms_days=project.payment_terms_days,
-        lines=tuple(lines),
-        reference=f"{project.key} M{m.seq}",
-        seq=m.seq,
-        evidence=m.evidence,
-        memo=memo,
+    return project_intent(
+        project, milestone_key(project, m), invoice_date, lines, f"{project.key} M{m.seq}",
+        memo=memo, seq=m.seq, evidence=m.evidence,
     )
 
 
@@ -270,15 +291,7 @@ def deposit_intent(project: Project, invoice_date: date) -> InvoiceIntent:
     line = InvoiceLine(
         f"Deposit: {basis} (per contract dated {signed}; credited {credited})", amount, "deposit"
     )
-    return InvoiceIntent(
-        idempotency_key=deposit_key(project),
-        project_key=project.key,
-        customer=project.customer,
-        currency=project.currency,
-        invoice_date=invoice_date,
-        due_date=due_date(invoice_date, project.payment_terms_days),
-        payment_terms_days=project.payment_terms_days,
-        lines=(line,),
-        reference=f"{project.key} deposit",
+    return project_intent(
+        project, deposit_key(project), invoice_date, (line,), f"{project.key} deposit",
         memo=f"Payment terms: Net {project.payment_terms_days}",
     )

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from .allocation import format_amount, format_percent
 from .calendar import local_date
-from .intents import due_date
+from .intents import project_intent
 from .model import InvoiceIntent, InvoiceLine, Project
 from .money import Money
 
@@ -82,17 +82,9 @@ def late_fee_due(
 
 def late_fee_intent(project: Project, fee: LateFee, invoice_date: date) -> InvoiceIntent:
     """A separate invoice for one period's late fee, keyed by the period."""
-    return InvoiceIntent(
-        idempotency_key=fee.period_key,
-        project_key=project.key,
-        customer=project.customer,
-        currency=project.currency,
-        invoice_date=invoice_date,
-        due_date=due_date(invoice_date, project.payment_terms_days),
-        payment_terms_days=project.payment_terms_days,
-        lines=(InvoiceLine(fee.description, fee.amount, "late_fee"),),
-        reference=f"{project.key} late fee {fee.period}",
-        memo=f"Payment terms: Net {project.payment_terms_days}",
+    return project_intent(
+        project, fee.period_key, invoice_date, (InvoiceLine(fee.description, fee.amount, "late_fee"),),
+        f"{project.key} late fee {fee.period}", memo=f"Payment terms: Net {project.payment_terms_days}",
     )
 
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from .allocation import amount_for, format_percent
 from .calendar import local_date
 from .errors import InvalidShare, NotBillableYet
-from .intents import billable_amount, due_date, milestone_wording
+from .intents import billable_amount, milestone_wording, project_intent
 from .lifecycle import check_move
 from .model import (
     AuditEvent,
@@ -120,15 +120,7 @@ def monthly_intent(
         lines.append(InvoiceLine(charge.description, charge.amount, charge.kind, quantity=charge.quantity))
     if not lines:
         raise NotBillableYet(f"nothing to invoice for {project.key} in {month}")
-    return InvoiceIntent(
-        idempotency_key=monthly_key(project, month),
-        project_key=project.key,
-        customer=project.customer,
-        currency=project.currency,
-        invoice_date=invoice_date,
-        due_date=due_date(invoice_date, project.payment_terms_days),
-        payment_terms_days=project.payment_terms_days,
-        lines=tuple(lines),
-        reference=f"{project.key} {month}",
+    return project_intent(
+        project, monthly_key(project, month), invoice_date, lines, f"{project.key} {month}",
         memo=f"Monthly invoice {month} | Payment terms: Net {project.payment_terms_days}",
     )
