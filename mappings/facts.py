@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
-from connector.billing.money import Money
+from connector.billing.money import D, Money
 
 DRAFT = "draft"  # Xero DRAFT/SUBMITTED; QuickBooks: created, never sent
 OPEN = "open"  # approved/sent, nothing paid
@@ -65,3 +67,12 @@ def status_from_amounts(total: Money, balance: Money) -> str:
     if balance.amount < total.amount:
         return PARTIALLY_PAID
     return OPEN
+
+
+def to_decimal(value: Any) -> Decimal:
+    """An amount as the books gave it, never kept as a float: python-quickbooks (built with
+    use_decimal=True) and xero-python (whose models say float) deliver Decimal, raw JSON a
+    string; a stray float goes through its repr, so 0.1 stays 0.1."""
+    if value in (None, ""):
+        return Decimal(0)
+    return D(repr(value) if isinstance(value, float) else value)

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from connector.billing.model import Customer, InvoiceIntent
-from connector.billing.money import D, Money
+from connector.billing.money import Money
 
 from .facts import (
     DELETED,
@@ -28,6 +28,7 @@ from .facts import (
     InvoiceStatusFact,
     PaymentFact,
     status_from_amounts,
+    to_decimal,
 )
 from .settings import Ref, ResolvedLine, ResolvedSettings
 
@@ -126,25 +127,6 @@ def customer_payload(customer: Customer, display_name: str) -> dict[str, Any]:
     if customer.email:
         payload["PrimaryEmailAddr"] = {"Address": customer.email}
     return payload
-
-
-def display_name_candidates(customer: Customer) -> list[str]:
-    """Names to try, in order, when the plain name is taken by someone else (DisplayName is
-    unique across customers, vendors and employees)."""
-    base = (customer.company or customer.name).strip()
-    candidates = [base]
-    if customer.company and customer.name and customer.name != customer.company:
-        candidates.append(f"{customer.company} ({customer.name})")
-    if customer.email:
-        candidates.append(f"{base} <{customer.email}>")
-    return candidates
-
-
-def to_decimal(value: Any) -> Decimal:
-    """Amounts from python-quickbooks built with use_decimal=True, or strings from raw JSON."""
-    if value in (None, ""):
-        return Decimal(0)
-    return D(repr(value) if isinstance(value, float) else value)
 
 
 def _currency(obj: dict[str, Any], default: str) -> str:

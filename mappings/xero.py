@@ -25,7 +25,7 @@ from xero_python.accounting import (
 )
 
 from connector.billing.model import Customer, InvoiceIntent
-from connector.billing.money import D, Money
+from connector.billing.money import Money
 
 from .facts import (
     DELETED,
@@ -37,6 +37,7 @@ from .facts import (
     CreditNoteFact,
     InvoiceStatusFact,
     PaymentFact,
+    to_decimal,
 )
 from .settings import ResolvedLine, ResolvedSettings
 
@@ -108,24 +109,6 @@ def contact_model(customer: Customer, name: str) -> Contact:
         first_name=person[0] if customer.company else None,
         last_name=person[1] if customer.company and len(person) > 1 else None,
     )
-
-
-def contact_name_candidates(customer: Customer) -> list[str]:
-    """Names to try when the plain one belongs to another contact (Name is unique in Xero)."""
-    base = (customer.company or customer.name).strip()
-    candidates = [base]
-    if customer.company and customer.name and customer.name != customer.company:
-        candidates.append(f"{customer.company} ({customer.name})")
-    if customer.email:
-        candidates.append(f"{base} <{customer.email}>")
-    return candidates
-
-
-def to_decimal(value: Any) -> Decimal:
-    """xero-python's models say float but deliver Decimal; accept both, never keep a float."""
-    if value in (None, ""):
-        return Decimal(0)
-    return D(repr(value) if isinstance(value, float) else value)
 
 
 def _enum_value(value: Any) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -28,18 +29,19 @@ from tenacity import Retrying
 from connector.billing.model import Customer, InvoiceIntent, InvoiceLine
 from connector.billing.money import Money
 from mappings import quickbooks as qbmap
+from mappings.customers import name_candidates
 from mappings.facts import CreditNoteFact, InvoiceStatusFact
 from mappings.settings import CompanyLists, MappingError, MappingSettings, Ref, ResolvedSettings
 from mappings.settings import resolve_settings as resolve_mapping
 
 from .endpoints import QuickBooksEndpoints
-from .errors import ConfigurationError, Conflict, OutcomeUnknown, ValidationRejected
+from .errors import ConfigurationError, Conflict, ValidationRejected
 from .gateway import Attachment, ChangeBatch, CreatedInvoice, TokenSource
 from .limits import RateGate
 from .quickbooks_changes import read_changes, server_time
 from .quickbooks_client import TimedSession, build_client, quote, select
 from .quickbooks_faults import translate_quickbooks_error
-from .retry import platform_retrying
+from .retry import create_once, platform_retrying
 
 T = TypeVar("T")
 PLATFORM = "quickbooks"
@@ -144,7 +146,7 @@ class QuickBooksGateway:
                 return _customer_ref(rows[0])
         if customer.email and (row := self._customer_by_email(customer.email)) is not None:
             return _customer_ref(row)
-        candidates = qbmap.display_name_candidates(customer)
+        candidates = name_candidates(customer)
         for name in candidates:
             rows = self._customers_where(f"DisplayName = {quote(name)}")
             if rows and (name == candidates[0] or _email(rows[0]) == customer.email.casefold()):
@@ -213,21 +215,15 @@ class QuickBooksGateway:
         payload = qbmap.invoice_payload(intent, customer_ref, settings)
         body = Invoice.from_json(payload).to_json()
         rid = request_id_for("invoice", self._realm, key)
-        unknown = [outcome_unknown]
 
-        def attempt() -> CreatedInvoice:
-            if unknown[0] and (existing := self.find_invoice_by_key(key)) is not None:
-                return existing
-            try:
-                result = self._once(lambda qb: qb.create_object("Invoice", body, request_id=rid), True)
-            except OutcomeUnknown:
-                unknown[0] = True
-                raise
+        def create() -> CreatedInvoice:
+            result = self._once(lambda qb: qb.create_object("Invoice", body, request_id=rid), True)
             return _created(qbmap.invoice_fact(result["Invoice"], intent.currency))
 
-        invoice = self._retrying()(attempt)
+        invoice = create_once(self._retrying(), create, lambda: self.find_invoice_by_key(key),
+                              outcome_unknown=outcome_unknown)
         ids = tuple(self._attach(invoice.platform_id, key, file) for file in attachments)
-        return CreatedInvoice(**{**invoice.__dict__, "attachments": ids})
+        return replace(invoice, attachments=ids)
 
     def find_invoice_by_key(self, idempotency_key: str) -> CreatedInvoice | None:
         number = qbmap.doc_number_for(idempotency_key)

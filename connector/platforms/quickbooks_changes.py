@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from connector.billing.money import Money
 from mappings import quickbooks as qbmap
-from mappings.facts import CreditNoteFact, status_from_amounts
+from mappings.facts import CreditNoteFact, status_from_amounts, to_decimal
 
 from .errors import ValidationRejected
 from .gateway import ChangeBatch, Deletion
@@ -113,8 +113,8 @@ def _credit_notes(live: dict[str, list[dict[str, Any]]], currency: str) -> tuple
 
 def _credit_memo(row: dict[str, Any], home_currency: str) -> CreditNoteFact:
     currency = str((row.get("CurrencyRef") or {}).get("value") or home_currency)
-    total = Money(qbmap.to_decimal(row.get("TotalAmt")), currency)
-    remaining = Money(qbmap.to_decimal(row.get("Balance")), currency)
+    total = Money(to_decimal(row.get("TotalAmt")), currency)
+    remaining = Money(to_decimal(row.get("Balance")), currency)
     return CreditNoteFact(
         platform_id=str(row["Id"]),
         number=row.get("DocNumber"),

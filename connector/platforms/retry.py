@@ -20,7 +20,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from .errors import RateLimited, RetriableError
+from .errors import OutcomeUnknown, RateLimited, RetriableError
 
 T = TypeVar("T")
 
@@ -100,3 +100,30 @@ def platform_retrying(
 def call_with_retry(fn: Callable[[], T], retrying: Retrying | None = None) -> T:
     """Run `fn` under the policy and return its result or raise the last platform error."""
     return (retrying or platform_retrying())(fn)
+
+
+def create_once(
+    retrying: Retrying,
+    create: Callable[[], T],
+    find_existing: Callable[[], T | None],
+    *,
+    outcome_unknown: bool = False,
+) -> T:
+    """Create under the policy without ever creating twice.
+
+    Once a try's outcome is unknown (or the caller says an earlier process's was), every later
+    try first looks the idempotency key up and returns what it finds instead of creating.
+    """
+    unknown = outcome_unknown
+
+    def attempt() -> T:
+        nonlocal unknown
+        if unknown and (existing := find_existing()) is not None:
+            return existing
+        try:
+            return create()
+        except OutcomeUnknown:
+            unknown = True
+            raise
+
+    return retrying(attempt)

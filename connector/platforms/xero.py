@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -30,15 +31,16 @@ from xero_python.exceptions import OpenApiException
 from connector.billing.model import Customer, InvoiceIntent, InvoiceLine
 from connector.billing.money import Money
 from mappings import xero as xmap
+from mappings.customers import name_candidates
 from mappings.facts import CreditNoteFact, InvoiceStatusFact
 from mappings.settings import CompanyLists, MappingError, MappingSettings, Ref, ResolvedSettings
 from mappings.settings import resolve_settings as resolve_mapping
 
 from .endpoints import XeroEndpoints
-from .errors import ConfigurationError, Conflict, NotFound, OutcomeUnknown, ValidationRejected
+from .errors import ConfigurationError, Conflict, NotFound, ValidationRejected
 from .gateway import Attachment, ChangeBatch, CreatedInvoice, TokenSource
 from .limits import RateGate
-from .retry import platform_retrying
+from .retry import create_once, platform_retrying
 from .xero_client import accounting_api, build_api_client, request_timeout
 from .xero_faults import translate_xero_error
 
@@ -118,7 +120,7 @@ class XeroGateway:
             for contact in self._contacts_where(f"EmailAddress=={literal(customer.email)}"):
                 if (contact.email_address or "").casefold() == customer.email.casefold():
                     return _contact_ref(contact)
-        candidates = xmap.contact_name_candidates(customer)
+        candidates = name_candidates(customer)
         for name in candidates:
             taken = self._contacts_where(f"Name=={literal(name)}")
             if taken and (name == candidates[0] or (taken[0].email_address or "").casefold() == customer.email.casefold()):
@@ -183,26 +185,20 @@ class XeroGateway:
         key = intent.idempotency_key
         body = Invoices(invoices=[xmap.invoice_model(intent, customer_ref.id, settings)])
         idem = idempotency_key_for(key)
-        unknown = [outcome_unknown]
 
-        def attempt() -> CreatedInvoice:
-            if unknown[0] and (existing := self.find_invoice_by_key(key)) is not None:
-                return existing
-            try:
-                result = self._once(
-                    lambda api: api.create_invoices(
-                        self._tenant, body, summarize_errors=True, unitdp=4, idempotency_key=idem, **self._kw()
-                    ),
-                    creating=True,
-                )
-            except OutcomeUnknown:
-                unknown[0] = True
-                raise
+        def create() -> CreatedInvoice:
+            result = self._once(
+                lambda api: api.create_invoices(
+                    self._tenant, body, summarize_errors=True, unitdp=4, idempotency_key=idem, **self._kw()
+                ),
+                creating=True,
+            )
             return _created(_checked(result.invoices[0]))
 
-        invoice = self._retrying()(attempt)
+        invoice = create_once(self._retrying(), create, lambda: self.find_invoice_by_key(key),
+                              outcome_unknown=outcome_unknown)
         ids = tuple(self._attach(invoice.platform_id, key, file) for file in attachments)
-        return CreatedInvoice(**{**invoice.__dict__, "attachments": ids})
+        return replace(invoice, attachments=ids)
 
     def find_invoice_by_key(self, idempotency_key: str) -> CreatedInvoice | None:
         condition = f"Reference.Contains({literal(xmap.key_marker(idempotency_key))})"

@@ -176,7 +176,8 @@ def test_a_voided_credit_application_applies_nothing() -> None:
 
 def test_customer_display_names_fall_back_to_company_and_person_then_email() -> None:
     from connector.billing.model import Customer
+    from mappings.customers import name_candidates
 
-    names = qb.display_name_candidates(Customer("Dana Reyes", "ap@acme.example", "Acme Corp"))
+    names = name_candidates(Customer("Dana Reyes", "ap@acme.example", "Acme Corp"))
 
     assert names == ["Acme Corp", "Acme Corp (Dana Reyes)", "Acme Corp <ap@acme.example>"]
