@@ -148,5 +148,3 @@ def recorder_fixture() -> Iterator[SchemaRecorder]:
 def qb_fixture(qbo_info: dict, recorder: SchemaRecorder) -> QuickBooks:
     return client(qbo_info, authorize(qbo_info), recorder)
 
-
-FIXTURES = (sandbox_fixture, qbo_info_fixture, recorder_fixture, qb_fixture)

@@ -17,14 +17,7 @@ from quickbooks.exceptions import QuickbooksException, SevereException
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.invoice import Invoice
 
-from .quickbooks_support import (  # noqa: F401
-    new_customer,
-    new_invoice,
-    qb_fixture,
-    qbo_info_fixture,
-    recorder_fixture,
-    sandbox_fixture,
-)
+from .quickbooks_support import new_customer, new_invoice
 
 
 def _invoice_count(qb) -> int:

@@ -15,15 +15,7 @@ from quickbooks.objects.customer import Customer
 from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.payment import Payment
 
-from .quickbooks_support import (  # noqa: F401
-    new_customer,
-    new_invoice,
-    pay,
-    qb_fixture,
-    qbo_info_fixture,
-    recorder_fixture,
-    sandbox_fixture,
-)
+from .quickbooks_support import new_customer, new_invoice, pay
 
 
 def _since(minutes: int = 5) -> str:

@@ -21,15 +21,7 @@ from quickbooks.objects.estimate import Estimate
 from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.payment import Payment
 
-from .quickbooks_support import (  # noqa: F401
-    new_customer,
-    new_invoice,
-    pay,
-    qb_fixture,
-    qbo_info_fixture,
-    recorder_fixture,
-    sandbox_fixture,
-)
+from .quickbooks_support import new_customer, new_invoice, pay
 
 
 def test_a_new_customer_can_be_found_by_name(qb):

@@ -18,7 +18,7 @@ from quickbooks.objects.customer import Customer
 
 from connector.sandbox.client import SandboxServer
 
-from .quickbooks_support import REDIRECT_URI, authorize, client, qbo_info_fixture, sandbox_fixture  # noqa: F401
+from .quickbooks_support import REDIRECT_URI, authorize, client
 
 
 def test_authorization_code_dance_yields_tokens_for_the_first_company(qbo_info):

@@ -17,15 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from .quickbooks_support import (  # noqa: F401
-    new_customer,
-    new_invoice,
-    pay,
-    qb_fixture,
-    qbo_info_fixture,
-    recorder_fixture,
-    sandbox_fixture,
-)
+from .quickbooks_support import new_customer, new_invoice, pay
 
 
 class Receiver:
