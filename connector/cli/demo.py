@@ -15,25 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .context import CommandError, Context
+from .sample import DEPOSIT, KEY, project_table
 
-KEY = "ACME-WEB"
-
-SAMPLE_SCHEDULE = """\
-[project]
-key = "ACME-WEB"
-name = "Website redesign"
-currency = "USD"
-contract_total = "50000.00"
-contract_date = "2026-11-02"
-time_zone = "America/New_York"
-payment_terms_days = 7
-approval_window_days = 3
-holiday_calendar = "US"
-pause_work_after_days = 15
-customer = { name = "Acme Corp", email = "ap@acme.example" }
-late_fee = { percent_per_month = "1.5", flat = "0", grace_days = 5 }
-deposit = { percent = "10" }
-
+SAMPLE_SCHEDULE = project_table(extra=DEPOSIT) + """
 [[milestones]]
 seq = 1
 name = "Discovery complete"

@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-GOOD = """\
-[project]
-key = "ACME-WEB"
-name = "Website redesign"
-currency = "USD"
-contract_total = "1234.57"
-contract_date = "2026-11-02"
-time_zone = "America/New_York"
-payment_terms_days = 7
-approval_window_days = 3
-holiday_calendar = "US"
-pause_work_after_days = 15
-customer = { name = "Acme Corp", email = "ap@acme.example" }
-late_fee = { percent_per_month = "1.5", flat = "0", grace_days = 5 }
+from connector.cli.sample import project_table
 
+GOOD = project_table("1234.57") + """
 [[milestones]]
 seq = 1
 name = "Discovery complete"

@@ -7,23 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from connector.billing.schedule import ParsedSchedule, load_schedule
+from connector.cli.sample import project_table
 
-ACME = """
-[project]
-key = "ACME-WEB"
-name = "Website redesign"
-currency = "USD"
-contract_total = "50000.00"
-contract_date = "2026-11-02"
-time_zone = "America/New_York"
-payment_terms_days = 7
-approval_window_days = 3
-holiday_calendar = "US"
-pause_work_after_days = 15
-customer = { name = "Acme Corp", email = "ap@acme.example" }
-late_fee = { percent_per_month = "1.5", flat = "0", grace_days = 5 }
-{extra_project}
-
+ACME = "\n" + project_table(extra="{extra_project}") + """
 [[milestones]]
 seq = 1
 name = "Kickoff"
