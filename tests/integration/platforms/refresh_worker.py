@@ -6,7 +6,9 @@ database, the sandbox and the arguments, exactly like two Milepost workers on tw
 
 from __future__ import annotations
 
+import multiprocessing
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,3 +44,22 @@ def refresh_once(
         results.put((tokens.access_token, len(calls)))
     finally:
         engine.dispose()
+
+
+def race_refreshes(
+    url: str, connection_ids: Sequence[int], key: str, endpoints: QuickBooksEndpoints | XeroEndpoints
+) -> list[tuple[str, int]]:
+    """Two (or more) worker processes refresh at the same moment, one per connection id;
+    returns each one's (access token it ended with, platform refreshes it made)."""
+    spawn = multiprocessing.get_context("spawn")
+    barrier, results = spawn.Barrier(len(connection_ids)), spawn.Queue()
+    workers = [
+        spawn.Process(target=refresh_once, args=(url, connection_id, key, endpoints, barrier, results))
+        for connection_id in connection_ids
+    ]
+    for worker in workers:
+        worker.start()
+    outcomes = [results.get(timeout=60) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+    return outcomes

@@ -6,7 +6,6 @@ the two organisations' connections must share the grant's single token row.
 
 from __future__ import annotations
 
-import multiprocessing
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -21,7 +20,7 @@ from connector.store.db import session_factory
 from connector.store.models import ConnectionRow
 
 from .conftest import install_xero
-from .refresh_worker import refresh_once
+from .refresh_worker import race_refreshes
 
 KEY = TokenCipher.generate_key()
 CIPHER = TokenCipher([KEY])
@@ -79,18 +78,7 @@ def test_refreshing_through_one_organisation_then_the_other_both_work(sandbox, s
 def test_two_processes_refreshing_the_two_organisations_spend_one_refresh(sandbox, postgres_url, postgres_engine) -> None:
     factory = session_factory(postgres_engine)
     (first, second), installed = connect_both(factory, sandbox)
-    spawn = multiprocessing.get_context("spawn")
-    barrier, results = spawn.Barrier(2), spawn.Queue()
-
-    workers = [
-        spawn.Process(target=refresh_once, args=(postgres_url, connection_id, KEY, sandbox.xero, barrier, results))
-        for connection_id in (first, second)
-    ]
-    for worker in workers:
-        worker.start()
-    outcomes = [results.get(timeout=60) for _ in workers]
-    for worker in workers:
-        worker.join(timeout=30)
+    outcomes = race_refreshes(postgres_url, [first, second], KEY, sandbox.xero)
 
     assert sum(calls for _, calls in outcomes) == 1
     assert outcomes[0][0] == outcomes[1][0] != installed.access_token

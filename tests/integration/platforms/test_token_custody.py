@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -18,7 +17,7 @@ from connector.store.db import session_factory
 from connector.store.models import ConnectionRow
 
 from .conftest import install_quickbooks, install_xero
-from .refresh_worker import refresh_once
+from .refresh_worker import race_refreshes
 
 KEY = TokenCipher.generate_key()
 CIPHER = TokenCipher([KEY])
@@ -40,18 +39,7 @@ def test_two_processes_due_at_once_spend_exactly_one_refresh(sandbox, postgres_u
     factory = session_factory(postgres_engine)
     realm, tokens = install_quickbooks(sandbox)
     connection_id = _connect(factory, "quickbooks", realm, tokens)
-    spawn = multiprocessing.get_context("spawn")
-    barrier, results = spawn.Barrier(2), spawn.Queue()
-
-    workers = [
-        spawn.Process(target=refresh_once, args=(postgres_url, connection_id, KEY, sandbox.qb, barrier, results))
-        for _ in range(2)
-    ]
-    for worker in workers:
-        worker.start()
-    outcomes = [results.get(timeout=60) for _ in workers]
-    for worker in workers:
-        worker.join(timeout=30)
+    outcomes = race_refreshes(postgres_url, [connection_id, connection_id], KEY, sandbox.qb)
 
     assert sum(calls for _, calls in outcomes) == 1
     assert outcomes[0][0] == outcomes[1][0] != tokens.access_token
