@@ -6,8 +6,11 @@ facts are applied in one transaction, and the cursor advances in that same trans
 crash re-reads rather than skips. Facts carry platform ids, so reading one twice changes
 nothing: a payment is stored once per (invoice, platform payment id).
 
-The platform wins for amounts: an invoice a bookkeeper edited takes the platform's total, and a
-deleted or voided one is marked so; each such change is written to the sync log.
+The platform wins: an invoice a bookkeeper edited takes the platform's total; a payment deleted
+or voided there is removed here and its milestone steps back (paid -> partially paid or
+invoiced); an invoice deleted or voided there reopens the milestones it billed, which then bill
+again under a new generation once they are billable again (an on-acceptance milestone is
+accepted again). Each such change is written to the sync log, which the admin app shows.
 """
 
 from __future__ import annotations
@@ -16,13 +19,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector.billing import lifecycle
-from connector.billing.errors import BillingError
-from connector.billing.model import AuditEvent, Milestone, Project
-from connector.billing.money import Money, allocate
+from connector.billing.errors import BillingError, IllegalTransition
+from connector.billing.model import AuditEvent, Milestone, MilestoneState, Project
+from connector.billing.money import Money, allocate, quantize
 from connector.platforms.errors import NeedsReconnect
 from connector.platforms.gateway import ChangeBatch
 from connector.store import service
@@ -62,25 +65,115 @@ def sync_connection(ctx: JobContext, connection_id: int, now: datetime) -> Count
 
 
 def apply_changes(session: Session, connection_id: int, batch: ChangeBatch, now: datetime) -> Counts:
-    counts = {"invoices": 0, "payments": 0, "edited": 0, "removed": 0}
+    counts = {"invoices": 0, "payments": 0, "edited": 0, "removed": 0, "payments_removed": 0,
+              "reopened": 0}
     invoices = _our_invoices(session, connection_id)
+    closed: list[InvoiceRow] = []  # voided or deleted in the books by this batch
     for fact in batch.invoices:
         row = invoices.get(fact.platform_id)
         previous_total = row.total if row is not None else None
-        if row is not None and _apply_invoice(session, row, fact, now):
+        if row is not None and row.status not in _CLOSED and fact.status in _CLOSED:
+            closed.append(row)
+        if row is not None and _apply_invoice(session, row, fact):
             counts["invoices"] += 1
             counts["edited"] += int(_log_edit(session, connection_id, row, fact, previous_total))
     for payment in batch.payments:
         row = invoices.get(payment.invoice_platform_id)
-        if row is not None and _apply_payment(session, row, payment, now):
+        if row is not None and payment.deleted:
+            counts["payments_removed"] += _take_back(session, connection_id, row, payment.platform_id, now)
+        elif row is not None and _apply_payment(session, row, payment, now):
             counts["payments"] += 1
     for gone in batch.deletions:
+        if gone.entity == "Payment":
+            for row in invoices.values():
+                counts["payments_removed"] += _take_back(session, connection_id, row, gone.platform_id, now)
         row = invoices.get(gone.platform_id) if gone.entity == "Invoice" else None
         if row is not None and row.status != DELETED:
+            if row.status not in _CLOSED:
+                closed.append(row)
             row.status = DELETED
             _log(session, connection_id, row, "deleted in the books by a bookkeeper")
             counts["removed"] += 1
+    for row in closed:
+        counts["reopened"] += reopen_milestones(session, connection_id, row, now)
     return counts
+
+
+_CLOSED = (VOIDED, DELETED)
+_BILLED_BY_IT = (MilestoneState.INVOICE_DUE, MilestoneState.INVOICED)
+
+
+def reopen_milestones(session: Session, connection_id: int, row: InvoiceRow, now: datetime) -> int:
+    """An invoice voided or deleted in the books no longer bills its milestones: each one it
+    was the latest invoice of is voided and reopened, to bill again under a new generation
+    (a new idempotency key, so the dead invoice is never found and reused). A milestone that
+    moved on (paid, or billed again since) is left alone and the log says so."""
+    reopened = 0
+    for key, seq in _milestones_of(session, row):
+        label = f"milestone {key} M{seq}"
+        if _latest_invoice_id(session, key, seq) != row.id:
+            continue  # billed again since: this invoice is history
+        try:
+            service.transition(session, key, seq, _void_and_reopen(now, row.status))
+        except BillingError as refused:
+            _log(session, connection_id, row, f"{label} kept as it is ({refused})")
+            continue
+        _log(session, connection_id, row,
+             f"{label} reopened to bill again under a new generation; the books win")
+        reopened += 1
+    return reopened
+
+
+def _void_and_reopen(now: datetime, status: str) -> service.Step:
+    reason = f"invoice {status} in the books"
+
+    def step(p: Project, m: Milestone, _s: Sequence[Milestone]) -> tuple[Milestone, AuditEvent]:
+        if m.state not in _BILLED_BY_IT:
+            raise IllegalTransition(m.seq, m.state.value, MilestoneState.PLANNED.value,
+                                    "only an invoiced milestone is reopened by the books")
+        voided, _ = lifecycle.void(p, m, now, "platform", reason)
+        return lifecycle.reopen(p, voided, now, "platform", reason)
+    return step
+
+
+def _latest_invoice_id(session: Session, key: str, seq: int) -> int | None:
+    return session.scalar(
+        select(func.max(InvoiceMilestoneRow.invoice_id))
+        .join(MilestoneRow, MilestoneRow.id == InvoiceMilestoneRow.milestone_id)
+        .join(ProjectRow, ProjectRow.id == MilestoneRow.project_id)
+        .where(ProjectRow.key == key, MilestoneRow.seq == seq)
+    )
+
+
+def _take_back(session: Session, connection_id: int, row: InvoiceRow, platform_id: str, now: datetime) -> int:
+    """A stored payment deleted or voided in the books is removed and its milestones step back
+    (paid -> partially paid or invoiced); the sync log says so. 1 if there was one, else 0."""
+    stored = session.scalars(
+        select(PaymentRow).where(PaymentRow.invoice_id == row.id, PaymentRow.platform_id == platform_id)
+    ).first()
+    if stored is None:
+        return 0
+    amount = stored.amount
+    session.delete(stored)
+    session.flush()
+    paid = sum(session.scalars(select(PaymentRow.amount).where(PaymentRow.invoice_id == row.id)))
+    balance = Money(row.total - paid, row.currency)
+    for (key, seq), share in _payment_shares(session, row, amount):
+        try:
+            service.transition(session, key, seq, _take_back_step(share, balance, now, platform_id))
+        except BillingError:
+            continue  # the milestone never counted it (voided meanwhile): nothing to take back
+    _log(session, connection_id, row,
+         f"payment {platform_id} of {quantize(amount, row.currency)} {row.currency} removed in the "
+         "books; the books win")
+    return 1
+
+
+def _take_back_step(amount: Decimal, balance: Money, now: datetime, reference: str) -> service.Step:
+    def step(p: Project, m: Milestone, _s: Sequence[Milestone]) -> tuple[Milestone, AuditEvent]:
+        return lifecycle.take_back_payment(p, m, Money(amount, p.currency), now,
+                                           invoice_balance=balance, reference=reference)
+    return step
 
 
 def _our_invoices(session: Session, connection_id: int) -> dict[str, InvoiceRow]:
@@ -88,21 +181,19 @@ def _our_invoices(session: Session, connection_id: int) -> dict[str, InvoiceRow]
     return {row.platform_id: row for row in rows}
 
 
-def _apply_invoice(session: Session, row: InvoiceRow, fact: InvoiceStatusFact, now: datetime) -> bool:
+def _apply_invoice(session: Session, row: InvoiceRow, fact: InvoiceStatusFact) -> bool:
     before = (row.status, row.total, row.amount_paid, row.balance, row.number)
     row.status, row.total = fact.status, fact.total.amount
     row.amount_paid, row.balance = fact.amount_paid.amount, fact.balance.amount
     row.number = fact.number or row.number
-    if fact.status == VOIDED and before[0] != VOIDED:
-        _void_milestones(session, row, now)
     return before != (row.status, row.total, row.amount_paid, row.balance, row.number)
 
 
 def _log_edit(
     session: Session, connection_id: int, row: InvoiceRow, fact: InvoiceStatusFact, previous: object
 ) -> bool:
-    if fact.status == VOIDED:
-        _log(session, connection_id, row, "voided in the books")
+    if fact.status in (VOIDED, DELETED):
+        _log(session, connection_id, row, f"{fact.status} in the books by a bookkeeper")
         return True
     if previous != fact.total.amount:
         _log(session, connection_id, row,
@@ -155,17 +246,6 @@ def _payment_shares(session: Session, row: InvoiceRow, amount: Decimal) -> list[
     shares = allocate(Money(amount, row.currency), [billed for _, billed in links])
     return [(milestone, share.amount) for (milestone, _), share in zip(links, shares, strict=True)
             if share.amount > 0]
-
-
-def _void_milestones(session: Session, row: InvoiceRow, now: datetime) -> None:
-    for key, seq in _milestones_of(session, row):
-        try:
-            service.transition(
-                session, key, seq,
-                lambda p, m, _s: lifecycle.void(p, m, now, "platform", "invoice voided in the books"),
-            )
-        except BillingError:
-            continue
 
 
 def _milestones_of(session: Session, row: InvoiceRow) -> list[tuple[str, int]]:

@@ -1,5 +1,9 @@
 """A milestone's life after acceptance: invoice due, invoiced, partially paid, paid; or voided.
 
+The books can also take a step back: a payment deleted or voided there is taken back here
+(`take_back_payment`: paid -> partially paid or invoiced), since the platform is the witness
+of money received.
+
 Pure functions over frozen records, like `lifecycle` (whose decisions apply here too): each
 returns `(new_milestone, AuditEvent)` through the one transition table in `transitions`.
 Invoices or payments for earlier partial shares are recorded without moving the state.
@@ -111,6 +115,41 @@ def record_payment(
     settled = invoice_balance.amount <= 0 if invoice_balance is not None else paid.amount >= billed.amount
     to = S.PAID if settled else S.PARTIALLY_PAID
     return move(project, m, to, at, by, "payment", {"paid": paid}, data=data)
+
+
+def take_back_payment(
+    project: Project,
+    m: Milestone,
+    amount: Money,
+    at: datetime,
+    *,
+    invoice_balance: Money | None = None,
+    by: str = "platform",
+    reference: str = "",
+) -> tuple[Milestone, AuditEvent]:
+    """A payment recorded earlier was deleted or voided in the books: the books win.
+
+    The milestone goes back to partially paid, or to invoiced when nothing paid is left; it
+    stays paid only when the books still say the invoice is settled (`invoice_balance`).
+    Taking back more than was recorded is refused, so a payment never counts twice.
+    """
+    recorded = m.paid or Money.zero(project.currency)
+    if amount.amount <= 0 or amount.amount > recorded.amount:
+        why = f"cannot take back {amount}: {recorded} is recorded as paid"
+        raise InvalidShare(f"milestone {m.seq}: {why}")
+    paid = recorded - amount
+    changes = {"paid": paid if paid.amount > 0 else None}
+    data = {"amount": str(amount), "paid_total": str(paid), "reference": reference}
+    if m.state in _SHARE_STATES:
+        return still(project, m, at, by, "payment_removed", data, changes)
+    if m.state not in (S.PAID, S.PARTIALLY_PAID):
+        raise IllegalTransition(m.seq, m.state.value, S.INVOICED.value, "no payment is recorded")
+    billed = m.billed or Money.zero(project.currency)
+    settled = invoice_balance.amount <= 0 if invoice_balance is not None else paid.amount >= billed.amount
+    to = S.INVOICED if paid.amount <= 0 else S.PAID if settled else S.PARTIALLY_PAID
+    if to is m.state and to is S.PAID:
+        return still(project, m, at, by, "payment_removed", data, changes)
+    return move(project, m, to, at, by, "payment_removed", changes, data=data)
 
 
 def void(

@@ -42,6 +42,7 @@ from .invoicing import (
     mark_invoiced,
     record_payment,
     reopen,
+    take_back_payment,
     void,
 )
 from .model import AuditEvent, Milestone, MilestoneState, Project, Trigger
@@ -51,7 +52,8 @@ from .transitions import TRANSITIONS, aware, can_move, check_move, move
 __all__ = [
     "DEEMED_ACTOR", "TRANSITIONS", "accept", "accept_partially", "billable_without_acceptance",
     "can_move", "check_move", "deem_accepted", "intent_gross", "lapsed", "mark_invoice_due",
-    "mark_invoiced", "record_payment", "reject", "reopen", "sign", "submit", "void",
+    "mark_invoiced", "record_payment", "reject", "reopen", "sign", "submit", "take_back_payment",
+    "void",
 ]
 
 S = MilestoneState

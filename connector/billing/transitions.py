@@ -33,8 +33,10 @@ TRANSITIONS: dict[MilestoneState, frozenset[MilestoneState]] = {
     S.DEEMED_ACCEPTED: frozenset({S.INVOICE_DUE, S.VOIDED}),
     S.INVOICE_DUE: frozenset({S.INVOICED, S.VOIDED}),
     S.INVOICED: frozenset({S.PARTIALLY_PAID, S.PAID, S.VOIDED}),
-    S.PARTIALLY_PAID: frozenset({S.PARTIALLY_PAID, S.PAID}),
-    S.PAID: frozenset(),
+    # back to invoiced: every payment was deleted or voided in the books (the books win)
+    S.PARTIALLY_PAID: frozenset({S.PARTIALLY_PAID, S.PAID, S.INVOICED}),
+    # back down: a payment was deleted or voided in the books (`invoicing.take_back_payment`)
+    S.PAID: frozenset({S.PARTIALLY_PAID, S.INVOICED}),
     S.VOIDED: frozenset({S.PLANNED}),
 }
 
