@@ -64,27 +64,30 @@ def print_problems(ctx: Context, problems: tuple[ValidationProblem, ...]) -> Non
         ctx.out.print(str(problem), markup=False)
 
 
-def cmd_schedule_validate(ctx: Context, args: argparse.Namespace) -> int:
+def checked_schedule(ctx: Context, path: str) -> ParsedSchedule | None:
+    """The schedule in the file with its warnings printed, or None with every error printed:
+    validate and import tell a user the same things about the same file."""
     try:
-        parsed = read_schedule_file(ctx, args.file)
+        parsed = read_schedule_file(ctx, path)
     except ScheduleInvalid as invalid:
         print_problems(ctx, invalid.problems)
-        ctx.err.print(f"{args.file}: {len(invalid.errors)} error(s); nothing imported", markup=False)
-        return 1
+        ctx.err.print(f"{path}: {len(invalid.errors)} error(s); nothing imported", markup=False)
+        return None
     print_problems(ctx, parsed.warnings)
+    return parsed
+
+
+def cmd_schedule_validate(ctx: Context, args: argparse.Namespace) -> int:
+    if (parsed := checked_schedule(ctx, args.file)) is None:
+        return 1
     count = len(parsed.milestones)
     ctx.out.print(f"{args.file}: valid ({parsed.project.key}, {count} milestones)", markup=False)
     return 0
 
 
 def cmd_schedule_import(ctx: Context, args: argparse.Namespace) -> int:
-    try:
-        parsed = read_schedule_file(ctx, args.file)
-    except ScheduleInvalid as invalid:
-        print_problems(ctx, invalid.problems)
-        ctx.err.print(f"{args.file}: {len(invalid.errors)} error(s); nothing imported", markup=False)
+    if (parsed := checked_schedule(ctx, args.file)) is None:
         return 1
-    print_problems(ctx, parsed.warnings)
     project = parsed.project
     event = AuditEvent(
         project_key=project.key, seq=None, kind="imported", at=datetime.now(UTC),
