@@ -1,29 +1,53 @@
 """Which company an intent goes to, with which mapping settings, and which connections to sync.
 
-A project bills through the connection it is linked to (`connector.web.links`); a project with
-no link bills through the oldest active connection, which is what a one-company installation
-wants without any setup. Mapping settings live beside the sync cursor (`sync_state.mapping`);
-unset, they default to what a fresh company has: QuickBooks' "Services" item, Xero's sales
-account 200 with no tax.
+Routing: an intent queued with a connection goes there; otherwise the project's link
+(`milepost project link KEY --connection ID`, `connector.web.links`) decides. A project with no
+link bills through the only active connection when there is exactly one (a one-company
+installation needs no setup); with several active connections and no link, guessing could put
+a customer's invoice in another company's books, so the intent waits, pending, with the reason
+and the command that fixes it (shown in `milepost jobs` and the admin dashboard).
+
+Mapping settings: a connection's defaults (`milepost connections settings ID ...`, stored
+beside the sync cursor in `sync_state.mapping`), under a project's own `[project.mapping]`,
+merged with `MappingSettings.over`. When nothing is set, a sandbox connection uses what a fresh
+sandbox company has (QuickBooks' "Services" item, Xero's sales account 200 with no tax); a real
+connection refuses to guess and the intent fails with a ConfigurationError naming the setting.
+
+Database errors are never swallowed here: a broken link table is a broken installation, not
+"no link".
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from connector.platforms.custody import ACTIVE
-from connector.store.models import ConnectionRow
+from connector.platforms.errors import ConfigurationError
+from connector.store.mapping_rows import project_mapping
+from connector.store.models import ConnectionRow, OutboxRow
+from connector.web.links import linked_connection
 from mappings.settings import MappingSettings
 
 from .tables import SyncStateRow
 
-DEFAULT_MAPPINGS: dict[str, dict[str, Any]] = {
+SANDBOX_DEFAULTS: dict[str, dict[str, Any]] = {
     "quickbooks": {"sales_item": "Services"},
     "xero": {"sales_account": "200", "tax_code": "NONE"},
 }
+DEFAULT_MAPPINGS = SANDBOX_DEFAULTS  # the older name
+REQUIRED = {"quickbooks": ("sales_item", "--item"), "xero": ("sales_account", "--account")}
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where an intent goes, or (connection_id None) why it must wait."""
+
+    connection_id: int | None
+    waiting: str = ""
 
 
 def active_connections(session: Session) -> list[int]:
@@ -31,27 +55,24 @@ def active_connections(session: Session) -> list[int]:
     return list(session.scalars(query))
 
 
-def linked_connection(session: Session, project_key: str) -> int | None:
-    """The connection the project is linked to, if the web room's link table has one."""
-    try:
-        from connector.web.links import linked_connection as web_linked
-    except ImportError:  # pragma: no cover - the web room is not installed
-        return None
-    try:
-        with session.begin_nested():
-            return web_linked(session, project_key)
-    except Exception:  # noqa: BLE001 - the link table may not exist yet: no link then
-        return None
+def route_for(session: Session, project_key: str, explicit: int | None) -> Route:
+    """The connection an intent of this project bills through (see the module docstring)."""
+    if explicit is not None:
+        return Route(explicit)
+    linked = linked_connection(session, project_key)
+    if linked is not None:
+        return Route(linked)
+    active = active_connections(session)
+    if len(active) == 1:
+        return Route(active[0])
+    if not active:
+        return Route(None, "no active connection to create the invoice in: milepost connect quickbooks|xero")
+    return Route(None, f"project {project_key} is not linked to a connection: "
+                       f"milepost project link {project_key} --connection ID")
 
 
 def connection_for(session: Session, project_key: str, explicit: int | None) -> int | None:
-    if explicit is not None:
-        return explicit
-    linked = linked_connection(session, project_key)
-    if linked is not None:
-        return linked
-    active = active_connections(session)
-    return active[0] if active else None
+    return route_for(session, project_key, explicit).connection_id
 
 
 def sync_state(session: Session, connection_id: int) -> SyncStateRow:
@@ -63,15 +84,52 @@ def sync_state(session: Session, connection_id: int) -> SyncStateRow:
     return row
 
 
-def mapping_for(session: Session, connection_id: int) -> MappingSettings:
+def stored_mapping(session: Session, connection_id: int) -> dict[str, Any]:
+    """The connection's own settings as stored (empty when none were set)."""
+    stored = session.get(SyncStateRow, connection_id)
+    return dict(stored.mapping or {}) if stored is not None else {}
+
+
+def mapping_for(
+    session: Session, connection_id: int, project_key: str | None = None, *, sandbox: bool = True
+) -> MappingSettings:
+    """The settings a project's drafts in this connection are made with.
+
+    Raises ConfigurationError on a real (`sandbox=False`) connection whose settings, the
+    project's included, lack what its platform cannot book a line without."""
     connection = session.get(ConnectionRow, connection_id)
     platform = connection.platform if connection is not None else "quickbooks"
-    stored = session.get(SyncStateRow, connection_id)
-    data = (stored.mapping if stored is not None else None) or DEFAULT_MAPPINGS.get(platform, {})
-    return MappingSettings.from_dict(data)
+    own = MappingSettings.from_dict(stored_mapping(session, connection_id))
+    project = MappingSettings.from_dict(project_mapping(session, project_key) if project_key else {})
+    merged = project.over(own)
+    if sandbox:
+        return merged.over(MappingSettings.from_dict(SANDBOX_DEFAULTS.get(platform, {})))
+    field_name, option = REQUIRED.get(platform, ("sales_item", "--item"))
+    if getattr(merged, field_name) is None and not (platform == "quickbooks" and merged.kind_items):
+        raise ConfigurationError(
+            f"connection {connection_id} has no {field_name.replace('_', ' ')} set: "
+            f"milepost connections settings {connection_id} {option} ...",
+            code="mapping", platform=platform,
+        )
+    return merged
 
 
-def set_mapping(session: Session, connection_id: int, mapping: dict[str, Any]) -> None:
-    """Store the mapping settings drafts for this connection are created with."""
+def set_mapping(session: Session, connection_id: int, mapping: dict[str, Any]) -> int:
+    """Store the mapping settings drafts for this connection are created with, and give the
+    intents that failed for want of them another go; returns how many were re-queued."""
     MappingSettings.from_dict(mapping)  # refuse unknown keys now, not at the first draft
     sync_state(session, connection_id).mapping = dict(mapping)
+    return requeue_failed(session, connection_id)
+
+
+def requeue_failed(session: Session, connection_id: int) -> int:
+    """Failed intents bound for this connection (or not yet bound) go back to pending with a
+    fresh count of attempts: what failed them (settings, a link) has just been changed."""
+    result = session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.status == "failed",
+               (OutboxRow.connection_id == connection_id) | OutboxRow.connection_id.is_(None))
+        .values(status="pending", attempts=0)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

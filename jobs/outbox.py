@@ -5,92 +5,151 @@ Crash safety, step by step:
    leaves the row `processing`; `reclaim_stale` puts it back after `reclaim_after_seconds`.
 2. the gateway call (no transaction open). A retry of an intent that was claimed before
    (attempts > 1) passes `outcome_unknown=True`, so the gateway looks the key up before it
-   creates; the create itself carries the platform's idempotency key (requestid /
-   Idempotency-Key). So a kill -9 anywhere in between yields one invoice, not two.
+   creates, and looks at the invoice's attachments before uploading any; the create itself
+   carries the platform's idempotency key (requestid / Idempotency-Key). So a kill -9
+   anywhere in between yields one invoice with one copy of each file, not two.
 3. complete (own transaction, the row re-read under lock): only a row still `processing`
    is completed, so two workers that both delivered (after a reclaim) record one invoice.
+
+What a failure does to the intent:
+- waiting (no connection chosen, the grant is dead): back to pending, no attempt spent;
+- a platform fault worth retrying (RetriableError: throttling, 5xx, network, unknown outcome):
+  back to pending until `max_attempts`;
+- anything else (a refused payload, a missing setting, a bug such as a ValueError): failed at
+  once with its message; a bug is also logged once with its traceback;
+- a database error is not the intent's fault: it ends the run (recorded as its error) and the
+  row is reclaimed later.
+Every failure also goes into the run's record, so `milepost jobs` says what went wrong.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from connector.platforms.errors import NeedsReconnect, PlatformError, RetriableError
+from connector.platforms.gateway import Attachment, CreatedInvoice
 from connector.store import outbox as store_outbox
 from connector.store.db import transaction
+from connector.store.evidence import evidence_files
+from connector.store.mapping_rows import known_customer, remember_customer
 from connector.store.models import ConnectionRow, OutboxRow
+from connector.web.resources import uses_sandbox
+from mappings.settings import MappingSettings
 
-from .connections import connection_for, mapping_for
+from .connections import mapping_for, route_for
 from .context import JobContext
-from .runs import Counts, describe
+from .runs import Tally, describe
 
 log = logging.getLogger("milepost.jobs.outbox")
 BATCH = 10
 
 
-def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Counts:
+@dataclass(frozen=True)
+class Delivery:
+    """Everything the gateway call needs that the store knows, read before any I/O."""
+
+    connection_id: int
+    platform: str
+    mapping: MappingSettings
+    customer_id: str | None
+    attachments: tuple[Attachment, ...] = field(default=(), repr=False)
+
+
+def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
     """Carry pending intents to the platforms until none is left (or `limit` were tried)."""
-    counts = {"created": 0, "failed": 0, "retry": 0, "reclaimed": 0}
+    counts = Tally(created=0, failed=0, retry=0, reclaimed=0)
     with transaction(ctx.sessions) as session:
         counts["reclaimed"] = store_outbox.reclaim_stale(
             session, timedelta(seconds=ctx.reclaim_after_seconds), now
         )
-    tried = 0
-    while tried < limit:
+    tried: set[int] = set()  # each intent once per run: one put back waits for the next run
+    while len(tried) < limit:
         with transaction(ctx.sessions) as session:
-            claimed = store_outbox.claim_pending(session, limit=BATCH)
+            claimed = store_outbox.claim_pending(session, limit=BATCH, skip=tried)
         if not claimed:
             break
         for item in claimed:
-            tried += 1
-            counts[_deliver(ctx, item, now)] += 1
+            tried.add(item.id)
+            outcome, problem = _deliver(ctx, item, now)
+            counts[outcome] += 1
+            if problem:
+                counts.problems.append(f"{item.intent.idempotency_key}: {problem}")
     return counts
 
 
-def _deliver(ctx: JobContext, item: store_outbox.ClaimedIntent, now: datetime) -> str:
+def _deliver(ctx: JobContext, item: store_outbox.ClaimedIntent, now: datetime) -> tuple[str, str]:
+    """One intent to its books: ("created" | "retry" | "failed", what went wrong)."""
     intent = item.intent
-    with ctx.sessions() as session:
-        connection_id = connection_for(session, intent.project_key, item.connection_id)
-        mapping = mapping_for(session, connection_id) if connection_id is not None else None
-        platform = _platform(session, connection_id)
-    if connection_id is None or mapping is None:
-        return _put_back(ctx, item.id, "no active connection to create the invoice in")
     try:
-        gateway = ctx.gateway_for(connection_id)
-        customer = gateway.find_or_create_customer(intent.customer)
-        resolved = gateway.resolve_settings(mapping, intent.lines)
+        with ctx.sessions() as session:
+            route = route_for(session, intent.project_key, item.connection_id)
+            if route.connection_id is None:
+                return _put_back(ctx, item.id, route.waiting), route.waiting
+            delivery = _delivery(ctx, session, item, route.connection_id)
+        gateway = ctx.gateway_for(delivery.connection_id)
+        customer = gateway.find_or_create_customer(intent.customer, known_id=delivery.customer_id)
+        resolved = gateway.resolve_settings(delivery.mapping, intent.lines)
         made = gateway.create_draft_invoice(
-            intent, customer, resolved, outcome_unknown=item.attempts > 1
+            intent, customer, resolved, delivery.attachments, outcome_unknown=item.attempts > 1
         )
+    except SQLAlchemyError:
+        raise  # the store is in trouble, not the intent: the run records it, reclaim retries
     except NeedsReconnect as error:
-        return _put_back(ctx, item.id, describe(error))
-    except Exception as error:  # noqa: BLE001 - recorded on the row; the drain goes on
-        retry = isinstance(error, RetriableError) or not isinstance(error, PlatformError)
-        with transaction(ctx.sessions) as session:
-            status = store_outbox.fail(
-                session, item.id, describe(error), max_attempts=ctx.settings.worker.max_attempts,
-                retryable=retry,
-            )
-        log.warning("intent %s: %s", intent.idempotency_key, describe(error))
-        return "retry" if status == store_outbox.PENDING else "failed"
-    created = store_outbox.CreatedInvoice(
-        platform=platform, platform_id=made.platform_id, number=made.number or "",
-        status=made.status, total=made.total.amount, balance=made.total.amount,
-        due_date=intent.due_date, connection_id=connection_id,
-    )
+        return _put_back(ctx, item.id, describe(error)), describe(error)
+    except Exception as error:  # noqa: BLE001 - recorded on the row and the run; the drain goes on
+        return _failed(ctx, item, error), describe(error)
     with transaction(ctx.sessions) as session:
+        if customer.id != delivery.customer_id:
+            remember_customer(session, delivery.connection_id, intent.customer, customer.id, customer.name)
         if _still_processing(session, item.id):
-            store_outbox.complete(session, item.id, created, now)
-    return "created"
+            store_outbox.complete(session, item.id, _created(made, intent.due_date, delivery), now)
+    return "created", ""
 
 
-def _platform(session: Session, connection_id: int | None) -> str:
-    row = session.get(ConnectionRow, connection_id) if connection_id is not None else None
-    return row.platform if row is not None else ""
+def _delivery(ctx: JobContext, session: Session, item: store_outbox.ClaimedIntent, connection_id: int) -> Delivery:
+    intent = item.intent
+    connection = session.get(ConnectionRow, connection_id)
+    platform = connection.platform if connection is not None else ""
+    mapping = mapping_for(session, connection_id, intent.project_key,
+                          sandbox=uses_sandbox(ctx.settings, platform))
+    files = evidence_files(session, intent.project_key, store_outbox.billed_milestones(intent))
+    return Delivery(
+        connection_id=connection_id,
+        platform=platform,
+        mapping=mapping,
+        customer_id=known_customer(session, connection_id, intent.customer),
+        attachments=tuple(Attachment(f.filename, f.content, f.content_type) for f in files),
+    )
+
+
+def _created(made: CreatedInvoice, due: object, delivery: Delivery) -> store_outbox.CreatedInvoice:
+    return store_outbox.CreatedInvoice(
+        platform=delivery.platform, platform_id=made.platform_id, number=made.number or "",
+        status=made.status, total=made.total.amount, balance=made.total.amount,
+        due_date=due,  # type: ignore[arg-type]
+        connection_id=delivery.connection_id,
+    )
+
+
+def _failed(ctx: JobContext, item: store_outbox.ClaimedIntent, error: Exception) -> str:
+    """Only a platform fault worth retrying is retried; anything else fails the intent now."""
+    retry = isinstance(error, RetriableError)
+    if not isinstance(error, PlatformError):
+        log.error("intent %s failed: %s", item.intent.idempotency_key, describe(error), exc_info=error)
+    else:
+        log.warning("intent %s: %s", item.intent.idempotency_key, describe(error))
+    with transaction(ctx.sessions) as session:
+        status = store_outbox.fail(
+            session, item.id, describe(error), max_attempts=ctx.settings.worker.max_attempts,
+            retryable=retry,
+        )
+    return "retry" if status == store_outbox.PENDING else "failed"
 
 
 def _still_processing(session: Session, outbox_id: int) -> bool:
@@ -101,7 +160,7 @@ def _still_processing(session: Session, outbox_id: int) -> bool:
 
 
 def _put_back(ctx: JobContext, outbox_id: int, why: str) -> str:
-    """Not the intent's fault (no company, grant dead): wait without spending an attempt."""
+    """Not the intent's fault (no company chosen, grant dead): wait without spending an attempt."""
     with transaction(ctx.sessions) as session:
         row = session.get(OutboxRow, outbox_id)
         if row is not None and row.status == store_outbox.PROCESSING:

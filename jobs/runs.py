@@ -2,7 +2,8 @@
 
 `recorded(ctx, job, connection_id)` wraps a job body: the `job_runs` row is written when the
 run starts (so a crash leaves a `running` row an operator can see) and finished with `ok`,
-`error` or `skipped`. Errors are stored as their message: platform errors are already scrubbed
+`error` or `skipped`, or `partial` when the body finished but some items failed (it returns a
+`Tally` whose `problems` say which and why; they become the run's error text). Errors are stored as their message: platform errors are already scrubbed
 of secrets, and anything else passes through `redact` before it is kept.
 """
 
@@ -21,7 +22,27 @@ from .context import JobContext, utcnow
 log = logging.getLogger("milepost.jobs")
 Counts = dict[str, int]
 
-OK, ERROR, SKIPPED = "ok", "error", "skipped"
+OK, ERROR, SKIPPED, PARTIAL = "ok", "error", "skipped", "partial"
+MAX_PROBLEMS_SHOWN = 10
+
+
+class Tally(dict[str, int]):
+    """A job's counts, plus one line per item that failed while the job went on with the rest."""
+
+    def __init__(self, *args: object, **kwargs: int) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.problems: list[str] = []
+
+    def problem(self, count: str, message: str) -> None:
+        self[count] = self.get(count, 0) + 1
+        self.problems.append(message)
+
+    def summary(self) -> str | None:
+        if not self.problems:
+            return None
+        shown = self.problems[:MAX_PROBLEMS_SHOWN]
+        more = len(self.problems) - len(shown)
+        return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
 
 
 class Skip(Exception):  # noqa: N818 - a signal, not a failure
@@ -45,6 +66,8 @@ def recorded(
     outcome, counts, error = OK, {}, None
     try:
         counts = body()
+        if isinstance(counts, Tally) and counts.problems:
+            outcome, error = PARTIAL, redact(counts.summary())
     except Skip as why:
         outcome, error = SKIPPED, str(why)
     except Exception as exc:  # noqa: BLE001 - a job's failure is recorded, the worker lives on

@@ -222,8 +222,21 @@ class QuickBooksGateway:
 
         invoice = create_once(self._retrying(), create, lambda: self.find_invoice_by_key(key),
                               outcome_unknown=outcome_unknown)
-        ids = tuple(self._attach(invoice.platform_id, key, file) for file in attachments)
+        there = self.attachment_names(invoice.platform_id) if invoice.found_existing or outcome_unknown else {}
+        ids = tuple(
+            there.get(file.filename) or self._attach(invoice.platform_id, key, file) for file in attachments
+        )
         return replace(invoice, attachments=ids)
+
+    def attachment_names(self, invoice_id: str) -> dict[str, str]:
+        """File name -> Attachable id of the files already on an invoice: a retry after an
+        unknown outcome attaches only what is missing (a requestid is only replayed for a while)."""
+        rows = self.query(
+            select("Attachable", f"AttachableRef.EntityRef.Type = 'Invoice' AND "
+                                 f"AttachableRef.EntityRef.value = {quote(invoice_id)}"),
+            "Attachable",
+        )
+        return {str(row.get("FileName")): str(row["Id"]) for row in rows if row.get("FileName")}
 
     def find_invoice_by_key(self, idempotency_key: str) -> CreatedInvoice | None:
         number = qbmap.doc_number_for(idempotency_key)

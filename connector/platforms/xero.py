@@ -197,8 +197,17 @@ class XeroGateway:
 
         invoice = create_once(self._retrying(), create, lambda: self.find_invoice_by_key(key),
                               outcome_unknown=outcome_unknown)
-        ids = tuple(self._attach(invoice.platform_id, key, file) for file in attachments)
+        there = self.attachment_names(invoice.platform_id) if invoice.found_existing or outcome_unknown else {}
+        ids = tuple(
+            there.get(file.filename) or self._attach(invoice.platform_id, key, file) for file in attachments
+        )
         return replace(invoice, attachments=ids)
+
+    def attachment_names(self, invoice_id: str) -> dict[str, str]:
+        """File name -> attachment id of the files already on an invoice, so a retry after an
+        unknown outcome uploads only what is missing."""
+        result = self.call(lambda api: api.get_invoice_attachments(self._tenant, invoice_id, **self._kw()))
+        return {str(a.file_name): str(a.attachment_id) for a in result.attachments or [] if a.file_name}
 
     def find_invoice_by_key(self, idempotency_key: str) -> CreatedInvoice | None:
         condition = f"Reference.Contains({literal(xmap.key_marker(idempotency_key))})"

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -184,6 +185,9 @@ class EvidenceRow(Base):
     size: Mapped[int | None]
     added_by: Mapped[str] = mapped_column(String(200))
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The file itself (0006), so drain_outbox can attach it; None when only a name was given.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    content_type: Mapped[str | None] = mapped_column(String(100))
 
 
 class ConnectionRow(Base):

@@ -13,6 +13,7 @@ On PostgreSQL the claim is `FOR UPDATE SKIP LOCKED`, so two workers never take t
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -53,9 +54,12 @@ class CreatedInvoice:
     connection_id: int | None = None
 
 
-def claim_pending(session: Session, limit: int = 10) -> list[ClaimedIntent]:
-    """Take up to `limit` pending intents, oldest first, and mark them processing."""
+def claim_pending(session: Session, limit: int = 10, skip: Collection[int] = ()) -> list[ClaimedIntent]:
+    """Take up to `limit` pending intents, oldest first, and mark them processing. `skip`:
+    rows this drain already tried (put back to wait or retry later), not to be taken again."""
     query = select(OutboxRow).where(OutboxRow.status == PENDING).order_by(OutboxRow.id).limit(limit)
+    if skip:
+        query = query.where(OutboxRow.id.not_in(list(skip)))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = list(session.scalars(query))

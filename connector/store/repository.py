@@ -191,11 +191,13 @@ class BillingRepository:
         return [records.audit_from_row(r, key) for r in rows]
 
     def add_evidence(
-        self, key: str, seq: int, name: str, sha256: str | None, size: int | None, added_by: str
+        self, key: str, seq: int, name: str, sha256: str | None, size: int | None, added_by: str,
+        *, content: bytes | None = None, content_type: str | None = None,
     ) -> None:
         row = self.milestone_row(self.project_row(key), seq)
         self.session.add(
-            EvidenceRow(milestone_id=row.id, name=name, sha256=sha256, size=size, added_by=added_by)
+            EvidenceRow(milestone_id=row.id, name=name, sha256=sha256, size=size, added_by=added_by,
+                        content=content, content_type=content_type)
         )
 
     def enqueue(self, intent: InvoiceIntent, connection_id: int | None = None) -> OutboxRow:

@@ -22,7 +22,7 @@ from connector.billing.calendar import local_date
 from connector.billing.model import AuditEvent, ChangeOrder, InvoiceIntent, Milestone, Project
 from connector.billing.progress import MonthlyCharge, monthly_intent
 
-from . import records
+from . import evidence, records
 from .errors import DuplicateChangeOrder, DuplicateMonthlyInvoice, MilestoneNotFound
 from .models import ChangeOrderRow
 from .repository import BillingRepository
@@ -83,8 +83,11 @@ def transition(
     stored = repo.save_milestone(key, new, current.version)
     repo.append_event(event)
     for path in evidence_files:
-        digest, size = _fingerprint(path)
-        repo.add_evidence(key, seq, path.name, digest, size, event.actor)
+        content = path.read_bytes()
+        repo.add_evidence(
+            key, seq, path.name, hashlib.sha256(content).hexdigest(), len(content), event.actor,
+            content=content, content_type=evidence.content_type_for(path.name),
+        )
     if bill is not None:
         stored = _bill(repo, key, stored, bill)
     return stored
@@ -225,13 +228,3 @@ def _plain(value: object) -> object:
     if hasattr(value, "isoformat"):
         return value.isoformat()  # type: ignore[no-any-return]
     return str(value)
-
-
-def _fingerprint(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(65536), b""):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size

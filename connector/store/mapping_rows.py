@@ -1,0 +1,87 @@
+"""What Milepost remembers about the books' own records: customers found, projects' settings.
+
+- `customer_mappings`: the platform customer (QuickBooks Customer Id, Xero ContactID) a
+  customer was matched to or created as, per connection. The gateway is given it as `known_id`,
+  so the second invoice for a customer reads one record instead of searching by email and name.
+- `project_mappings`: a project's own mapping settings (`[project.mapping]` in the schedule
+  file), laid over its connection's defaults with `MappingSettings.over`.
+
+Both come from the `0006_evidence_and_mappings` revision.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from connector.billing.model import Customer
+
+from .models import Base, utcnow
+from .types import UTCDateTime
+
+
+class CustomerMappingRow(Base):
+    __tablename__ = "customer_mappings"
+
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id"), primary_key=True)
+    customer_key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    platform_id: Mapped[str] = mapped_column(String(100))
+    display_name: Mapped[str] = mapped_column(String(500))
+    mapped_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProjectMappingRow(Base):
+    __tablename__ = "project_mappings"
+
+    project_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+def customer_key(customer: Customer) -> str:
+    """Who a customer is across projects: the email when there is one (the gateways match on
+    it first too), else the company or person name."""
+    if customer.email:
+        return f"email:{customer.email.strip().casefold()}"
+    return f"name:{(customer.company or customer.name).strip().casefold()}"[:400]
+
+
+def known_customer(session: Session, connection_id: int, customer: Customer) -> str | None:
+    row = session.get(CustomerMappingRow, (connection_id, customer_key(customer)))
+    return row.platform_id if row is not None else None
+
+
+def remember_customer(
+    session: Session, connection_id: int, customer: Customer, platform_id: str, display_name: str
+) -> None:
+    """Keep (or correct) the platform id the gateway answered for this customer."""
+    row = session.get(CustomerMappingRow, (connection_id, customer_key(customer)))
+    if row is None:
+        row = CustomerMappingRow(connection_id=connection_id, customer_key=customer_key(customer))
+        session.add(row)
+    row.platform_id, row.display_name, row.mapped_at = platform_id, display_name[:500], utcnow()
+    session.flush()
+
+
+def project_mapping(session: Session, project_key: str) -> dict[str, Any]:
+    row = session.get(ProjectMappingRow, project_key)
+    return dict(row.mapping) if row is not None else {}
+
+
+def set_project_mapping(session: Session, project_key: str, mapping: dict[str, Any]) -> None:
+    """Store the project's own settings; an empty mapping removes them."""
+    if not mapping:
+        session.execute(delete(ProjectMappingRow).where(ProjectMappingRow.project_key == project_key))
+        return
+    row = session.get(ProjectMappingRow, project_key)
+    if row is None:
+        session.add(ProjectMappingRow(project_key=project_key, mapping=dict(mapping)))
+    else:
+        row.mapping = dict(mapping)
+    session.flush()
+
+
+def projects_with_mapping(session: Session) -> list[str]:
+    return list(session.scalars(select(ProjectMappingRow.project_key)))
