@@ -4,11 +4,14 @@ The billing core decides what "lapsed" means (business days, the project's holid
 zone: `lifecycle.lapsed`); this job only finds them and records each deemed acceptance in its
 own transaction, with its invoice intent, exactly as `milepost deem` does. Running it twice, or
 in two workers at once, deems each milestone once: the second writer finds the milestone moved
-on (ConcurrentUpdate / IllegalTransition) and skips it.
+on (ConcurrentUpdate) and skips it. Any other refusal (the domain's BillingError: an intent
+that cannot be built, a milestone in an unexpected state) is that milestone's problem alone:
+it is logged and recorded in the run (`failed` and the message), and the others go on.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from connector.billing import lifecycle
@@ -20,17 +23,19 @@ from connector.store.errors import ConcurrentUpdate
 from connector.store.repository import BillingRepository
 
 from .context import JobContext
-from .runs import Counts
+from .runs import Tally, describe
+
+log = logging.getLogger("milepost.jobs.acceptance")
 
 
-def deem_acceptances(ctx: JobContext, now: datetime) -> Counts:
+def deem_acceptances(ctx: JobContext, now: datetime) -> Tally:
     with ctx.sessions() as session:
         repo = BillingRepository(session)
         due: list[tuple[str, int]] = []
         for key in repo.project_keys():
             project, schedule = repo.load(key)
             due += [(key, m.seq) for m in lifecycle.lapsed(project, schedule, now)]
-    deemed = 0
+    tally = Tally(deemed=0, lapsed=len(due), failed=0)
     for key, seq in due:
         try:
             with transaction(ctx.sessions) as session:
@@ -38,7 +43,10 @@ def deem_acceptances(ctx: JobContext, now: datetime) -> Counts:
                     session, key, seq, lambda p, m, _s: lifecycle.deem_accepted(p, m, now),
                     bill=biller(now),
                 )
-            deemed += 1
-        except (ConcurrentUpdate, BillingError):
+            tally["deemed"] += 1
+        except ConcurrentUpdate:
             continue  # someone else moved it first: nothing left to deem
-    return {"deemed": deemed, "lapsed": len(due)}
+        except BillingError as error:
+            log.warning("deeming %s milestone %s failed: %s", key, seq, describe(error))
+            tally.problem("failed", f"{key} milestone {seq}: {describe(error)}")
+    return tally
