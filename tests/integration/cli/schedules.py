@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from connector.cli.sample import project_table
 
 GOOD = project_table("1234.57") + """
@@ -48,3 +50,14 @@ BROKEN = (
              'evidence = ["launch checklist"]',
              'approver = { name = "Dana Lee", role = "Project lead" }\nevidence = ["launch checklist"]')
 )
+
+
+def import_with_evidence(milepost, folder: Path, schedule: str, evidence: str, content: bytes) -> str:
+    """Import `schedule` through the CLI as a user would, and leave an evidence file beside it;
+    returns the evidence file's path for `milestone submit --evidence`."""
+    path = folder / "acme.toml"
+    path.write_text(schedule, encoding="utf-8")
+    assert milepost("schedule", "import", str(path)).code == 0
+    file = folder / evidence
+    file.write_bytes(content)
+    return str(file)

@@ -11,19 +11,14 @@ from sqlalchemy import select
 from connector.store.db import make_engine, session_factory
 from connector.store.models import OutboxRow
 
-from .schedules import GOOD
+from .schedules import GOOD, import_with_evidence
 
 DECIMAL = re.compile(r"^-?\d+\.\d{2}$")
 
 
 @pytest.fixture
 def acme(milepost, tmp_path):
-    path = tmp_path / "acme.toml"
-    path.write_text(GOOD, encoding="utf-8")
-    assert milepost("schedule", "import", str(path)).code == 0
-    evidence = tmp_path / "requirements-v1.3.pdf"
-    evidence.write_bytes(b"%PDF requirements")
-    return str(evidence)
+    return import_with_evidence(milepost, tmp_path, GOOD, "requirements-v1.3.pdf", b"%PDF requirements")
 
 
 def report(milepost, *extra: str) -> dict:

@@ -9,7 +9,7 @@ import pytest
 from connector.store import outbox
 from connector.store.db import make_engine, session_factory
 
-from .schedules import GOOD
+from .schedules import GOOD, import_with_evidence
 from .test_lifecycle_commands import outbox_keys
 
 # Launch (50% of 1,234.57 = 617.29) is billed by percent complete.
@@ -18,12 +18,7 @@ PROGRESS = GOOD.replace('planned_date = "2027-01-29"', 'planned_date = "2027-01-
 
 @pytest.fixture
 def evidence(milepost, tmp_path):
-    path = tmp_path / "acme.toml"
-    path.write_text(PROGRESS, encoding="utf-8")
-    assert milepost("schedule", "import", str(path)).code == 0
-    log = tmp_path / "build-log.pdf"
-    log.write_bytes(b"%PDF build log")
-    return str(log)
+    return import_with_evidence(milepost, tmp_path, PROGRESS, "build-log.pdf", b"%PDF build log")
 
 
 def launch(milepost) -> dict:
