@@ -3,6 +3,10 @@
 The figures come from `connector.billing.report`; this module only gathers the facts from the
 store and prints them. JSON is the documented public form (amounts as decimal strings); the
 table adds the construction-style columns (a schedule of values); CSV has the same columns.
+
+Whether work should pause is the stored flag the worker's `flag_pause_work` keeps (the one the
+admin app shows and the notification announced), not a second opinion worked out here: JSON
+`pause_work` and `pause_work_reason`, and the table's footer, say what that flag says.
 """
 
 from __future__ import annotations
@@ -11,13 +15,15 @@ import argparse
 import csv
 import io
 import json
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from connector.billing.report import TABLE_COLUMNS, Report, build_report, table_rows
 from connector.store.repository import BillingRepository
+from jobs.pause_work import active_flags
 
 from .context import Context, parse_at
 
@@ -36,26 +42,33 @@ def add_parser(sub: SubParsers) -> None:
     p.set_defaults(handler=cmd_report)
 
 
-def load_report(ctx: Context, key: str, at_text: str | None) -> Report:
+def load_report(ctx: Context, key: str, at_text: str | None) -> tuple[Report, str | None]:
+    """The report and the stored pause-work reason (None when the project is not flagged)."""
     with ctx.ready()() as session:
         repo = BillingRepository(session)
         project, milestones = repo.load(key)
         invoices = repo.invoice_views(key)
         intents = repo.queued_intents(key)
+        reason = active_flags(session).get(key)
     at = parse_at(at_text, project.time_zone)
-    return build_report(project, milestones, invoices, at, intents=intents)
+    report = build_report(project, milestones, invoices, at, intents=intents)
+    return replace(report, pause_work=reason is not None), reason
+
+
+def report_json(report: Report, pause_reason: str | None) -> dict[str, Any]:
+    return {**report.as_json(), "pause_work_reason": pause_reason}
 
 
 def cmd_report(ctx: Context, args: argparse.Namespace) -> int:
-    report = load_report(ctx, args.key, args.at)
+    report, reason = load_report(ctx, args.key, args.at)
     if args.format == "json":
-        ctx.out.print(json.dumps(report.as_json(), indent=2), markup=False, highlight=False)
+        ctx.out.print(json.dumps(report_json(report, reason), indent=2), markup=False, highlight=False)
     elif args.format == "csv":
         ctx.out.print(report_csv(report), markup=False, end="")
     else:
         wide = Console(file=ctx.out.file, width=max(ctx.out.width, TABLE_WIDTH), highlight=False)
         wide.print(report_table(report))
-        ctx.out.print(summary_line(report), markup=False)
+        ctx.out.print(summary_line(report, reason), markup=False)
     return 0
 
 
@@ -77,7 +90,7 @@ def report_table(report: Report) -> Table:
     return table
 
 
-def summary_line(report: Report) -> str:
+def summary_line(report: Report, pause_reason: str | None = None) -> str:
     parts = [
         f"billed {report.billed}",
         f"paid {report.paid}",
@@ -87,5 +100,7 @@ def summary_line(report: Report) -> str:
         f"remaining {report.remaining}",
         f"retainage held {report.retainage_held}",
     ]
-    pause = "PAUSE WORK" if report.pause_work else "no pause"
+    pause = "no pause"
+    if report.pause_work:
+        pause = f"PAUSE WORK ({pause_reason})" if pause_reason else "PAUSE WORK"
     return f"{report.currency}: " + ", ".join(parts) + f"; {pause}"

@@ -1,8 +1,9 @@
 """The admin pages: sign in, the dashboard, a project's page, connection actions.
 
 The dashboard is what an operator checks in the morning: which connections need reconnecting,
-what the worker did (the sync log, with the platform's own message and code), which projects
-call for pausing work, and where each project bills. Everything is read from the store; no
+what the worker did (the job runs, with the platform's own message and code), what the books
+overruled (bookkeepers' edits from the sync log), which projects call for pausing work and why
+(the stored flag, as the report and the notification say), and where each project bills. Everything is read from the store; no
 page calls a platform except the connect/disconnect actions.
 """
 
@@ -30,6 +31,7 @@ from connector.store.job_runs import recent_runs
 from connector.store.repository import BillingRepository
 
 from . import connections, links
+from .activity import bookkeeper_edits, pause_reasons
 from .resources import resources
 from .security import check_csrf, csrf_token, login_required, portal_token
 
@@ -93,10 +95,12 @@ def dashboard() -> Any:
         by_id = {c.id: c for c in conns}
         projects = _projects(db, by_id)
         runs = recent_runs(db, limit=25)
+        edits = bookkeeper_edits(db)
+        paused = pause_reasons(db)
     return render_template(
         "dashboard.html", connections=conns, projects=projects, runs=runs, by_id=by_id,
         needs_reconnect=[c for c in conns if c.status == "needs_reconnect"],
-        paused=[p for p in projects if p.report.pause_work],
+        paused=paused, edits=edits,
     )
 
 
@@ -125,11 +129,14 @@ def project(key: str) -> Any:
         report = _report(repo, key, datetime.now(UTC))
         conns = [c for c in connections.list_connections(db) if c.status != "disconnected"]
         linked = links.linked_connection(db, key)
+        edits = bookkeeper_edits(db, key)
+        pause_reason = pause_reasons(db).get(key)
     secret = str(res_secret())
     portal = {m.seq: url_for("portal.milestone", token=portal_token(secret, key, m.seq, m.approver.email),
                              _external=True) for m in milestones if not m.removed}
     return render_template("project.html", project=proj, milestones=milestones, report=report,
-                           connections=conns, linked=linked, portal=portal)
+                           connections=conns, linked=linked, portal=portal, edits=edits,
+                           pause_reason=pause_reason)
 
 
 def res_secret() -> str:

@@ -30,6 +30,7 @@ from connector.store.errors import DuplicateProject, MilestoneNotFound, ProjectN
 from connector.store.repository import BillingRepository
 
 from . import links
+from .activity import pause_reasons
 from .decisions import ACTIONS, Decision, decide
 from .resources import resources
 
@@ -189,4 +190,5 @@ def report(key: str) -> Any:
             return errors(404, problem("key", "not_found", str(error)))
         built = build_report(project, milestones, repo.invoice_views(key), datetime.now(UTC),
                              intents=repo.queued_intents(key))
-    return built.as_json()
+        reason = pause_reasons(db).get(key)  # the stored flag, as `milepost report` says it
+    return {**built.as_json(), "pause_work": reason is not None, "pause_work_reason": reason}
