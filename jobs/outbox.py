@@ -89,9 +89,9 @@ def _deliver(ctx: JobContext, item: store_outbox.ClaimedIntent, now: datetime) -
     try:
         with ctx.sessions() as session:
             route = route_for(session, intent.project_key, item.connection_id)
-            if route.connection_id is None:
-                return _put_back(ctx, item.id, route.waiting), route.waiting
-            delivery = _delivery(ctx, session, item, route.connection_id)
+            delivery = _delivery(ctx, session, item, route.connection_id) if route.connection_id else None
+        if delivery is None:
+            return _put_back(ctx, item.id, route.waiting), route.waiting
         gateway = ctx.gateway_for(delivery.connection_id)
         customer = gateway.find_or_create_customer(intent.customer, known_id=delivery.customer_id)
         resolved = gateway.resolve_settings(delivery.mapping, intent.lines)
