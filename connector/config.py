@@ -9,6 +9,12 @@
    MILEPOST_TOKEN_KEYS, MILEPOST_PAUSE_WORK_WEBHOOK_URL/_SECRET, MILEPOST_RECLAIM_AFTER_SECONDS);
    the canonical name wins when both are set.
 
+A key that was renamed keeps its old name as an alias (`KEY_ALIASES`: `[reminders]
+before_deadline_days` is now `before_due_days`); the new name wins when both are set. Keys that
+were documented but never used (`[notifications] enabled`, `from_address`, `smtp_*`: Milepost
+sends no e-mail of its own, reminders go through the platform's invoice e-mail) are retired:
+still accepted in a file, with a logged warning, and ignored.
+
 Secrets (client secrets, webhook keys, token keys, the app's secret key) are refused in the
 config file, which tends to end up in version control: they come only from the environment or a
 secrets file (`MILEPOST_SECRETS_FILE` or `[security] secrets_file`, TOML of the same shape).
@@ -17,6 +23,7 @@ Nothing here ever writes configuration back, and `repr()` of a settings object h
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 import types
@@ -38,7 +45,15 @@ ENV_ALIASES = {
     "MILEPOST_PAUSE_WORK_WEBHOOK_SECRET": ("notifications", "pause_work_webhook_secret"),
     "MILEPOST_RECLAIM_AFTER_SECONDS": ("worker", "reclaim_after_seconds"),
 }
+# (section, old key) -> new key, in files and in MILEPOST_SECTION__OLD_KEY variables alike.
+KEY_ALIASES = {("reminders", "before_deadline_days"): "before_due_days"}
+# Documented once, never used: accepted and ignored (with a warning) so old files still load.
+RETIRED_KEYS = {
+    ("notifications", name)
+    for name in ("enabled", "from_address", "smtp_host", "smtp_port", "smtp_user", "smtp_password")
+}
 XERO_SCOPE_SETS = ("granular", "broad")
+log = logging.getLogger("milepost.config")
 
 
 class ConfigError(ValueError):
@@ -78,7 +93,7 @@ class SecuritySettings:
 
 @dataclass(frozen=True)
 class SandboxSettings:
-    url: str = "http://127.0.0.1:5055"
+    url: str = "http://127.0.0.1:8765"  # where `milepost sandbox serve` listens by default
     enabled: bool = True
 
 
@@ -118,7 +133,7 @@ class WorkerSettings:
     broker_url: str = "redis://127.0.0.1:6379/0"
     drain_outbox_seconds: int = 30
     deem_acceptances_seconds: int = 300
-    sync_seconds: int = 300
+    sync_seconds: int = 900  # 15 minutes; a webhook asks for a sync at once anyway
     reminders_seconds: int = 3600
     late_fees_seconds: int = 86400
     refresh_tokens_seconds: int = 1800
@@ -129,19 +144,17 @@ class WorkerSettings:
 
 @dataclass(frozen=True)
 class ReminderSettings:
+    """Payment reminders to the customer, sent through the platform's own invoice e-mail."""
+
     enabled: bool = True
-    before_deadline_days: int = 1  # remind the approver this many business days before
+    # Remind the customer this many calendar days before an invoice's due date (0: never);
+    # formerly `before_deadline_days`, still understood.
+    before_due_days: int = 1
     after_due_days: tuple[int, ...] = (1, 7, 14)  # remind the customer after the due date
 
 
 @dataclass(frozen=True)
 class NotificationSettings:
-    enabled: bool = False
-    from_address: str = "billing@milepost.example"
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 25
-    smtp_user: str = ""
-    smtp_password: str | None = secret()
     # Where pause-work flags are posted (signed with the secret below); empty: not posted.
     pause_work_webhook_url: str = ""
     pause_work_webhook_secret: str | None = secret()
@@ -204,7 +217,21 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
     raise ConfigError(f"{where}: unsupported setting type")  # pragma: no cover
 
 
+def _current_names(values: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """Old key names turned into current ones (the current one wins); retired keys dropped."""
+    current: dict[str, Any] = {}
+    for key, value in values.items():
+        if (name, key) in RETIRED_KEYS:
+            log.warning("[%s] %s is no longer used and is ignored", name, key)
+        elif (name, key) in KEY_ALIASES:
+            current.setdefault(KEY_ALIASES[name, key], value)
+        else:
+            current[key] = value
+    return current
+
+
 def _build_section(cls: type, values: Mapping[str, Any], name: str) -> Any:
+    values = _current_names(values, name)
     hints = typing.get_type_hints(cls)
     known = {f.name for f in fields(cls)}
     unknown = set(values) - known
@@ -254,7 +281,9 @@ def _env_layer(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
             continue
         rest = name[len(ENV_PREFIX):].lower()
         section, sep, key = rest.partition("__") if "__" in rest else rest.partition("_")
-        if sep and section in sections and key in {f.name for f in fields(sections[section])}:
+        if sep and (section, key) in KEY_ALIASES:
+            layer.setdefault(section, {}).setdefault(KEY_ALIASES[section, key], value)
+        elif sep and section in sections and key in {f.name for f in fields(sections[section])}:
             layer.setdefault(section, {})[key] = value
     return layer
 

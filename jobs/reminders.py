@@ -1,7 +1,7 @@
 """remind: payment reminders through the platform's own invoice e-mail, each sent once.
 
 Which reminder is due for an invoice, by days to its due date in the project's time zone:
-`before_due` (within `[reminders] before_deadline_days`), `due` (on the day), `after_N` for
+`before_due` (within `[reminders] before_due_days` days before it), `due` (on the day), `after_N` for
 each N of `[reminders] after_due_days` (only the latest one reached, so a worker that was off
 for a week sends one reminder, not three). Only invoices the bookkeeper has approved or sent
 (open or partially paid) are reminded: a draft is never e-mailed behind their back.
@@ -38,7 +38,7 @@ def reminder_due(due: date, today: date, policy: ReminderSettings) -> str | None
     days_left = (due - today).days
     if days_left == 0:
         return "due"
-    if 0 < days_left <= policy.before_deadline_days:
+    if 0 < days_left <= policy.before_due_days:
         return "before_due"
     reached = [n for n in policy.after_due_days if -days_left >= n]
     return f"after_{max(reached)}" if reached else None
