@@ -19,7 +19,7 @@ Database errors are never swallowed here: a broken link table is a broken instal
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import select, update
@@ -27,11 +27,13 @@ from sqlalchemy.orm import Session
 
 from connector.platforms.custody import ACTIVE
 from connector.platforms.errors import ConfigurationError
+from connector.store.db import transaction
 from connector.store.mapping_rows import project_mapping
 from connector.store.models import ConnectionRow, OutboxRow
 from connector.web.links import linked_connection
 from mappings.settings import MappingSettings
 
+from .context import JobContext
 from .tables import SyncStateRow
 
 SANDBOX_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -133,3 +135,36 @@ def requeue_failed(session: Session, connection_id: int) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def settings_json(settings: MappingSettings) -> dict[str, Any]:
+    """Settings as stored: only what is set, tracking and kind items as tables."""
+    data: dict[str, Any] = {
+        f.name: getattr(settings, f.name) for f in fields(settings)
+        if f.name not in ("tracking", "kind_items", "line_amount_types") and getattr(settings, f.name) is not None
+    }
+    if settings.tracking:
+        data["tracking"] = dict(settings.tracking)
+    if settings.kind_items:
+        data["kind_items"] = dict(settings.kind_items)
+    if settings.line_amount_types != MappingSettings().line_amount_types:
+        data["line_amount_types"] = settings.line_amount_types
+    return data
+
+
+def configure_mapping(ctx: JobContext, connection_id: int, changes: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Lay `changes` (an empty string clears a key) over the connection's stored settings,
+    check every code against the company's own lists through its gateway (ConfigurationError
+    names each missing one; nothing is stored then), and store them. Returns the stored
+    settings and how many failed intents were given another go."""
+    with ctx.sessions() as session:
+        if session.get(ConnectionRow, connection_id) is None:
+            raise LookupError(f"no connection {connection_id}: see `milepost connections`")
+        current = stored_mapping(session, connection_id)
+    merged = {**current, **changes}
+    settings = MappingSettings.from_dict({k: v for k, v in merged.items() if v not in ("", None, {})})
+    ctx.gateway_for(connection_id).resolve_settings(settings)
+    stored = settings_json(settings)
+    with transaction(ctx.sessions) as session:
+        requeued = set_mapping(session, connection_id, stored)
+    return stored, requeued

@@ -26,7 +26,7 @@ import io
 import json
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -47,6 +47,9 @@ class ParsedSchedule:
     project: Project
     milestones: tuple[Milestone, ...]
     warnings: tuple[ValidationProblem, ...] = ()
+    # `[project.mapping]`: the project's own items/accounts/tax codes, kept as given; the store
+    # checks the keys (mappings.settings.MappingSettings) and the books check the codes.
+    mapping: Mapping[str, Any] = field(default_factory=dict)
 
 
 def format_for(filename: str) -> str:
@@ -95,7 +98,11 @@ def build_schedule(raw: Mapping[str, Any], *, default_time_zone: str = "UTC") ->
     result = read_schedule(raw, default_time_zone=default_time_zone)
     if result.errors or result.project is None:
         raise ScheduleInvalid(result.problems)
-    return ParsedSchedule(result.project, tuple(result.milestones), tuple(result.warnings))
+    mapping = (raw.get("project") or {}).get("mapping") or {}
+    if not isinstance(mapping, Mapping):
+        raise ScheduleInvalid([ValidationProblem(
+            "project.mapping", "not_table", "project.mapping is a table of mapping settings")])
+    return ParsedSchedule(result.project, tuple(result.milestones), tuple(result.warnings), dict(mapping))
 
 
 def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

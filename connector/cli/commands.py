@@ -94,7 +94,7 @@ def cmd_schedule_import(ctx: Context, args: argparse.Namespace) -> int:
         actor=args.by, data={"file": Path(args.file).name, "milestones": str(len(parsed.milestones))},
     )
     with ctx.transaction() as session:
-        service.import_schedule(session, project, parsed.milestones, event)
+        service.import_schedule(session, project, parsed.milestones, event, mapping=parsed.mapping)
     ctx.out.print(f"imported {project.key}: {len(parsed.milestones)} milestones", markup=False)
     return 0
 

@@ -35,7 +35,7 @@ from connector.web import connections as conn
 from connector.web import links
 from connector.web.resources import platform_endpoints, token_cipher
 
-from . import commands
+from . import commands, mapping_settings
 from .context import CommandError, Context
 
 SubParsers = argparse._SubParsersAction  # type: ignore[type-arg]
@@ -56,6 +56,7 @@ def add_parsers(sub: SubParsers) -> None:
     listing.add_argument("--format", choices=["table", "json"], default="table",
                          help="table (default) or json")
     listing.set_defaults(handler=cmd_connections)
+    mapping_settings.add_parser(listing)
 
     project = sub.add_parser("project", help="project settings: which connection bills it")
     psub = project.add_subparsers(dest="project_command", required=True, metavar="ACTION")
@@ -225,7 +226,7 @@ def cmd_schedule_import(ctx: Context, args: argparse.Namespace) -> int:
     )
 
     def work(session: Any) -> None:
-        service.import_schedule(session, project, parsed.milestones, event)
+        service.import_schedule(session, project, parsed.milestones, event, mapping=parsed.mapping)
         links.link_project(session, project.key, args.connection)
 
     ctx.ready()

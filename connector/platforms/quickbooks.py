@@ -35,7 +35,7 @@ from mappings.settings import CompanyLists, MappingError, MappingSettings, Ref, 
 from mappings.settings import resolve_settings as resolve_mapping
 
 from .endpoints import QuickBooksEndpoints
-from .errors import ConfigurationError, Conflict, ValidationRejected
+from .errors import ConfigurationError, Conflict, NotFound, ValidationRejected
 from .gateway import Attachment, ChangeBatch, CreatedInvoice, TokenSource
 from .limits import RateGate
 from .quickbooks_changes import read_changes, server_time
@@ -140,10 +140,13 @@ class QuickBooksGateway:
 
     # -- customers ------------------------------------------------------------------------------
     def find_or_create_customer(self, customer: Customer, known_id: str | None = None) -> Ref:
-        if known_id:
-            rows = self.query(select("Customer", f"Id = {quote(known_id)}"), "Customer")
-            if rows and rows[0].get("Active", True) not in (False, "false"):
-                return _customer_ref(rows[0])
+        if known_id:  # the stored mapping: one read by id, no search
+            try:
+                row = self.call(lambda qb: qb.get_single_object("Customer", known_id)).get("Customer") or {}
+            except (NotFound, ValidationRejected):
+                row = {}  # deleted or merged away in the books: match again
+            if row and row.get("Active", True) not in (False, "false"):
+                return _customer_ref(row)
         if customer.email and (row := self._customer_by_email(customer.email)) is not None:
             return _customer_ref(row)
         candidates = name_candidates(customer)

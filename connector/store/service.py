@@ -9,10 +9,11 @@ are passed in (`step`, `bill`, `apply`), so the store holds no billing rules of 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,9 +22,11 @@ from connector.billing import intents, lifecycle
 from connector.billing.calendar import local_date
 from connector.billing.model import AuditEvent, ChangeOrder, InvoiceIntent, Milestone, Project
 from connector.billing.progress import MonthlyCharge, monthly_intent
+from mappings.settings import MappingSettings
 
 from . import evidence, records
 from .errors import DuplicateChangeOrder, DuplicateMonthlyInvoice, MilestoneNotFound
+from .mapping_rows import set_project_mapping
 from .models import ChangeOrderRow
 from .repository import BillingRepository
 
@@ -52,12 +55,17 @@ ChangeOrderFn = Callable[
 
 
 def import_schedule(
-    session: Session, project: Project, milestones: Sequence[Milestone], event: AuditEvent
+    session: Session, project: Project, milestones: Sequence[Milestone], event: AuditEvent,
+    *, mapping: Mapping[str, Any] | None = None,
 ) -> None:
-    """Store a new, validated schedule; a duplicate key raises DuplicateProject."""
+    """Store a new, validated schedule; a duplicate key raises DuplicateProject. `mapping` is
+    the project's `[project.mapping]`; an unknown key in it raises ValueError naming it."""
+    MappingSettings.from_dict(mapping)
     repo = BillingRepository(session)
     repo.add_project(project, list(milestones))
     repo.append_event(event)
+    if mapping:
+        set_project_mapping(session, project.key, dict(mapping))
 
 
 def transition(

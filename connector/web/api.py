@@ -84,13 +84,15 @@ def import_schedule() -> Any:
                        actor="api", data={"milestones": str(len(parsed.milestones))})
     try:
         with transaction(res.sessions) as db:
-            service.import_schedule(db, project, parsed.milestones, event)
+            service.import_schedule(db, project, parsed.milestones, event, mapping=parsed.mapping)
             if connection is not None:
                 links.link_project(db, project.key, connection)
     except DuplicateProject as error:
         return errors(409, problem("project.key", "duplicate", str(error)))
     except links.LinkRefused as error:
         return errors(400, problem("connection", "unknown_connection", str(error)))
+    except ValueError as error:  # an unknown key in [project.mapping]
+        return errors(400, problem("project.mapping", "unknown_setting", str(error)))
     warnings = [problem(p.field, p.rule, p.message) for p in parsed.warnings]
     return {"key": project.key, "milestones": len(parsed.milestones), "warnings": warnings}, 201
 

@@ -1,0 +1,81 @@
+"""`milepost connections settings ID ...`: what a connection's draft invoices are booked against.
+
+    milepost connections settings 1                                  show them
+    milepost connections settings 1 --item Consulting --tax-code NON  set (others kept)
+    milepost connections settings 2 --account 200 --tax-code OUTPUT2 --tracking Region=North
+    milepost connections settings 1 --class ""                       clear one
+
+Every code is checked against the company's own lists before anything is stored, and a code
+the books do not have is named. Saving gives the connection's failed intents another go.
+A project overrides these with `[project.mapping]` in its schedule file (same keys).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from connector.platforms.errors import PlatformError
+
+from .context import CommandError, Context
+
+OPTIONS = (  # option, stored key, help
+    ("--item", "sales_item", "default sales item (QuickBooks Item name or id; Xero item code)"),
+    ("--account", "sales_account", "default sales account code (Xero, e.g. 200)"),
+    ("--tax-code", "tax_code", "tax code (QuickBooks TaxCode name or id; Xero TaxType, e.g. OUTPUT2)"),
+    ("--class", "class_name", "QuickBooks class"),
+    ("--terms", "terms", "QuickBooks terms name, e.g. 'Net 30'"),
+    ("--line-amounts", "line_amount_types", "Xero: Exclusive, Inclusive or NoTax"),
+)
+
+
+def add_parser(connections: argparse.ArgumentParser) -> None:
+    sub = connections.add_subparsers(dest="connections_command", metavar="ACTION")
+    p = sub.add_parser("settings", help="show or set a connection's default item, account, tax code")
+    p.add_argument("id", type=int, help="the connection's id (see `milepost connections`)")
+    for option, key, text in OPTIONS:
+        p.add_argument(option, dest=key, metavar="CODE", help=f"{text}; \"\" clears it")
+    p.add_argument("--tracking", nargs="+", metavar="CATEGORY=OPTION",
+                   help="Xero tracking (or QuickBooks) category and option")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(handler=cmd_settings)
+
+
+def _changes(args: argparse.Namespace) -> dict[str, Any]:
+    changes: dict[str, Any] = {key: getattr(args, key) for _, key, _ in OPTIONS if getattr(args, key) is not None}
+    if args.tracking:
+        pairs = [pair.partition("=") for pair in args.tracking]
+        if any(not sep or not name or not option for name, sep, option in pairs):
+            raise CommandError("--tracking: give CATEGORY=OPTION")
+        changes["tracking"] = {name: option for name, _, option in pairs}
+    return changes
+
+
+def cmd_settings(ctx: Context, args: argparse.Namespace) -> int:
+    from jobs.connections import configure_mapping, stored_mapping
+    from jobs.context import build_context
+
+    changes = _changes(args)
+    ctx.ready()
+    if not changes:
+        with ctx.ready()() as session:
+            stored, requeued = stored_mapping(session, args.id), 0
+    else:
+        job_ctx = build_context(ctx.settings)
+        try:
+            stored, requeued = configure_mapping(job_ctx, args.id, changes)
+        except LookupError as error:
+            raise CommandError(str(error)) from None
+        except PlatformError as error:
+            raise CommandError(f"connection {args.id}: nothing saved: {error}") from None
+        finally:
+            job_ctx.close()
+    if args.format == "json":
+        ctx.out.print(json.dumps(stored, indent=2), markup=False, highlight=False)
+        return 0
+    shown = ", ".join(f"{k}={v}" for k, v in stored.items()) or "none set"
+    ctx.out.print(f"connection {args.id} settings: {shown}", markup=False)
+    if requeued:
+        ctx.out.print(f"{requeued} failed intent(s) queued again", markup=False)
+    return 0
