@@ -87,11 +87,11 @@ def sync_all(ctx: JobContext, connection_id: int | None = None) -> int:
 
 def run_once(ctx: JobContext, now: datetime | None = None) -> dict[str, Counts]:
     """`milepost worker --once`: every job that is due, once, in an order where each feeds the
-    next (acceptances deemed before the drain, payments synced before fees are judged)."""
+    next (acceptances deemed before the drain, payments synced before fees are judged). A job
+    that runs twice (the drain, again for late-fee drafts) reports the sum of both runs."""
     results: dict[str, Counts] = {}
     for name in ONCE_ORDER:
-        if name == "sync":
-            results["sync"] = {"connections": sync_due(ctx, now)}
-        else:
-            results[name] = run_job(ctx, name, now)
+        counts = {"connections": sync_due(ctx, now)} if name == "sync" else run_job(ctx, name, now)
+        earlier = results.get(name, {})
+        results[name] = {key: earlier.get(key, 0) + value for key, value in counts.items()}
     return results

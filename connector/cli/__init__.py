@@ -50,6 +50,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from connector.billing.errors import BillingError
 from connector.billing.money import UnknownCurrency
 from connector.config import ConfigError, load_settings
+from connector.platforms.errors import PlatformError
 from connector.sandbox.cli import add_cli as add_sandbox_cli
 from connector.store.errors import StoreError
 
@@ -143,7 +144,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(ctx, args)
-    except (CommandError, BillingError, StoreError, UnknownCurrency, ValueError, OSError) as exc:
+    except (CommandError, BillingError, StoreError, UnknownCurrency, ValueError, OSError,
+            PlatformError) as exc:
+        # Expected failures, each one line naming what is wrong; PlatformError is already
+        # scrubbed of tokens and secrets (connector.platforms.errors.redact).
         ctx.err.print(f"milepost: {_one_line(exc)}", markup=False)
         return 1
     except SQLAlchemyError as exc:

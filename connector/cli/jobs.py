@@ -20,9 +20,17 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from connector.platforms.errors import ConfigurationError
 from connector.store.job_runs import recent_runs
+from connector.store.models import ConnectionRow
 
-from .context import Context
+from .context import CommandError, Context
+
+NO_TOKEN_KEYS = (
+    "MILEPOST_TOKEN_KEYS is not set: the worker decrypts each connection's OAuth tokens with "
+    "the key(s) the web app uses (MILEPOST_SECURITY__TOKEN_KEYS also works); a new key: "
+    "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+)
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,10 +55,17 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _context(ctx: Context, mode: str = "embedded") -> Any:
+    """The jobs' context, or one line saying what is missing (an uninitialised database, no
+    token key) instead of a traceback from deep inside custody."""
     from jobs.context import build_context
 
     ctx.ready()  # refuses an uninitialised database with the usual message
-    return build_context(ctx.settings, mode=mode)
+    try:
+        return build_context(ctx.settings, mode=mode)
+    except ConfigurationError as error:
+        if error.code == "token_keys":
+            raise CommandError(NO_TOKEN_KEYS) from None
+        raise
 
 
 def _logging() -> None:
@@ -135,6 +150,10 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
     from jobs.runner import sync_all
 
+    if args.connection is not None:
+        with ctx.ready()() as session:
+            if session.get(ConnectionRow, args.connection) is None:
+                raise CommandError(f"no connection {args.connection}: `milepost connections` lists them")
     job_ctx = _context(ctx)
     try:
         count = sync_all(job_ctx, args.connection)
