@@ -93,10 +93,31 @@ def line_payload(resolved: ResolvedLine, number: int, settings: ResolvedSettings
     }
 
 
+def memo_line(intent: InvoiceIntent, number: int) -> dict[str, Any]:
+    """The intent's memo ("Approval window: 3 business days | Payment terms: Net 7") as a
+    DescriptionOnly line: printed on the invoice the customer gets, with no amount."""
+    return {"LineNum": number, "Description": intent.memo[:4000], "DetailType": "DescriptionOnly",
+            "DescriptionLineDetail": {}}
+
+
+def customer_memo(intent: InvoiceIntent) -> str:
+    """QuickBooks' "message displayed on invoice" (1000 characters): reference and memo."""
+    return "\n".join(part for part in (intent.reference, intent.memo) if part)[:1000]
+
+
 def invoice_payload(
     intent: InvoiceIntent, customer_ref: Ref, settings: ResolvedSettings
 ) -> dict[str, Any]:
-    """The QuickBooks Invoice for an intent: unsent, keyed, lines in the intent's own words."""
+    """The QuickBooks Invoice for an intent: unsent, keyed, lines in the intent's own words.
+
+    The memo goes where the customer reads it (a DescriptionOnly line after the amounts, and
+    the customer memo), not only into PrivateNote, which only the bookkeeper sees."""
+    lines = [
+        line_payload(settings.for_line(line), number, settings)
+        for number, line in enumerate(intent.lines, start=1)
+    ]
+    if intent.memo:
+        lines.append(memo_line(intent, len(lines) + 1))
     payload: dict[str, Any] = {
         "CustomerRef": _ref(customer_ref),
         "CurrencyRef": {"value": intent.currency},
@@ -104,13 +125,10 @@ def invoice_payload(
         "DueDate": intent.due_date.isoformat(),
         "DocNumber": doc_number_for(intent.idempotency_key),
         "PrivateNote": private_note_for(intent),
-        "CustomerMemo": {"value": intent.reference},
+        "CustomerMemo": {"value": customer_memo(intent)},
         "EmailStatus": "NotSet",
         "PrintStatus": "NotSet",
-        "Line": [
-            line_payload(settings.for_line(line), number, settings)
-            for number, line in enumerate(intent.lines, start=1)
-        ],
+        "Line": lines,
     }
     if intent.customer.email:
         payload["BillEmail"] = {"Address": intent.customer.email}

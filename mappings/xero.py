@@ -85,8 +85,17 @@ def line_item(resolved: ResolvedLine, settings: ResolvedSettings) -> LineItem:
     )
 
 
+def memo_line(intent: InvoiceIntent) -> LineItem:
+    """The intent's memo as a description-only line (no quantity, price or account: Xero
+    allows it), so the customer reads it on the invoice; Xero has no other printed note."""
+    return LineItem(description=intent.memo)
+
+
 def invoice_model(intent: InvoiceIntent, contact_id: str, settings: ResolvedSettings) -> Invoice:
-    """The Xero draft invoice for an intent, lines in the intent's own words."""
+    """The Xero draft invoice for an intent, lines in the intent's own words, memo last."""
+    lines = [line_item(settings.for_line(line), settings) for line in intent.lines]
+    if intent.memo:
+        lines.append(memo_line(intent))
     return Invoice(
         type="ACCREC",
         status="DRAFT",
@@ -96,7 +105,7 @@ def invoice_model(intent: InvoiceIntent, contact_id: str, settings: ResolvedSett
         reference=reference_for(intent),
         currency_code=CurrencyCode(intent.currency),
         line_amount_types=LineAmountTypes(settings.settings.line_amount_types),
-        line_items=[line_item(settings.for_line(line), settings) for line in intent.lines],
+        line_items=lines,
     )
 
 

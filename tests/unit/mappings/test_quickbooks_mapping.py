@@ -51,8 +51,11 @@ def test_lines_keep_the_intents_wording_and_the_total_is_exact(intent) -> None:
         "M2 Design approved: wireframes and visual design",
         "Retainage withheld (10%)",
         "Stock photography (3 images)",
+        "Accepted by Pat Lee on 2026-10-30",  # the memo, printed for the customer
     ]
-    assert sum((line["Amount"] for line in payload["Line"]), Decimal(0)) == intent.total.amount
+    assert payload["Line"][-1]["DetailType"] == "DescriptionOnly"
+    assert "Amount" not in payload["Line"][-1]
+    assert sum((line.get("Amount", Decimal(0)) for line in payload["Line"]), Decimal(0)) == intent.total.amount
     assert intent.total.amount == Decimal("1211.11")
     retainage = payload["Line"][1]["SalesItemLineDetail"]
     assert retainage["ItemRef"]["value"] == "9"
@@ -73,7 +76,8 @@ def test_the_sdk_object_serialises_amounts_as_exact_strings(intent) -> None:
     wire = json.loads(invoice.to_json())
 
     assert wire["DocNumber"] == "ACME-WEB-2-1"
-    assert [line["Amount"] for line in wire["Line"]] == ["1234.57", "-123.46", "100.00"]
+    assert [line["Amount"] for line in wire["Line"] if line["DetailType"] != "DescriptionOnly"] == [
+        "1234.57", "-123.46", "100.00"]
 
 
 def test_long_keys_get_distinct_doc_numbers_within_21_characters() -> None:

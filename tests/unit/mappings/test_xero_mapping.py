@@ -46,7 +46,7 @@ def test_the_invoice_is_a_draft_receivable_with_the_key_in_its_reference(intent)
 
 
 def test_lines_keep_the_intents_wording_account_tax_and_tracking(intent) -> None:
-    lines = model_for(intent).line_items
+    *lines, memo = model_for(intent).line_items
 
     assert [line.description for line in lines] == [
         "M2 Design approved: wireframes and visual design",
@@ -58,6 +58,7 @@ def test_lines_keep_the_intents_wording_account_tax_and_tracking(intent) -> None
     assert [(t.name, t.option) for t in lines[0].tracking] == [("Region", "North")]
     assert sum((line.line_amount for line in lines), Decimal(0)) == Decimal("1211.11")
     assert all(line.quantity * line.unit_amount == line.line_amount for line in lines)
+    assert (memo.description, memo.line_amount, memo.account_code) == ("Accepted by Pat Lee on 2026-10-30", None, None)
 
 
 def test_the_sdk_puts_the_draft_on_the_wire_with_the_cents_intact(intent) -> None:
@@ -66,8 +67,8 @@ def test_the_sdk_puts_the_draft_on_the_wire_with_the_cents_intact(intent) -> Non
 
     assert wire["Status"] == "DRAFT"
     assert wire["Type"] == "ACCREC"
-    assert [line["LineAmount"] for line in wire["LineItems"]] == [
-        Decimal("1234.57"), Decimal("-123.46"), Decimal("100.0")
+    assert [line.get("LineAmount") for line in wire["LineItems"]] == [
+        Decimal("1234.57"), Decimal("-123.46"), Decimal("100.0"), None  # the memo line has no amount
     ]
 
 
