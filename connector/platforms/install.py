@@ -9,6 +9,7 @@ URL, exchange the code for a TokenSet, and list the Xero organisations one conse
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -68,10 +69,7 @@ def quickbooks_exchange_code(
     try:
         client.get_bearer_token(code, realm_id=realm_id)
     except AuthClientError as error:
-        raise AuthError(
-            "QuickBooks refused the authorization code",
-            code=str(error.status_code), request_id=getattr(error, "intuit_tid", None), platform="quickbooks",
-        ) from None
+        raise _intuit_refusal("QuickBooks refused the authorization code", error) from None
     refresh_expires = getattr(client, "x_refresh_token_expires_in", None)
     return TokenSet(
         access_token=str(client.access_token),
@@ -84,10 +82,39 @@ def quickbooks_exchange_code(
 
 
 def quickbooks_revoke(endpoints: QuickBooksEndpoints, refresh_token: str, redirect_uri: str = "") -> bool:
+    """True once QuickBooks revoked the grant; AuthError with QuickBooks' own words otherwise."""
     try:
         return bool(_intuit_client(endpoints, redirect_uri).revoke(token=refresh_token))
-    except AuthClientError:
-        return False
+    except AuthClientError as error:
+        raise _intuit_refusal("QuickBooks refused to revoke the grant", error) from None
+
+
+def _oauth_body(raw: object) -> tuple[str | None, str]:
+    """(error code, description) from an OAuth error body, which may be JSON or plain text."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None, text.strip()[:300]
+    if not isinstance(body, dict):
+        return None, text.strip()[:300]
+    code = body.get("error") or body.get("code")
+    description = body.get("error_description") or body.get("message") or body.get("detail") or ""
+    return (str(code) if code else None), str(description)
+
+
+def _said(what: str, error: str, description: str) -> str:
+    """'QuickBooks refused the authorization code (invalid_grant: Invalid authorization code)'."""
+    return f"{what} ({error}: {description})" if description else f"{what} ({error})"
+
+
+def _intuit_refusal(what: str, error: AuthClientError) -> AuthError:
+    """QuickBooks' own error and description kept (secrets scrubbed by PlatformError), so an
+    admin reads why, not only that; invalid_grant means the grant is gone for good."""
+    code, description = _oauth_body(error.content)
+    kind = NeedsReconnect if code == "invalid_grant" else AuthError
+    return kind(_said(what, code or f"HTTP {error.status_code}", description), code=code or str(error.status_code), request_id=getattr(error, "intuit_tid", None),
+                platform="quickbooks")
 
 
 # -- Xero ------------------------------------------------------------------------------------------
@@ -120,8 +147,7 @@ def xero_exchange_code(
             endpoints.token_url, code=code, code_verifier=code_verifier, timeout=endpoints.timeout_seconds
         )
     except Exception as error:  # noqa: BLE001 - Authlib raises OAuthError and requests errors
-        kind = NeedsReconnect if "invalid_grant" in str(error) else AuthError
-        raise kind("Xero refused the authorization code", code=getattr(error, "error", None), platform="xero") from None
+        raise _xero_refusal(error) from None
     scope = token.get("scope") or ""
     return TokenSet(
         access_token=str(token["access_token"]),
@@ -152,14 +178,30 @@ def xero_disconnect(endpoints: XeroEndpoints, tokens: TokenSet, connection_id: s
     api.delete_connection(connection_id, _request_timeout=request_timeout(endpoints))
 
 
+def _xero_refusal(error: Exception) -> AuthError:
+    """Xero's own error code and description (Authlib's OAuthError carries both), or what went
+    wrong on the way there; PlatformError scrubs anything that looks like a token."""
+    code = getattr(error, "error", None)
+    description = getattr(error, "description", None) or ("" if code else str(error))
+    kind = NeedsReconnect if code == "invalid_grant" or "invalid_grant" in str(error) else AuthError
+    message = _said("Xero refused the authorization code", code or type(error).__name__, description)
+    return kind(message, code=code, platform="xero")
+
+
 def xero_revoke(endpoints: XeroEndpoints, refresh_token: str) -> bool:
+    """True once Xero revoked the grant; AuthError with Xero's own words otherwise."""
     answer = requests.post(
         endpoints.revoke_url,
         data={"token": refresh_token},
         auth=(endpoints.client_id, endpoints.client_secret),
         timeout=endpoints.timeout_seconds,
     )
-    return answer.status_code in (200, 204)
+    if answer.status_code in (200, 204):
+        return True
+    code, description = _oauth_body(answer.content)
+    raise AuthError(_said("Xero refused to revoke the grant", code or f"HTTP {answer.status_code}", description),
+                    code=code or str(answer.status_code),
+                    request_id=answer.headers.get("Xero-Correlation-Id"), platform="xero")
 
 
 # -- headless ------------------------------------------------------------------------------------------

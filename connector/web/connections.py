@@ -31,7 +31,7 @@ from connector.platforms.custody import (
     store_grant,
 )
 from connector.platforms.endpoints import QuickBooksEndpoints, XeroEndpoints
-from connector.platforms.errors import NeedsReconnect, PlatformError
+from connector.platforms.errors import NeedsReconnect, PlatformError, redact
 from connector.platforms.quickbooks import QuickBooksGateway
 from connector.platforms.token_endpoint import quickbooks_refresher, xero_refresher
 from connector.platforms.token_rows import ConnectionTokenRow, TokenGrantRow
@@ -216,5 +216,15 @@ def _end_at_platform(
         if revoke_grant:
             install.xero_revoke(endpoints[1], tokens.refresh_token)
     except Exception as error:  # noqa: BLE001 - revoking is best effort; the row is kept anyway
-        log.warning("ending connection %s at %s failed: %s", view.id, view.platform,
-                    error.__class__.__name__)
+        log.warning("ending connection %s at %s failed: %s", view.id, view.platform, _said(error))
+
+
+def _said(error: Exception) -> str:
+    """What the platform said, for the log: a PlatformError renders its message, code and
+    request id already scrubbed; anything else (an SDK's ApiException) is scrubbed here."""
+    if isinstance(error, PlatformError):
+        return str(error)
+    status = getattr(error, "status", None)
+    body = getattr(error, "body", None)
+    said = f"HTTP {status}: {body}" if status else str(error)
+    return f"{type(error).__name__}: {redact(said)[:500]}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import logging
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
@@ -207,3 +209,21 @@ def test_replaying_an_old_session_cookie_does_not_make_a_state_usable_again(app,
 
     assert again.status_code == 400
     assert len(connections_of(app)) == 1
+
+
+def test_a_refused_revoke_is_logged_with_the_platforms_message_and_code(app, admin, caplog):
+    consent_and_callback(admin, "quickbooks")
+    res = app.extensions["milepost"]
+    qb, xero = res.endpoints()
+    res._endpoints = (replace(qb, client_secret="rotated-elsewhere"), xero)  # the app's secret went stale
+    with res.sessions() as db:
+        [connection] = list_connections(db)
+
+    with caplog.at_level(logging.WARNING):
+        admin.post(f"/admin/connections/{connection.id}/disconnect", data={"csrf": csrf_of(admin)})
+
+    [after] = connections_of(app)
+    assert after.status == "disconnected"  # the history is kept even when the platform refuses
+    assert "QuickBooks refused to revoke the grant (invalid_client: Client authentication failed)" in caplog.text
+    assert "code invalid_client" in caplog.text
+    assert "rotated-elsewhere" not in caplog.text
