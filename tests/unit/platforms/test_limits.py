@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from contextlib import ExitStack
 
@@ -21,12 +22,17 @@ def use(gate: RateGate, platform: str, connection: str, times: int) -> None:
 
 
 def redis_or_skip() -> None:
+    """Skip when Redis is unreachable, except in CI (`CI=true`), where that fails the test: CI
+    must never pass by skipping the shared budget it is meant to test (as for PostgreSQL)."""
     import redis
 
     try:
         redis.Redis.from_url(REDIS, socket_connect_timeout=2).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("Redis at 127.0.0.1:6379 unreachable")
+    except redis.exceptions.ConnectionError as error:
+        reason = f"Redis at 127.0.0.1:6379 unreachable: {type(error).__name__}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason} (CI=true: Redis tests may not be skipped)")
+        pytest.skip(reason)
 
 
 def test_published_limits_are_undercut() -> None:
@@ -87,3 +93,13 @@ def test_with_redis_the_concurrency_cap_spans_processes() -> None:
     with worker_a.slot("xero", connection), pytest.raises(RateLimited, match="concurrency"):
         use(worker_b, "xero", connection, 1)
     use(worker_b, "xero", connection, 1)
+
+
+def test_an_unreachable_redis_fails_in_ci_and_is_skipped_elsewhere(monkeypatch) -> None:
+    monkeypatch.setitem(globals(), "REDIS", "redis://127.0.0.1:1")  # nothing listens there
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        redis_or_skip()
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception, match="unreachable"):
+        redis_or_skip()
