@@ -19,21 +19,22 @@ Database errors are never swallowed here: a broken link table is a broken instal
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from connector.platforms.custody import ACTIVE
 from connector.platforms.errors import ConfigurationError
+from connector.platforms.gateway import AccountingGateway
 from connector.store.db import transaction
 from connector.store.mapping_rows import project_mapping
 from connector.store.models import ConnectionRow, OutboxRow
 from connector.web.links import linked_connection
 from mappings.settings import MappingSettings
 
-from .context import JobContext
 from .tables import SyncStateRow
 
 SANDBOX_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -152,19 +153,22 @@ def settings_json(settings: MappingSettings) -> dict[str, Any]:
     return data
 
 
-def configure_mapping(ctx: JobContext, connection_id: int, changes: dict[str, Any]) -> tuple[dict[str, Any], int]:
+def configure_mapping(
+    sessions: sessionmaker[Session], gateway_for: Callable[[int], AccountingGateway],
+    connection_id: int, changes: dict[str, Any],
+) -> tuple[dict[str, Any], int]:
     """Lay `changes` (an empty string clears a key) over the connection's stored settings,
     check every code against the company's own lists through its gateway (ConfigurationError
     names each missing one; nothing is stored then), and store them. Returns the stored
     settings and how many failed intents were given another go."""
-    with ctx.sessions() as session:
+    with sessions() as session:
         if session.get(ConnectionRow, connection_id) is None:
             raise LookupError(f"no connection {connection_id}: see `milepost connections`")
         current = stored_mapping(session, connection_id)
     merged = {**current, **changes}
     settings = MappingSettings.from_dict({k: v for k, v in merged.items() if v not in ("", None, {})})
-    ctx.gateway_for(connection_id).resolve_settings(settings)
+    gateway_for(connection_id).resolve_settings(settings)
     stored = settings_json(settings)
-    with transaction(ctx.sessions) as session:
+    with transaction(sessions) as session:
         requeued = set_mapping(session, connection_id, stored)
     return stored, requeued

@@ -20,6 +20,8 @@ The customer's books:
 
     milepost connect quickbooks|xero [--non-interactive]
     milepost connections [--format table|json]
+    milepost connections settings ID [--item NAME] [--account CODE] [--tax-code CODE] [--class NAME]
+                        [--terms NAME] [--tracking CATEGORY=OPTION ...]
     milepost project link KEY --connection ID
 
 Background work:

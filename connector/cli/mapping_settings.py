@@ -64,7 +64,7 @@ def cmd_settings(ctx: Context, args: argparse.Namespace) -> int:
     else:
         job_ctx = build_context(ctx.settings)
         try:
-            stored, requeued = configure_mapping(job_ctx, args.id, changes)
+            stored, requeued = configure_mapping(job_ctx.sessions, job_ctx.gateway_for, args.id, changes)
         except LookupError as error:
             raise CommandError(str(error)) from None
         except PlatformError as error:
