@@ -117,15 +117,18 @@ def _pay_everything_a_little(stack: Stack, connection: int, platform: str, compa
     run_sync(ctx, connection)  # the cursor is now, so the timed sync reads only what follows
     with ctx.sessions() as session:
         invoices = list(session.scalars(select(InvoiceRow).where(InvoiceRow.connection_id == connection)))
-    control = stack.sandbox.control
+    control, paid = stack.sandbox.control, 0
     for invoice in invoices:
         if platform == "quickbooks":
             control.record_payment(company, invoice.platform_id, amount="1.00")
         else:
-            if invoice.status == "draft":
+            try:
                 control.xero(f"invoices/{invoice.platform_id}/authorise", company)
+            except RuntimeError:
+                continue  # the sandbox would not approve this draft: nothing to pay on it
             control.xero("payments", company, invoice_id=invoice.platform_id, amount="1.00")
-    return len(invoices)
+        paid += 1
+    return paid
 
 
 def payment_sync(stack: Stack, connection: int, platform: str, company: str) -> dict[str, Any]:
