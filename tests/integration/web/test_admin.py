@@ -73,3 +73,12 @@ def test_a_project_is_linked_to_a_connection_from_its_page(app, admin):
     project = text_of(admin.get("/admin/projects/ACME-WEB"))
     assert "Discovery complete" in project
     assert "/portal/" in project  # the approver's link, ready to copy
+
+
+def test_each_connection_on_the_dashboard_links_to_its_settings_page(app, admin):
+    consent_and_callback(admin, "quickbooks")
+
+    dashboard = admin.get("/admin/").get_data(as_text=True)
+    row = dashboard.split('id="connections"')[1].split("</table>")[0]
+    assert 'href="/admin/connections/1/settings"' in row
+    assert admin.get("/admin/connections/1/settings").status_code == 200
