@@ -12,7 +12,8 @@ Crash safety, step by step:
    is completed, so two workers that both delivered (after a reclaim) record one invoice.
 
 What a failure does to the intent:
-- waiting (no connection chosen, the grant is dead): back to pending, no attempt spent;
+- waiting (no connection chosen, the grant is dead, the rate gate held a call back): back to
+  pending, no attempt spent, tried again by the next drain;
 - a platform fault worth retrying (RetriableError: throttling, 5xx, network, unknown outcome):
   back to pending until `max_attempts`;
 - anything else (a refused payload, a missing setting, a bug such as a ValueError): failed at
@@ -32,7 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from connector.platforms.errors import NeedsReconnect, PlatformError, RetriableError
+from connector.platforms.errors import HeldBack, NeedsReconnect, PlatformError, RetriableError
 from connector.platforms.gateway import Attachment, CreatedInvoice
 from connector.store import outbox as store_outbox
 from connector.store.db import transaction
@@ -100,7 +101,7 @@ def _deliver(ctx: JobContext, item: store_outbox.ClaimedIntent, now: datetime) -
         )
     except SQLAlchemyError:
         raise  # the store is in trouble, not the intent: the run records it, reclaim retries
-    except NeedsReconnect as error:
+    except (NeedsReconnect, HeldBack) as error:
         return _put_back(ctx, item.id, describe(error)), describe(error)
     except Exception as error:  # noqa: BLE001 - recorded on the row and the run; the drain goes on
         return _failed(ctx, item, error), describe(error)
@@ -160,7 +161,8 @@ def _still_processing(session: Session, outbox_id: int) -> bool:
 
 
 def _put_back(ctx: JobContext, outbox_id: int, why: str) -> str:
-    """Not the intent's fault (no company chosen, grant dead): wait without spending an attempt."""
+    """Not the intent's fault (no company chosen, grant dead, budget spent): wait without
+    spending an attempt."""
     with transaction(ctx.sessions) as session:
         row = session.get(OutboxRow, outbox_id)
         if row is not None and row.status == store_outbox.PROCESSING:

@@ -26,7 +26,7 @@ from connector.billing import lifecycle
 from connector.billing.errors import BillingError, IllegalTransition
 from connector.billing.model import AuditEvent, Milestone, MilestoneState, Project
 from connector.billing.money import Money, allocate, quantize
-from connector.platforms.errors import NeedsReconnect
+from connector.platforms.errors import HeldBack, NeedsReconnect
 from connector.platforms.gateway import ChangeBatch
 from connector.store import service
 from connector.store.db import transaction
@@ -54,8 +54,8 @@ def sync_connection(ctx: JobContext, connection_id: int, now: datetime) -> Count
             cursor = sync_state(session, connection_id).cursor
         try:
             batch = ctx.gateway_for(connection_id).changes_since(cursor)
-        except NeedsReconnect as error:
-            raise Skip(str(error)) from None
+        except (NeedsReconnect, HeldBack) as error:
+            raise Skip(str(error)) from None  # a spent rate budget is not an error: due again soon
         with transaction(ctx.sessions) as session:
             counts = apply_changes(session, connection_id, batch, now)
             state = sync_state(session, connection_id)

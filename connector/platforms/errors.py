@@ -10,6 +10,8 @@
      │                             jobs skip the connection instead of crash-looping
      ├── RetriableError            try again later; only these are ever retried (retry.py)
      │    ├── RateLimited          throttled; `retry_after` seconds when the platform said so
+     │    │    └── HeldBack        Milepost's own rate gate kept the call back: nothing was sent,
+     │    │                        so it costs the caller no attempt; come back later
      │    ├── ServerError          5xx
      │    ├── NetworkError         refused, reset, timed out before a reply
      │    └── OutcomeUnknown       a create whose answer never came: it may have committed, so
@@ -97,6 +99,15 @@ class RateLimited(RetriableError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
         self.retry_after = retry_after
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
+class HeldBack(RateLimited):
+    """Our own rate gate (limits.py) would not spend the connection's budget now.
+
+    Nothing reached the platform, so this is never the caller's fault: the gate has already
+    waited as long as a caller may be held, and the work is put back for a later run rather
+    than retried on the spot or counted as a failed attempt.
+    """
 
 
 class ServerError(RetriableError):

@@ -25,7 +25,7 @@ from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from .errors import RateLimited
+from .errors import HeldBack
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,9 @@ return 0
 class RateGate:
     """Hands out call slots per (platform, connection); see the module docstring.
 
-    `max_wait` bounds how long a caller is held: beyond it `RateLimited` is raised with the
-    wait as `retry_after`, so a job can come back later instead of holding a worker.
+    `max_wait` bounds how long a caller is held: beyond it `HeldBack` (a `RateLimited`) is
+    raised with the wait as `retry_after`, so a job can come back later instead of holding a
+    worker; the retry policy does not sit it out again, and jobs do not count it as a failure.
     """
 
     def __init__(
@@ -107,7 +108,7 @@ class RateGate:
 
     def _pause(self, platform: str, connection_id: str, wait: float, waited: float, why: str) -> float:
         if waited + wait > self._max_wait:
-            raise RateLimited(
+            raise HeldBack(
                 f"{why} budget for connection {connection_id} is spent",
                 retry_after=round(wait, 3),
                 platform=platform,

@@ -5,6 +5,9 @@ error, a conflict or a refused token fails at once because the same request woul
 Waits grow exponentially with full jitter, so a crowd of workers does not retry in step, and a
 platform's `Retry-After` wins over the computed wait when it is longer. Attempts are bounded;
 after the last one the platform's own error is raised, not a tenacity wrapper.
+
+A `HeldBack` (our own rate gate, which has already held the caller as long as it may) is not
+retried here: the job puts its work back for a later run instead of holding a worker longer.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from .errors import OutcomeUnknown, RateLimited, RetriableError
+from .errors import HeldBack, OutcomeUnknown, RateLimited, RetriableError
 
 T = TypeVar("T")
 
@@ -53,7 +56,7 @@ def _give_up_on_long_retry_after(max_wait: float) -> Callable[[RetryCallState], 
         if outcome is None or not outcome.failed:
             return False
         error = outcome.exception()
-        if not isinstance(error, RetriableError):
+        if not isinstance(error, RetriableError) or isinstance(error, HeldBack):
             return False
         return not (
             isinstance(error, RateLimited)
@@ -112,7 +115,9 @@ def create_once(
     """Create under the policy without ever creating twice.
 
     Once a try's outcome is unknown (or the caller says an earlier process's was), every later
-    try first looks the idempotency key up and returns what it finds instead of creating.
+    try first looks the idempotency key up and returns what it finds instead of creating. If
+    the rate gate then holds the lookup back, the caller hears `OutcomeUnknown`, not
+    `HeldBack`: a hold costs no attempt, and the attempt that follows must still look first.
     """
     unknown = outcome_unknown
 
@@ -126,4 +131,10 @@ def create_once(
             unknown = True
             raise
 
-    return retrying(attempt)
+    try:
+        return retrying(attempt)
+    except HeldBack as held:
+        if unknown and not outcome_unknown:
+            raise OutcomeUnknown(f"a create's answer never came, then {held.message}",
+                                 platform=held.platform, code=held.code) from held
+        raise
