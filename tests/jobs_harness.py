@@ -2,7 +2,9 @@
 
 `Stack` holds: the sandbox (real HTTP), a migrated database, the real web app (API and webhook
 receivers) served on a free port, connections made by OAuth with auto-consent, and a
-`JobContext` for running jobs in-process. Worker subprocesses get `stack.env()`.
+`JobContext` for running jobs in-process. Worker subprocesses get `stack.env()` and write their
+output to a log file each (`stack.log_dir`), never to a pipe: nobody reads a pipe during a
+test, so a chatty worker would fill it and stall mid-run. `stack.logs()` gives the tails.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +80,8 @@ class Stack:
     web: BaseWSGIServer | None = None
     ctx: JobContext | None = None
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    log_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="milepost-stack-")))
+    log_files: dict[int, Path] = field(default_factory=dict)  # pid -> its output
 
     # -- building ------------------------------------------------------------------------------
     @classmethod
@@ -186,12 +192,32 @@ class Stack:
         return env
 
     def spawn(self, *args: str, **extra_env: str) -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "connector.cli", *args], cwd=ROOT, env=self.env(**extra_env),
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
+        """`milepost ARGS` in a subprocess; stdout and stderr go to a log file of its own."""
+        return self.spawn_module("connector.cli", *args, **extra_env)
+
+    def spawn_module(self, module: str, *args: str, **extra_env: str) -> subprocess.Popen[bytes]:
+        """`python -m MODULE ARGS` beside the stack, logged like `spawn`."""
+        name = "-".join([module.rsplit(".", 1)[-1], *args[:1]])
+        log = self.log_dir / f"{len(self.workers):02d}-{name}.log"
+        with log.open("ab") as out:
+            process = subprocess.Popen([sys.executable, "-m", module, *args], cwd=ROOT,
+                                       env=self.env(**extra_env), stdout=out,
+                                       stderr=subprocess.STDOUT)
         self.workers.append(process)
+        self.log_files[process.pid] = log
         return process
+
+    def logs(self, tail: int = 4000) -> str:
+        """The last `tail` characters of every spawned process's output, for a failure report."""
+        parts = []
+        for process in self.workers:
+            log = self.log_files.get(process.pid)
+            if log is None or not log.exists():
+                continue
+            text = log.read_text(errors="replace")
+            parts.append(f"--- {log.name} (pid {process.pid}, exit {process.poll()}) ---\n"
+                         + (text[-tail:] if text else "(no output)"))
+        return "\n".join(parts)
 
 
 def stop_process(process: subprocess.Popen[bytes], timeout: float = 20.0) -> int | None:
@@ -203,11 +229,19 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 20.0) -> int
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
-    if process.stderr is not None:
-        process.stderr.close()
     return process.returncode
 
 
 def books_invoice(sandbox: SandboxServer, realm: str, invoice_id: str) -> dict[str, Any]:
     """The invoice as the sandbox QuickBooks company holds it (what a bookkeeper would see)."""
     return dict(sandbox.control._call("GET", f"/quickbooks/{realm}/invoices/{invoice_id}"))
+
+
+def books_payments(sandbox: SandboxServer, realm: str, invoice_id: str) -> list[Decimal]:
+    """Each payment the sandbox's QuickBooks books hold against the invoice (as recorded there)."""
+    state = sandbox.state
+    with state.lock:
+        payments = list(state.quickbooks.company(realm).table("Payment").values())
+    return [Decimal(str(line["Amount"])) for payment in payments for line in payment.get("Line", [])
+            if any(link.get("TxnType") == "Invoice" and str(link.get("TxnId")) == str(invoice_id)
+                   for link in line.get("LinkedTxn", []))]

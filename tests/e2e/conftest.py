@@ -23,6 +23,7 @@ def make_stack(sandbox, tmp_path) -> Iterator:
     def make(database_url: str, **worker: object) -> Stack:
         sandbox.control.reset()
         stack = Stack.build(sandbox, database_url, **worker)
+        stack.log_dir = tmp_path
         stack.start_web()
         built.append(stack)
         return stack
@@ -30,6 +31,9 @@ def make_stack(sandbox, tmp_path) -> Iterator:
     yield make
     for stack in built:
         stack.stop()
+        # pytest shows a test's captured teardown output only when the test failed: then the
+        # workers' own words sit beside the assertion that gave up waiting for them.
+        print(stack.logs())  # noqa: T201
     for service in ("quickbooks", "xero"):
         sandbox.control.configure_webhooks(service, None, enabled=False)
     sandbox.control.set_latency(quickbooks=0, xero=0)

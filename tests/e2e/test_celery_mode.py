@@ -13,8 +13,9 @@ from decimal import Decimal
 
 import pytest
 
+from tests.e2e.payments import seen, wait_for_state
 from tests.e2e.prompt_clock import spawn_prompt_clock
-from tests.jobs_harness import books_invoice, stop_process, wait_for
+from tests.jobs_harness import books_invoice, books_payments, stop_process, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -31,11 +32,18 @@ def test_celery_workers_create_the_draft_and_bring_payments_home_by_poll(make_st
     [invoice] = wait_for(stack.invoices, timeout=40)
     assert Decimal(str(books_invoice(stack.sandbox, realm, invoice.platform_id)["TotalAmt"])) == Decimal("10000.00")
 
+    billed = seen(stack)
+    assert (billed.state, billed.paid, billed.outstanding) == ("invoiced", 0, Decimal("10000.00"))
     stack.sandbox.control.record_payment(realm, invoice.platform_id, amount="4000.00")
     wait_for(lambda: stack.invoices()[0].amount_paid == Decimal("4000.00"), timeout=40)
+    partly = wait_for_state(stack, "partially_paid")
+    assert partly.paid == sum(books_payments(stack.sandbox, realm, invoice.platform_id)) == Decimal("4000.00")
+    assert partly.outstanding == billed.outstanding - partly.paid
     stack.sandbox.control.record_payment(realm, invoice.platform_id)
     wait_for(lambda: stack.invoices()[0].status == "paid", timeout=40)
 
-    assert "'paid'" in str(stack.api("GET", "/projects/ACME-WEB/report"))
+    paid = wait_for_state(stack, "paid")
+    assert paid.paid == sum(books_payments(stack.sandbox, realm, invoice.platform_id)) == Decimal("10000.00")
+    assert paid.outstanding == 0
     assert stop_process(clock) == 0
     assert stop_process(worker) in (0, None)
