@@ -178,11 +178,17 @@ def _check_ready(kind: Kind, record: dict[str, Any], errors: list[str]) -> None:
         errors.append(f"A {kind.label.lower()} must have at least one line item to be approved.")
     if kind is not QUOTE:
         for line in record["LineItems"]:
-            if not line.get("AccountCode"):
+            if not line.get("AccountCode") and carries_an_amount(line):
                 errors.append("Account code must be specified on every line item.")
                 break
     if kind is INVOICE and record.get("Type") == "ACCREC" and not record.get("DueDate"):
         errors.append("Due Date is required.")
+
+
+def carries_an_amount(line: dict[str, Any]) -> bool:
+    """Xero accepts description-only lines (no item, quantity, price or amount: a heading or a
+    memo) on approved documents; only a line that posts an amount needs an account code."""
+    return bool(line.get("ItemCode") or line.get("UnitAmount") or line.get("LineAmount"))
 
 
 def resolve_contact(org: Organisation, raw: Any, now: datetime,
