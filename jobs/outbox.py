@@ -46,6 +46,7 @@ from mappings.settings import MappingSettings
 from .connections import mapping_for, route_for
 from .context import JobContext
 from .runs import Tally, describe
+from .voids import drain_voids
 
 log = logging.getLogger("milepost.jobs.outbox")
 BATCH = 10
@@ -63,7 +64,8 @@ class Delivery:
 
 
 def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
-    """Carry pending intents to the platforms until none is left (or `limit` were tried)."""
+    """Carry pending intents to the platforms until none is left (or `limit` were tried), then
+    the pending void requests (`jobs.voids`), so a void never overtakes its invoice."""
     counts = Tally(created=0, failed=0, retry=0, reclaimed=0)
     with transaction(ctx.sessions) as session:
         counts["reclaimed"] = store_outbox.reclaim_stale(
@@ -81,6 +83,7 @@ def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
             counts[outcome] += 1
             if problem:
                 counts.problems.append(f"{item.intent.idempotency_key}: {problem}")
+    drain_voids(ctx, now, counts, limit=limit)
     return counts
 
 

@@ -5,7 +5,9 @@ of a milestone not yet invoiced, remove one not yet invoiced, or set a new contr
 Rules (documented for users):
 
 * Invoiced amounts never change. A milestone with anything billed (an invoice intent exists for
-  all or part of it) cannot be changed or removed; the order is refused naming the milestone.
+  all or part of it) cannot be changed or removed; the order is refused naming the milestone
+  and telling the user to void or credit its invoice first (`milepost invoice void`, see
+  `voiding`): a voided milestone's amount is open again.
 * The contract total follows: without an explicit new total it moves by the amounts added,
   changed and removed. With `contract_total` set, the open percentage milestones follow it.
 * Percentages apply to the contract total in force when the milestone is invoiced; amounts
@@ -53,12 +55,12 @@ def apply_change_order(
     events: list[AuditEvent] = []
     delta = Money.zero(project.currency)
     for seq in order.remove:
-        m = _open_milestone(order, by_seq, seq, "remove")
+        m = _open_milestone(project.key, order, by_seq, seq, "remove")
         delta = delta - before[seq]
         by_seq[seq] = replace(m, removed=True, version=m.version + 1)
         events.append(_event(project, order, m, at, "change_order.remove", {"amount": f"{before[seq]} -> removed"}))
     for seq, values in order.change:
-        m = _open_milestone(order, by_seq, seq, "change")
+        m = _open_milestone(project.key, order, by_seq, seq, "change")
         changed, diff, data = _changed(project, order, m, values, before[seq])
         delta = delta + diff
         by_seq[seq] = changed
@@ -81,7 +83,7 @@ def apply_change_order(
     return new_project, result, events
 
 
-def _open_milestone(order: ChangeOrder, by_seq: dict[int, Milestone], seq: int, verb: str) -> Milestone:
+def _open_milestone(key: str, order: ChangeOrder, by_seq: dict[int, Milestone], seq: int, verb: str) -> Milestone:
     m = by_seq.get(seq)
     if m is None or m.removed:
         raise ChangeOrderRejected(order.reference, f"there is no milestone {seq} to {verb}", seq)
@@ -89,10 +91,18 @@ def _open_milestone(order: ChangeOrder, by_seq: dict[int, Milestone], seq: int, 
         raise ChangeOrderRejected(
             order.reference,
             f"milestone {seq} ({m.name}) is already invoiced ({m.state.value}); "
-            "invoiced amounts never change: add a new milestone instead",
+            f"invoiced amounts never change: {_void_first(key, order, seq)}",
             seq,
         )
     return m
+
+
+def _void_first(key: str, order: ChangeOrder, seq: int) -> str:
+    """What to do instead: void or credit the invoice first, then apply the order again."""
+    return (
+        f"void or credit its invoice first (milepost invoice void {key} {seq} --reason "
+        f"\"{order.reference}\"), then apply the change order; or add a new milestone instead"
+    )
 
 
 def _changed(

@@ -34,7 +34,8 @@ TRANSITIONS: dict[MilestoneState, frozenset[MilestoneState]] = {
     S.INVOICE_DUE: frozenset({S.INVOICED, S.VOIDED}),
     S.INVOICED: frozenset({S.PARTIALLY_PAID, S.PAID, S.VOIDED}),
     # back to invoiced: every payment was deleted or voided in the books (the books win)
-    S.PARTIALLY_PAID: frozenset({S.PARTIALLY_PAID, S.PAID, S.INVOICED}),
+    # voided: the unpaid balance was credited on request (`voiding.void_settled`)
+    S.PARTIALLY_PAID: frozenset({S.PARTIALLY_PAID, S.PAID, S.INVOICED, S.VOIDED}),
     # back down: a payment was deleted or voided in the books (`invoicing.take_back_payment`)
     S.PAID: frozenset({S.PARTIALLY_PAID, S.INVOICED}),
     S.VOIDED: frozenset({S.PLANNED}),

@@ -15,6 +15,7 @@ Contracts and milestones:
     milepost monthly KEY --month YYYY-MM [--pass-through "DESCRIPTION=AMOUNT" ...]
                         [--support "DESCRIPTION=HOURS@RATE" ...] [--date DATE]
     milepost report KEY [--format table|json|csv]
+    milepost invoice void KEY SEQ --reason TEXT [--by NAME] [--reopen]
 
 The customer's books:
 
@@ -56,7 +57,7 @@ from connector.platforms.errors import PlatformError
 from connector.sandbox.cli import add_cli as add_sandbox_cli
 from connector.store.errors import StoreError
 
-from . import changes, commands, connections, demo, jobs, progress, reporting
+from . import changes, commands, connections, demo, invoices, jobs, progress, reporting
 from .context import CommandError, Context
 
 Handler = Callable[[Context, argparse.Namespace], int]
@@ -79,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     _schedule_parsers(sub)
     _lifecycle_parsers(sub)
     changes.add_parser(sub)
+    invoices.add_parser(sub)
     progress.add_parsers(sub)
     reporting.add_parser(sub)
     connections.add_parsers(sub)

@@ -213,12 +213,30 @@ class OutboxRow(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     seq: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    # "invoice": the payload is an invoice intent; "void": void or credit an invoice (0007)
+    kind: Mapped[str] = mapped_column(String(16), default="invoice", server_default="invoice")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     connection_id: Mapped[int | None] = mapped_column(ForeignKey("connections.id"))
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class LateFeeChargeRow(Base):
+    """A period's late fee waiting for (or put on) the project's next invoice intent (0007)."""
+
+    __tablename__ = "late_fee_charges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    period_key: Mapped[str] = mapped_column(String(200), unique=True)
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    description: Mapped[str] = mapped_column(Text)
+    intent_key: Mapped[str | None] = mapped_column(String(200))  # None: still waiting
+    charged_at: Mapped[datetime] = mapped_column(default=utcnow)
+    billed_at: Mapped[datetime | None]
 
 
 class InvoiceRow(Base):

@@ -29,6 +29,7 @@ from .errors import StoreError
 from .models import InvoiceMilestoneRow, InvoiceRow, MilestoneRow, OutboxRow, ProjectRow, utcnow
 
 PENDING, PROCESSING, DONE, FAILED = "pending", "processing", "done", "failed"
+INVOICE = "invoice"  # the row's kind; void requests (kind "void") are claimed by `voids`
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,10 @@ class CreatedInvoice:
 
 
 def claim_pending(session: Session, limit: int = 10, skip: Collection[int] = ()) -> list[ClaimedIntent]:
-    """Take up to `limit` pending intents, oldest first, and mark them processing. `skip`:
+    """Take up to `limit` pending invoice intents, oldest first, and mark them processing. `skip`:
     rows this drain already tried (put back to wait or retry later), not to be taken again."""
-    query = select(OutboxRow).where(OutboxRow.status == PENDING).order_by(OutboxRow.id).limit(limit)
+    query = (select(OutboxRow).where(OutboxRow.status == PENDING, OutboxRow.kind == INVOICE)
+             .order_by(OutboxRow.id).limit(limit))
     if skip:
         query = query.where(OutboxRow.id.not_in(list(skip)))
     if session.get_bind().dialect.name == "postgresql":

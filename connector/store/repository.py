@@ -222,7 +222,8 @@ class BillingRepository:
 
     def queued_intents(self, key: str) -> list[InvoiceIntent]:
         """Every intent queued for the project, oldest first (what was billed, withheld, credited)."""
-        return [records.intent_from_json(row.payload) for row in self.outbox(key)]
+        return [records.intent_from_json(row.payload) for row in self.outbox(key)
+                if row.kind != "void"]
 
     def invoice_views(self, key: str) -> list[InvoiceView]:
         """The platform invoices of the project as the store last saw them, for reports."""

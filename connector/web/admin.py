@@ -25,7 +25,10 @@ from flask import (
 )
 from sqlalchemy.orm import Session
 
+from connector.billing.errors import BillingError
 from connector.billing.report import Report, build_report
+from connector.store import voids
+from connector.store.db import transaction
 from connector.store.errors import ProjectNotFound, StoreError
 from connector.store.job_runs import recent_runs
 from connector.store.repository import BillingRepository
@@ -160,3 +163,25 @@ def link(key: str) -> Any:
     flash(f"{key} now bills through connection {connection_id}.")
     return redirect(url_for("admin.project", key=key))
 
+
+
+@blueprint.post("/projects/<key>/milestones/<int:seq>/void")
+@login_required
+def void(key: str, seq: int) -> Any:
+    """The "Void invoice" button: queue the void (or credit) with the reason given."""
+    reason = request.form.get("reason", "").strip()
+    if not reason:
+        flash(f"Milestone {seq}: say why the invoice is voided.")
+        return redirect(url_for("admin.project", key=key))
+    try:
+        with transaction(resources().sessions) as db:
+            queued, new = voids.request_void(db, key, seq, reason, "admin", datetime.now(UTC))
+    except ProjectNotFound:
+        abort(404, description=f"No project {key}.")
+    except (BillingError, StoreError) as error:
+        flash(f"Not voided: {error}")
+        return redirect(url_for("admin.project", key=key))
+    invoice = queued.number or queued.platform_id
+    flash(f"Milestone {seq}: void of invoice {invoice} {'queued' if new else 'already queued'}; "
+          "the worker voids it, or credits what is unpaid.")
+    return redirect(url_for("admin.project", key=key))

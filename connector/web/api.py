@@ -3,6 +3,8 @@
     POST /api/v1/schedules                                import a schedule (the JSON schedule
                                                           file's shape; optional "connection")
     POST /api/v1/projects/KEY/milestones/SEQ/ACTION       submit | accept | partial | reject
+    POST /api/v1/projects/KEY/milestones/SEQ/void         {"reason", "by"}: void (or credit,
+                                                          when partly paid) its invoice; 202
     GET  /api/v1/projects/KEY/report                      where the contract stands
 
 Bad input is answered 400 with `{"errors": [{"field", "rule", "message"}, ...]}` listing every
@@ -24,7 +26,7 @@ from connector.billing.model import AuditEvent
 from connector.billing.money import UnknownCurrency
 from connector.billing.report import build_report
 from connector.billing.schedule import build_schedule
-from connector.store import service
+from connector.store import service, voids
 from connector.store.db import transaction
 from connector.store.errors import DuplicateProject, MilestoneNotFound, ProjectNotFound, StoreError
 from connector.store.repository import BillingRepository
@@ -180,6 +182,34 @@ def milestone_action(key: str, seq: int, action: str) -> Any:
         return errors(409, problem("state", error.__class__.__name__, str(error)))
     return {"key": key, "seq": stored.seq, "state": stored.state.value,
             "billed": None if stored.billed is None else str(stored.billed.amount)}
+
+
+@blueprint.post("/projects/<key>/milestones/<int:seq>/void")
+def void_invoice(key: str, seq: int) -> Any:
+    """Queue the void (or, when partly paid, the credit) of the milestone's invoice: 202, since
+    the worker's drain does it; asking again answers with the same queued request."""
+    body, failure = _body()
+    if failure:
+        return failure
+    assert body is not None
+    reason, by = body.get("reason"), body.get("by", "api")
+    found = []
+    if not isinstance(reason, str) or not reason.strip():
+        found.append(problem("reason", "required", "reason: why the invoice is voided (a non-empty string)"))
+    if not isinstance(by, str) or not by.strip():
+        found.append(problem("by", "string", "by: who asks (a non-empty string)"))
+    if found:
+        return errors(400, *found)
+    try:
+        with transaction(resources().sessions) as db:
+            request, new = voids.request_void(db, key, seq, str(reason), str(by).strip(), datetime.now(UTC))
+    except (ProjectNotFound, MilestoneNotFound) as error:
+        return errors(404, problem("milestone", "not_found", str(error)))
+    except (BillingError, StoreError) as error:
+        return errors(409, problem("state", error.__class__.__name__, str(error)))
+    return {"key": key, "seq": seq, "idempotency_key": request.idempotency_key,
+            "invoice": request.number or request.platform_id, "platform": request.platform,
+            "queued": new}, 202
 
 
 @blueprint.get("/projects/<key>/report")

@@ -1,0 +1,137 @@
+"""The void requests in the outbox, carried to the books by drain_outbox, each exactly once.
+
+For one request (`store.voids`): nothing paid, the invoice is voided (a Xero draft deleted);
+something paid (the store knows of a payment, or the books refuse the void because of one),
+its unpaid balance is credited and the credit applied to it. The credit carries the request's
+own key to the platform (QuickBooks requestid, Xero Idempotency-Key). A request tried before
+(a worker died after claiming it) first looks the invoice up: already voided, deleted or
+settled in the books means the earlier try got through, and nothing is sent again.
+Failures are treated as for invoice intents (`jobs.outbox`): only RetriableError is retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from connector.platforms.errors import (
+    NeedsReconnect,
+    PlatformError,
+    RetriableError,
+    ValidationRejected,
+)
+from connector.platforms.gateway import AccountingGateway
+from connector.store import outbox as store_outbox
+from connector.store import voids
+from connector.store.db import transaction
+from connector.store.models import OutboxRow
+from mappings.facts import DELETED, PAID, VOIDED
+
+from .context import JobContext
+from .runs import Tally, describe
+
+log = logging.getLogger("milepost.jobs.voids")
+BATCH = 10
+ZERO = Decimal(0)
+
+
+def drain_voids(ctx: JobContext, now: datetime, counts: Tally, *, limit: int = 200) -> None:
+    """Carry pending void requests to the books; each one once per run."""
+    tried: set[int] = set()
+    while len(tried) < limit:
+        with transaction(ctx.sessions) as session:
+            claimed = voids.claim_voids(session, limit=BATCH, skip=tried)
+        if not claimed:
+            return
+        for item in claimed:
+            tried.add(item.id)
+            outcome, problem = _deliver(ctx, item, now)
+            counts[outcome] = counts.get(outcome, 0) + 1
+            if problem:
+                counts.problems.append(f"{item.request.idempotency_key}: {problem}")
+
+
+def _deliver(ctx: JobContext, item: voids.ClaimedVoid, now: datetime) -> tuple[str, str]:
+    """One request to its books: ("voided" | "credited" | "retry" | "failed", what went wrong)."""
+    request = item.request
+    if item.connection_id is None:
+        why = f"invoice {request.number or request.platform_id} has no connection to void it through"
+        return _failed(ctx, item, ValueError(why)), why
+    try:
+        with ctx.sessions() as session:
+            paid = voids.payments_recorded(session, request)
+        gateway = ctx.gateway_for(item.connection_id)
+        settled = _settle(gateway, request, paid=paid, retried=item.attempts > 1)
+    except SQLAlchemyError:
+        raise
+    except NeedsReconnect as error:
+        return _put_back(ctx, item.id, describe(error)), describe(error)
+    except Exception as error:  # noqa: BLE001 - recorded on the row and the run; the drain goes on
+        return _failed(ctx, item, error), describe(error)
+    with transaction(ctx.sessions) as session:
+        voids.complete_void(session, item.id, settled, now)
+    return ("credited" if settled.action == "credited" else "voided"), ""
+
+
+def _settle(
+    gateway: AccountingGateway, request: voids.VoidRequest, *, paid: bool, retried: bool
+) -> voids.SettledVoid:
+    if retried:
+        earlier = _already_settled(gateway, request)
+        if earlier is not None:
+            return earlier
+    if not paid:
+        try:
+            fact = gateway.void_invoice(request.platform_id)
+            return voids.SettledVoid(action=fact.status if fact.status == DELETED else "voided",
+                                     invoice_status=fact.status, balance=fact.balance.amount)
+        except ValidationRejected as refused:
+            # a payment the store has not synced yet: credit the balance instead
+            log.info("void of %s refused (%s): crediting instead", request.idempotency_key, refused)
+    note = gateway.credit_invoice(request.platform_id, request.reason, request.idempotency_key)
+    applied = sum((amount.amount for invoice_id, amount in note.applied_to
+                   if invoice_id == request.platform_id), ZERO)
+    left = max(note.total.amount - applied, ZERO)
+    return voids.SettledVoid(
+        action="credited", invoice_status=PAID if left == 0 else "partially_paid",
+        balance=left, credited=note.total.amount, credit_id=note.platform_id,
+        credit_number=note.number or "",
+    )
+
+
+def _already_settled(gateway: AccountingGateway, request: voids.VoidRequest) -> voids.SettledVoid | None:
+    """After a crash: did the earlier try reach the books? Looked up by the invoice's key."""
+    if not request.invoice_key:
+        return None
+    found = gateway.find_invoice_by_key(request.invoice_key)
+    if found is None or found.status == DELETED:
+        return voids.SettledVoid(action="deleted", invoice_status=DELETED, balance=ZERO)
+    if found.status == VOIDED:
+        return voids.SettledVoid(action="voided", invoice_status=VOIDED, balance=ZERO)
+    if found.status == PAID:
+        return voids.SettledVoid(action="credited", invoice_status=PAID, balance=ZERO)
+    return None
+
+
+def _failed(ctx: JobContext, item: voids.ClaimedVoid, error: Exception) -> str:
+    retry = isinstance(error, RetriableError)
+    if isinstance(error, PlatformError):
+        log.warning("void %s: %s", item.request.idempotency_key, describe(error))
+    else:
+        log.error("void %s failed: %s", item.request.idempotency_key, describe(error), exc_info=error)
+    with transaction(ctx.sessions) as session:
+        status = store_outbox.fail(session, item.id, describe(error),
+                                   max_attempts=ctx.settings.worker.max_attempts, retryable=retry)
+    return "retry" if status == store_outbox.PENDING else "failed"
+
+
+def _put_back(ctx: JobContext, outbox_id: int, why: str) -> str:
+    """The grant is dead: wait for a reconnect without spending an attempt."""
+    with transaction(ctx.sessions) as session:
+        row = session.get(OutboxRow, outbox_id)
+        if row is not None and row.status == store_outbox.PROCESSING:
+            row.status, row.attempts, row.last_error = store_outbox.PENDING, row.attempts - 1, why
+    return "retry"
