@@ -1,9 +1,11 @@
-"""charge_late_fees: a late-fee draft for each started month an invoice stays overdue.
+"""charge_late_fees: a late fee for each started month an invoice stays overdue.
 
-The billing core computes the fee and its period key (`late_fees.late_fee_due`); the outbox's
-unique key is what makes it "never twice for one period": enqueueing the same period again
-finds the row already there. The fee is its own draft invoice, created in the same company as
-the overdue invoice by drain_outbox. Late-fee invoices themselves do not accrue late fees.
+The billing core computes the fee and its period key (`late_fees.late_fee_due`); the period
+key is what makes it "never twice for one period": it is the outbox key of a fee billed as its
+own draft, and the unique key of a fee waiting for the next invoice. Per project policy
+(`late_fee.as`): "invoice" (default) queues its own draft, created in the same company as the
+overdue invoice by drain_outbox; "line" records the fee (`store.late_fee_lines`) and the
+project's next invoice intent carries it as a line. Late-fee invoices do not accrue late fees.
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from connector.billing.calendar import local_date
 from connector.billing.late_fees import late_fee_due, late_fee_intent
 from connector.billing.money import Money
+from connector.store import late_fee_lines
 from connector.store.db import transaction
 from connector.store.models import InvoiceRow, OutboxRow, ProjectRow
 from connector.store.repository import BillingRepository
@@ -26,7 +28,9 @@ from .runs import Counts
 
 
 def charge_late_fees(ctx: JobContext, now: datetime) -> Counts:
-    queued = 0
+    """Queue each overdue invoice's fee for the period: its own draft (`queued`), or, for a
+    policy of `as = "line"`, a fee waiting for the project's next invoice (`waiting`)."""
+    queued = waiting = 0
     with transaction(ctx.sessions) as session:
         repo = BillingRepository(session)
         rows = session.execute(
@@ -44,12 +48,11 @@ def charge_late_fees(ctx: JobContext, now: datetime) -> Counts:
             reference = invoice.number or invoice.platform_id
             balance = Money(invoice.balance, invoice.currency)
             fee = late_fee_due(project, reference, balance, invoice.due_date, today)  # type: ignore[arg-type]
-            if fee is None or _queued(session, fee.period_key):
+            if fee is None or late_fee_lines.period_charged(session, fee.period_key):
                 continue
-            repo.enqueue(late_fee_intent(project, fee, today), invoice.connection_id)
-            queued += 1
-    return {"queued": queued}
-
-
-def _queued(session: Session, key: str) -> bool:
-    return session.scalars(select(OutboxRow.id).where(OutboxRow.idempotency_key == key)).first() is not None
+            if project.late_fee.as_separate_invoice:
+                repo.enqueue(late_fee_intent(project, fee, today), invoice.connection_id)
+                queued += 1
+            elif late_fee_lines.owe(session, project_key, fee, now):
+                waiting += 1
+    return {"queued": queued, "waiting": waiting}

@@ -177,6 +177,8 @@ def schedule_to_raw(project: Project, milestones: Sequence[Milestone]) -> dict[s
     fee = project.late_fee
     p["late_fee"] = {"percent_per_month": f"{fee.percent_per_month:f}", "flat": f"{fee.flat:f}",
                      "grace_days": fee.grace_days}
+    if not fee.as_separate_invoice:
+        p["late_fee"]["as"] = "line"
     steps = project.retainage.steps
     if len(steps) == 1 and steps[0].until_billed_percent is None:
         p["retainage_percent"] = f"{steps[0].percent:f}"

@@ -136,8 +136,22 @@ def _late_fee(r: FieldReader, p: Mapping[str, Any], currency: str | None) -> Lat
     if flat is not None and flat < 0:
         r.problem(f"{w}.flat", "negative", "the flat fee cannot be negative")
     grace = r.integer(lf, "grace_days", w, default=0)
-    separate = lf.get("as_separate_invoice", True)
-    return LateFeePolicy(pct or ZERO, flat or ZERO, grace or 0, bool(separate))
+    return LateFeePolicy(pct or ZERO, flat or ZERO, grace or 0, _fee_as_invoice(r, lf, w))
+
+
+LATE_FEE_AS = ("invoice", "line")
+
+
+def _fee_as_invoice(r: FieldReader, lf: Mapping[str, Any], w: str) -> bool:
+    """`as = "invoice"` (the default: each period's fee is its own draft) or `as = "line"` (a
+    line on the project's next invoice); the older `as_separate_invoice = true|false` still reads."""
+    if "as" not in lf:
+        return bool(lf.get("as_separate_invoice", True))
+    value = lf["as"]
+    if value not in LATE_FEE_AS:
+        r.problem(f"{w}.as", "one_of", f"as must be \"invoice\" or \"line\", not {value!r}")
+        return True
+    return bool(value == "invoice")
 
 
 def _retainage(r: FieldReader, p: Mapping[str, Any]) -> RetainagePolicy:

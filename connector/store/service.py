@@ -24,7 +24,7 @@ from connector.billing.model import AuditEvent, ChangeOrder, InvoiceIntent, Mile
 from connector.billing.progress import MonthlyCharge, monthly_intent
 from mappings.settings import MappingSettings
 
-from . import evidence, records
+from . import evidence, late_fee_lines, records
 from .errors import DuplicateChangeOrder, DuplicateMonthlyInvoice, MilestoneNotFound
 from .mapping_rows import set_project_mapping
 from .models import ChangeOrderRow
@@ -115,8 +115,16 @@ def _bill(repo: BillingRepository, key: str, milestone: Milestone, bill: Biller)
         return milestone
     stored = repo.save_milestone(key, billing.milestone, milestone.version)
     repo.append_event(billing.event)
-    repo.enqueue(billing.intent)
+    repo.enqueue(_with_waiting_fees(repo, billing.intent, billing.event.at))
     return stored
+
+
+def _with_waiting_fees(repo: BillingRepository, intent: InvoiceIntent, at: datetime) -> InvoiceIntent:
+    """A new intent takes the project's late fees waiting for the next invoice (a policy of
+    `as = "line"`); an intent already queued under its key is left as it was."""
+    if any(row.idempotency_key == intent.idempotency_key for row in repo.outbox(intent.project_key)):
+        return intent
+    return late_fee_lines.add_waiting_fees(repo.session, intent, at)
 
 
 def apply_change_order(
@@ -198,6 +206,7 @@ def queue_monthly_invoice(
     intent = monthly_intent(project, schedule, month, charges, invoice_date)
     if any(row.idempotency_key == intent.idempotency_key for row in repo.outbox(key)):
         raise DuplicateMonthlyInvoice(key, month)
+    intent = late_fee_lines.add_waiting_fees(session, intent, at)
     repo.enqueue(intent)
     for seq in dict.fromkeys(line.seq for line in intent.lines if line.seq is not None):
         transition(session, key, seq, lambda p, m, _s: lifecycle.mark_invoice_due(p, m, intent, at, by))
