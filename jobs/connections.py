@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from connector.platforms.company_lists import forget_company_lists
 from connector.platforms.custody import ACTIVE
 from connector.platforms.errors import ConfigurationError
 from connector.platforms.gateway import AccountingGateway
@@ -167,6 +168,7 @@ def configure_mapping(
         current = stored_mapping(session, connection_id)
     merged = {**current, **changes}
     settings = MappingSettings.from_dict({k: v for k, v in merged.items() if v not in ("", None, {})})
+    forget_company_lists(sessions, connection_id)  # check against the books as they are now
     gateway_for(connection_id).resolve_settings(settings)
     stored = settings_json(settings)
     with transaction(sessions) as session:

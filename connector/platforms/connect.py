@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connector.store.models import ConnectionRow
 
 from . import custody
+from .company_lists import lists_key
 from .custody import TokenCipher, TokenSet
 from .endpoints import QuickBooksEndpoints, XeroEndpoints
 from .errors import ConfigurationError, NeedsReconnect
@@ -53,8 +54,11 @@ def open_gateway(
     def tokens() -> TokenSet:
         return custody.refresh_if_needed(factory, connection_id, refresher, cipher, now=clock())
 
+    kept = lists_key(factory, connection_id)  # the company's lists, shared a few minutes
     if platform == "quickbooks":
-        return QuickBooksGateway(qb_endpoints, tenant, tokens, connection_id=str(connection_id), gate=gate, clock=clock)
+        return QuickBooksGateway(qb_endpoints, tenant, tokens, connection_id=str(connection_id), gate=gate,
+                                 clock=clock, lists_key=kept)
     if platform == "xero":
-        return XeroGateway(xero_endpoints, tenant, tokens, connection_id=str(connection_id), gate=gate)
+        return XeroGateway(xero_endpoints, tenant, tokens, connection_id=str(connection_id), gate=gate,
+                           lists_key=kept)
     raise ConfigurationError(f"unknown platform {platform!r}", code="platform")

@@ -34,6 +34,7 @@ from mappings.facts import CreditNoteFact, InvoiceStatusFact
 from mappings.settings import CompanyLists, MappingError, MappingSettings, Ref, ResolvedSettings
 from mappings.settings import resolve_settings as resolve_mapping
 
+from .company_lists import KeptLists, Key
 from .endpoints import QuickBooksEndpoints
 from .errors import ConfigurationError, Conflict, NotFound, ValidationRejected
 from .gateway import Attachment, ChangeBatch, CreatedInvoice, TokenSource
@@ -68,6 +69,7 @@ class QuickBooksGateway:
         home_currency: str = "USD",
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         transport: requests.adapters.BaseAdapter | None = None,
+        lists_key: Key | None = None,
     ) -> None:
         self._endpoints = endpoints
         self._realm = realm_id
@@ -78,7 +80,7 @@ class QuickBooksGateway:
         self._home_currency = home_currency
         self._clock = clock
         self._transport = transport
-        self._lists: CompanyLists | None = None
+        self._lists = KeptLists(self._read_lists, lists_key)
 
     def __repr__(self) -> str:
         return f"QuickBooksGateway(realm={self._realm!r})"
@@ -184,23 +186,25 @@ class QuickBooksGateway:
 
     # -- settings ---------------------------------------------------------------------------------
     def company_lists(self) -> CompanyLists:
-        if self._lists is None:
-            refs = {
-                entity: tuple(
-                    Ref(str(row["Id"]), str(row.get("Name") or row.get("FullyQualifiedName") or ""))
-                    for row in self.query_all(select(entity), entity)
-                    if row.get("Active", True) not in (False, "false")
-                )
-                for entity in ("Item", "TaxCode", "Class", "Term")
-            }
-            self._lists = CompanyLists(
-                items=refs["Item"], tax_codes=refs["TaxCode"], classes=refs["Class"], terms=refs["Term"]
+        """The company's lists, kept a few minutes per connection (company_lists.py)."""
+        return self._lists.get()
+
+    def _read_lists(self) -> CompanyLists:
+        refs = {
+            entity: tuple(
+                Ref(str(row["Id"]), str(row.get("Name") or row.get("FullyQualifiedName") or ""))
+                for row in self.query_all(select(entity), entity)
+                if row.get("Active", True) not in (False, "false")
             )
-        return self._lists
+            for entity in ("Item", "TaxCode", "Class", "Term")
+        }
+        return CompanyLists(
+            items=refs["Item"], tax_codes=refs["TaxCode"], classes=refs["Class"], terms=refs["Term"]
+        )
 
     def resolve_settings(self, settings: MappingSettings, lines: Sequence[InvoiceLine] = ()) -> ResolvedSettings:
         try:
-            return resolve_mapping(settings, self.company_lists(), lines, require_item=True)
+            return self._lists.resolve(lambda lists: resolve_mapping(settings, lists, lines, require_item=True))
         except MappingError as error:
             raise ConfigurationError(str(error), code="mapping", platform=PLATFORM) from None
 
@@ -223,8 +227,12 @@ class QuickBooksGateway:
             result = self._once(lambda qb: qb.create_object("Invoice", body, request_id=rid), True)
             return _created(qbmap.invoice_fact(result["Invoice"], intent.currency))
 
-        invoice = create_once(self._retrying(), create, lambda: self.find_invoice_by_key(key),
-                              outcome_unknown=outcome_unknown)
+        try:
+            invoice = create_once(self._retrying(), create, lambda: self.find_invoice_by_key(key),
+                                  outcome_unknown=outcome_unknown)
+        except ValidationRejected:
+            self._lists.forget()  # perhaps an item or tax code was removed: read the lists again
+            raise
         there = self.attachment_names(invoice.platform_id) if invoice.found_existing or outcome_unknown else {}
         ids = tuple(
             there.get(file.filename) or self._attach(invoice.platform_id, key, file) for file in attachments

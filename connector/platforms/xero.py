@@ -36,6 +36,7 @@ from mappings.facts import CreditNoteFact, InvoiceStatusFact
 from mappings.settings import CompanyLists, MappingError, MappingSettings, Ref, ResolvedSettings
 from mappings.settings import resolve_settings as resolve_mapping
 
+from .company_lists import KeptLists, Key
 from .endpoints import XeroEndpoints
 from .errors import ConfigurationError, Conflict, NotFound, ValidationRejected
 from .gateway import Attachment, ChangeBatch, CreatedInvoice, TokenSource
@@ -76,6 +77,7 @@ class XeroGateway:
         gate: RateGate | None = None,
         retrying: Callable[[], Retrying] = platform_retrying,
         pool_manager: Any = None,
+        lists_key: Key | None = None,
     ) -> None:
         self._endpoints = endpoints
         self._tenant = tenant_id
@@ -84,7 +86,7 @@ class XeroGateway:
         self._retrying = retrying
         self._api = accounting_api(endpoints, build_api_client(endpoints, tokens, pool_manager))
         self._timeout = request_timeout(endpoints)
-        self._lists: CompanyLists | None = None
+        self._lists = KeptLists(self._read_lists, lists_key)
         self._base_currency: str | None = None
 
     def __repr__(self) -> str:
@@ -148,27 +150,29 @@ class XeroGateway:
 
     # -- settings ---------------------------------------------------------------------------------
     def company_lists(self) -> CompanyLists:
-        if self._lists is None:
-            items = self.call(lambda api: api.get_items(self._tenant, **self._kw())).items or []
-            accounts = self.call(lambda api: api.get_accounts(self._tenant, **self._kw())).accounts or []
-            rates = self.call(lambda api: api.get_tax_rates(self._tenant, **self._kw())).tax_rates or []
-            tracking = self.call(lambda api: api.get_tracking_categories(self._tenant, **self._kw()))
-            self._lists = CompanyLists(
-                items=tuple(Ref(str(i.item_id), str(i.code)) for i in items),
-                accounts=tuple(
-                    Ref(str(a.account_id), str(a.code)) for a in accounts if a.code and _value(a.status) != "ARCHIVED"
-                ),
-                tax_codes=tuple(Ref(str(r.tax_type), str(r.name)) for r in rates if _value(r.status) != "DELETED"),
-                tracking=tuple(
-                    (str(c.name), tuple(str(o.name) for o in c.options or []))
-                    for c in tracking.tracking_categories or []
-                ),
-            )
-        return self._lists
+        """The organisation's lists, kept a few minutes per connection (company_lists.py)."""
+        return self._lists.get()
+
+    def _read_lists(self) -> CompanyLists:
+        items = self.call(lambda api: api.get_items(self._tenant, **self._kw())).items or []
+        accounts = self.call(lambda api: api.get_accounts(self._tenant, **self._kw())).accounts or []
+        rates = self.call(lambda api: api.get_tax_rates(self._tenant, **self._kw())).tax_rates or []
+        tracking = self.call(lambda api: api.get_tracking_categories(self._tenant, **self._kw()))
+        return CompanyLists(
+            items=tuple(Ref(str(i.item_id), str(i.code)) for i in items),
+            accounts=tuple(
+                Ref(str(a.account_id), str(a.code)) for a in accounts if a.code and _value(a.status) != "ARCHIVED"
+            ),
+            tax_codes=tuple(Ref(str(r.tax_type), str(r.name)) for r in rates if _value(r.status) != "DELETED"),
+            tracking=tuple(
+                (str(c.name), tuple(str(o.name) for o in c.options or []))
+                for c in tracking.tracking_categories or []
+            ),
+        )
 
     def resolve_settings(self, settings: MappingSettings, lines: Sequence[InvoiceLine] = ()) -> ResolvedSettings:
         try:
-            return resolve_mapping(settings, self.company_lists(), lines, require_account=True)
+            return self._lists.resolve(lambda lists: resolve_mapping(settings, lists, lines, require_account=True))
         except MappingError as error:
             raise ConfigurationError(str(error), code="mapping", platform=PLATFORM) from None
 
@@ -195,8 +199,12 @@ class XeroGateway:
             )
             return _created(_checked(result.invoices[0]))
 
-        invoice = create_once(self._retrying(), create, lambda: self.find_invoice_by_key(key),
-                              outcome_unknown=outcome_unknown)
+        try:
+            invoice = create_once(self._retrying(), create, lambda: self.find_invoice_by_key(key),
+                                  outcome_unknown=outcome_unknown)
+        except ValidationRejected:
+            self._lists.forget()  # perhaps an account or item was removed: read the lists again
+            raise
         there = self.attachment_names(invoice.platform_id) if invoice.found_existing or outcome_unknown else {}
         ids = tuple(
             there.get(file.filename) or self._attach(invoice.platform_id, key, file) for file in attachments
