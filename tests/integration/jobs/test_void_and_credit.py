@@ -210,3 +210,50 @@ def test_a_partly_paid_xero_invoice_gets_a_credit_note_allocated_once(stack) -> 
     [books] = [i for i in xero_records(stack, tenant, "Invoices") if i["InvoiceID"] == invoice.platform_id]
     assert Decimal(str(books["AmountDue"])) == 0
     assert report_state(stack) == "voided"
+
+
+# -- the other front doors: the admin page and the command line -------------------------------
+
+def test_the_admin_void_button_needs_the_forms_token_and_a_reason(stack) -> None:
+    from connector.web import create_app
+
+    connection, _ = stack.connect_quickbooks()
+    ctx, _ = invoiced(stack, connection)
+    client = create_app(stack.settings, environ={"MILEPOST_ADMIN_PASSWORD": "pw"}).test_client()
+    client.get("/admin/login")
+    with client.session_transaction() as session:
+        token = session["csrf"]
+    client.post("/admin/login", data={"password": "pw", "csrf": token})
+    with client.session_transaction() as session:
+        token = session["csrf"]  # signing in starts a fresh session with a fresh token
+    path = f"/admin/projects/{KEY}/milestones/1/void"
+
+    assert "Void invoice" in client.get(f"/admin/projects/{KEY}").get_data(as_text=True)
+    assert client.post(path, data={"reason": REASON}).status_code == 400
+    client.post(path, data={"reason": "  ", "csrf": token})
+    run_job(ctx, "drain_outbox")
+    assert first_milestone(stack).state.value == "invoiced"
+
+    client.post(path, data={"reason": REASON, "csrf": token})
+    run_job(ctx, "drain_outbox")
+    assert first_milestone(stack).state.value == "voided"
+    assert [e.actor for e in trail(stack) if e.kind in ("void_requested", "voided")] == ["admin", "admin"]
+
+
+def test_milepost_invoice_void_queues_it_and_reopen_bills_the_milestone_again(stack, capsys) -> None:
+    from connector.cli import main
+
+    connection, _ = stack.connect_quickbooks()
+    ctx, _ = invoiced(stack, connection)
+
+    code = main(["--database", stack.database_url, "invoice", "void", KEY, "1",
+                 "--reason", REASON, "--by", "Sam", "--reopen"])
+    run_job(ctx, "drain_outbox")
+    stack.api("POST", f"/projects/{KEY}/milestones/1/accept", {"by": "Dana Lee"})
+    run_job(ctx, "drain_outbox")
+
+    assert code == 0
+    assert f"void of quickbooks invoice {KEY}" in capsys.readouterr().out
+    milestone = first_milestone(stack)
+    assert (milestone.state.value, milestone.generation) == ("invoiced", 2)
+    assert [row.status for row in stack.invoices()] == ["voided", "draft"]
