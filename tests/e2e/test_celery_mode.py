@@ -1,9 +1,8 @@
 """Scale-out mode: `milepost clock` + `milepost worker --celery` on PostgreSQL and Redis.
 
-The clock is started through tests/e2e/prompt_clock.py, which re-enqueues a due connection as
-soon as its last sync ran; the shipped clock waits a flat 30 s per connection between
-enqueues, which made this test wait about 30 s for each payment (72 s in all). With a 1 s
-poll interval the payments now come home within a clock tick or two (about 10 s in all).
+The clock is the shipped one (`milepost clock`): it sends a due connection's sync again as
+soon as the last one it sent has run, so with a 1 s poll interval each payment comes home
+within a clock tick or two, not after a flat 30 s guard per connection.
 """
 
 from __future__ import annotations
@@ -14,19 +13,18 @@ from decimal import Decimal
 import pytest
 
 from tests.e2e.payments import seen, wait_for_state
-from tests.e2e.prompt_clock import spawn_prompt_clock
 from tests.jobs_harness import books_invoice, books_payments, stop_process, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
 
-def test_celery_workers_create_the_draft_and_bring_payments_home_by_poll(make_stack, postgres_url, tmp_path) -> None:
+def test_celery_workers_create_the_draft_and_bring_payments_home_by_poll(make_stack, postgres_url) -> None:
     broker = f"redis://127.0.0.1:6379/{(uuid.uuid4().int % 8) + 8}"
     stack = make_stack(postgres_url, sync_seconds=1, broker_url=broker)
     connection, realm = stack.connect_quickbooks()
     env = {"MILEPOST_WORKER__SYNC_SECONDS": "1", "MILEPOST_WORKER__BROKER_URL": broker}
     worker = stack.spawn("worker", "--celery", "--concurrency", "2", **env)
-    clock = spawn_prompt_clock(stack, tmp_path / "clock.log", **env)
+    clock = stack.spawn("clock", **env)
 
     stack.import_and_accept("ACME-WEB", connection)
     [invoice] = wait_for(stack.invoices, timeout=40)

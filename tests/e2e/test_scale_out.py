@@ -43,7 +43,6 @@ from connector.store.models import InvoiceRow, JobRunRow, OutboxRow, PaymentRow
 from connector.web.connections import install_xero
 from mappings.quickbooks import key_from_private_note
 from mappings.xero import key_from_reference
-from tests.e2e.prompt_clock import spawn_prompt_clock
 from tests.jobs_harness import REDIRECT, ROOT, Stack, schedule_json, stop_process, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(600)]
@@ -188,7 +187,7 @@ def test_two_workers_and_a_clock_keep_twenty_connections_exact(make_stack, postg
     env = {"MILEPOST_WORKER__SYNC_SECONDS": "5", "MILEPOST_WORKER__BROKER_URL": broker}
     workers = [spawn(stack, tmp_path / f"worker{n}.log", "worker", "--celery", "--concurrency", "3",
                      **env) for n in range(2)]
-    clock = spawn_prompt_clock(stack, tmp_path / "clock.log", **env)
+    clock = spawn(stack, tmp_path / "clock.log", "clock", **env)
 
     books, connections = Books(stack, platform_of), list(platform_of)
     random.Random(5).shuffle(connections)
