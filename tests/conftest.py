@@ -5,6 +5,9 @@ over both backends, so a test that asks for it runs twice: `[sqlite]` on a file 
 tmp dir and `[postgres]` in a schema of its own on 127.0.0.1:5432/test, dropped afterwards.
 Ask for `sqlite_url` / `postgres_url` to pin one backend.
 
+`xero_spec` (tests/xero_openapi.py) is Xero's OpenAPI document, parsed once per session, for
+suites that check the sandbox's Xero traffic against it.
+
 When PostgreSQL is unreachable the `[postgres]` tests are skipped with the reason, except in
 CI (`CI=true`), where they fail: CI must never pass by skipping the database it is meant to test.
 """
@@ -21,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config import Settings
 from connector.store.db import make_engine, migrate, session_factory
+from tests.xero_openapi import xero_spec  # noqa: F401 - the session fixture, for every suite
 
 PG_HOST = os.environ.get("MILEPOST_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("MILEPOST_TEST_PG_PORT", "5432"))

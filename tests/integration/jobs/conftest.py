@@ -8,12 +8,20 @@ import pytest
 
 from connector.sandbox.client import SandboxServer
 from tests.jobs_harness import Stack
+from tests.xero_openapi import Recorder, checked_traffic, record_xero
 
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[SandboxServer]:
     with SandboxServer() as server:
+        record_xero(server)
         yield server
+
+
+@pytest.fixture(autouse=True)
+def xero_traffic_follows_the_spec(sandbox, xero_spec) -> Iterator[Recorder]:
+    """Each test's Xero requests and answers match Xero's OpenAPI document (issue 3)."""
+    yield from checked_traffic(record_xero(sandbox), xero_spec)
 
 
 @pytest.fixture

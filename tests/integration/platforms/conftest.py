@@ -19,6 +19,7 @@ from connector.platforms.quickbooks import QuickBooksGateway
 from connector.platforms.retry import platform_retrying
 from connector.platforms.xero import XeroGateway
 from connector.sandbox.client import SandboxControl, SandboxServer
+from tests.xero_openapi import Recorder, checked_traffic, record_xero
 
 REDIRECT = "http://127.0.0.1:5000/oauth/callback"
 
@@ -30,18 +31,25 @@ class Sandbox:
     qb: QuickBooksEndpoints
     xero: XeroEndpoints
     info: dict
+    xero_traffic: Recorder
 
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
     with SandboxServer() as server:
         qb, xero = endpoints_from_sandbox(server.url)
-        yield Sandbox(server.url, server.control, qb, xero, server.info())
+        yield Sandbox(server.url, server.control, qb, xero, server.info(), record_xero(server))
 
 
 @pytest.fixture(autouse=True)
 def fresh_books(sandbox: Sandbox) -> None:
     sandbox.control.reset()
+
+
+@pytest.fixture(autouse=True)
+def xero_traffic_follows_the_spec(sandbox: Sandbox, xero_spec) -> Iterator[Recorder]:
+    """Each test's Xero requests and answers match Xero's OpenAPI document (issue 3)."""
+    yield from checked_traffic(sandbox.xero_traffic, xero_spec)
 
 
 def install_quickbooks(sandbox: Sandbox, realm_hint: str | None = None) -> tuple[str, TokenSet]:

@@ -148,11 +148,15 @@ def test_intent_to_receive_passes_a_receiver_that_checks_signatures(xero: XeroSa
 
 def test_an_invoice_change_is_posted_signed_with_the_webhook_key(xero: XeroSandbox,
                                                                   receiver: Receiver) -> None:
-    xero.control.configure_webhooks("xero", receiver.url, window_seconds=0)
+    # A window no test outlasts: events go out only when flushed, and a flush posts before it
+    # answers. (With a zero window a timer thread raced the flush: the contact's event could
+    # land after `bodies.clear()`, or set `arrived` before the invoice's event came.)
+    xero.control.configure_webhooks("xero", receiver.url, window_seconds=600)
     client = xero.client()
     contact = client.accounting.create_contacts(xero.tenants[0], a_contact("Hook Ltd")).contacts[0]
     xero.control.flush_webhooks("xero")
     receiver.bodies.clear()
+    receiver.arrived.clear()
 
     invoice = client.accounting.create_invoices(xero.tenants[0], Invoices(invoices=[Invoice(
         type="ACCREC", contact=Contact(contact_id=contact.contact_id), date=date(2026, 11, 2),
