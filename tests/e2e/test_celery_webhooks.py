@@ -2,8 +2,8 @@
 Redis, with the poll an hour away, so only QuickBooks' signed webhook can bring a payment home.
 
 The clock is the shipped one (`milepost clock`): a webhook marks the connection "sync
-requested" and the clock enqueues its sync. The timeouts allow for the clock's guard against
-re-enqueueing a sync that may still be queued (30 s at the time of writing).
+requested" and the clock enqueues its sync, again as soon as the last one sent has run. The
+generous timeouts are for a busy machine, not for the clock: nothing here measures speed.
 """
 
 from __future__ import annotations
