@@ -322,7 +322,13 @@ class XeroGateway:
         raise ValidationRejected(f"{attribute} did not end after 1000 pages", platform=PLATFORM)
 
     def changes_since(self, cursor: datetime | None) -> ChangeBatch:
-        since = (cursor - MODIFIED_MARGIN).astimezone(UTC).replace(tzinfo=None) if cursor else None
+        # Xero reads If-Modified-Since as UTC without a zone and is reported to refuse fractions
+        # of a second: send whole seconds, rounded down (the margin keeps it safe).
+        since = (
+            (cursor - MODIFIED_MARGIN).astimezone(UTC).replace(tzinfo=None, microsecond=0)
+            if cursor
+            else None
+        )
         common = {"if_modified_since": since} if since else {}
         tenant, kw = self._tenant, {**common, "page_size": PAGE_SIZE, **self._kw()}
         invoices = self._paged(lambda api, p: api.get_invoices(tenant, page=p, **kw), "invoices")

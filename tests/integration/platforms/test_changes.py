@@ -97,6 +97,9 @@ def test_xero_partial_then_full_payment_are_read_with_if_modified_since(xero, sa
     [paid] = [f for f in full.invoices if f.platform_id == invoice.platform_id]
     assert paid.status == PAID
     assert nzd("711.11") in [p.amount for p in full.payments]
+    sent = [x.headers["if-modified-since"] for x in sandbox.xero_traffic.exchanges
+            if "if-modified-since" in x.headers]
+    assert sent and all("." not in stamp for stamp in sent)  # whole seconds, as Xero takes them
 
 
 def test_xero_void_deletes_a_draft_and_voids_an_approved_invoice(xero, sandbox) -> None:
