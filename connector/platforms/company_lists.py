@@ -21,12 +21,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from mappings.settings import CompanyLists, MappingError
+from connector.billing.model import InvoiceLine
+from mappings.settings import CompanyLists, MappingError, MappingSettings, ResolvedSettings
+from mappings.settings import resolve_settings as resolve_mapping
+
+from .errors import ConfigurationError
 
 T = TypeVar("T")
 TTL_SECONDS = 300.0
@@ -105,6 +109,26 @@ class KeptLists:
                 raise
         self._reread()
         return check(self.get())
+
+    def resolve_settings(
+        self,
+        settings: MappingSettings,
+        lines: Sequence[InvoiceLine],
+        *,
+        platform: str,
+        require_item: bool = False,
+        require_account: bool = False,
+    ) -> ResolvedSettings:
+        """`settings` checked against these lists (`resolve`); a missing code is a
+        ConfigurationError (code "mapping") naming every missing one."""
+        try:
+            return self.resolve(
+                lambda lists: resolve_mapping(
+                    settings, lists, lines, require_item=require_item, require_account=require_account
+                )
+            )
+        except MappingError as error:
+            raise ConfigurationError(str(error), code="mapping", platform=platform) from None
 
     def forget(self) -> None:
         self._lists, self._fresh = None, False

@@ -33,12 +33,11 @@ from connector.billing.money import Money
 from mappings import xero as xmap
 from mappings.customers import name_candidates
 from mappings.facts import CreditNoteFact, InvoiceStatusFact
-from mappings.settings import CompanyLists, MappingError, MappingSettings, Ref, ResolvedSettings
-from mappings.settings import resolve_settings as resolve_mapping
+from mappings.settings import CompanyLists, MappingSettings, Ref, ResolvedSettings
 
 from .company_lists import KeptLists, Key
 from .endpoints import XeroEndpoints
-from .errors import ConfigurationError, Conflict, NotFound, ValidationRejected
+from .errors import Conflict, NotFound, ValidationRejected
 from .gateway import Attachment, ChangeBatch, CreatedInvoice, TokenSource
 from .limits import RateGate
 from .retry import create_once, platform_retrying
@@ -171,10 +170,7 @@ class XeroGateway:
         )
 
     def resolve_settings(self, settings: MappingSettings, lines: Sequence[InvoiceLine] = ()) -> ResolvedSettings:
-        try:
-            return self._lists.resolve(lambda lists: resolve_mapping(settings, lists, lines, require_account=True))
-        except MappingError as error:
-            raise ConfigurationError(str(error), code="mapping", platform=PLATFORM) from None
+        return self._lists.resolve_settings(settings, lines, platform=PLATFORM, require_account=True)
 
     # -- invoices ---------------------------------------------------------------------------------
     def create_draft_invoice(
