@@ -167,7 +167,5 @@ def _put_back(ctx: JobContext, outbox_id: int, why: str) -> str:
     """Not the intent's fault (no company chosen, grant dead, budget spent): wait without
     spending an attempt."""
     with transaction(ctx.sessions) as session:
-        row = session.get(OutboxRow, outbox_id)
-        if row is not None and row.status == store_outbox.PROCESSING:
-            row.status, row.attempts, row.last_error = store_outbox.PENDING, row.attempts - 1, why
+        store_outbox.put_back(session, outbox_id, why)
     return "retry"

@@ -27,7 +27,6 @@ from connector.platforms.gateway import AccountingGateway
 from connector.store import outbox as store_outbox
 from connector.store import voids
 from connector.store.db import transaction
-from connector.store.models import OutboxRow
 from mappings.facts import DELETED, PAID, VOIDED
 
 from .context import JobContext
@@ -131,7 +130,5 @@ def _failed(ctx: JobContext, item: voids.ClaimedVoid, error: Exception) -> str:
 def _put_back(ctx: JobContext, outbox_id: int, why: str) -> str:
     """The grant is dead: wait for a reconnect without spending an attempt."""
     with transaction(ctx.sessions) as session:
-        row = session.get(OutboxRow, outbox_id)
-        if row is not None and row.status == store_outbox.PROCESSING:
-            row.status, row.attempts, row.last_error = store_outbox.PENDING, row.attempts - 1, why
+        store_outbox.put_back(session, outbox_id, why)
     return "retry"

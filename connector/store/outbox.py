@@ -58,7 +58,16 @@ class CreatedInvoice:
 def claim_pending(session: Session, limit: int = 10, skip: Collection[int] = ()) -> list[ClaimedIntent]:
     """Take up to `limit` pending invoice intents, oldest first, and mark them processing. `skip`:
     rows this drain already tried (put back to wait or retry later), not to be taken again."""
-    query = (select(OutboxRow).where(OutboxRow.status == PENDING, OutboxRow.kind == INVOICE)
+    return [
+        ClaimedIntent(row.id, records.intent_from_json(row.payload), row.attempts, row.connection_id)
+        for row in claim_rows(session, INVOICE, limit, skip)
+    ]
+
+
+def claim_rows(session: Session, kind: str, limit: int, skip: Collection[int]) -> list[OutboxRow]:
+    """Up to `limit` pending outbox rows of `kind`, oldest first, not in `skip`, marked processing
+    (attempts counted); on PostgreSQL rows another worker holds are skipped, not waited for."""
+    query = (select(OutboxRow).where(OutboxRow.status == PENDING, OutboxRow.kind == kind)
              .order_by(OutboxRow.id).limit(limit))
     if skip:
         query = query.where(OutboxRow.id.not_in(list(skip)))
@@ -69,10 +78,7 @@ def claim_pending(session: Session, limit: int = 10, skip: Collection[int] = ())
         row.status = PROCESSING
         row.attempts += 1
     session.flush()
-    return [
-        ClaimedIntent(row.id, records.intent_from_json(row.payload), row.attempts, row.connection_id)
-        for row in rows
-    ]
+    return rows
 
 
 def complete(session: Session, outbox_id: int, created: CreatedInvoice, at: datetime) -> InvoiceRow:
@@ -133,6 +139,15 @@ def fail(session: Session, outbox_id: int, error: str, *, max_attempts: int, ret
     row.status = PENDING if retryable and row.attempts < max_attempts else FAILED
     session.flush()
     return row.status
+
+
+def put_back(session: Session, outbox_id: int, why: str) -> None:
+    """A claimed row goes back to pending without spending its attempt (the cause is not the
+    row's own: no company chosen, grant dead, budget spent); `why` is kept as its last error.
+    A row no longer processing is left alone."""
+    row = session.get(OutboxRow, outbox_id)
+    if row is not None and row.status == PROCESSING:
+        row.status, row.attempts, row.last_error = PENDING, row.attempts - 1, why
 
 
 def reclaim_stale(session: Session, older_than: timedelta, now: datetime | None = None) -> int:

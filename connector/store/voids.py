@@ -29,7 +29,7 @@ from connector.billing.money import Money
 from . import service
 from .errors import StoreError
 from .models import InvoiceMilestoneRow, InvoiceRow, MilestoneRow, OutboxRow, PaymentRow
-from .outbox import DONE, PENDING, PROCESSING
+from .outbox import DONE, PENDING, PROCESSING, claim_rows
 from .repository import BillingRepository
 
 VOID = "void"
@@ -142,19 +142,8 @@ def _invoice_of(
 
 def claim_voids(session: Session, limit: int = 10, skip: Collection[int] = ()) -> list[ClaimedVoid]:
     """Take up to `limit` pending void requests, oldest first, as `claim_pending` does intents."""
-    query = (select(OutboxRow).where(OutboxRow.status == PENDING, OutboxRow.kind == VOID)
-             .order_by(OutboxRow.id).limit(limit))
-    if skip:
-        query = query.where(OutboxRow.id.not_in(list(skip)))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = list(session.scalars(query))
-    for row in rows:
-        row.status = PROCESSING
-        row.attempts += 1
-    session.flush()
     return [ClaimedVoid(row.id, VoidRequest.from_json(row.payload), row.attempts, row.connection_id)
-            for row in rows]
+            for row in claim_rows(session, VOID, limit, skip)]
 
 
 def payments_recorded(session: Session, request: VoidRequest) -> bool:
