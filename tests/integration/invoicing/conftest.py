@@ -3,39 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 
 from connector.cli import main
-from connector.sandbox.client import SandboxServer
-from tests.jobs_harness import Stack
-from tests.xero_openapi import Recorder, checked_traffic, record_xero
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    with SandboxServer() as server:
-        record_xero(server)
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def xero_traffic_follows_the_spec(sandbox, xero_spec) -> Iterator[Recorder]:
-    """Each test's Xero requests and answers match Xero's OpenAPI document (issue 3)."""
-    yield from checked_traffic(record_xero(sandbox), xero_spec)
-
-
-@pytest.fixture
-def stack(sandbox, database_url) -> Iterator[Stack]:
-    sandbox.control.reset()
-    built = Stack.build(sandbox, database_url)
-    built.start_web()
-    try:
-        yield built
-    finally:
-        built.stop()
+from tests.stack_fixtures import (  # noqa: F401 - pytest finds fixtures by name
+    sandbox,
+    stack,
+    xero_traffic_follows_the_spec,
+)
 
 
 @dataclass
@@ -46,7 +24,7 @@ class Result:
 
 
 @pytest.fixture
-def milepost(stack, tmp_path, monkeypatch, capsys) -> Callable[..., Result]:
+def milepost(stack, tmp_path, monkeypatch, capsys) -> Callable[..., Result]:  # noqa: F811 - the imported fixture
     """`milepost(*args)`: the CLI against the stack's database and sandbox, from an empty dir."""
     for name in list(os.environ):
         if name.startswith("MILEPOST_"):
