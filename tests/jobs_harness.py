@@ -17,7 +17,8 @@ import tempfile
 import threading
 import time
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -25,8 +26,10 @@ from typing import Any
 
 import requests
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from connector.billing.model import Milestone
 from connector.cli.demo import SAMPLE_SCHEDULE
 from connector.config import (
     QuickBooksSettings,
@@ -41,9 +44,11 @@ from connector.platforms.endpoints import endpoints_from_sandbox
 from connector.sandbox.client import SandboxServer
 from connector.store.db import make_engine, migrate, session_factory
 from connector.store.models import InvoiceRow, OutboxRow
+from connector.store.repository import BillingRepository
 from connector.web import create_app
 from connector.web.connections import install_quickbooks, install_xero
 from jobs.context import EMBEDDED, JobContext, build_context
+from jobs.runner import run_job
 
 REDIRECT = "http://127.0.0.1:5000/oauth/quickbooks/callback"
 API_KEY = "test-api-key-" + "x" * 20
@@ -160,7 +165,29 @@ class Stack:
                  {"by": "Sam (studio)", "evidence": ["requirements document"]})
         self.api("POST", f"/projects/{key}/milestones/{seq}/accept", {"by": "Dana Lee"})
 
+    def drafted(self, key: str, connection: int) -> tuple[JobContext, InvoiceRow]:
+        """Milestone 1 accepted and drafted in the books; the context and the invoice row."""
+        self.import_and_accept(key, connection)
+        ctx = self.context()
+        run_job(ctx, "drain_outbox")
+        [invoice] = self.invoices()
+        return ctx, invoice
+
     # -- reading the database --------------------------------------------------------------------
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session on the stack's database, on an engine of its own (disposed after)."""
+        engine = make_engine(self.database_url)
+        try:
+            with session_factory(engine)() as session:
+                yield session
+        finally:
+            engine.dispose()
+
+    def first_milestone(self, key: str) -> Milestone:
+        with self.reading() as session:
+            return BillingRepository(session).load(key)[1][0]
+
     def invoices(self) -> list[InvoiceRow]:
         engine = make_engine(self.database_url)
         try:

@@ -7,73 +7,43 @@ Every such change is written to the sync log a person reads in the admin app.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from xero_python.accounting import PaymentDelete
 
-from connector.billing.model import Milestone
-from connector.store.db import make_engine, session_factory
 from connector.store.models import PaymentRow
-from connector.store.repository import BillingRepository
 from jobs.runner import run_job, sync_all
 from jobs.tables import SyncLogRow
 
 KEY = "ACME-WEB"
 
 
-@contextmanager
-def reading(stack) -> Iterator[Session]:
-    engine = make_engine(stack.database_url)
-    try:
-        with session_factory(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
-def first_milestone(stack) -> Milestone:
-    with reading(stack) as session:
-        return BillingRepository(session).load(KEY)[1][0]
-
-
 def sync_log(stack) -> list[str]:
-    with reading(stack) as session:
+    with stack.reading() as session:
         return list(session.scalars(select(SyncLogRow.message).order_by(SyncLogRow.id)))
 
 
 def stored_payments(stack) -> list[Decimal]:
-    with reading(stack) as session:
+    with stack.reading() as session:
         return list(session.scalars(select(PaymentRow.amount).order_by(PaymentRow.id)))
-
-
-def invoiced(stack, connection: int):
-    """Milestone 1 accepted and drafted in the books; the context and the invoice row."""
-    stack.import_and_accept(KEY, connection)
-    ctx = stack.context()
-    run_job(ctx, "drain_outbox")
-    [invoice] = stack.invoices()
-    return ctx, invoice
 
 
 # -- QuickBooks ---------------------------------------------------------------------------------
 
 def test_a_payment_deleted_in_quickbooks_is_taken_back_and_logged(stack) -> None:
     connection, realm = stack.connect_quickbooks()
-    ctx, invoice = invoiced(stack, connection)
+    ctx, invoice = stack.drafted(KEY, connection)
     control = stack.sandbox.control
     control.record_payment(realm, invoice.platform_id, amount="4000.00")
     second = control.record_payment(realm, invoice.platform_id)
     sync_all(ctx)
-    assert first_milestone(stack).state.value == "paid"
+    assert stack.first_milestone(KEY).state.value == "paid"
 
     control.qbo(f"payments/{second['Id']}/delete", realm)
     sync_all(ctx)
 
-    milestone = first_milestone(stack)
+    milestone = stack.first_milestone(KEY)
     assert (milestone.state.value, milestone.paid.amount) == ("partially_paid", Decimal("4000.00"))
     assert stored_payments(stack) == [Decimal("4000.00")]
     [row] = stack.invoices()
@@ -83,13 +53,13 @@ def test_a_payment_deleted_in_quickbooks_is_taken_back_and_logged(stack) -> None
 
 def test_an_invoice_voided_in_quickbooks_reopens_its_milestone_under_a_new_generation(stack) -> None:
     connection, realm = stack.connect_quickbooks()
-    ctx, invoice = invoiced(stack, connection)
+    ctx, invoice = stack.drafted(KEY, connection)
 
     stack.sandbox.control.void_invoice(realm, invoice.platform_id)
     sync_all(ctx)
     sync_all(ctx)  # reading it again reopens nothing twice
 
-    milestone = first_milestone(stack)
+    milestone = stack.first_milestone(KEY)
     assert (milestone.state.value, milestone.generation, milestone.billed) == ("planned", 2, None)
     assert [row.status for row in stack.invoices()] == ["voided"]
     log = sync_log(stack)
@@ -99,7 +69,7 @@ def test_an_invoice_voided_in_quickbooks_reopens_its_milestone_under_a_new_gener
 
 def test_a_reopened_milestone_bills_again_with_a_second_invoice(stack) -> None:
     connection, realm = stack.connect_quickbooks()
-    ctx, invoice = invoiced(stack, connection)
+    ctx, invoice = stack.drafted(KEY, connection)
     sync_all(ctx)  # the change feed's cursor is set: a deletion is seen from now on
     stack.sandbox.control.delete_invoice(realm, invoice.platform_id)
     sync_all(ctx)
@@ -110,7 +80,7 @@ def test_a_reopened_milestone_bills_again_with_a_second_invoice(stack) -> None:
     old, new = stack.invoices()
     assert (old.status, new.total) == ("deleted", Decimal("10000.00"))
     assert new.platform_id != old.platform_id
-    assert first_milestone(stack).state.value == "invoiced"
+    assert stack.first_milestone(KEY).state.value == "invoiced"
     assert any("deleted in the books" in message for message in sync_log(stack))
 
 
@@ -118,19 +88,19 @@ def test_a_reopened_milestone_bills_again_with_a_second_invoice(stack) -> None:
 
 def test_a_payment_deleted_in_xero_is_taken_back_and_logged(stack) -> None:
     [(connection, tenant), *_] = stack.connect_xero()
-    ctx, invoice = invoiced(stack, connection)
+    ctx, invoice = stack.drafted(KEY, connection)
     control = stack.sandbox.control
     control.xero(f"invoices/{invoice.platform_id}/authorise", tenant)
     payment = control.xero("payments", tenant, invoice_id=invoice.platform_id)
     sync_all(ctx)
-    assert first_milestone(stack).state.value == "paid"
+    assert stack.first_milestone(KEY).state.value == "paid"
 
     payment_id = payment.get("PaymentID") or payment["Payments"][0]["PaymentID"]
     ctx.gateway_for(connection).call(  # type: ignore[attr-defined]
         lambda api: api.delete_payment(tenant, payment_id, PaymentDelete(status="DELETED")))
     sync_all(ctx)
 
-    milestone = first_milestone(stack)
+    milestone = stack.first_milestone(KEY)
     assert (milestone.state.value, milestone.paid) == ("invoiced", None)
     assert stored_payments(stack) == []
     assert any(f"payment {payment_id} of 10000.00 USD removed in the books" in m for m in sync_log(stack))
@@ -138,12 +108,12 @@ def test_a_payment_deleted_in_xero_is_taken_back_and_logged(stack) -> None:
 
 def test_a_draft_deleted_in_xero_reopens_its_milestone(stack) -> None:
     [(connection, tenant), *_] = stack.connect_xero()
-    ctx, invoice = invoiced(stack, connection)
+    ctx, invoice = stack.drafted(KEY, connection)
 
     stack.sandbox.control.xero(f"invoices/{invoice.platform_id}/delete", tenant)
     sync_all(ctx)
 
-    milestone = first_milestone(stack)
+    milestone = stack.first_milestone(KEY)
     assert (milestone.state.value, milestone.generation) == ("planned", 2)
     assert [row.status for row in stack.invoices()] == ["deleted"]
     assert any("reopened to bill again" in message for message in sync_log(stack))

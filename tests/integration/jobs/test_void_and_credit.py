@@ -8,15 +8,12 @@ drain that runs again (or a request redelivered after a crash) does nothing more
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from connector.billing.model import AuditEvent, Milestone
-from connector.store.db import make_engine, session_factory, transaction
+from connector.billing.model import AuditEvent
+from connector.store.db import transaction
 from connector.store.models import OutboxRow
 from connector.store.repository import BillingRepository
 from jobs.runner import run_job, sync_all
@@ -25,32 +22,9 @@ KEY = "ACME-WEB"
 REASON = "CO-7: discovery dropped from the contract"
 
 
-@contextmanager
-def reading(stack) -> Iterator[Session]:
-    engine = make_engine(stack.database_url)
-    try:
-        with session_factory(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
-def first_milestone(stack) -> Milestone:
-    with reading(stack) as session:
-        return BillingRepository(session).load(KEY)[1][0]
-
-
 def trail(stack) -> list[AuditEvent]:
-    with reading(stack) as session:
+    with stack.reading() as session:
         return BillingRepository(session).events(KEY, 1)
-
-
-def invoiced(stack, connection: int):
-    stack.import_and_accept(KEY, connection)
-    ctx = stack.context()
-    run_job(ctx, "drain_outbox")
-    [invoice] = stack.invoices()
-    return ctx, invoice
 
 
 def ask_to_void(stack) -> dict:
@@ -76,17 +50,17 @@ def report_state(stack) -> str:
 
 def test_an_unpaid_quickbooks_invoice_is_voided_and_the_report_shows_the_milestone_voided(stack) -> None:
     connection, realm = stack.connect_quickbooks()
-    ctx, invoice = invoiced(stack, connection)
+    ctx, invoice = stack.drafted(KEY, connection)
 
     queued = ask_to_void(stack)
-    assert first_milestone(stack).state.value == "invoiced"  # nothing happens before the drain
+    assert stack.first_milestone(KEY).state.value == "invoiced"  # nothing happens before the drain
     run_job(ctx, "drain_outbox")
 
     assert queued["idempotency_key"] == f"milepost:{KEY}:1:1:void"
     books = stack.sandbox.control.quickbooks_invoice(realm, invoice.platform_id)
     assert Decimal(str(books["TotalAmt"])) == 0
     assert books["PrivateNote"].startswith("Voided")
-    assert first_milestone(stack).state.value == "voided"
+    assert stack.first_milestone(KEY).state.value == "voided"
     assert report_state(stack) == "voided"
     assert [row.status for row in stack.invoices()] == ["voided"]
     kinds = [(e.kind, e.reason) for e in trail(stack)]
@@ -96,10 +70,10 @@ def test_an_unpaid_quickbooks_invoice_is_voided_and_the_report_shows_the_milesto
 
 def test_a_partly_paid_quickbooks_invoice_is_credited_for_its_unpaid_balance(stack) -> None:
     connection, realm = stack.connect_quickbooks()
-    ctx, invoice = invoiced(stack, connection)
+    ctx, invoice = stack.drafted(KEY, connection)
     stack.sandbox.control.record_payment(realm, invoice.platform_id, amount="4000.00")
     sync_all(ctx)
-    assert first_milestone(stack).state.value == "partially_paid"
+    assert stack.first_milestone(KEY).state.value == "partially_paid"
 
     ask_to_void(stack)
     run_job(ctx, "drain_outbox")
@@ -108,7 +82,7 @@ def test_a_partly_paid_quickbooks_invoice_is_credited_for_its_unpaid_balance(sta
     assert Decimal(str(memo["TotalAmt"])) == Decimal("6000.00")
     books = stack.sandbox.control.quickbooks_invoice(realm, invoice.platform_id)
     assert Decimal(str(books["Balance"])) == 0
-    milestone = first_milestone(stack)
+    milestone = stack.first_milestone(KEY)
     assert (milestone.state.value, milestone.paid.amount) == ("voided", Decimal("4000.00"))
     [voided] = [e for e in trail(stack) if e.kind == "voided"]
     assert (voided.data["action"], voided.data["credited"]) == ("credited", "6000.00")
@@ -116,7 +90,7 @@ def test_a_partly_paid_quickbooks_invoice_is_credited_for_its_unpaid_balance(sta
 
 def test_a_repeated_request_and_a_repeated_drain_void_once(stack) -> None:
     connection, realm = stack.connect_quickbooks()
-    ctx, invoice = invoiced(stack, connection)
+    ctx, invoice = stack.drafted(KEY, connection)
     stack.sandbox.control.record_payment(realm, invoice.platform_id, amount="4000.00")
     sync_all(ctx)
 
@@ -131,7 +105,7 @@ def test_a_repeated_request_and_a_repeated_drain_void_once(stack) -> None:
 
 def test_a_void_redelivered_after_a_crash_is_looked_up_and_not_credited_twice(stack) -> None:
     connection, realm = stack.connect_quickbooks()
-    ctx, invoice = invoiced(stack, connection)
+    ctx, invoice = stack.drafted(KEY, connection)
     stack.sandbox.control.record_payment(realm, invoice.platform_id, amount="4000.00")
     sync_all(ctx)
     ask_to_void(stack)
@@ -143,20 +117,20 @@ def test_a_void_redelivered_after_a_crash_is_looked_up_and_not_credited_twice(st
     run_job(ctx, "drain_outbox")
 
     assert len(qbo_table(stack, realm, "CreditMemo")) == 1
-    assert first_milestone(stack).state.value == "voided"
+    assert stack.first_milestone(KEY).state.value == "voided"
 
 
 def test_a_change_order_removing_an_invoiced_milestone_names_the_void_command(stack) -> None:
     connection, _ = stack.connect_quickbooks()
-    invoiced(stack, connection)
+    stack.drafted(KEY, connection)
 
     from connector.billing.change_orders import apply_change_order
     from connector.billing.errors import ChangeOrderRejected
     from connector.billing.model import ChangeOrder
     from connector.store import service
 
-    order = ChangeOrder("CO-7", "Dana Lee", first_milestone(stack).accepted_at.date(), "drop it", remove=(1,))
-    with reading(stack) as session:
+    order = ChangeOrder("CO-7", "Dana Lee", stack.first_milestone(KEY).accepted_at.date(), "drop it", remove=(1,))
+    with stack.reading() as session:
         try:
             service.apply_change_order(session, KEY, order, apply_change_order)
         except ChangeOrderRejected as refused:
@@ -168,20 +142,20 @@ def test_a_change_order_removing_an_invoiced_milestone_names_the_void_command(st
 
 def test_a_xero_draft_is_deleted_since_xero_only_voids_approved_invoices(stack) -> None:
     [(connection, tenant), *_] = stack.connect_xero()
-    ctx, invoice = invoiced(stack, connection)
+    ctx, invoice = stack.drafted(KEY, connection)
 
     ask_to_void(stack)
     run_job(ctx, "drain_outbox")
 
     [books] = [i for i in xero_records(stack, tenant, "Invoices") if i["InvoiceID"] == invoice.platform_id]
     assert books["Status"] == "DELETED"
-    assert first_milestone(stack).state.value == "voided"
+    assert stack.first_milestone(KEY).state.value == "voided"
     assert [row.status for row in stack.invoices()] == ["deleted"]
 
 
 def test_an_approved_unpaid_xero_invoice_is_voided(stack) -> None:
     [(connection, tenant), *_] = stack.connect_xero()
-    ctx, invoice = invoiced(stack, connection)
+    ctx, invoice = stack.drafted(KEY, connection)
     stack.sandbox.control.xero(f"invoices/{invoice.platform_id}/authorise", tenant)
 
     ask_to_void(stack)
@@ -194,7 +168,7 @@ def test_an_approved_unpaid_xero_invoice_is_voided(stack) -> None:
 
 def test_a_partly_paid_xero_invoice_gets_a_credit_note_allocated_once(stack) -> None:
     [(connection, tenant), *_] = stack.connect_xero()
-    ctx, invoice = invoiced(stack, connection)
+    ctx, invoice = stack.drafted(KEY, connection)
     control = stack.sandbox.control
     control.xero(f"invoices/{invoice.platform_id}/authorise", tenant)
     control.xero("payments", tenant, invoice_id=invoice.platform_id, amount="2500.00")
@@ -218,7 +192,7 @@ def test_the_admin_void_button_needs_the_forms_token_and_a_reason(stack) -> None
     from connector.web import create_app
 
     connection, _ = stack.connect_quickbooks()
-    ctx, _ = invoiced(stack, connection)
+    ctx, _ = stack.drafted(KEY, connection)
     client = create_app(stack.settings, environ={"MILEPOST_ADMIN_PASSWORD": "pw"}).test_client()
     client.get("/admin/login")
     with client.session_transaction() as session:
@@ -232,11 +206,11 @@ def test_the_admin_void_button_needs_the_forms_token_and_a_reason(stack) -> None
     assert client.post(path, data={"reason": REASON}).status_code == 400
     client.post(path, data={"reason": "  ", "csrf": token})
     run_job(ctx, "drain_outbox")
-    assert first_milestone(stack).state.value == "invoiced"
+    assert stack.first_milestone(KEY).state.value == "invoiced"
 
     client.post(path, data={"reason": REASON, "csrf": token})
     run_job(ctx, "drain_outbox")
-    assert first_milestone(stack).state.value == "voided"
+    assert stack.first_milestone(KEY).state.value == "voided"
     assert [e.actor for e in trail(stack) if e.kind in ("void_requested", "voided")] == ["admin", "admin"]
 
 
@@ -244,7 +218,7 @@ def test_milepost_invoice_void_queues_it_and_reopen_bills_the_milestone_again(st
     from connector.cli import main
 
     connection, _ = stack.connect_quickbooks()
-    ctx, _ = invoiced(stack, connection)
+    ctx, _ = stack.drafted(KEY, connection)
 
     code = main(["--database", stack.database_url, "invoice", "void", KEY, "1",
                  "--reason", REASON, "--by", "Sam", "--reopen"])
@@ -254,6 +228,6 @@ def test_milepost_invoice_void_queues_it_and_reopen_bills_the_milestone_again(st
 
     assert code == 0
     assert f"void of quickbooks invoice {KEY}" in capsys.readouterr().out
-    milestone = first_milestone(stack)
+    milestone = stack.first_milestone(KEY)
     assert (milestone.state.value, milestone.generation) == ("invoiced", 2)
     assert [row.status for row in stack.invoices()] == ["voided", "draft"]
