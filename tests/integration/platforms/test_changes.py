@@ -99,7 +99,8 @@ def test_xero_partial_then_full_payment_are_read_with_if_modified_since(xero, sa
     assert nzd("711.11") in [p.amount for p in full.payments]
     sent = [x.headers["if-modified-since"] for x in sandbox.xero_traffic.exchanges
             if "if-modified-since" in x.headers]
-    assert sent and all("." not in stamp for stamp in sent)  # whole seconds, as Xero takes them
+    assert sent
+    assert all("." not in stamp for stamp in sent)  # whole seconds, as Xero takes them
 
 
 def test_xero_void_deletes_a_draft_and_voids_an_approved_invoice(xero, sandbox) -> None:
