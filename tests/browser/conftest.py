@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 from connector.sandbox.client import SandboxServer
 from connector.web import create_app
 from tests.integration.web.conftest import ADMIN_PASSWORD, API_KEY, web_settings
+from tests.xero_openapi import Recorder, checked_traffic, record_xero
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -28,7 +29,14 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def consent_sandbox() -> Iterator[SandboxServer]:
     with SandboxServer(auto_consent=False) as server:
+        record_xero(server)
         yield server
+
+
+@pytest.fixture(autouse=True)
+def xero_traffic_follows_the_spec(consent_sandbox: SandboxServer, xero_spec) -> Iterator[Recorder]:
+    """Each test's Xero requests and answers match Xero's OpenAPI document (issue 3)."""
+    yield from checked_traffic(record_xero(consent_sandbox), xero_spec)
 
 
 class LiveApp:

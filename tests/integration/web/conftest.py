@@ -18,6 +18,7 @@ from connector.config import SandboxSettings, SecuritySettings, Settings
 from connector.platforms import install
 from connector.sandbox.client import SandboxServer
 from connector.web import create_app
+from tests.xero_openapi import Recorder, checked_traffic, record_xero
 
 ADMIN_PASSWORD = "correct horse battery"
 API_KEY = "test-api-key-0123456789"
@@ -26,12 +27,19 @@ API_KEY = "test-api-key-0123456789"
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[SandboxServer]:
     with SandboxServer(auto_consent=True) as server:
+        record_xero(server)
         yield server
 
 
 @pytest.fixture(autouse=True)
 def fresh_books(sandbox: SandboxServer) -> None:
     sandbox.control.reset()
+
+
+@pytest.fixture(autouse=True)
+def xero_traffic_follows_the_spec(sandbox: SandboxServer, xero_spec) -> Iterator[Recorder]:
+    """Each test's Xero requests and answers match Xero's OpenAPI document (issue 3)."""
+    yield from checked_traffic(record_xero(sandbox), xero_spec)
 
 
 def web_settings(database_url: str, sandbox_url: str) -> Settings:
