@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from ..state import SandboxState, current_state
-from . import attachments, feeds, operations
+from . import attachments, feeds, operations, preferences, schema
 from .books import Company, qbo_time
 from .errors import QBOError, business_rule, json_fault
 from .gate import guarded
@@ -86,6 +86,7 @@ def _serve(realm_id: str, endpoint: str, work: Callable[[SandboxState, Company],
 
 def _write(state: SandboxState, company: Company, entity: str) -> dict:
     body, now = _body(), state.clock.now()
+    schema.check_request(entity, body)
     operation = request.args.get("operation", "").lower()
     include = request.args.get("include", "").lower()
     if operation == "delete":
@@ -218,16 +219,7 @@ def company_info(company: Company) -> dict:
 
 def company_preferences(company: Company) -> dict:
     """What a connector reads to decide how to build invoices for this company."""
-    return {
-        "Id": "1", "SyncToken": "0", "domain": "QBO", "sparse": False,
-        "SalesFormsPrefs": {"CustomTxnNumbers": False, "AllowDeposit": True,
-                            "AllowDiscount": True, "AllowEstimates": True,
-                            "UsingProgressInvoicing": True, "ETransactionEnabledStatus": "Enabled",
-                            "ETransactionPaymentEnabled": False, "DefaultTerms": {"value": "3"}},
-        "CurrencyPrefs": {"MultiCurrencyEnabled": company.multicurrency,
-                          "HomeCurrency": {"value": company.currency}},
-        "TaxPrefs": {"UsingSalesTax": False, "PartnerTaxEnabled": False},
-    }
+    return copy.deepcopy(preferences.current(company, current_state().clock.now()))
 
 
 __all__ = ["api_blueprint", "check_sync_token", "send_invoice"]
