@@ -13,14 +13,20 @@ the discount line it is the base of). Every answer is checked against Intuit's s
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
+import pkgutil
 from decimal import Decimal
 
 import pytest
+import quickbooks.objects
 import requests
 from quickbooks.exceptions import QuickbooksException, ValidationException
 from quickbooks.objects.base import Ref
+from quickbooks.objects.company_info import CompanyInfo
 from quickbooks.objects.companycurrency import CompanyCurrency
+from quickbooks.objects.creditmemo import CreditMemo
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.department import Department
 from quickbooks.objects.deposit import Deposit, DepositLine, DepositLineDetail
@@ -31,6 +37,7 @@ from quickbooks.objects.detailline import (
     SalesItemLineDetail,
 )
 from quickbooks.objects.employee import Employee
+from quickbooks.objects.estimate import Estimate
 from quickbooks.objects.exchangerate import ExchangeRate
 from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.paymentmethod import PaymentMethod
@@ -41,6 +48,7 @@ from quickbooks.objects.taxagency import TaxAgency
 from quickbooks.objects.taxrate import TaxRate
 from quickbooks.objects.vendor import Vendor
 
+from connector.sandbox.quickbooks.records import ENTITIES, NAME_LISTS
 from connector.sandbox.quickbooks.seed import MULTICURRENCY_REALM
 
 from .quickbooks_support import authorize, client, new_customer, new_invoice, pay
@@ -359,3 +367,49 @@ def test_preferences_are_refused_to_a_request_without_a_token(qbo_info):
     url = f"{qbo_info['api_base']}/company/{qbo_info['companies'][0]['realm_id']}/preferences"
     answer = requests.post(url, json={"Id": "1", "SyncToken": "0"}, timeout=10)
     assert answer.status_code == 401
+
+
+def _sdk_model(entity: str):  # type: ignore[no-untyped-def]
+    for module in pkgutil.iter_modules(quickbooks.objects.__path__):
+        loaded = importlib.import_module(f"quickbooks.objects.{module.name}")
+        for _, kind in inspect.getmembers(loaded, inspect.isclass):
+            if getattr(kind, "qbo_object_name", "") == entity and hasattr(kind, "from_json") \
+                    and (hasattr(kind, "all") or hasattr(kind, "get")):
+                return kind
+    return None
+
+
+def test_python_quickbooks_parses_every_entity_type_the_sandbox_serves(qb_multi, sandbox):
+    """Each entity the v3 API answers for has a python-quickbooks model, and that model reads
+    every stored row of it, after one of each transaction has been made."""
+    customer = Customer.all(qb=qb_multi)[0]
+    for kind in (SalesReceipt, RefundReceipt, Estimate, CreditMemo):
+        sale = kind()
+        sale.CustomerRef = customer.to_ref()
+        sale.Line = [_sales_line("20.00")]
+        if kind in (SalesReceipt, RefundReceipt):
+            sale.DepositToAccountRef = _ref("5")
+        sale.save(qb=qb_multi)
+    payment = pay(qb_multi, new_invoice(qb_multi, customer, "80.00"), "80.00")
+    deposit = Deposit()
+    deposit.DepositToAccountRef = _ref("5")
+    line = DepositLine()
+    line.Amount = Decimal("80.00")
+    line.LinkedTxn = [{"TxnId": payment.Id, "TxnType": "Payment"}]
+    deposit.Line = [line]
+    deposit.save(qb=qb_multi)
+    company = sandbox.state.quickbooks.company(MULTICURRENCY_REALM)
+
+    for entity in sorted(set(ENTITIES.values()) - {"CompanyInfo", "Preferences", "Attachable"}):
+        model = _sdk_model(entity)
+        assert model is not None, entity
+        stored = company.table(entity)
+        assert stored, f"the sandbox serves no {entity}"
+        rows = model.where("Active IN (true, false)", qb=qb_multi) \
+            if entity in NAME_LISTS else model.all(qb=qb_multi)
+        assert len(rows) == len(stored), entity
+        for row in rows:
+            key = row.SourceCurrencyCode if entity == "ExchangeRate" else row.Id
+            assert key in stored, (entity, key)
+            assert row.SyncToken == stored[key]["SyncToken"], entity
+    assert CompanyInfo.get(1, qb=qb_multi).CompanyName == "Milepost Global Ltd"
