@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from .books import Company
+from .catalogue import DISCOUNT_ACCOUNT
 from .errors import QBOError, business_rule
 from .records import bump, check_sync_token, clean
 from .schema import UNSUPPORTED
@@ -84,7 +85,7 @@ def initial(company: Company) -> dict:
         "SalesFormsPrefs": {
             "CustomField": _sales_custom_fields(), "CustomTxnNumbers": False,
             "AllowDeposit": True, "AllowDiscount": True, "AllowEstimates": True,
-            "AllowServiceDate": False, "AllowShipping": False, "DefaultDiscountAccount": "9",
+            "AllowServiceDate": False, "AllowShipping": False, "DefaultDiscountAccount": DISCOUNT_ACCOUNT[0],
             "DefaultShippingAccount": False, "AutoApplyPayments": True, "UsingPriceLevels": False,
             "DefaultTerms": {"value": "3"}, "DefaultDeliveryMethod": "Print",
             "DefaultCustomerMessage": "Thank you for your business.",

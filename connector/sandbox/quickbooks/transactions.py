@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .books import Company, company_date
+from .catalogue import DISCOUNT_ACCOUNT
 from .errors import QBOError, business_rule, invalid_reference, required
 from .receipts import RECEIPTS, finish_receipt
 from .records import (
@@ -31,7 +32,6 @@ CENT = Decimal("0.01")
 EXCHANGE_RATES = {"EUR": Decimal("1.08"), "GBP": Decimal("1.27"), "CAD": Decimal("0.73"),
                   "USD": Decimal(1)}
 SALES = {"Invoice", "Estimate", "CreditMemo"} | RECEIPTS
-DEFAULT_DISCOUNT_ACCOUNT = "9"
 
 
 def money(value: Decimal) -> Decimal:
@@ -106,7 +106,7 @@ def compute_lines(company: Company, obj: dict) -> Decimal:
 
 def _discount_account(company: Company, detail: dict) -> None:
     """The discount posts to the account named, or to the company's default discount account."""
-    ref = detail.get("DiscountAccountRef") or {"value": DEFAULT_DISCOUNT_ACCOUNT}
+    ref = detail.get("DiscountAccountRef") or {"value": DISCOUNT_ACCOUNT[0]}
     account = _reference(company, "Account", ref)
     detail["DiscountAccountRef"] = {"value": account["Id"], "name": account["Name"]}
 
