@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from ..state import SandboxState, current_state
-from . import attachments, feeds, operations, preferences, schema
+from . import attachments, catalogue, feeds, operations, preferences, schema
 from .books import Company, qbo_time
 from .errors import QBOError, business_rule, json_fault
 from .gate import guarded
@@ -172,6 +172,13 @@ def api_blueprint() -> Blueprint:
     def preferences(realm_id: str):  # type: ignore[no-untyped-def]
         return _serve(realm_id, _endpoint("preferences"), lambda state, company: {
             "Preferences": company_preferences(company)})
+
+    @bp.get("/exchangerate")
+    def exchange_rate(realm_id: str):  # type: ignore[no-untyped-def]
+        return _serve(realm_id, _endpoint("exchangerate"), lambda state, company: {
+            "ExchangeRate": catalogue.read_exchange_rate(
+                company, request.args.get("sourcecurrencycode"), request.args.get("asofdate"),
+                state.clock.now())})
 
     @bp.post("/<segment>/<entity_id>/send")
     def send(realm_id: str, segment: str, entity_id: str):  # type: ignore[no-untyped-def]

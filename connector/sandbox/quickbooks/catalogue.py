@@ -89,6 +89,19 @@ def set_rate(company: Company, code: str, rate: Decimal | float | int, as_of: st
     return row
 
 
+def read_exchange_rate(company: Company, source: str | None, as_of: str | None,
+                       now: datetime) -> dict:
+    """``GET /exchangerate?sourcecurrencycode=&asofdate=``: the rate into the home currency."""
+    if not source:
+        raise required("sourcecurrencycode")
+    row = company.table("ExchangeRate").get(source.upper())
+    if row is None:
+        raise QBOError(610, "Object Not Found",
+                       f"Object Not Found : No exchange rate for {source}",
+                       element="sourcecurrencycode")
+    return {**row, "AsOfDate": as_of or company_date(now)}
+
+
 def save_exchange_rate(company: Company, body: dict, now: datetime) -> dict:
     """``POST /exchangerate``: set the rate from a currency into the home currency."""
     if not company.multicurrency:

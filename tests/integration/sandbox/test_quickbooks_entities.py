@@ -413,3 +413,15 @@ def test_python_quickbooks_parses_every_entity_type_the_sandbox_serves(qb_multi,
             assert key in stored, (entity, key)
             assert row.SyncToken == stored[key]["SyncToken"], entity
     assert CompanyInfo.get(1, qb=qb_multi).CompanyName == "Milepost Global Ltd"
+
+
+def test_an_exchange_rate_is_read_by_currency_and_date(qb_multi):
+    """Intuit's ExchangeRate reference: GET /exchangerate?sourcecurrencycode=&asofdate=."""
+    url = f"{qb_multi.api_url}/company/{qb_multi.company_id}/exchangerate"
+
+    answer = qb_multi.get(url, params={"sourcecurrencycode": "GBP", "asofdate": "2026-11-30"})
+    rate = ExchangeRate.from_json(answer["ExchangeRate"])
+
+    assert (rate.SourceCurrencyCode, rate.TargetCurrencyCode) == ("GBP", "USD")
+    assert rate.Rate == Decimal("1.27")
+    assert rate.AsOfDate == "2026-11-30"
