@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from jobs.connections import evidence_policy
 from connector.billing.allocation import format_percent
 from connector.billing.model import AuditEvent, Milestone, Project
 from connector.billing.money import D, Money
@@ -83,9 +84,6 @@ def cmd_progress(ctx: Context, args: argparse.Namespace) -> int:
         project, _ = BillingRepository(session).load(args.key)
     at = parse_at(args.at, project.time_zone)
     files = [Path(f) for f in args.evidence or ()]
-    for file in files:
-        if not file.is_file():
-            raise CommandError(f"--evidence: no such file {str(file)!r}")
     try:
         percent = D(args.percent)
     except ValueError:
@@ -99,6 +97,7 @@ def cmd_progress(ctx: Context, args: argparse.Namespace) -> int:
         stored = service.transition(
             session, args.key, args.seq, step,
             bill=None if args.monthly else biller(at), evidence_files=files,
+            evidence_policy=evidence_policy(ctx.settings, session, args.key) if files else None,
         )
     line = (
         f"{args.key} milestone {stored.seq} ({stored.name}): {stored.state.value}, "

@@ -21,6 +21,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
+from mappings.attachments import MAX_FILES_PER_MILESTONE
 from connector.billing.errors import BillingError, ScheduleInvalid
 from connector.billing.model import AuditEvent
 from connector.billing.money import UnknownCurrency
@@ -120,6 +121,9 @@ def _decision(action: str, body: dict[str, Any]) -> Decision | list[Problem]:
     if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
         found.append(problem("evidence", "string_list", "evidence is a list of file names"))
         evidence = []
+    elif len(evidence) > MAX_FILES_PER_MILESTONE:  # the platforms' cap (mappings.attachments)
+        found.append(problem("evidence", "too_many_files",
+                             f"evidence: at most {MAX_FILES_PER_MILESTONE} files per milestone"))
     if found:
         return found
     assert isinstance(by, str)
