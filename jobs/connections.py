@@ -26,11 +26,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from connector.config import Settings
 from connector.platforms.company_lists import forget_company_lists
 from connector.platforms.custody import ACTIVE
 from connector.platforms.errors import ConfigurationError
 from connector.platforms.gateway import AccountingGateway
-from connector.config import Settings
 from connector.store.db import transaction
 from connector.store.evidence import EvidencePolicy
 from connector.store.mapping_rows import project_mapping

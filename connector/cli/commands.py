@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from jobs.connections import evidence_policy
 from connector.billing import intents, lifecycle
 from connector.billing.errors import ScheduleInvalid, ValidationProblem
 from connector.billing.model import AuditEvent, Milestone, MilestoneState, Project
@@ -23,6 +22,7 @@ from connector.store import service
 from connector.store.billing import biller, deem_lapsed
 from connector.store.db import safe_url
 from connector.store.repository import BillingRepository
+from jobs.connections import evidence_policy
 
 from .context import CommandError, Context, parse_at
 

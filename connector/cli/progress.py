@@ -24,7 +24,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jobs.connections import evidence_policy
 from connector.billing.allocation import format_percent
 from connector.billing.model import AuditEvent, Milestone, Project
 from connector.billing.money import D, Money
@@ -32,6 +31,7 @@ from connector.billing.progress import MonthlyCharge, record_progress
 from connector.store import service
 from connector.store.billing import biller
 from connector.store.repository import BillingRepository
+from jobs.connections import evidence_policy
 
 from .context import CommandError, Context, parse_at
 

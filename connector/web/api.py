@@ -21,7 +21,6 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from mappings.attachments import MAX_FILES_PER_MILESTONE
 from connector.billing.errors import BillingError, ScheduleInvalid
 from connector.billing.model import AuditEvent
 from connector.billing.money import UnknownCurrency
@@ -31,6 +30,7 @@ from connector.store import service, voids
 from connector.store.db import transaction
 from connector.store.errors import DuplicateProject, MilestoneNotFound, ProjectNotFound, StoreError
 from connector.store.repository import BillingRepository
+from mappings.attachments import MAX_FILES_PER_MILESTONE
 
 from . import links
 from .activity import pause_reasons

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar, cast
-
 from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, session, url_for

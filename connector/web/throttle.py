@@ -11,6 +11,8 @@ share counts unless they share a Redis.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from flask import Flask, Response
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -40,5 +42,5 @@ def install(app: Flask, settings: Settings, endpoint: str = "admin.login") -> Li
                                 methods=["POST"], deduct_when=_failed, error_message=MESSAGE)
     per_address = limiter.limit(settings.app.login_limits_per_address, methods=["POST"],
                                 deduct_when=_failed, error_message=MESSAGE)
-    app.view_functions[endpoint] = per_address(per_account(view))
+    app.view_functions[endpoint] = cast(Any, per_address(per_account(view)))
     return limiter

@@ -101,7 +101,8 @@ def test_an_exe_is_refused_naming_the_allowed_types(milepost, acme, database_url
 
     err = refused(milepost, database_url, str(exe), rule="file_type_not_accepted")
 
-    assert ".exe" in err and "pdf" in err
+    assert ".exe" in err
+    assert "pdf" in err
     assert state(milepost) == "planned"
 
 

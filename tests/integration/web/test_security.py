@@ -124,7 +124,8 @@ def test_a_session_cookie_replayed_after_logout_is_refused(app):
     client = app.test_client()
     sign_in(client)
     kept = client.get_cookie("session")
-    assert kept is not None and client.get("/admin/").status_code == 200
+    assert kept is not None
+    assert client.get("/admin/").status_code == 200
 
     assert client.post("/admin/logout", data={"csrf": csrf_of(client)}).status_code == 302
 
