@@ -93,7 +93,11 @@ def _inside(path: Path, root: Path) -> bool:
 
 def check_file(path: Path, policy: EvidencePolicy, where: str = "evidence") -> CheckedFile:
     """The file's checked contents, or EvidenceRefused (nothing read when the path is refused)."""
-    shown = f"{where} {str(path)!r}"
+    return read_file(inspect_file(path, policy, where), policy, where)
+
+
+def inspect_file(path: Path, policy: EvidencePolicy, where: str = "evidence") -> Path:
+    """Every check that needs no reading (place, kind, type, size): the path, or EvidenceRefused."""
     root = Path(os.path.realpath(policy.root))
     resolved = Path(os.path.realpath(path))
     if any(_inside(resolved, tree) for tree in FORBIDDEN_TREES) or not _inside(resolved, root):
@@ -110,25 +114,34 @@ def check_file(path: Path, policy: EvidencePolicy, where: str = "evidence") -> C
     problem = type_problem(path.name, policy.rules)
     if problem:
         raise EvidenceRefused(where, "file_type_not_accepted", f"{path.name}: {problem}")
+    if info.st_size > policy.rules.max_bytes:
+        raise _too_large(path, policy, where)
+    return path
+
+
+def read_file(path: Path, policy: EvidencePolicy, where: str = "evidence") -> CheckedFile:
+    """The bytes of an inspected file, read without following a link swapped in since, and at
+    most the cap (a file that grew past it is refused)."""
     cap = policy.rules.max_bytes
-    too_large = EvidenceRefused(where, "file_too_large",
-                                f"{path.name} is larger than {cap / MB:g} MB, the most "
-                                f"{policy.rules.describe()} accepts per file")
-    if info.st_size > cap:
-        raise too_large
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(resolved, flags)
+        fd = os.open(os.path.realpath(path), flags)
     except OSError as error:
         raise EvidenceRefused(where, "unreadable", f"cannot read {str(path)!r}: {error.strerror}") from None
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped after the check
-            raise EvidenceRefused(where, "not_regular_file", f"{shown} is not a regular file")
+            raise EvidenceRefused(where, "not_regular_file", f"{str(path)!r} is not a regular file")
         content = handle.read(cap + 1)
     if len(content) > cap:
-        raise too_large
+        raise _too_large(path, policy, where)
     return CheckedFile(path.name, content, hashlib.sha256(content).hexdigest(),
                        content_type_for(path.name))
+
+
+def _too_large(path: Path, policy: EvidencePolicy, where: str) -> EvidenceRefused:
+    return EvidenceRefused(where, "file_too_large",
+                           f"{path.name} is larger than {policy.rules.max_bytes / MB:g} MB, the "
+                           f"most {policy.rules.describe()} accepts per file")
 
 
 def stored_names(session: Session, milestone_id: int) -> set[str]:

@@ -89,30 +89,32 @@ def transition(
     current = next((m for m in schedule if m.seq == seq), None)
     if current is None:
         raise MilestoneNotFound(key, seq)
-    files = _checked_evidence(repo, key, seq, evidence_files, evidence_policy)
+    policy = evidence_policy or evidence.EvidencePolicy.build()
+    files = _inspected_evidence(repo, key, seq, evidence_files, policy)
     new, event = step(project, current, schedule)
     stored = repo.save_milestone(key, new, current.version)
     repo.append_event(event)
-    for file in files:
+    for where, path in files:  # one file's bytes in memory at a time
+        file = evidence.read_file(path, policy, where)
         repo.add_evidence(key, seq, file.name, file.sha256, len(file.content), event.actor,
                           content=file.content, content_type=file.content_type)
+        session.flush()
     if bill is not None:
         stored = _bill(repo, key, stored, bill)
     return stored
 
 
-def _checked_evidence(
-    repo: BillingRepository, key: str, seq: int, paths: Sequence[Path],
-    policy: evidence.EvidencePolicy | None,
-) -> list[evidence.CheckedFile]:
-    """Every file checked (count first, then each file) before anything is written."""
+def _inspected_evidence(
+    repo: BillingRepository, key: str, seq: int, paths: Sequence[Path], policy: evidence.EvidencePolicy,
+) -> list[tuple[str, Path]]:
+    """Every file checked, count first, before anything is written or read."""
     if not paths:
         return []
-    policy = policy or evidence.EvidencePolicy.build()
     milestone_id = repo.milestone_row(repo.project_row(key), seq).id
     evidence.check_count(evidence.stored_names(repo.session, milestone_id),
                          [p.name for p in paths], policy.rules)
-    return [evidence.check_file(p, policy, f"evidence[{i}]") for i, p in enumerate(paths)]
+    return [(f"evidence[{i}]", evidence.inspect_file(p, policy, f"evidence[{i}]"))
+            for i, p in enumerate(paths)]
 
 
 def bill_milestone(session: Session, key: str, seq: int, bill: Biller) -> Milestone:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import logging
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -232,3 +233,34 @@ def test_sql_errors_never_carry_the_values_bound_to_them(app):
                            {"who": "ap@acme.example"})
     assert "ap@acme.example" not in str(failure.value)
     assert "hidden" in str(failure.value)
+
+
+@pytest.mark.redis
+def test_with_redis_every_web_process_shares_the_sign_in_counts(engine, database_url, sandbox):
+    from dataclasses import replace
+
+    from connector.web import create_app
+    from tests.unit.platforms.test_limits import REDIS, redis_or_skip
+
+    from .conftest import web_settings
+
+    redis_or_skip()
+    base = web_settings(database_url, sandbox.url)
+    settings = replace(base, app=replace(base.app, rate_limit_storage_url=REDIS,
+                                         login_limits_per_account="1000 per minute"))
+    environ = {"MILEPOST_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    first, second = create_app(settings, environ=environ), create_app(settings, environ=environ)
+    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+
+    def attempt(app, password: str) -> int:  # type: ignore[no-untyped-def]
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = address
+        client.get("/admin/login")
+        return client.post("/admin/login", data={"password": password, "csrf": csrf_of(client)}).status_code
+
+    try:
+        assert [attempt(first, "guess") for _ in range(5)] == [200] * 5
+        assert attempt(second, ADMIN_PASSWORD) == 429  # another process, the same counts
+    finally:
+        for app in (first, second):
+            app.extensions["milepost"].engine.dispose()
