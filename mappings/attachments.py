@@ -6,16 +6,18 @@ naming the file and the rule, never the draft invoice afterwards (where it would
 retry). The gateways attach only files that passed, and the sandbox refuses what the real
 services refuse by reading the same table.
 
-Sources:
-- Xero: "you can attach up to 10 files per document", file types bmp, csv, doc, docx, gif,
+Sources (the platforms' own pages were not all at hand; where a figure comes from an
+integrator's table, it is named):
+- Xero: "you can attach up to 10 files per document" and the types bmp, csv, doc, docx, gif,
   jpeg, jpg, odf, pdf, png, ppt, pptx, rar, rtf, tif, tiff, txt, xls, xlsx, zip (Xero developer
-  community, "Files in Xero" API release note); 10 MB per file (Xero's attachments API page,
-  and the integrators' tables that quote it, e.g. Codat's and Workato's), with 7z, eml, keynote,
-  msg, numbers, ods, odt, pages listed there too.
+  community, the "Files in Xero" API release note); 10 MB per file and the later additions 7z,
+  eml, keynote, msg, numbers, ods, odt, pages (Codat's and Workato's Xero attachment tables; a
+  40 MB file is refused, issue 9).
 - QuickBooks Online: 100 MB per file; ai, csv, doc, docx, eps, gif, jpeg, jpg, ods, pages, pdf,
-  png, rtf, tif, txt, xls, xlsx, xml (Intuit's "Attach images and notes" guide and its
-  Attachable reference; Codat's table lists the same). QuickBooks states no per-invoice count,
-  so Milepost's own cap of 10 files per milestone applies.
+  png, rtf, tif, txt, xls, xlsx, xml (Codat's QuickBooks Online table; QuickBooks accepts
+  listed types only, issue 9; uploads go through Intuit's /upload, "Attach images and notes").
+  QuickBooks states no per-invoice count, so Milepost's own cap of 10 files per milestone
+  applies.
 """
 
 from __future__ import annotations
