@@ -67,8 +67,8 @@ def _import_linked(stack, connection: int) -> None:
 
 
 def test_a_file_quickbooks_would_refuse_fails_the_submit_never_the_invoice(stack, milepost, tmp_path) -> None:
-    """Issue 9 finding 6: QuickBooks accepts listed types only (Intuit, "Attach images and
-    notes"; mappings.attachments): a .zip fails the submit, not the draft afterwards."""
+    """Issue 9 finding 6: QuickBooks accepts listed types only (the list and its sources are in
+    mappings.attachments): a .zip fails the submit, not the draft afterwards."""
     connection, _ = stack.connect_quickbooks()
     _import_linked(stack, connection)
     (tmp_path / "designs.zip").write_bytes(b"PK\x05\x06" + bytes(18))
