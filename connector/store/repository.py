@@ -29,6 +29,7 @@ from .models import (
     MilestoneRow,
     MilestoneVersionRow,
     OutboxRow,
+    PaymentRow,
     ProjectRow,
     ProjectVersionRow,
     utcnow,
@@ -243,7 +244,14 @@ class BillingRepository:
             links.setdefault(invoice_id, []).append(seq)
         # an invoice for several milestones (a monthly one) belongs to none of them alone
         seqs = {invoice_id: found[0] for invoice_id, found in links.items() if len(found) == 1}
-        return [records.invoice_view(row, seqs.get(row.id), key or "") for row, key in rows]
+        cash: dict[int, list[PaymentRow]] = {}
+        for payment in self.session.scalars(
+            select(PaymentRow).join(InvoiceRow, InvoiceRow.id == PaymentRow.invoice_id)
+            .where(InvoiceRow.project_id == project.id).order_by(PaymentRow.on, PaymentRow.id)
+        ):
+            cash.setdefault(payment.invoice_id, []).append(payment)
+        return [records.invoice_view(row, seqs.get(row.id), key or "", cash.get(row.id, ()))
+                for row, key in rows]
 
     def outbox(self, key: str) -> list[OutboxRow]:
         query = select(OutboxRow).where(OutboxRow.project_id == self.project_row(key).id)
