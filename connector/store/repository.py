@@ -222,9 +222,17 @@ class BillingRepository:
         return row
 
     def queued_intents(self, key: str) -> list[InvoiceIntent]:
-        """Every intent queued for the project, oldest first (what was billed, withheld, credited)."""
+        """The project's live intents, oldest first: what was billed, withheld and credited.
+
+        An intent whose invoice was voided or deleted (in the books, or by a void from here)
+        bills, withholds and credits nothing any more, so it is left out: its deposit credit
+        returns to the deposit and its retainage is no longer held."""
+        dead = set(self.session.scalars(
+            select(InvoiceRow.outbox_id).where(
+                InvoiceRow.project_id == self.project_row(key).id,
+                InvoiceRow.status.in_(("voided", "deleted")), InvoiceRow.outbox_id.is_not(None))))
         return [records.intent_from_json(row.payload) for row in self.outbox(key)
-                if row.kind != "void"]
+                if row.kind != "void" and row.id not in dead]
 
     def invoice_views(self, key: str) -> list[InvoiceView]:
         """The platform invoices of the project as the store last saw them, for reports."""
