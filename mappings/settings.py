@@ -63,6 +63,7 @@ class Ref:
 
     id: str
     name: str
+    how: str = field(default="", compare=False)  # how a customer was found: for the sync log
 
 
 @dataclass(frozen=True)
