@@ -98,6 +98,7 @@ def _deliver(ctx: JobContext, item: store_outbox.ClaimedIntent, now: datetime) -
         if delivery is None:
             return _put_back(ctx, item.id, route.waiting), route.waiting
         gateway = ctx.gateway_for(delivery.connection_id)
+        gateway.check_currency(intent.currency)  # before the customer: nothing is created
         customer = gateway.find_or_create_customer(intent.customer, known_id=delivery.customer_id)
         resolved = gateway.resolve_settings(delivery.mapping, intent.lines)
         made = gateway.create_draft_invoice(

@@ -203,12 +203,19 @@ class QuickBooksGateway:
             )
             for entity in ("Item", "TaxCode", "Class", "Term")
         }
+        prefs = self.call(lambda qb: qb.get(f"{qb.api_url}/company/{qb.company_id}/preferences", {}))
+        currency = (prefs.get("Preferences") or {}).get("CurrencyPrefs") or {}
         return CompanyLists(
-            items=refs["Item"], tax_codes=refs["TaxCode"], classes=refs["Class"], terms=refs["Term"]
+            items=refs["Item"], tax_codes=refs["TaxCode"], classes=refs["Class"], terms=refs["Term"],
+            home_currency=str((currency.get("HomeCurrency") or {}).get("value") or ""),
+            multicurrency=currency.get("MultiCurrencyEnabled") in (True, "true"),
         )
 
     def resolve_settings(self, settings: MappingSettings, lines: Sequence[InvoiceLine] = ()) -> ResolvedSettings:
         return self._lists.resolve_settings(settings, lines, platform=PLATFORM, require_item=True)
+
+    def check_currency(self, currency: str) -> None:
+        self._lists.check_currency(currency, platform=PLATFORM, books=f"QuickBooks company {self._realm}")
 
     # -- invoices ---------------------------------------------------------------------------------
     def create_draft_invoice(

@@ -166,7 +166,9 @@ class XeroGateway:
         accounts = self.call(lambda api: api.get_accounts(self._tenant, **self._kw())).accounts or []
         rates = self.call(lambda api: api.get_tax_rates(self._tenant, **self._kw())).tax_rates or []
         tracking = self.call(lambda api: api.get_tracking_categories(self._tenant, **self._kw()))
+        currencies = self.call(lambda api: api.get_currencies(self._tenant, **self._kw())).currencies or []
         return CompanyLists(
+            currencies=tuple(sorted(_value(c.code) for c in currencies if c.code)),
             items=tuple(Ref(str(i.item_id), str(i.code)) for i in items),
             accounts=tuple(
                 Ref(str(a.account_id), str(a.code)) for a in accounts if a.code and _value(a.status) != "ARCHIVED"
@@ -180,6 +182,9 @@ class XeroGateway:
 
     def resolve_settings(self, settings: MappingSettings, lines: Sequence[InvoiceLine] = ()) -> ResolvedSettings:
         return self._lists.resolve_settings(settings, lines, platform=PLATFORM, require_account=True)
+
+    def check_currency(self, currency: str) -> None:
+        self._lists.check_currency(currency, platform=PLATFORM, books=f"Xero organisation {self._tenant}")
 
     # -- invoices ---------------------------------------------------------------------------------
     def create_draft_invoice(
