@@ -190,6 +190,10 @@ class SandboxControl:
         """Any Xero bookkeeper action under ``/_sandbox/xero/{tenant}/...``."""
         return self._call("POST", f"/xero/{tenant_id}/{action}", payload)
 
+    def xero_intent_to_receive(self, url: str) -> dict:
+        """Run Xero's intent-to-receive check against `url`: `passed` and each round."""
+        return self._call("POST", "/xero/webhooks/intent", {"url": url})
+
     def xero_void_invoice(self, tenant_id: str, invoice_id: str) -> dict:
         return self.xero(f"invoices/{invoice_id}/void", tenant_id)
 
