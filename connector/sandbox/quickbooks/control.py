@@ -175,7 +175,9 @@ def register(bp: Blueprint) -> None:
         body = _payload()
 
         def action(state, company, now):  # type: ignore[no-untyped-def]
-            return set_multicurrency(company, body), [("Preferences", "1", "Update")]
+            before = currency_prefs(company)
+            after = set_multicurrency(company, body)
+            return after, [("Preferences", "1", "Update")] if after != before else []
         return _act(realm_id, action)
 
     @bp.post("/quickbooks/<realm_id>/customers/<customer_id>/currency")
