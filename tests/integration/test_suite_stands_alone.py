@@ -16,9 +16,13 @@ import sys
 import textwrap
 from pathlib import Path
 
-from tests.integration.sandbox.qbo_schema import FILES, SPEC_DIR
 from tests.read_guard import ROOT
 from tests.xero_openapi import SPEC
+
+# Where the sandbox and the QuickBooks schema checks read Intuit's XSDs.
+SPEC_DIR = ROOT / "connector" / "sandbox" / "quickbooks" / "specs"
+FILES = ("IntuitBaseTypes.xsd", "IntuitNamesTypes.xsd", "Finance.xsd", "SalesTax.xsd",
+         "IntuitRestServiceDef.xsd", "Report.xsd")
 
 
 def test_the_specs_the_tests_read_are_in_the_repository_with_their_licences() -> None:
