@@ -33,9 +33,9 @@ from connector.platforms.errors import ConfigurationError, PlatformError
 from connector.platforms.gateway import AccountingGateway
 from connector.store.db import transaction
 from connector.store.evidence import EvidencePolicy
+from connector.store.links import linked_connection
 from connector.store.mapping_rows import project_mapping, set_project_mapping
 from connector.store.models import ConnectionRow, OutboxRow
-from connector.web.links import linked_connection
 from mappings.settings import MappingSettings
 
 from .tables import SyncStateRow
