@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 from connector.config import Settings, load_settings, with_environment
 from connector.store.db import engine_for, session_factory
 
+from . import path_bounds
 from .resources import WebResources
 from .security import csrf_field
 
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
     app.jinja_env.globals["csrf_field"] = csrf_field
     _register_blueprints(app)
     _register_errors(app)
+    path_bounds.register(app)
 
     @app.get("/")
     def home() -> Any:

@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from connector.billing import lifecycle
 from connector.billing.model import AuditEvent, Milestone, Project
 from connector.billing.money import Money
+from connector.billing.schema import LONG_TEXT, NAME, text_problem
 from connector.store import service
 from connector.store.billing import biller
 from connector.store.db import transaction
 
 ACTIONS = ("submit", "accept", "partial", "reject")
+EVIDENCE_FILES, EVIDENCE_NAME = 20, 500  # evidence.name is 500 characters
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,29 @@ class Decision:
     percent: Decimal | None = None
     amount: Decimal | None = None
     evidence: tuple[str, ...] = ()
+
+
+class DecisionRefused(ValueError):
+    """A decision whose fields break their bounds; `problems` lists (field, rule, message)."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]) -> None:
+        super().__init__("; ".join(f"{field}: {message} [{rule}]" for field, rule, message in problems))
+        self.problems = problems
+
+
+def decision_problems(decision: Decision) -> list[tuple[str, str, str]]:
+    """(field, rule, message) for each text too long for its column or holding a control
+    character: `by` becomes milestones.accepted_by and audit_events.actor (200 characters)."""
+    found = []
+    checks = [("by", decision.by, NAME, False), ("reason", decision.reason, LONG_TEXT, True)]
+    checks += [(f"evidence[{i}]", name, EVIDENCE_NAME, False) for i, name in enumerate(decision.evidence)]
+    for field, value, limit, multiline in checks:
+        problem = text_problem(value, limit, multiline=multiline)
+        if problem:
+            found.append((field, problem[0], f"{field}: {problem[1]}"))
+    if len(decision.evidence) > EVIDENCE_FILES:
+        found.append(("evidence", "too_many", f"evidence: at most {EVIDENCE_FILES} files"))
+    return found
 
 
 def _step(decision: Decision):  # type: ignore[no-untyped-def]
@@ -58,5 +83,8 @@ def decide(sessions: sessionmaker[Session], key: str, seq: int, decision: Decisi
     """Apply the decision; the domain's or the store's error propagates and nothing is written."""
     if decision.action not in ACTIONS:
         raise ValueError(f"unknown action {decision.action!r}")
+    problems = decision_problems(decision)
+    if problems:
+        raise DecisionRefused(problems)
     with transaction(sessions) as session:
         return service.transition(session, key, seq, _step(decision), bill=biller(decision.at))
