@@ -259,7 +259,8 @@ class ScheduleShape(Shape):
 
 
 # Rules the billing checks report when a field the shape took out is missing from its table.
-_MISSING_RULES = {"required", "amount_or_percent", "percent_or_amount", "approver_without_email"}
+_MISSING_RULES = {"required", "amount_or_percent", "percent_or_amount", "approver_without_email",
+                  "not_list"}
 
 
 def after_shape(shape: list[ValidationProblem], found: list[ValidationProblem]) -> list[ValidationProblem]:
@@ -286,7 +287,6 @@ _RULES = {  # pydantic's own error types, as the schedule's rule codes
     "model_type": "not_table",
     "model_attributes_type": "not_table",
     "list_type": "not_list",
-    "too_long": "too_many",
     "extra_forbidden": "unknown_field",
 }
 
@@ -312,6 +312,8 @@ def problems_of(error: ValidationError, model: type[BaseModel], prefix: str = ""
     for e in error.errors(include_url=False, include_input=False):
         loc = tuple(e["loc"])
         rule = _RULES.get(e["type"], e["type"])
+        if rule == "too_long" and "field_type" in e.get("ctx", {}):  # a list or table, not a text
+            rule = "too_many"
         message = e["msg"]
         if rule == "unknown_field":
             message = _unknown(model, loc)
