@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, TypeAlias, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, ValidationError
 from pydantic_core import PydanticCustomError
@@ -72,12 +72,12 @@ def _fail(found: tuple[str, str] | None) -> None:
         raise PydanticCustomError(found[0], found[1].replace("{", "(").replace("}", ")"))
 
 
-def _text(limit: int, *, multiline: bool = False) -> Any:
+def _text(limit: int, *, multiline: bool = False) -> AfterValidator:
     def check(value: str) -> str:
         _fail(text_problem(value, limit, multiline=multiline))
         return value
 
-    return Annotated[StrictStr, AfterValidator(check)]
+    return AfterValidator(check)
 
 
 def _key(value: str) -> str:
@@ -103,8 +103,8 @@ def whole_number(value: Any, low: int, high: int) -> int | None:
     return value
 
 
-def _whole(low: int, high: int) -> Any:
-    return Annotated[Any, AfterValidator(lambda v: (whole_number(v, low, high), v)[1])]
+def _whole(low: int, high: int) -> AfterValidator:
+    return AfterValidator(lambda v: (whole_number(v, low, high), v)[1])
 
 
 def plain_decimal(value: Any) -> Decimal | None:
@@ -154,18 +154,26 @@ def day_in_range(value: Any) -> date | None:
     return value
 
 
-def _checked(check: Callable[[Any], Any]) -> Any:
-    return Annotated[Any, AfterValidator(lambda v: (check(v), v)[1])]
+def _checked(check: Callable[[Any], Any]) -> AfterValidator:
+    return AfterValidator(lambda v: (check(v), v)[1])
 
 
-Name = _text(NAME)
-LongText = _text(LONG_TEXT, multiline=True)
-Short = _text(32)
-Key = Annotated[StrictStr, AfterValidator(_key)]
-Days = _whole(0, DAYS_MAX)
-Dec = _checked(plain_decimal)
-Day = _checked(day_in_range)
-Anything = Any
+# The field types: each checks its value and passes it on unchanged (the rules convert).
+Name: TypeAlias = Annotated[StrictStr, _text(NAME)]
+Email: TypeAlias = Annotated[StrictStr, _text(EMAIL)]
+ApproverEmail: TypeAlias = Annotated[StrictStr, _text(APPROVER_EMAIL)]
+TimeZone: TypeAlias = Annotated[StrictStr, _text(TIME_ZONE)]
+Calendar: TypeAlias = Annotated[StrictStr, _text(CALENDAR)]
+EvidenceKind: TypeAlias = Annotated[StrictStr, _text(EVIDENCE_KIND)]
+LongText: TypeAlias = Annotated[StrictStr, _text(LONG_TEXT, multiline=True)]
+Short: TypeAlias = Annotated[StrictStr, _text(32)]
+Key: TypeAlias = Annotated[StrictStr, AfterValidator(_key)]
+Days: TypeAlias = Annotated[Any, _whole(0, DAYS_MAX)]
+Window: TypeAlias = Annotated[Any, _whole(WINDOW_MIN, WINDOW_MAX)]
+Seq: TypeAlias = Annotated[Any, _whole(SEQ_MIN, SEQ_MAX)]
+Dec: TypeAlias = Annotated[Any, _checked(plain_decimal)]
+Day: TypeAlias = Annotated[Any, _checked(day_in_range)]
+Anything: TypeAlias = Any
 
 
 class Shape(BaseModel):
@@ -176,7 +184,7 @@ class Shape(BaseModel):
 
 class CustomerShape(Shape):
     name: Name | None = None
-    email: _text(EMAIL) | None = None  # type: ignore[valid-type]
+    email: Email | None = None
     company: Name | None = None
 
 
@@ -221,10 +229,10 @@ class ProjectShape(Shape):
     currency: Short | None = None
     contract_total: Dec = None
     contract_date: Day = None
-    time_zone: _text(TIME_ZONE) | None = None  # type: ignore[valid-type]
+    time_zone: TimeZone | None = None
     payment_terms_days: Days = None
-    approval_window_days: _whole(WINDOW_MIN, WINDOW_MAX) = None  # type: ignore[valid-type]
-    holiday_calendar: _text(CALENDAR) | None = None  # type: ignore[valid-type]
+    approval_window_days: Window = None
+    holiday_calendar: Calendar | None = None
     pause_work_after_days: Days = None
     late_fee: LateFeeShape | None = None
     retainage_percent: Dec = None
@@ -236,16 +244,16 @@ class ProjectShape(Shape):
 class ApproverShape(Shape):
     name: Name | None = None
     role: Name | None = None
-    email: _text(APPROVER_EMAIL) | None = None  # type: ignore[valid-type]
+    email: ApproverEmail | None = None
 
 
 class MilestoneShape(Shape):
-    seq: _whole(SEQ_MIN, SEQ_MAX) = None  # type: ignore[valid-type]
+    seq: Seq = None
     name: Name | None = None
     deliverable: LongText | None = None
     acceptance_criteria: LongText | None = None
     approver: ApproverShape | None = None
-    evidence: list[_text(EVIDENCE_KIND)] | None = Field(default=None, max_length=EVIDENCE_KINDS)  # type: ignore[valid-type]
+    evidence: list[EvidenceKind] | None = Field(default=None, max_length=EVIDENCE_KINDS)
     trigger: Short | None = None
     percent: Dec = None
     amount: Dec = None

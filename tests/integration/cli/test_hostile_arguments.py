@@ -1,0 +1,41 @@
+"""Issue 11, finding 1 from the command line: a `--by` or `--reason` no column holds, or a
+milestone number beyond PostgreSQL's integer, is refused naming the argument and the rule, and
+the milestone is left as it was (before, PostgreSQL refused the write: "database error")."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .schedules import GOOD, import_with_evidence
+
+
+@pytest.fixture
+def acme(milepost, tmp_path):
+    return import_with_evidence(milepost, tmp_path, GOOD, "requirements-v1.3.pdf", b"%PDF requirements")
+
+
+def state_of_first(milepost) -> str:
+    result = milepost("report", "ACME-WEB", "--format", "json")
+    return json.loads(result.out)["milestones"][0]["state"]
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--by", "x" * 201], "--by: at most 200 characters, got 201 [too_long]"),
+    (["--by", "Dana", "--reason", "ok\x1b[2J"], "--reason: control character U+001B is not allowed [control_character]"),
+])
+def test_finding_1_an_argument_no_column_holds_is_named_and_changes_nothing(milepost, acme, args, expected):
+    result = milepost("milestone", "submit", "ACME-WEB", "1", "--evidence", acme, *args)
+
+    assert result.code == 1
+    assert expected in result.err
+    assert state_of_first(milepost) == "planned"
+
+
+def test_finding_1_a_milestone_number_beyond_postgresqls_integer_is_named(milepost, acme):
+    result = milepost("milestone", "submit", "ACME-WEB", str(2**31), "--evidence", acme)
+
+    assert result.code == 1
+    assert "seq: no such seq" in result.err
+    assert "[too_large]" in result.err
