@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
+from connector.web.security import portal_token
 from tests.hostile import REALM, api, deliver, postgres_app, problems, row_counts
 from tests.integration.cli.schedules import GOOD
 
@@ -166,3 +167,17 @@ def test_a_signed_webhook_of_the_right_shape_is_still_recorded(client, engine):
     answer = deliver(client, "quickbooks", body.encode())
     assert (answer.status_code, answer.get_json()) == (200, {"recorded": 1})
 
+
+
+def test_finding_1_a_portal_rejection_with_a_nul_in_its_reason_is_refused_and_writes_nothing(served, submitted, engine):
+    app = served[0]
+    path = f"/portal/{portal_token(app.config['SECRET_KEY'], 'ACME-WEB', 1, 'dana@acme.example')}"
+    browser = app.test_client()
+    assert browser.get(path).status_code == 200
+    with browser.session_transaction() as session:
+        csrf = session["csrf"]
+
+    answer = refused(engine, lambda: browser.post(
+        path, data={"csrf": csrf, "action": "reject", "reason": "Section 4\x00 is missing"}), status=409)
+
+    assert "control character U+0000" in answer.get_data(as_text=True)
