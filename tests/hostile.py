@@ -24,6 +24,7 @@ from connector.store.models import ConnectionRow
 from connector.web import create_app
 
 API_KEY = "hostile-api-key-0123456789"
+ADMIN_PASSWORD = "hostile admin password"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 QBO_TOKEN = "qbo-verifier-token-for-tests"
 XERO_KEY = "xero-webhook-key-for-tests"
@@ -42,7 +43,7 @@ def hostile_app(database_url: str) -> Flask:
         quickbooks=replace(base.quickbooks, webhook_verifier_token=QBO_TOKEN),
         xero=replace(base.xero, webhook_key=XERO_KEY),
     )
-    app = create_app(settings, environ={"MILEPOST_API_KEYS": API_KEY})
+    app = create_app(settings, environ={"MILEPOST_API_KEYS": API_KEY, "MILEPOST_ADMIN_PASSWORD": ADMIN_PASSWORD})
     app.config["TESTING"] = True
     sessions = app.extensions["milepost"].sessions
     with sessions() as db, db.begin():

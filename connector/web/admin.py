@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from connector.billing.errors import BillingError
 from connector.billing.report import Report, build_report
+from connector.billing.schema import LONG_TEXT, text_problem
 from connector.store import voids
 from connector.store.db import transaction
 from connector.store.errors import ProjectNotFound, StoreError
@@ -35,6 +36,7 @@ from connector.store.repository import BillingRepository
 
 from . import connections, links
 from .activity import bookkeeper_edits, pause_reasons
+from .path_bounds import MAX_ID
 from .resources import resources
 from .security import check_csrf, csrf_token, login_required, portal_token
 
@@ -155,6 +157,8 @@ def link(key: str) -> Any:
         connection_id = int(request.form.get("connection", ""))
     except ValueError:
         abort(400, description="Choose a connection.")
+    if not 1 <= connection_id <= MAX_ID:
+        abort(400, description="Choose a connection.")
     with resources().sessions() as db, db.begin():
         try:
             links.link_project(db, key, connection_id)
@@ -172,6 +176,9 @@ def void(key: str, seq: int) -> Any:
     reason = request.form.get("reason", "").strip()
     if not reason:
         flash(f"Milestone {seq}: say why the invoice is voided.")
+        return redirect(url_for("admin.project", key=key))
+    if bad := text_problem(reason, LONG_TEXT, multiline=True):
+        flash(f"Milestone {seq}: not voided: reason: {bad[1]}.")
         return redirect(url_for("admin.project", key=key))
     try:
         with transaction(resources().sessions) as db:

@@ -14,8 +14,9 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
 from connector.web.security import portal_token
-from tests.hostile import REALM, api, deliver, postgres_app, problems, row_counts
+from tests.hostile import ADMIN_PASSWORD, REALM, api, deliver, postgres_app, problems, row_counts
 from tests.integration.cli.schedules import GOOD
+from tests.integration.web.conftest import csrf_of, sign_in
 
 pytestmark = pytest.mark.postgres
 
@@ -181,3 +182,23 @@ def test_finding_1_a_portal_rejection_with_a_nul_in_its_reason_is_refused_and_wr
         path, data={"csrf": csrf, "action": "reject", "reason": "Section 4\x00 is missing"}), status=409)
 
     assert "control character U+0000" in answer.get_data(as_text=True)
+
+
+@pytest.fixture
+def admin(served, submitted):  # type: ignore[no-untyped-def]
+    browser = served[0].test_client()
+    sign_in(browser, ADMIN_PASSWORD)
+    return browser
+
+
+@pytest.mark.parametrize(("path", "form"), [
+    ("/admin/projects/ACME-WEB/link", {"connection": str(2**63)}),
+    ("/admin/projects/ACME-WEB/milestones/1/void", {"reason": "CO-7\x00"}),
+    ("/admin/connections/1/settings", {"sales_item": "Serv\x00ices"}),
+    ("/admin/connections/1/settings", {"terms": "N" * 201}),
+])
+def test_finding_1_admin_forms_refuse_what_no_column_holds(admin, engine, path, form):
+    before = row_counts(engine)
+    answer = admin.post(path, data={**form, "csrf": csrf_of(admin)})
+    assert answer.status_code in (302, 400), answer.get_data(as_text=True)[:300]
+    assert row_counts(engine) == before
