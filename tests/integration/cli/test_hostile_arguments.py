@@ -39,3 +39,12 @@ def test_finding_1_a_milestone_number_beyond_postgresqls_integer_is_named(milepo
     assert result.code == 1
     assert "seq: no such seq" in result.err
     assert "[too_large]" in result.err
+
+
+def test_finding_1_an_at_beyond_2100_is_named_not_a_crash(milepost, acme):
+    result = milepost("milestone", "submit", "ACME-WEB", "1", "--evidence", acme,
+                      "--at", "9999-12-31T23:59:59-14:00")
+
+    assert result.code == 1
+    assert "--at: dates run from 2000-01-01 to 2100-12-31 [date_out_of_range]" in result.err
+    assert state_of_first(milepost) == "planned"
