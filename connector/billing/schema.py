@@ -22,7 +22,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypeAlias, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictStr,
+    ValidationError,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
 from .errors import ValidationProblem
@@ -154,25 +162,39 @@ def day_in_range(value: Any) -> date | None:
     return value
 
 
+def _doc(schema: dict[str, Any]) -> WithJsonSchema:
+    """What the field's JSON Schema says (for the API's OpenAPI document); the check is the
+    validator beside it."""
+    return WithJsonSchema(schema)
+
+
 def _checked(check: Callable[[Any], Any]) -> AfterValidator:
     return AfterValidator(lambda v: (check(v), v)[1])
 
 
 # The field types: each checks its value and passes it on unchanged (the rules convert).
-Name: TypeAlias = Annotated[StrictStr, _text(NAME)]
-Email: TypeAlias = Annotated[StrictStr, _text(EMAIL)]
-ApproverEmail: TypeAlias = Annotated[StrictStr, _text(APPROVER_EMAIL)]
-TimeZone: TypeAlias = Annotated[StrictStr, _text(TIME_ZONE)]
-Calendar: TypeAlias = Annotated[StrictStr, _text(CALENDAR)]
-EvidenceKind: TypeAlias = Annotated[StrictStr, _text(EVIDENCE_KIND)]
-LongText: TypeAlias = Annotated[StrictStr, _text(LONG_TEXT, multiline=True)]
-Short: TypeAlias = Annotated[StrictStr, _text(32)]
-Key: TypeAlias = Annotated[StrictStr, AfterValidator(_key)]
-Days: TypeAlias = Annotated[Any, _whole(0, DAYS_MAX)]
-Window: TypeAlias = Annotated[Any, _whole(WINDOW_MIN, WINDOW_MAX)]
-Seq: TypeAlias = Annotated[Any, _whole(SEQ_MIN, SEQ_MAX)]
-Dec: TypeAlias = Annotated[Any, _checked(plain_decimal)]
-Day: TypeAlias = Annotated[Any, _checked(day_in_range)]
+Name: TypeAlias = Annotated[StrictStr, _text(NAME), _doc({"type": "string", "maxLength": NAME})]
+Email: TypeAlias = Annotated[StrictStr, _text(EMAIL), _doc({"type": "string", "maxLength": EMAIL})]
+ApproverEmail: TypeAlias = Annotated[StrictStr, _text(APPROVER_EMAIL),
+                                     _doc({"type": "string", "maxLength": APPROVER_EMAIL})]
+TimeZone: TypeAlias = Annotated[StrictStr, _text(TIME_ZONE), _doc({"type": "string", "maxLength": TIME_ZONE})]
+Calendar: TypeAlias = Annotated[StrictStr, _text(CALENDAR), _doc({"type": "string", "maxLength": CALENDAR})]
+EvidenceKind: TypeAlias = Annotated[StrictStr, _text(EVIDENCE_KIND),
+                                    _doc({"type": "string", "maxLength": EVIDENCE_KIND})]
+LongText: TypeAlias = Annotated[StrictStr, _text(LONG_TEXT, multiline=True),
+                                _doc({"type": "string", "maxLength": LONG_TEXT})]
+Short: TypeAlias = Annotated[StrictStr, _text(32), _doc({"type": "string", "maxLength": 32})]
+Key: TypeAlias = Annotated[StrictStr, AfterValidator(_key),
+                           _doc({"type": "string", "pattern": f"^{KEY_PATTERN.pattern}$"})]
+Days: TypeAlias = Annotated[Any, _whole(0, DAYS_MAX), _doc({"type": "integer", "minimum": 0, "maximum": DAYS_MAX})]
+Window: TypeAlias = Annotated[Any, _whole(WINDOW_MIN, WINDOW_MAX),
+                              _doc({"type": "integer", "minimum": WINDOW_MIN, "maximum": WINDOW_MAX})]
+Seq: TypeAlias = Annotated[Any, _whole(SEQ_MIN, SEQ_MAX),
+                           _doc({"type": "integer", "minimum": SEQ_MIN, "maximum": SEQ_MAX})]
+Dec: TypeAlias = Annotated[Any, _checked(plain_decimal), _doc({
+    "type": "string", "pattern": rf"^[+-]?[0-9]{{0,{INTEGER_DIGITS}}}(\.[0-9]{{0,{FRACTION_DIGITS}}})?$"})]
+Day: TypeAlias = Annotated[Any, _checked(day_in_range), _doc({
+    "type": "string", "format": "date", "formatMinimum": str(FIRST_DAY), "formatMaximum": str(LAST_DAY)})]
 Anything: TypeAlias = Any
 
 

@@ -200,3 +200,17 @@ def test_the_good_schedule_still_passes_untouched():
     before = copy.deepcopy(raw)
     assert [p for p in validate_schedule(raw) if p.is_error] == []
     assert raw == before
+
+
+def test_the_json_schema_for_the_api_document_states_the_same_bounds():
+    from connector.billing.schema import ScheduleShape
+
+    schema = ScheduleShape.model_json_schema()
+    project = schema["$defs"]["ProjectShape"]
+    milestone = schema["$defs"]["MilestoneShape"]
+
+    assert project["additionalProperties"] is False
+    assert project["properties"]["name"]["anyOf"][0]["maxLength"] == 200
+    assert project["properties"]["approval_window_days"]["maximum"] == 60
+    assert milestone["properties"]["seq"]["maximum"] == 999
+    assert schema["properties"]["milestones"]["anyOf"][0]["maxItems"] == 100
