@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.billing import lifecycle
 from connector.billing.model import AuditEvent, Milestone, Project
 from connector.billing.money import Money
-from connector.billing.schema import LONG_TEXT, NAME, text_problem
+from connector.billing.schema import LONG_TEXT, NAME, plain_decimal, text_problem
 from connector.store import service
 from connector.store.billing import biller
 from connector.store.db import transaction
@@ -55,6 +56,12 @@ def decision_problems(decision: Decision) -> list[tuple[str, str, str]]:
         problem = text_problem(value, limit, multiline=multiline)
         if problem:
             found.append((field, problem[0], f"{field}: {problem[1]}"))
+    for field, number in (("percent", decision.percent), ("amount", decision.amount)):
+        try:
+            plain_decimal(number)
+        except PydanticCustomError as error:
+            found.append((field, "decimal" if error.type == "not_decimal" else error.type,
+                          f"{field}: {error.message()}"))
     if len(decision.evidence) > EVIDENCE_FILES:
         found.append(("evidence", "too_many", f"evidence: at most {EVIDENCE_FILES} files"))
     return found

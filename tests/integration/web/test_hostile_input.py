@@ -170,7 +170,11 @@ def test_a_signed_webhook_of_the_right_shape_is_still_recorded(client, engine):
 
 
 
-def test_finding_1_a_portal_rejection_with_a_nul_in_its_reason_is_refused_and_writes_nothing(served, submitted, engine):
+@pytest.mark.parametrize(("form", "shown"), [
+    ({"action": "reject", "reason": "Section 4\x00 is missing"}, "control character U+0000"),
+    ({"action": "partial", "percent": "1e30"}, "percent: at most 12 digits"),
+])
+def test_finding_1_a_portal_decision_no_column_holds_is_refused_and_writes_nothing(served, submitted, engine, form, shown):
     app = served[0]
     path = f"/portal/{portal_token(app.config['SECRET_KEY'], 'ACME-WEB', 1, 'dana@acme.example')}"
     browser = app.test_client()
@@ -179,9 +183,9 @@ def test_finding_1_a_portal_rejection_with_a_nul_in_its_reason_is_refused_and_wr
         csrf = session["csrf"]
 
     answer = refused(engine, lambda: browser.post(
-        path, data={"csrf": csrf, "action": "reject", "reason": "Section 4\x00 is missing"}), status=409)
+        path, data={"csrf": csrf, **form}), status=409)
 
-    assert "control character U+0000" in answer.get_data(as_text=True)
+    assert shown in answer.get_data(as_text=True)
 
 
 @pytest.fixture
