@@ -178,7 +178,8 @@ def _at(value: Any, found: list[Problem]) -> datetime | None:
     if parsed.tzinfo is None:
         found.append(problem("at", "timezone", "at needs a UTC offset, such as 2026-11-20T10:00:00-05:00"))
         return None
-    if not FIRST_DAY.year <= parsed.year <= LAST_DAY.year or not 2000 <= parsed.astimezone(UTC).year <= 2100:
+    years = range(FIRST_DAY.year, LAST_DAY.year + 1)  # checked locally first: 9999-...-14:00 overflows UTC
+    if parsed.year not in years or parsed.astimezone(UTC).year not in years:
         found.append(problem("at", "date_out_of_range", f"at: dates run from {FIRST_DAY} to {LAST_DAY}"))
         return None
     return parsed
