@@ -3,11 +3,16 @@
 One function so both front doors bill exactly as the CLI does: the domain step, the audit
 event and, when billable, the outbox intent land in one transaction (store.service), or none
 of them does.
+
+What an approver may decide through the portal depends on the milestone's state, and one rule
+(`portal_actions`) serves both the page (which choices it offers) and the POST (which it
+records): the POST checks the state read inside the decision's own transaction, so a crafted
+form for a planned or already accepted milestone is refused and nothing is queued.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -16,7 +21,7 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.billing import lifecycle
-from connector.billing.model import AuditEvent, Milestone, Project
+from connector.billing.model import AuditEvent, Milestone, MilestoneState, Project
 from connector.billing.money import Money
 from connector.billing.schema import LONG_TEXT, NAME, plain_decimal, text_problem
 from connector.store import service
@@ -25,6 +30,21 @@ from connector.store.db import transaction
 
 ACTIONS = ("submit", "accept", "partial", "reject")
 EVIDENCE_FILES, EVIDENCE_NAME = 20, 500  # evidence.name is 500 characters
+# The portal's rule: the approver judges a submission; a partly accepted milestone may be
+# accepted further (the transition table has no way back from it to rejected).
+PORTAL_ACTIONS: dict[MilestoneState, tuple[str, ...]] = {
+    MilestoneState.SUBMITTED: ("accept", "partial", "reject"),
+    MilestoneState.PARTIALLY_ACCEPTED: ("accept", "partial"),
+}
+
+
+def portal_actions(state: MilestoneState) -> tuple[str, ...]:
+    """The decisions an approver may record on a milestone in this state (none: no form)."""
+    return PORTAL_ACTIONS.get(state, ())
+
+
+class DecisionRefused(ValueError):
+    """The milestone's state does not allow this decision here; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -36,9 +56,11 @@ class Decision:
     percent: Decimal | None = None
     amount: Decimal | None = None
     evidence: tuple[str, ...] = ()
+    # When set, the decisions allowed in the milestone's current state (the portal's rule).
+    allowed: Callable[[MilestoneState], tuple[str, ...]] | None = None
 
 
-class DecisionRefused(ValueError):
+class DecisionOutOfBounds(ValueError):
     """A decision whose fields break their bounds; `problems` lists (field, rule, message)."""
 
     def __init__(self, problems: list[tuple[str, str, str]]) -> None:
@@ -71,6 +93,10 @@ def _step(decision: Decision):  # type: ignore[no-untyped-def]
     d = decision
 
     def step(p: Project, m: Milestone, schedule: Sequence[Milestone]) -> tuple[Milestone, AuditEvent]:
+        if d.allowed is not None and d.action not in d.allowed(m.state):
+            raise DecisionRefused(
+                f"milestone {m.seq} is {m.state.value.replace('_', ' ')}: there is nothing to "
+                f"{'accept' if d.action == 'partial' else d.action} here, and nothing was recorded")
         if d.action == "submit":
             return lifecycle.submit(p, m, d.at, d.by, d.evidence)
         if d.action == "accept":
@@ -92,6 +118,6 @@ def decide(sessions: sessionmaker[Session], key: str, seq: int, decision: Decisi
         raise ValueError(f"unknown action {decision.action!r}")
     problems = decision_problems(decision)
     if problems:
-        raise DecisionRefused(problems)
+        raise DecisionOutOfBounds(problems)
     with transaction(sessions) as session:
         return service.transition(session, key, seq, _step(decision), bill=biller(decision.at))
