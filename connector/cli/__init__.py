@@ -148,10 +148,12 @@ def out_of_bounds(args: argparse.Namespace) -> list[str]:
         value = getattr(args, name, None)
         if isinstance(value, str) and (bad := text_problem(value, limit, multiline=name == "reason")):
             found.append(f"--{name}: {bad[1]} [{bad[0]}]" if name != "key" else f"key: {bad[1]} [{bad[0]}]")
-    for name in ("seq", "connection"):
+    for name in ("seq", "connection", "remove"):
         value = getattr(args, name, None)
-        if isinstance(value, int) and not 0 <= value <= 2**31 - 1:
-            found.append(f"{name}: no such {name} (at most {2**31 - 1}) [too_large]")
+        for number in value if isinstance(value, list) else [value]:
+            if isinstance(number, int) and not 0 <= number <= 2**31 - 1:
+                found.append(f"{name}: no such milestone or connection {number} (at most "
+                             f"{2**31 - 1}) [too_large]")
     return found
 
 

@@ -37,7 +37,7 @@ def test_finding_1_a_milestone_number_beyond_postgresqls_integer_is_named(milepo
     result = milepost("milestone", "submit", "ACME-WEB", str(2**31), "--evidence", acme)
 
     assert result.code == 1
-    assert "seq: no such seq" in result.err
+    assert "seq: no such milestone" in result.err
     assert "[too_large]" in result.err
 
 
@@ -48,3 +48,20 @@ def test_finding_1_an_at_beyond_2100_is_named_not_a_crash(milepost, acme):
     assert result.code == 1
     assert "--at: dates run from 2000-01-01 to 2100-12-31 [date_out_of_range]" in result.err
     assert state_of_first(milepost) == "planned"
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--set", "1.name=" + "N" * 201], "set.name: at most 200 characters, got 201 [too_long]"),
+    (["--set", "1000.name=Launch"], "set.seq: must be at most 999 [too_large]"),
+    (["--total", "1e30"], "--total: not a plain decimal number"),
+    (["--remove", str(2**31)], "remove: no such milestone or connection"),
+])
+def test_finding_1_a_change_order_no_column_holds_is_named_and_changes_nothing(milepost, acme, args, expected):
+    before = milepost("report", "ACME-WEB", "--format", "json").out
+
+    result = milepost("change-order", "ACME-WEB", "--ref", "CO-9", "--approver", "Dana Lee",
+                      "--reason", "hostile", *args)
+
+    assert result.code == 1
+    assert expected in result.err
+    assert milepost("report", "ACME-WEB", "--format", "json").out == before
