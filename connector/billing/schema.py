@@ -1,16 +1,18 @@
 """The shape of a schedule and the bounds of every field: one pydantic model for every door.
 
 A schedule arrives as TOML, JSON, CSV or an API body; all of them become the same raw dict and
-pass `shape_problems` before `validation` applies the billing rules (currencies, sums, dates
+pass `check_shape` before `validation` applies the billing rules (currencies, sums, dates
 against the contract). The shape is what keeps hostile or careless input from reaching the
 rules or the database: texts no longer than their columns and free of control characters, keys
 safe in URLs and invoice numbers, day counts and sequence numbers within sense, decimals without
 exponents and with at most 12 integer digits (NUMERIC(18, 4) holds 14), dates in 2000-2100,
 lists of bounded length, and no field the schedule does not have (a misspelling is named with a
 "did you mean"). Each problem keeps the schedule's error shape: the field (`milestones[2].name`),
-a rule code and a message; the offending value is never echoed, so nothing hostile is printed.
+a rule code and a message; the shape's messages never echo the value (nothing hostile is printed).
 
-The same annotated types bound the API's decision bodies (`connector.web.bodies`).
+The same checks (`text_problem`, `plain_decimal`) bound the API's and the portal's decisions
+(`connector.web.decisions`) and the CLI's free-text arguments. Kept in the domain because it
+is pure validation: pydantic knows nothing of Flask or SQLAlchemy.
 """
 
 from __future__ import annotations
