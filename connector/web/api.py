@@ -38,13 +38,12 @@ from connector.billing.schema import (
     plain_decimal,
     text_problem,
 )
-from connector.store import service, voids
+from connector.store import links, service, voids
 from connector.store.db import transaction
 from connector.store.errors import DuplicateProject, MilestoneNotFound, ProjectNotFound, StoreError
 from connector.store.repository import BillingRepository
 from mappings.attachments import MAX_FILES_PER_MILESTONE
 
-from . import links
 from .activity import pause_reasons
 from .decisions import ACTIONS, Decision, decide, decision_problems
 from .json_body import BodyRefused, read_json

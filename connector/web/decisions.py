@@ -29,7 +29,7 @@ from connector.store.billing import biller
 from connector.store.db import transaction
 
 ACTIONS = ("submit", "accept", "partial", "reject")
-EVIDENCE_FILES, EVIDENCE_NAME = 20, 500  # evidence.name is 500 characters
+EVIDENCE_NAME = 500  # evidence.name is 500 characters
 # The portal's rule: the approver judges a submission; a partly accepted milestone may be
 # accepted further (the transition table has no way back from it to rejected).
 PORTAL_ACTIONS: dict[MilestoneState, tuple[str, ...]] = {
@@ -84,8 +84,6 @@ def decision_problems(decision: Decision) -> list[tuple[str, str, str]]:
         except PydanticCustomError as error:
             found.append((field, "decimal" if error.type == "not_decimal" else error.type,
                           f"{field}: {error.message()}"))
-    if len(decision.evidence) > EVIDENCE_FILES:
-        found.append(("evidence", "too_many", f"evidence: at most {EVIDENCE_FILES} files"))
     return found
 
 
