@@ -26,7 +26,7 @@ from werkzeug.exceptions import HTTPException
 from connector.config import Settings, load_settings, with_environment
 from connector.store.db import engine_for, session_factory
 
-from . import hardening, redaction, throttle
+from . import hardening, path_bounds, redaction, throttle
 from .resources import WebResources
 from .security import csrf_field, signed_in
 
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
     app.jinja_env.globals["signed_in"] = signed_in
     _register_blueprints(app)
     _register_errors(app)
+    path_bounds.register(app)
     throttle.install(app, settings)
     hardening.install(app)
     redaction.install(app)

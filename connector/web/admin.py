@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from connector.billing.errors import BillingError
 from connector.billing.report import Report, build_report
+from connector.billing.schema import LONG_TEXT, text_problem
 from connector.platforms.connect import open_gateway
 from connector.store import links, voids
 from connector.store.db import transaction
@@ -38,6 +39,7 @@ from jobs.connections import currency_refusal
 
 from . import connections
 from .activity import bookkeeper_edits, pause_reasons
+from .path_bounds import MAX_ID
 from .resources import resources
 from .security import (
     check_csrf,
@@ -161,6 +163,8 @@ def link(key: str) -> Any:
         connection_id = int(request.form.get("connection", ""))
     except ValueError:
         abort(400, description="Choose a connection.")
+    if not 1 <= connection_id <= MAX_ID:
+        abort(400, description="Choose a connection.")
     res = resources()
     with res.sessions() as db:
         project = db.scalar(select(ProjectRow).where(ProjectRow.key == key))
@@ -188,6 +192,9 @@ def void(key: str, seq: int) -> Any:
     reason = request.form.get("reason", "").strip()
     if not reason:
         flash(f"Milestone {seq}: say why the invoice is voided.")
+        return redirect(url_for("admin.project", key=key))
+    if bad := text_problem(reason, LONG_TEXT, multiline=True):
+        flash(f"Milestone {seq}: not voided: reason: {bad[1]}.")
         return redirect(url_for("admin.project", key=key))
     try:
         with transaction(resources().sessions) as db:

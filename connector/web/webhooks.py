@@ -9,7 +9,8 @@ What each answer means (the platforms retry what they do not see acknowledged):
          and changes nothing), and each known company is marked "sync requested", which the
          worker's clock picks up within seconds. Events for a company Milepost does not know are
          acknowledged with 200 and change nothing: Intuit retries anything else for hours.
-    400  a correctly signed body that is not JSON (nothing recorded).
+    400  a correctly signed body that is not JSON, or not the platform's shape (a string, a
+         number, a list where a table belongs; see webhook_shapes): nothing recorded.
 
 Xero bodies get an empty 200/401 and no cookie, as its intent-to-receive check requires.
 Secrets come from `[quickbooks] webhook_verifier_token` and `[xero] webhook_key`, or from the
@@ -36,6 +37,9 @@ from connector.config import Settings
 from connector.store.models import ConnectionRow
 from jobs.connections import sync_state
 from jobs.tables import WebhookEventRow
+
+from .json_body import BodyRefused, read_json
+from .webhook_shapes import quickbooks_shape_ok, xero_shape_ok
 
 log = logging.getLogger("milepost.webhooks")
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -73,7 +77,7 @@ def quickbooks() -> Response:
         log.warning("QuickBooks webhook refused: bad signature (%d bytes, not processed)", len(body))
         return _empty(401)
     payload = _json(body)
-    if payload is None:
+    if payload is None or not quickbooks_shape_ok(payload):
         return _empty(400)
     recorded = record_events(sessions, "quickbooks", quickbooks_events(payload))
     return Response(json.dumps({"recorded": recorded}), status=200, mimetype="application/json")
@@ -87,7 +91,7 @@ def xero() -> Response:
         log.warning("Xero webhook refused: bad signature (%d bytes, not processed)", len(body))
         return _empty(401)
     payload = _json(body)
-    if payload is None:
+    if payload is None or not xero_shape_ok(payload):
         return _empty(400)
     record_events(sessions, "xero", xero_events(payload))
     return _empty(200)
@@ -95,8 +99,8 @@ def xero() -> Response:
 
 def _json(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except ValueError:
+        return read_json(body)
+    except BodyRefused:
         return None
 
 
