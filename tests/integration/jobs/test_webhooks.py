@@ -149,3 +149,23 @@ def test_a_delivery_that_cannot_be_stored_gets_an_empty_500_so_xero_sends_it_aga
                          headers={"x-xero-signature": signed(stack.settings.xero.webhook_key, body)})
 
     assert (answer.status_code, answer.data) == (500, b"")
+
+
+def test_housekeeping_forgets_old_processed_deliveries_but_never_an_unprocessed_one(stack) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from connector.store.db import transaction
+    from jobs.webhooks import store_delivery
+
+    long_ago = datetime.now(UTC) - timedelta(days=40)
+    with transaction(session_factory(make_engine(stack.database_url))) as session:
+        done = store_delivery(session, "xero", b'{"events": []}', long_ago)
+        waiting = store_delivery(session, "xero", b'{"events": []}', long_ago)
+        session.get(WebhookDeliveryRow, done).processed_at = long_ago
+
+    counts = run_job(stack.context(), "housekeeping")
+
+    with stack.reading() as session:
+        left = list(session.scalars(select(WebhookDeliveryRow.id)))
+    assert counts["webhook_deliveries"] == 1
+    assert left == [waiting]
