@@ -7,7 +7,7 @@ The schema comes from the `0003_background_jobs` Alembic revision; these classes
   asked for a sync.
 - `webhook_events`: one row per platform event id, so a replayed or duplicated delivery finds
   its id taken and changes nothing.
-- `webhook_deliveries` (revision `0008_rel2_webhook_deliveries`): each verified delivery as
+- `webhook_deliveries` (revision `0009_rel2_webhook_deliveries`): each verified delivery as
   received, until `process_webhooks` has turned it into events and sync requests.
 - `invoice_reminders`: one row per (invoice, reminder kind), so a reminder is sent once.
 - `pause_flags`: the pause-work flag of a project, its reason, and when it cleared.

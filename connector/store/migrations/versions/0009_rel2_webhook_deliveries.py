@@ -5,8 +5,8 @@
   could not be read. The receivers answer as soon as the row is committed, whatever the
   delivery's size (Intuit expects an answer within 3 s, Xero within 5 s).
 
-Revision ID: 0008_rel2_webhook_deliveries
-Revises: 0007_voids_and_late_fee_lines
+Revision ID: 0009_rel2_webhook_deliveries
+Revises: 0008_sec2_admin_sessions
 Create Date: 2026-12-01 13:30:00
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import connector.store.types
 
 
-revision = '0008_rel2_webhook_deliveries'
-down_revision = '0007_voids_and_late_fee_lines'
+revision = '0009_rel2_webhook_deliveries'
+down_revision = '0008_sec2_admin_sessions'
 branch_labels = None
 depends_on = None
 
