@@ -28,18 +28,9 @@ from connector.platforms.endpoints import (
     XeroEndpoints,
     endpoints_from_sandbox,
     endpoints_from_settings,
+    uses_sandbox,
 )
 from connector.platforms.errors import ConfigurationError
-
-
-def uses_sandbox(settings: Settings, platform: str) -> bool:
-    """The sandbox stands in for a platform unless real credentials for it are configured.
-
-    `MILEPOST_SANDBOX_URL` (or `[sandbox] url`) says where the sandbox is; `[sandbox] enabled =
-    false` forbids it, and a `client_id` for the platform means the real service is meant.
-    """
-    section = settings.quickbooks if platform == "quickbooks" else settings.xero
-    return settings.sandbox.enabled and not section.client_id
 
 
 def platform_endpoints(settings: Settings) -> tuple[QuickBooksEndpoints, XeroEndpoints]:
