@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connector.config import Settings
 from connector.platforms.company_lists import forget_company_lists
 from connector.platforms.custody import ACTIVE
-from connector.platforms.errors import ConfigurationError
+from connector.platforms.errors import ConfigurationError, PlatformError
 from connector.platforms.gateway import AccountingGateway
 from connector.store.db import transaction
 from connector.store.evidence import EvidencePolicy
@@ -218,3 +218,18 @@ def configure_project_mapping(
     with transaction(sessions) as session:
         set_project_mapping(session, key, stored)
     return stored
+
+
+def currency_refusal(
+    gateway_for: Callable[[int], AccountingGateway], connection_id: int, currency: str
+) -> str | None:
+    """Why the connection's company cannot bill in `currency`, asked when a project is linked;
+    None when it can, or when the company could not be asked now (the worker asks again before
+    every create, so a link is never refused for a network hiccup)."""
+    try:
+        gateway_for(connection_id).check_currency(currency)
+    except ConfigurationError as error:
+        return str(error)
+    except PlatformError:
+        return None
+    return None

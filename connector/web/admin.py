@@ -24,10 +24,12 @@ from flask import (
     request,
     url_for,
 )
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.billing.errors import BillingError
 from connector.billing.report import Report, build_report
+from connector.platforms.connect import open_gateway
 from connector.store import voids
 from connector.store.db import transaction
 from connector.store.errors import ProjectNotFound, StoreError
@@ -37,8 +39,10 @@ from connector.store.job_runs import (
     standing_failures,
     sync_totals,
 )
+from connector.store.models import ProjectRow
 from connector.store.repository import BillingRepository
 from connector.store.retries import failed_counts, failed_intents, retry_all_failed, retry_intent
+from jobs.connections import currency_refusal
 
 from . import connections, links
 from .activity import bookkeeper_edits, pause_reasons
@@ -203,7 +207,17 @@ def link(key: str) -> Any:
         connection_id = int(request.form.get("connection", ""))
     except ValueError:
         abort(400, description="Choose a connection.")
-    with resources().sessions() as db, db.begin():
+    res = resources()
+    with res.sessions() as db:
+        project = db.scalar(select(ProjectRow).where(ProjectRow.key == key))
+        currency = project.currency if project is not None else None
+    if currency is not None:
+        refusal = currency_refusal(lambda cid: open_gateway(res.sessions, cid, res.endpoints(), res.cipher()),
+                                   connection_id, currency)
+        if refusal:
+            flash(f"{key} was not linked: {refusal}")
+            return redirect(url_for("admin.project", key=key))
+    with res.sessions() as db, db.begin():
         try:
             links.link_project(db, key, connection_id)
         except StoreError as error:
