@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from connector.billing.errors import BillingError
 from connector.billing.report import Report, build_report
 from connector.platforms.connect import open_gateway
-from connector.store import voids
+from connector.store import links, voids
 from connector.store.db import transaction
 from connector.store.errors import ProjectNotFound, StoreError
 from connector.store.job_runs import (
@@ -44,7 +44,7 @@ from connector.store.repository import BillingRepository
 from connector.store.retries import failed_counts, failed_intents, retry_all_failed, retry_intent
 from jobs.connections import currency_refusal
 
-from . import connections, links
+from . import connections
 from .activity import bookkeeper_edits, pause_reasons
 from .resources import resources
 from .security import (
