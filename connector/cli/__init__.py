@@ -33,6 +33,7 @@ Background work:
     milepost run [--host H] [--port P]
     milepost sync [--connection ID]
     milepost jobs [--limit N] [--job NAME]
+    milepost retry [INTENT_ID | --all-failed]
 
 Trying it out:
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, redirect, render_template, url_for
+from flask import Flask, Response, redirect, render_template, url_for
 from werkzeug.exceptions import HTTPException
 
 from connector.config import Settings, load_settings, with_environment
@@ -103,6 +103,8 @@ def _register_errors(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         from flask import request
 
+        if request.path.startswith("/webhooks/"):
+            return Response(b"", status=error.code or 500)  # Xero wants empty bodies, errors too
         if request.path.startswith("/api/"):
             body = {"errors": [{"field": "request", "rule": error.name.lower().replace(" ", "_"),
                                 "message": error.description}]}
