@@ -117,13 +117,15 @@ class XeroGateway:
                 found = []
             if found and _active(found[0]):
                 return _contact_ref(found[0])
+        # Xero's `==` compares with case but a contact's name is unique without it, so both
+        # lookups lower the field (Xero's "Requests and responses" page: ToLower()).
         if customer.email:
-            for contact in self._contacts_where(f"EmailAddress=={literal(customer.email)}"):
+            for contact in self._contacts_where(f"EmailAddress.ToLower()=={literal(customer.email.lower())}"):
                 if (contact.email_address or "").casefold() == customer.email.casefold():
                     return _contact_ref(contact)
         candidates = name_candidates(customer)
         for name in candidates:
-            taken = self._contacts_where(f"Name=={literal(name)}")
+            taken = self._contacts_where(f"Name.ToLower()=={literal(name.lower())}")
             if taken and (name == candidates[0] or (taken[0].email_address or "").casefold() == customer.email.casefold()):
                 return _contact_ref(taken[0])
             if taken:

@@ -24,8 +24,8 @@ from connector.sandbox.faults import Fault, with_fault
 from connector.sandbox.idempotency import Conflict, StoredAnswer, fingerprint
 from connector.sandbox.ratelimit import Refusal, Window
 from connector.sandbox.state import SandboxState, current_state
-from connector.sandbox.xero.books import Organisation
 from connector.sandbox.xero import spec
+from connector.sandbox.xero.books import Organisation
 from connector.sandbox.xero.errors import (
     XeroError,
     forbidden,
