@@ -26,7 +26,7 @@ import yaml
 from jsonschema import validators
 from jsonschema.exceptions import ValidationError
 from openapi_schema_validator import OAS30Validator
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
 SPEC_FILE = Path(__file__).resolve().parent / "specs" / "xero_accounting.yaml"
@@ -56,7 +56,7 @@ _Validator = validators.extend(OAS30Validator, {"enum": _any_case_enum})
 
 @functools.cache
 def _registry() -> Registry:
-    return Registry().with_resource(_URI, Resource(contents=document(), specification=DRAFT4))
+    return Registry().with_resource(_URI, DRAFT4.create_resource(document()))
 
 
 @functools.cache
@@ -159,7 +159,7 @@ def _query_value_problem(name: str, value: str, schema: Mapping[str, Any]) -> st
     return None
 
 
-def parameter_problems(op: Operation, args: Mapping[str, str], headers: Mapping[str, str]) -> list[str]:
+def parameter_problems(op: Operation, args: Mapping[str, str], headers: Any) -> list[str]:
     """Documented query parameters with the wrong type or value, and an over-long
     Idempotency-Key (the document: "128 character max.")."""
     problems = []
