@@ -4,9 +4,9 @@ Count the request, check the bearer token (401), the `xero-tenant-id` header aga
 token's connections (403) and the token's scopes against the operation's (403
 `insufficient_scope`), take a concurrency slot and count it against the per-tenant minute
 and day windows and the per-app minute window (429 with `Retry-After` and
-`X-Rate-Limit-Problem`), apply any injected fault, refuse a request whose parameters or body break Xero's OpenAPI
-document (400 ValidationException, `spec.py`), replay an `Idempotency-Key` seen before,
-then run the handler under the sandbox lock. Every answer carries the three
+`X-Rate-Limit-Problem`), refuse a request whose parameters or body break Xero's OpenAPI
+document (400 ValidationException, `spec.py`), apply any injected fault, replay an
+`Idempotency-Key` seen before, then run the handler under the sandbox lock. Every answer carries the three
 `X-*Limit-Remaining` headers. Writes are journalled per organisation so a rejected request
 leaves nothing behind and the committed changes become webhook events.
 """

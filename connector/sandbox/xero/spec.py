@@ -3,10 +3,10 @@
 Strictness by construction rather than case by case: the document (copied into `specs/` with
 its licence) says, per operation, which scopes it needs, which query parameters it takes with
 which types and enumerations, and the schema of its body (types, enumerations, lengths,
-required fields). `request_problems` checks a request against that and `required_scopes`
-names its scopes; `known_only` drops what the document does not describe before anything is
-stored or echoed back. The document is parsed once, on first use (about half a second with
-libyaml), and the validators are built once per schema.
+required fields). `parameter_problems` and `body_problems` check a request against that,
+`Operation.scopes` names its scopes, and `known_only` drops what the document does not
+describe before anything is stored or echoed back. The document is parsed once, on first
+use (about half a second with libyaml), and the validators are built once per schema.
 
 Enumerations are compared without case: Xero reads JSON with a case-insensitive enum
 converter (xero-python and Xero's own examples mix `Exclusive` and `EXCLUSIVE`), which the
@@ -20,14 +20,13 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-from jsonschema import validators
-from jsonschema.exceptions import ValidationError
-from openapi_schema_validator import OAS30Validator
-from referencing import Registry
-from referencing.jsonschema import DRAFT4
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
+# yaml, jsonschema and openapi-schema-validator are imported on first use: importing them
+# costs longer than starting the rest of the sandbox.
 
 SPEC_FILE = Path(__file__).resolve().parent / "specs" / "xero_accounting.yaml"
 _URI = "urn:xero:accounting"
@@ -37,12 +36,16 @@ IDEMPOTENCY_KEY_MAX = 128  # the document's idempotencyKey parameter: "128 chara
 
 @functools.cache
 def document() -> dict[str, Any]:
+    import yaml
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with SPEC_FILE.open(encoding="utf-8") as handle:
         return dict(yaml.load(handle, Loader=loader))  # noqa: S506 - a safe loader
 
 
 def _any_case_enum(validator: Any, enums: list[Any], instance: Any, schema: Any) -> Iterator[ValidationError]:
+    from jsonschema.exceptions import ValidationError
+
     if instance in enums:
         return
     if isinstance(instance, str) and any(isinstance(e, str) and e.lower() == instance.lower()
@@ -51,17 +54,25 @@ def _any_case_enum(validator: Any, enums: list[Any], instance: Any, schema: Any)
     yield ValidationError(f"{instance!r} is not one of {', '.join(map(str, enums))}")
 
 
-_Validator = validators.extend(OAS30Validator, {"enum": _any_case_enum})
+@functools.cache
+def _validator_class() -> Any:
+    from jsonschema import validators
+    from openapi_schema_validator import OAS30Validator
+
+    return validators.extend(OAS30Validator, {"enum": _any_case_enum})
 
 
 @functools.cache
-def _registry() -> Registry:
+def _registry() -> Any:
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT4
+
     return Registry().with_resource(_URI, DRAFT4.create_resource(document()))
 
 
 @functools.cache
 def _validator(pointer: str) -> Any:
-    return _Validator({"$ref": f"{_URI}#{pointer}"}, registry=_registry())
+    return _validator_class()({"$ref": f"{_URI}#{pointer}"}, registry=_registry())
 
 
 @dataclass(frozen=True)
@@ -111,10 +122,6 @@ def _operations() -> dict[tuple[str, str], Operation]:
 def operation(method: str, rule: str, prefix: str) -> Operation | None:
     """The document's operation for a Flask rule (`/api.xro/2.0/Invoices/<record_id>`)."""
     return _operations().get((_shape(rule[len(prefix):]), method.upper()))
-
-
-def required_scopes(op: Operation) -> tuple[str, ...]:
-    return op.scopes
 
 
 def _field_path(error: ValidationError) -> str:
