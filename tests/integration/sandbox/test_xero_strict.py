@@ -372,3 +372,34 @@ def test_a_parameter_of_the_wrong_type_is_refused(raw: Raw) -> None:
 
     assert answer.status_code == 400
     assert any("unitdp" in text for text in messages(answer))
+
+
+# -- "xero-python raises nothing reading any answer the sandbox gives" -------------------------
+# Issue 10, Must show. xero-python deserialises with the document's enumerations and types.
+def test_xero_python_reads_every_collection_the_sandbox_serves(xero: XeroSandbox, raw: Raw) -> None:
+    invoice = raw.invoice(Status="AUTHORISED").json()["Invoices"][0]
+    assert raw("PUT", "/Payments", json={"Payments": [{
+        "Invoice": {"InvoiceID": invoice["InvoiceID"]}, "Account": {"Code": "090"},
+        "Amount": 10, "Date": "2026-11-20"}]}).status_code == 200
+    contact = raw.contact("Everything Ltd", EmailAddress="ap@everything.test", DefaultCurrency="AUD",
+                          Phones=[{"PhoneType": "MOBILE", "PhoneNumber": "021 555"}])
+    assert raw("PUT", "/Quotes", json={"Quotes": [{"Contact": {"ContactID": contact["ContactID"]},
+                                                   "LineAmountTypes": "NOTAX"}]}).status_code == 200
+    accounting = xero.client(raw.token).accounting
+    tenant = raw.tenant
+
+    read = {
+        "contacts": accounting.get_contacts(tenant).contacts,
+        "items": accounting.get_items(tenant).items,
+        "accounts": accounting.get_accounts(tenant).accounts,
+        "tax_rates": accounting.get_tax_rates(tenant).tax_rates,
+        "tracking": accounting.get_tracking_categories(tenant).tracking_categories,
+        "currencies": accounting.get_currencies(tenant).currencies,
+        "invoices": accounting.get_invoices(tenant).invoices,
+        "quotes": accounting.get_quotes(tenant).quotes,
+        "payments": accounting.get_payments(tenant).payments,
+        "organisations": accounting.get_organisations(tenant).organisations,
+    }
+
+    assert all(read.values()), [name for name, rows in read.items() if not rows]
+    assert {c.name for c in read["contacts"]} >= {"Everything Ltd", "Seed Customer Ltd"}
