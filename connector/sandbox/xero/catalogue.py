@@ -10,12 +10,11 @@ describe are dropped, not stored.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
 from connector.sandbox.xero.books import Organisation, new_id
-from connector.sandbox.xero.documents import ItemRejected
+from connector.sandbox.xero.documents import ItemRejected, valid_email
 from connector.sandbox.xero.spec import known_only
 from connector.sandbox.xero.wire import decimal_of
 
@@ -23,14 +22,12 @@ _CONTACT_FIELDS = ("FirstName", "LastName", "EmailAddress", "ContactNumber", "Ac
                    "TaxNumber", "CompanyNumber", "BankAccountDetails", "Addresses", "Phones",
                    "ContactPersons", "DefaultCurrency", "IsCustomer", "IsSupplier",
                    "AccountsReceivableTaxType", "PaymentTerms")
-# One @, something on both sides, a dot in the domain, no spaces: what Xero's form accepts.
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def _contact_problems(org: Organisation, raw: dict[str, Any]) -> list[str]:
     problems = []
     email = raw.get("EmailAddress")
-    if email and not _EMAIL.fullmatch(str(email)):
+    if email and not valid_email(str(email)):
         problems.append("Email address must be valid.")
     currency = raw.get("DefaultCurrency")
     if currency and org.get("Currencies", str(currency).upper()) is None:

@@ -10,6 +10,7 @@ together as `ItemRejected`, which the API renders as one element of a Validation
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -19,6 +20,13 @@ from connector.sandbox.xero.dates import iso_string, parse_body_date
 from connector.sandbox.xero.lines import ZERO, amount_type, apply_totals, build_lines
 
 FINAL = ("PAID", "VOIDED", "DELETED")
+# One @, something on both sides, a dot in the domain, no spaces (Xero's Contacts page: "Email
+# address must be valid."; its exact rule is not published).
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def valid_email(text: str) -> bool:
+    return _EMAIL.fullmatch(text) is not None
 
 
 class ItemRejected(Exception):
@@ -212,6 +220,9 @@ def resolve_contact(org: Organisation, raw: Any, now: datetime,
         contact = org.find("Contacts", "ContactNumber", str(raw["ContactNumber"]))
     if contact is None and raw.get("Name"):
         contact = org.find("Contacts", "Name", str(raw["Name"]))
+        if contact is None and raw.get("EmailAddress") and not valid_email(str(raw["EmailAddress"])):
+            errors.append("Email address must be valid.")
+            return None
         if contact is None:
             contact = org.save("Contacts", {
                 "ContactID": new_id(), "Name": str(raw["Name"]), "ContactStatus": "ACTIVE",

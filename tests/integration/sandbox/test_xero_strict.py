@@ -267,6 +267,15 @@ def test_contact_writes_are_validated(raw: Raw, fields: dict[str, Any], expected
     assert raw("GET", "/Contacts", params={"where": 'Name=="Checked Ltd"'}).json()["Contacts"] == []
 
 
+def test_a_contact_made_inside_an_invoice_needs_a_valid_email_too(raw: Raw) -> None:
+    answer = raw("PUT", "/Invoices", json={"Invoices": [{
+        "Type": "ACCREC", "Contact": {"Name": "Inline Ltd", "EmailAddress": "inline at example"}}]})
+
+    assert answer.status_code == 400
+    assert "Email address must be valid." in messages(answer)
+    assert raw("GET", "/Contacts", params={"where": 'Name=="Inline Ltd"'}).json()["Contacts"] == []
+
+
 def test_unknown_contact_keys_are_not_stored_and_xero_python_reads_the_contact(
         xero: XeroSandbox, raw: Raw) -> None:
     made = raw.contact("Extra Keys Ltd", Shoe="size 9", DefaultCurrency="USD",
