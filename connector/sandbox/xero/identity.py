@@ -138,6 +138,9 @@ def blueprint() -> Blueprint:
     bp.add_url_rule("/identity/connect/authorize", view_func=authorize, methods=["GET", "POST"])
     bp.add_url_rule("/connect/token", view_func=token, methods=["POST"])
     bp.add_url_rule("/connect/revocation", view_func=revocation, methods=["POST"])
+    for path in ("/connect/token", "/connect/revocation"):  # not Flask's HTML 405 page
+        bp.add_url_rule(path, endpoint=f"not_a_post{path.replace('/', '_')}",
+                        view_func=lambda: _oauth_error("invalid_request"), methods=["GET", "PUT", "DELETE"])
     return bp
 
 

@@ -346,6 +346,15 @@ def test_unserved_paths_and_methods_answer_in_xeros_shape(raw: Raw) -> None:
     assert "<html" not in wrong_method.text.lower()
 
 
+# The identity server (an OAuth 2 token endpoint, RFC 6749 section 5.2) answers a request it
+# cannot take with a JSON `error`, never an HTML page.
+def test_the_token_endpoint_answers_a_get_with_an_oauth_error(xero: XeroSandbox) -> None:
+    answer = requests.get(xero.info["token_url"], timeout=10)
+
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "invalid_request"}
+
+
 def test_a_rejected_batch_item_has_a_readable_message_and_no_unknown_keys(raw: Raw) -> None:
     contact = raw.contact("Batch Ltd")
 
