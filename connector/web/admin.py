@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from connector.billing.errors import BillingError
 from connector.billing.report import Report, build_report
 from connector.platforms.connect import open_gateway
-from connector.store import voids
+from connector.store import links, voids
 from connector.store.db import transaction
 from connector.store.errors import ProjectNotFound, StoreError
 from connector.store.job_runs import recent_runs
@@ -36,7 +36,7 @@ from connector.store.models import ProjectRow
 from connector.store.repository import BillingRepository
 from jobs.connections import currency_refusal
 
-from . import connections, links
+from . import connections
 from .activity import bookkeeper_edits, pause_reasons
 from .resources import resources
 from .security import (
