@@ -122,9 +122,11 @@ class XeroGateway:
                 found = []
             if found and _active(found[0]):
                 return _contact_ref(found[0], "stored id")
+        # Xero's `==` compares with case while a contact's name is unique without it, so both
+        # lookups lower the field (Xero's "Requests and responses" page: ToLower()).
         candidates = name_candidates(customer)
         for number, name in enumerate(candidates):
-            taken = [c for c in self._contacts_where(f"Name=={literal(name)}")
+            taken = [c for c in self._contacts_where(f"Name.ToLower()=={literal(name.lower())}")
                      if (c.name or "").casefold() == name.casefold()]
             if taken and (number == 0 or (taken[0].email_address or "").casefold() == customer.email.casefold()):
                 return _contact_ref(taken[0], "name" if number == 0 else "name and e-mail")
@@ -140,7 +142,7 @@ class XeroGateway:
 
     def _contact_by_email(self, customer: Customer) -> Any | None:
         wanted = customer.email.casefold()
-        found = [c for c in self._contacts_where(f"EmailAddress=={literal(customer.email)}")
+        found = [c for c in self._contacts_where(f"EmailAddress.ToLower()=={literal(customer.email.lower())}")
                  if (c.email_address or "").casefold() == wanted]
         chosen = email_match(customer, [(str(c.contact_id), str(c.name or "")) for c in found])
         return next((c for c in found if str(c.contact_id) == chosen), None)
