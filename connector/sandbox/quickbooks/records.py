@@ -15,6 +15,7 @@ from typing import Any
 
 from .books import Company
 from .errors import QBOError, not_found, required, stale
+from .field_rules import check_lengths, check_name_characters
 
 # path segment -> entity name, for everything the v3 API serves here
 ENTITIES = {name.lower(): name for name in (
@@ -145,6 +146,8 @@ def prepare_name_list(company: Company, entity: str, obj: dict, created: bool) -
                 obj[field] = num(D(obj[field]))
         if obj["Type"] in ("Service", "NonInventory") and not obj.get("IncomeAccountRef"):
             raise required("IncomeAccountRef")
+    check_name_characters(entity, obj)
+    check_lengths(entity, obj)
     check_unique_name(company, entity, obj)
     return obj
 
