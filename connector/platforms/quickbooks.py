@@ -150,7 +150,9 @@ class QuickBooksGateway:
                 return _customer_ref(row)
         if customer.email and (row := self._customer_by_email(customer.email)) is not None:
             return _customer_ref(row)
-        candidates = name_candidates(customer)
+        # QuickBooks refuses ":" and line breaks in a DisplayName: look up and create the
+        # name it will hold, so "Acme: West" is found again as "Acme - West"
+        candidates = list(dict.fromkeys(qbmap.display_name(name) for name in name_candidates(customer)))
         for name in candidates:
             rows = self._customers_where(f"DisplayName = {quote(name)}")
             if rows and (name == candidates[0] or _email(rows[0]) == customer.email.casefold()):
@@ -215,6 +217,10 @@ class QuickBooksGateway:
         outcome_unknown: bool = False,
     ) -> CreatedInvoice:
         key = intent.idempotency_key
+        refused = [problem for file in attachments
+                   if (problem := qbmap.attachment_problem(file.filename, file.content_type, len(file.content)))]
+        if refused:  # before anything is written: an invoice must not wait forever for a file
+            raise ValidationRejected("; ".join(refused), platform=PLATFORM)
         payload = qbmap.invoice_payload(intent, customer_ref, settings)
         body = Invoice.from_json(payload).to_json()
         rid = request_id_for("invoice", self._realm, key)
