@@ -210,10 +210,10 @@ def test_queries_on_filterable_properties_still_answer(qb):
 
 
 # -- finding 10: a void prepends "Voided" to PrivateNote ----------------------------------------
-# Source: QuickBooks answers seen in the wild: "PrivateNote": "Voided - duplicate" and, after
-# three voids of one bill payment, "Voided - Voided - Voided" (python-quickbooks' own tests,
-# tests/unit/objects/test_billpayment.py mock); an invoice with no memo reads just "Voided"
-# (Intuit's Invoice reference, "Void an invoice" sample response).
+# Source: QuickBooks answers recorded by integrators in public test suites ("PrivateNote":
+# "Voided - duplicate"; a bill payment voided three times reads "Voided - Voided - Voided");
+# an invoice with no memo reads just "Voided" (Intuit's Invoice reference, "Void an invoice"
+# sample response). The separator is listed in the README's assumptions.
 
 def test_a_void_prepends_voided_to_the_private_note(qb):
     invoice = new_invoice(qb, new_customer(qb, "Harbour Lofts LLC"), "100.00",
