@@ -12,6 +12,7 @@ them into python-quickbooks objects with `from_json`. Nothing here does I/O.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -38,6 +39,7 @@ PRIVATE_NOTE_MAX = 4000
 CUSTOMER_MEMO_MAX = 1000
 DISPLAY_NAME_MAX = 500
 KEY_MARKER = "Milepost key: "
+NOT_ATTACHED = "Evidence not attached (QuickBooks does not keep this file type or size): "
 # The file types QuickBooks keeps as attachments (Intuit's Attachable reference), at most
 # 100 MB each; a file outside them is refused before anything is written.
 ATTACHMENT_MAX_BYTES = 100 * 1024 * 1024
@@ -75,11 +77,13 @@ def doc_number_for(key: str) -> str:
     return f"{body[: DOC_NUMBER_MAX - 7]}-{digest}"
 
 
-def private_note_for(intent: InvoiceIntent) -> str:
-    """Memo, reference and key; when too long the memo and reference give way, never the key
-    (the lookup after an unknown outcome reads it back)."""
-    return keyed_note(f"{intent.memo}\n{intent.reference}" if intent.memo else intent.reference,
-                      intent.idempotency_key)
+def private_note_for(intent: InvoiceIntent, not_attached: Sequence[str] = ()) -> str:
+    """Memo, reference, the evidence QuickBooks would not keep, and the key; when too long the
+    text before the key gives way, never the key (the lookup after an unknown outcome reads it)."""
+    parts = [intent.memo, intent.reference]
+    if not_attached:
+        parts.append(f"{NOT_ATTACHED}{', '.join(not_attached)}")
+    return keyed_note("\n".join(part for part in parts if part), intent.idempotency_key)
 
 
 def keyed_note(text: str, key: str) -> str:
@@ -184,12 +188,13 @@ def customer_memo(intent: InvoiceIntent) -> str:
 
 
 def invoice_payload(
-    intent: InvoiceIntent, customer_ref: Ref, settings: ResolvedSettings
+    intent: InvoiceIntent, customer_ref: Ref, settings: ResolvedSettings, not_attached: Sequence[str] = ()
 ) -> dict[str, Any]:
     """The QuickBooks Invoice for an intent: unsent, keyed, lines in the intent's own words.
 
     The memo goes where the customer reads it (a DescriptionOnly line after the amounts, and
-    the customer memo), not only into PrivateNote, which only the bookkeeper sees."""
+    the customer memo), not only into PrivateNote, which only the bookkeeper sees. Evidence
+    files QuickBooks would refuse (`not_attached`) are named in PrivateNote for the bookkeeper."""
     lines = [part for line in intent.lines for part in sales_lines(settings.for_line(line), settings)]
     if intent.memo:  # "Approval window: 3 business days | Payment terms: Net 7", printed
         lines += [description_line(part) for part in description_parts(intent.memo)]
@@ -200,7 +205,7 @@ def invoice_payload(
         "TxnDate": intent.invoice_date.isoformat(),
         "DueDate": intent.due_date.isoformat(),
         "DocNumber": doc_number_for(intent.idempotency_key),
-        "PrivateNote": private_note_for(intent),
+        "PrivateNote": private_note_for(intent, not_attached),
         "CustomerMemo": {"value": customer_memo(intent)},
         "EmailStatus": "NotSet",
         "PrintStatus": "NotSet",

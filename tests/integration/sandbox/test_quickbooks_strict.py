@@ -203,10 +203,16 @@ def test_queries_on_filterable_properties_still_answer(qb):
     by_number = qb.query(f"SELECT * FROM Invoice WHERE DocNumber = '{invoice.DocNumber}' "
                          f"AND MetaData.LastUpdatedTime >= '2000-01-01T00:00:00-07:00'")
     by_ref = qb.query(f"SELECT * FROM Invoice WHERE CustomerRef = '{customer.Id}'")
+    files = qb.query(f"SELECT * FROM Attachable WHERE AttachableRef.EntityRef.Type = 'Invoice' "
+                     f"AND AttachableRef.EntityRef.value = '{invoice.Id}'")
+    changed = qb.query("SELECT * FROM Payment WHERE MetaData.LastUpdatedTime >= "
+                       "'2000-01-01T00:00:00-07:00' STARTPOSITION 1 MAXRESULTS 1000")
 
     assert by_email["QueryResponse"]["Customer"][0]["Id"] == customer.Id
     assert by_number["QueryResponse"]["Invoice"][0]["Id"] == invoice.Id
     assert by_ref["QueryResponse"]["Invoice"][0]["Id"] == invoice.Id
+    assert files["QueryResponse"] == {}  # answered, with nothing attached yet
+    assert changed["QueryResponse"] == {}
 
 
 # -- finding 10: a void prepends "Voided" to PrivateNote ----------------------------------------
