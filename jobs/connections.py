@@ -26,11 +26,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from connector.config import Settings
 from connector.platforms.company_lists import forget_company_lists
 from connector.platforms.custody import ACTIVE
 from connector.platforms.errors import ConfigurationError
 from connector.platforms.gateway import AccountingGateway
 from connector.store.db import transaction
+from connector.store.evidence import EvidencePolicy
 from connector.store.mapping_rows import project_mapping
 from connector.store.models import ConnectionRow, OutboxRow
 from connector.web.links import linked_connection
@@ -73,6 +75,25 @@ def route_for(session: Session, project_key: str, explicit: int | None) -> Route
         return Route(None, "no active connection to create the invoice in: milepost connect quickbooks|xero")
     return Route(None, f"project {project_key} is not linked to a connection: "
                        f"milepost project link {project_key} --connection ID")
+
+
+def platforms_for(session: Session, project_key: str) -> tuple[str, ...]:
+    """The platforms this project's invoices may go to: its route's, else those of every
+    connection not disconnected (it may be linked to any of them), else none known."""
+    route = route_for(session, project_key, None)
+    if route.connection_id is not None:
+        connection = session.get(ConnectionRow, route.connection_id)
+        if connection is not None:
+            return (connection.platform,)
+    query = select(ConnectionRow.platform).where(ConnectionRow.status != "disconnected")
+    return tuple(sorted(set(session.scalars(query))))
+
+
+def evidence_policy(settings: Settings, session: Session, project_key: str) -> EvidencePolicy:
+    """What evidence for this project must meet: `[app] evidence_root` and `evidence_max_mb`,
+    and the rules of the platform(s) its invoices go to."""
+    return EvidencePolicy.build(settings.app.evidence_root, settings.app.evidence_max_mb,
+                                platforms_for(session, project_key))
 
 
 def connection_for(session: Session, project_key: str, explicit: int | None) -> int | None:

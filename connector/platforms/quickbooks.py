@@ -272,8 +272,9 @@ class QuickBooksGateway:
         attachable.AttachableRef.append(link)
         attachable.FileName, attachable.ContentType = file.filename, file.content_type
         rid = request_id_for("attachment", self._realm, key, file.filename)
+        content = file.data(PLATFORM)
         result = self.call(
-            lambda qb: qb.create_object("Attachable", attachable.to_json(), _file_bytes=file.content, request_id=rid),
+            lambda qb: qb.create_object("Attachable", attachable.to_json(), _file_bytes=content, request_id=rid),
             creating=True,
         )
         return str(result["AttachableResponse"][0]["Attachable"]["Id"])

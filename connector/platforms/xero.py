@@ -223,9 +223,10 @@ class XeroGateway:
 
     def _attach(self, invoice_id: str, key: str, file: Attachment) -> str:
         idem = idempotency_key_for(key, "attachment", file.filename)
+        content = file.data(PLATFORM)
         result = self.call(
             lambda api: api.create_invoice_attachment_by_file_name(
-                self._tenant, invoice_id, file.filename, file.content, include_online=True,
+                self._tenant, invoice_id, file.filename, content, include_online=True,
                 idempotency_key=idem, **self._kw(),
             ),
             creating=True,

@@ -15,6 +15,7 @@ import secrets
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import Engine
@@ -83,6 +84,14 @@ class WebResources:
     @property
     def xero_scopes_broad(self) -> bool:
         return self.settings.xero.scopes == "broad"
+
+    @property
+    def session_idle(self) -> timedelta:
+        return timedelta(minutes=self.settings.app.session_idle_minutes)
+
+    @property
+    def session_lifetime(self) -> timedelta:
+        return timedelta(hours=self.settings.app.session_lifetime_hours)
 
     def endpoints(self) -> tuple[QuickBooksEndpoints, XeroEndpoints]:
         with self._lock:
