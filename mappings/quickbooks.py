@@ -12,7 +12,6 @@ them into python-quickbooks objects with `from_json`. Nothing here does I/O.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -39,29 +38,6 @@ PRIVATE_NOTE_MAX = 4000
 CUSTOMER_MEMO_MAX = 1000
 DISPLAY_NAME_MAX = 500
 KEY_MARKER = "Milepost key: "
-NOT_ATTACHED = "Evidence not attached (QuickBooks does not keep this file type or size): "
-# The file types QuickBooks keeps as attachments (Intuit's Attachable reference), at most
-# 100 MB each; a file outside them is refused before anything is written.
-ATTACHMENT_MAX_BYTES = 100 * 1024 * 1024
-ATTACHMENT_TYPES: dict[str, frozenset[str]] = {
-    "ai": frozenset({"application/postscript"}),
-    "eps": frozenset({"application/postscript"}),
-    "csv": frozenset({"text/csv"}),
-    "doc": frozenset({"application/msword"}),
-    "docx": frozenset({"application/vnd.openxmlformats-officedocument.wordprocessingml.document"}),
-    "gif": frozenset({"image/gif"}),
-    "jpeg": frozenset({"image/jpeg", "image/jpg"}),
-    "jpg": frozenset({"image/jpeg", "image/jpg"}),
-    "ods": frozenset({"application/vnd.oasis.opendocument.spreadsheet"}),
-    "pdf": frozenset({"application/pdf"}),
-    "png": frozenset({"image/png"}),
-    "rtf": frozenset({"text/rtf", "application/rtf"}),
-    "tif": frozenset({"image/tiff", "image/tif"}),
-    "txt": frozenset({"text/plain"}),
-    "xls": frozenset({"application/vnd.ms-excel"}),
-    "xlsx": frozenset({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
-    "xml": frozenset({"text/xml", "application/xml"}),
-}
 
 
 def doc_number_for(key: str) -> str:
@@ -77,13 +53,11 @@ def doc_number_for(key: str) -> str:
     return f"{body[: DOC_NUMBER_MAX - 7]}-{digest}"
 
 
-def private_note_for(intent: InvoiceIntent, not_attached: Sequence[str] = ()) -> str:
-    """Memo, reference, the evidence QuickBooks would not keep, and the key; when too long the
-    text before the key gives way, never the key (the lookup after an unknown outcome reads it)."""
-    parts = [intent.memo, intent.reference]
-    if not_attached:
-        parts.append(f"{NOT_ATTACHED}{', '.join(not_attached)}")
-    return keyed_note("\n".join(part for part in parts if part), intent.idempotency_key)
+def private_note_for(intent: InvoiceIntent) -> str:
+    """Memo, reference and key; when too long the memo and reference give way, never the key
+    (the lookup after an unknown outcome reads it back)."""
+    return keyed_note("\n".join(part for part in (intent.memo, intent.reference) if part),
+                      intent.idempotency_key)
 
 
 def keyed_note(text: str, key: str) -> str:
@@ -140,22 +114,6 @@ def description_line(text: str, number: int = 0) -> dict[str, Any]:
     return {"LineNum": number, **line} if number else line
 
 
-def attachment_problem(filename: str, content_type: str, size: int) -> str | None:
-    """Why QuickBooks would refuse this file as an attachment, or None when it keeps it."""
-    extension = filename.rpartition(".")[2].lower() if "." in filename else ""
-    allowed = ATTACHMENT_TYPES.get(extension)
-    if allowed is None:
-        return (f"QuickBooks does not accept {filename!r} as an attachment: the file type must be "
-                f"one of {', '.join(sorted(ATTACHMENT_TYPES))}")
-    kind = content_type.split(";")[0].strip().lower()
-    if kind and kind not in allowed:
-        return (f"QuickBooks does not accept {filename!r} as {kind}: a .{extension} file must be "
-                f"{' or '.join(sorted(allowed))}")
-    if size > ATTACHMENT_MAX_BYTES:
-        return f"QuickBooks does not accept {filename!r}: {size:,} bytes is over its 100 MB per file"
-    return None
-
-
 def line_payload(resolved: ResolvedLine, number: int, settings: ResolvedSettings) -> dict[str, Any]:
     line = resolved.line
     if resolved.item is None:
@@ -188,13 +146,12 @@ def customer_memo(intent: InvoiceIntent) -> str:
 
 
 def invoice_payload(
-    intent: InvoiceIntent, customer_ref: Ref, settings: ResolvedSettings, not_attached: Sequence[str] = ()
+    intent: InvoiceIntent, customer_ref: Ref, settings: ResolvedSettings
 ) -> dict[str, Any]:
     """The QuickBooks Invoice for an intent: unsent, keyed, lines in the intent's own words.
 
     The memo goes where the customer reads it (a DescriptionOnly line after the amounts, and
-    the customer memo), not only into PrivateNote, which only the bookkeeper sees. Evidence
-    files QuickBooks would refuse (`not_attached`) are named in PrivateNote for the bookkeeper."""
+    the customer memo), not only into PrivateNote, which only the bookkeeper sees."""
     lines = [part for line in intent.lines for part in sales_lines(settings.for_line(line), settings)]
     if intent.memo:  # "Approval window: 3 business days | Payment terms: Net 7", printed
         lines += [description_line(part) for part in description_parts(intent.memo)]
@@ -205,7 +162,7 @@ def invoice_payload(
         "TxnDate": intent.invoice_date.isoformat(),
         "DueDate": intent.due_date.isoformat(),
         "DocNumber": doc_number_for(intent.idempotency_key),
-        "PrivateNote": private_note_for(intent, not_attached),
+        "PrivateNote": private_note_for(intent),
         "CustomerMemo": {"value": customer_memo(intent)},
         "EmailStatus": "NotSet",
         "PrintStatus": "NotSet",

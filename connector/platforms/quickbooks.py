@@ -10,7 +10,6 @@ up by its DocNumber and PrivateNote key before anything is sent again.
 from __future__ import annotations
 
 import json
-import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -46,7 +45,6 @@ from .retry import create_once, platform_retrying
 
 T = TypeVar("T")
 PLATFORM = "quickbooks"
-log = logging.getLogger(__name__)
 _NAMESPACE = uuid.UUID("6f1c3b7e-6d1a-4f7e-9a57-8c1e0d6b2f41")
 
 
@@ -219,14 +217,7 @@ class QuickBooksGateway:
         outcome_unknown: bool = False,
     ) -> CreatedInvoice:
         key = intent.idempotency_key
-        # A file QuickBooks will not keep (type, 100 MB) must not hold the invoice back, nor
-        # leave it half made: it is left off, named in PrivateNote and in the log.
-        refused = {file.filename: problem for file in attachments
-                   if (problem := qbmap.attachment_problem(file.filename, file.content_type, len(file.content)))}
-        for problem in refused.values():
-            log.warning("invoice %s: %s; not attached", key, problem)
-        attachments = [file for file in attachments if file.filename not in refused]
-        payload = qbmap.invoice_payload(intent, customer_ref, settings, tuple(refused))
+        payload = qbmap.invoice_payload(intent, customer_ref, settings)
         body = Invoice.from_json(payload).to_json()
         rid = request_id_for("invoice", self._realm, key)
 

@@ -1,8 +1,9 @@
 """Milepost against the stricter QuickBooks sandbox (issue 10): what it relied on leniency for.
 
 A customer whose name holds a colon, a description longer than a line takes, a memo long
-enough to push the key out of PrivateNote, a file QuickBooks will not keep, an invoice in a
-currency the customer is not in: each is billed, or refused clearly with QuickBooks' words.
+enough to push the key out of PrivateNote, an invoice in a currency the customer is not in:
+each is billed, or refused clearly with QuickBooks' words. (Evidence QuickBooks will not keep
+is refused when it is recorded: mappings.attachments, tests/integration/invoicing.)
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import pytest
 from connector.billing.model import Customer, InvoiceLine
 from connector.billing.money import Money
 from connector.platforms.errors import ValidationRejected
-from connector.platforms.gateway import Attachment
 from mappings.settings import MappingSettings
 
 from .conftest import make_intent
@@ -73,22 +73,6 @@ def test_a_long_memo_never_pushes_the_key_out_of_the_private_note(qbo) -> None:
     found = qbo.find_invoice_by_key("milepost:LONG-MEMO:2:1")
     assert found is not None
     assert found.platform_id == created.platform_id
-
-
-# Intuit's Attachable reference: a fixed list of file types, 100 MB per file. A file outside
-# it must neither hold the invoice back nor leave it half made (created, then failing on the
-# attachment at every retry): it is left off and named for the bookkeeper.
-def test_evidence_quickbooks_will_not_keep_is_left_off_and_named_not_fatal(qbo) -> None:
-    evidence = (Attachment("acceptance.pdf", b"%PDF-1.4 ok", "application/pdf"),
-                Attachment("site-photos.zip", b"PK\x03\x04", "application/zip"))
-
-    created = _draft(qbo, make_intent("milepost:ZIP:2:1"), evidence)
-
-    stored = qbo.get_invoice(created.platform_id)
-    assert "site-photos.zip" in stored["PrivateNote"]
-    assert qbo.attachment_names(created.platform_id).keys() == {"acceptance.pdf"}
-    assert len(created.attachments) == 1
-    assert qbo.find_invoice_by_key("milepost:ZIP:2:1").platform_id == created.platform_id
 
 
 # A customer has one currency and its invoices are in it (Intuit, "Multicurrency for US

@@ -42,14 +42,7 @@ def test_a_long_description_is_split_between_words_and_nothing_is_lost() -> None
 
 
 def test_the_key_survives_a_memo_longer_than_the_private_note() -> None:
-    note = qbmap.private_note_for(_intent(memo="m" * 5000), ("designs.zip",))
+    note = qbmap.private_note_for(_intent(memo="m" * 5000))
 
     assert len(note) == 4000
     assert qbmap.key_from_private_note(note) == "milepost:ACME-WEB:2:1"
-
-
-def test_evidence_quickbooks_refuses_is_named_with_the_rule() -> None:
-    assert qbmap.attachment_problem("scan.pdf", "application/pdf", 10) is None
-    assert "file type" in (qbmap.attachment_problem("designs.zip", "application/zip", 10) or "")
-    assert "100 MB" in (qbmap.attachment_problem("big.pdf", "application/pdf", 100 * 1024 * 1024 + 1) or "")
-    assert "must be" in (qbmap.attachment_problem("photo.png", "application/pdf", 10) or "")
