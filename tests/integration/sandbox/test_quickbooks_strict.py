@@ -86,6 +86,16 @@ def test_every_documented_file_type_is_accepted(qb):
     assert _attachable_count(qb) == 6
 
 
+def test_the_sandbox_and_milepost_agree_on_what_quickbooks_keeps():
+    # Milepost refuses evidence at submit with mappings.attachments; the stand-in refuses the
+    # upload with its own copy (it imports nothing from Milepost): the two must not drift
+    from connector.sandbox.quickbooks import attachments
+    from mappings.attachments import PLATFORM_RULES
+
+    assert set(attachments.CONTENT_TYPES) == PLATFORM_RULES["quickbooks"].extensions
+    assert attachments.MAX_FILE_BYTES == PLATFORM_RULES["quickbooks"].max_bytes
+
+
 def test_a_file_over_100_mb_is_refused(qb, qbo_info):
     invoice = new_invoice(qb, new_customer(qb, "Harbour Lofts LLC"), "100.00")
     meta = json.dumps({"FileName": "drawings.pdf", "ContentType": "application/pdf",
