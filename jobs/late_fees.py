@@ -1,6 +1,7 @@
 """charge_late_fees: a late fee for each started month an invoice stays overdue.
 
-The billing core computes the fee and its period key (`late_fees.late_fee_due`); the period
+The billing core computes the fee and its period key (`late_fees.late_fees_due`, one per started month, missed months
+included); the period
 key is what makes it "never twice for one period": it is the outbox key of a fee billed as its
 own draft, and the unique key of a fee waiting for the next invoice. Per project policy
 (`late_fee.as`): "invoice" (default) queues its own draft, created in the same company as the
@@ -15,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from connector.billing.calendar import local_date
-from connector.billing.late_fees import late_fee_due, late_fee_intent
+from connector.billing.late_fees import late_fee_intent, late_fees_due
 from connector.billing.money import Money
 from connector.store import late_fee_lines
 from connector.store.db import transaction
@@ -47,12 +48,12 @@ def charge_late_fees(ctx: JobContext, now: datetime) -> Counts:
             today = local_date(now, project.time_zone)
             reference = invoice.number or invoice.platform_id
             balance = Money(invoice.balance, invoice.currency)
-            fee = late_fee_due(project, reference, balance, invoice.due_date, today)  # type: ignore[arg-type]
-            if fee is None or late_fee_lines.period_charged(session, fee.period_key):
-                continue
-            if project.late_fee.as_separate_invoice:
-                repo.enqueue(late_fee_intent(project, fee, today), invoice.connection_id)
-                queued += 1
-            elif late_fee_lines.owe(session, project_key, fee, now):
-                waiting += 1
+            for fee in late_fees_due(project, reference, balance, invoice.due_date, today):  # type: ignore[arg-type]
+                if late_fee_lines.period_charged(session, fee.period_key):
+                    continue
+                if project.late_fee.as_separate_invoice:
+                    repo.enqueue(late_fee_intent(project, fee, today), invoice.connection_id)
+                    queued += 1
+                elif late_fee_lines.owe(session, project_key, fee, now):
+                    waiting += 1
     return {"queued": queued, "waiting": waiting}

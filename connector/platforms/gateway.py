@@ -99,6 +99,11 @@ class AccountingGateway(Protocol):
         missing code."""
         ...
 
+    def check_currency(self, currency: str) -> None:
+        """ConfigurationError naming both currencies when the company cannot bill in
+        `currency` (checked before anything is created for an intent)."""
+        ...
+
     def create_draft_invoice(
         self,
         intent: InvoiceIntent,

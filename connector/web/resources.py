@@ -10,6 +10,7 @@ environment or secrets file only), compared in constant time and never shown.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import threading
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import requests
 from flask import current_app
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,18 +30,11 @@ from connector.platforms.endpoints import (
     XeroEndpoints,
     endpoints_from_sandbox,
     endpoints_from_settings,
+    uses_sandbox,
 )
 from connector.platforms.errors import ConfigurationError
 
-
-def uses_sandbox(settings: Settings, platform: str) -> bool:
-    """The sandbox stands in for a platform unless real credentials for it are configured.
-
-    `MILEPOST_SANDBOX_URL` (or `[sandbox] url`) says where the sandbox is; `[sandbox] enabled =
-    false` forbids it, and a `client_id` for the platform means the real service is meant.
-    """
-    section = settings.quickbooks if platform == "quickbooks" else settings.xero
-    return settings.sandbox.enabled and not section.client_id
+log = logging.getLogger("milepost.web")
 
 
 def platform_endpoints(settings: Settings) -> tuple[QuickBooksEndpoints, XeroEndpoints]:
@@ -98,6 +93,23 @@ class WebResources:
             if self._endpoints is None:
                 self._endpoints = platform_endpoints(self.settings)
             return self._endpoints
+
+    def webhook_secret(self, platform: str) -> str | None:
+        """What a platform signs its webhooks with: the sandbox's own secret where it stands
+        in (it signs with nothing else, so `MILEPOST_SANDBOX_URL` alone must be enough), else
+        `[quickbooks] webhook_verifier_token` / `[xero] webhook_key`."""
+        configured = (self.settings.quickbooks.webhook_verifier_token if platform == "quickbooks"
+                      else self.settings.xero.webhook_key)
+        if not uses_sandbox(self.settings, platform):
+            return configured
+        try:
+            qb, xero = self.endpoints()
+        except (requests.RequestException, ConfigurationError, ValueError) as error:
+            log.warning("sandbox unreachable for its %s webhook secret: %s", platform,
+                        type(error).__name__)
+            return configured
+        return (qb.webhook_verifier_token if platform == "quickbooks" else xero.webhook_key) \
+            or configured
 
     def cipher(self) -> TokenCipher:
         return token_cipher(self.settings, self.environ)
