@@ -118,10 +118,12 @@ def test_a_file_over_100_mb_is_refused(qb, qbo_info):
 
 
 # -- finding 4: DisplayName characters ----------------------------------------------------------
-# Source: Intuit's Customer API reference, business rules (no colon, tab or new line in a
-# name: the colon separates parent and job, "Parent:Job"); the 2040 fault body as reported at
-# https://stackoverflow.com/questions/24529982 ("Invalid String. The String may contain
-# unsupported or illegal chars" / "Element contains invalid characters").
+# Source: Intuit's Customer API reference, "Business Rules" (no colon, tab or new line in a
+# name; the colon separates parent and job, "Parent:Job"), as quoted by
+# help.noviams.com/en/articles/1755746 and Workato's "QuickBooks error: Duplicate name exists";
+# the 2040 fault as quoted in the Q&A "Colon ':' symbol in Customer name cause error [QBO v3]"
+# ("Invalid String. The String may contain unsupported or illegal chars" / "Element contains
+# invalid characters. Rob:Barnett:Company").
 
 @pytest.mark.parametrize("name", ["Acme: West Coast", "Acme\tWest Coast", "Acme\nWest Coast"])
 def test_a_display_name_with_a_colon_tab_or_newline_is_refused(qb, name):
