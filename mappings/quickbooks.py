@@ -34,6 +34,10 @@ from .facts import (
 from .settings import Ref, ResolvedLine, ResolvedSettings
 
 DOC_NUMBER_MAX = 21
+DESCRIPTION_MAX = 4000  # a line's Description (QuickBooks refuses longer with fault 2050)
+PRIVATE_NOTE_MAX = 4000
+CUSTOMER_MEMO_MAX = 1000
+DISPLAY_NAME_MAX = 500
 KEY_MARKER = "Milepost key: "
 
 
@@ -78,8 +82,15 @@ def doc_numbers_to_search(key: str) -> tuple[str, ...]:
 
 
 def private_note_for(intent: InvoiceIntent) -> str:
-    note = f"{intent.memo}\n" if intent.memo else ""
-    return f"{note}{intent.reference}\n{KEY_MARKER}{intent.idempotency_key}"[:4000]
+    """Memo, reference and key; when too long the memo and reference give way, never the key
+    (the lookup after an unknown outcome reads it back)."""
+    return keyed_note("\n".join(part for part in (intent.memo, intent.reference) if part),
+                      intent.idempotency_key)
+
+
+def keyed_note(text: str, key: str) -> str:
+    tail = f"\n{KEY_MARKER}{key}"
+    return text[: max(0, PRIVATE_NOTE_MAX - len(tail))] + tail
 
 
 def key_from_private_note(note: str | None) -> str | None:
@@ -102,6 +113,35 @@ def _quantity_and_price(amount: Money, quantity: Decimal) -> tuple[Decimal, Deci
     return Decimal(1), amount.amount
 
 
+def display_name(name: str) -> str:
+    """A name QuickBooks takes as a DisplayName: no colon (it separates a parent from its
+    sub-customer), tab or line break (fault 2040), at most 500 characters.
+
+    "Acme: West Coast" becomes "Acme - West Coast"; the same name always gives the same
+    result, so the next lookup finds the customer made from it."""
+    text = " - ".join(part.strip() for part in name.split(":"))
+    return " ".join(text.split())[:DISPLAY_NAME_MAX].strip()
+
+
+def description_parts(text: str, limit: int = DESCRIPTION_MAX) -> list[str]:
+    """`text` in pieces of at most `limit` characters, broken between words where it can be,
+    so a long description is carried whole over several invoice lines instead of refused."""
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind(" ", limit // 2, limit + 1)
+        cut = cut if cut > 0 else limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    return [*parts, rest]
+
+
+def description_line(text: str, number: int = 0) -> dict[str, Any]:
+    """A DescriptionOnly line: printed on the invoice, with no amount."""
+    line: dict[str, Any] = {"Description": text, "DetailType": "DescriptionOnly", "DescriptionLineDetail": {}}
+    return {"LineNum": number, **line} if number else line
+
+
 def line_payload(resolved: ResolvedLine, number: int, settings: ResolvedSettings) -> dict[str, Any]:
     line = resolved.line
     if resolved.item is None:
@@ -114,23 +154,23 @@ def line_payload(resolved: ResolvedLine, number: int, settings: ResolvedSettings
         detail["ClassRef"] = _ref(settings.class_ref)
     return {
         "LineNum": number,
-        "Description": line.description,
+        "Description": description_parts(line.description)[0],
         "Amount": line.amount.amount,
         "DetailType": "SalesItemLineDetail",
         "SalesItemLineDetail": detail,
     }
 
 
-def memo_line(intent: InvoiceIntent, number: int) -> dict[str, Any]:
-    """The intent's memo ("Approval window: 3 business days | Payment terms: Net 7") as a
-    DescriptionOnly line: printed on the invoice the customer gets, with no amount."""
-    return {"LineNum": number, "Description": intent.memo[:4000], "DetailType": "DescriptionOnly",
-            "DescriptionLineDetail": {}}
+def sales_lines(resolved: ResolvedLine, settings: ResolvedSettings) -> list[dict[str, Any]]:
+    """The priced line, then DescriptionOnly lines with the rest of a description longer than
+    QuickBooks' 4,000 characters (numbered by the caller)."""
+    first = line_payload(resolved, 0, settings)
+    return [first, *(description_line(part) for part in description_parts(resolved.line.description)[1:])]
 
 
 def customer_memo(intent: InvoiceIntent) -> str:
     """QuickBooks' "message displayed on invoice" (1000 characters): reference and memo."""
-    return "\n".join(part for part in (intent.reference, intent.memo) if part)[:1000]
+    return "\n".join(part for part in (intent.reference, intent.memo) if part)[:CUSTOMER_MEMO_MAX]
 
 
 def invoice_payload(
@@ -140,12 +180,10 @@ def invoice_payload(
 
     The memo goes where the customer reads it (a DescriptionOnly line after the amounts, and
     the customer memo), not only into PrivateNote, which only the bookkeeper sees."""
-    lines = [
-        line_payload(settings.for_line(line), number, settings)
-        for number, line in enumerate(intent.lines, start=1)
-    ]
-    if intent.memo:
-        lines.append(memo_line(intent, len(lines) + 1))
+    lines = [part for line in intent.lines for part in sales_lines(settings.for_line(line), settings)]
+    if intent.memo:  # "Approval window: 3 business days | Payment terms: Net 7", printed
+        lines += [description_line(part) for part in description_parts(intent.memo)]
+    lines = [{**line, "LineNum": number} for number, line in enumerate(lines, start=1)]
     payload: dict[str, Any] = {
         "CustomerRef": _ref(customer_ref),
         "CurrencyRef": {"value": intent.currency},
@@ -165,9 +203,9 @@ def invoice_payload(
     return payload
 
 
-def customer_payload(customer: Customer, display_name: str) -> dict[str, Any]:
-    """A new QuickBooks customer; `display_name` is already made unique by the gateway."""
-    payload: dict[str, Any] = {"DisplayName": display_name[:500]}
+def customer_payload(customer: Customer, name: str) -> dict[str, Any]:
+    """A new QuickBooks customer; `name` is already made unique by the gateway."""
+    payload: dict[str, Any] = {"DisplayName": display_name(name)}
     if customer.company:
         payload["CompanyName"] = customer.company[:100]
     if customer.email:
@@ -328,9 +366,10 @@ def credit_memo_payload(invoice: dict[str, Any], amount: Money, reason: str, key
         "CustomerRef": invoice["CustomerRef"],
         "CurrencyRef": {"value": amount.currency},
         "DocNumber": doc_number_for(key),
-        "PrivateNote": f"{reason}\n{KEY_MARKER}{key}"[:4000],
-        "Line": [{"Amount": amount.amount, "Description": reason, "DetailType": "SalesItemLineDetail",
-                  "SalesItemLineDetail": detail}],
+        "PrivateNote": keyed_note(reason, key),
+        "Line": [{"Amount": amount.amount, "Description": description_parts(reason)[0],
+                  "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": detail},
+                 *(description_line(part) for part in description_parts(reason)[1:])],
     }
 
 

@@ -153,7 +153,9 @@ class QuickBooksGateway:
                 row = {}  # deleted or merged away in the books: match again
             if row and row.get("Active", True) not in (False, "false"):
                 return _customer_ref(row, "stored id")
-        candidates = name_candidates(customer)
+        # QuickBooks refuses ":", tabs and line breaks in a DisplayName: look up and create the
+        # name it will hold, so "Acme: West" is found again as "Acme - West"
+        candidates = list(dict.fromkeys(qbmap.display_name(name) for name in name_candidates(customer)))
         for number, name in enumerate(candidates):
             rows = [r for r in self._customers_where(f"DisplayName = {quote(name)}")
                     if str(r.get("DisplayName") or "").casefold() == name.casefold()]

@@ -21,7 +21,8 @@ from . import attachments, catalogue, feeds, operations, preferences, schema
 from .books import Company, qbo_time
 from .errors import QBOError, business_rule, json_fault
 from .gate import guarded
-from .records import bump, check_sync_token, entity_name, fetch
+from .records import bump, check_sync_token, fetch
+from .unserved import served_entity
 from .webhooks import publish
 
 MIN_MINOR_VERSION = 75
@@ -183,7 +184,7 @@ def api_blueprint() -> Blueprint:
     @bp.post("/<segment>/<entity_id>/send")
     def send(realm_id: str, segment: str, entity_id: str):  # type: ignore[no-untyped-def]
         def work(state: SandboxState, company: Company) -> dict:
-            entity = entity_name(segment)
+            entity = served_entity(segment)
             if entity not in ("Invoice", "Estimate", "CreditMemo"):
                 raise QBOError(4000, "Unsupported Operation", f"{entity} cannot be sent")
             obj = send_invoice(state, company, entity, entity_id, request.args.get("sendTo"))
@@ -193,14 +194,14 @@ def api_blueprint() -> Blueprint:
     @bp.get("/<segment>/<entity_id>/pdf")
     def pdf(realm_id: str, segment: str, entity_id: str):  # type: ignore[no-untyped-def]
         def work(state: SandboxState, company: Company) -> Response:
-            obj = fetch(company, entity_name(segment), entity_id)
+            obj = fetch(company, served_entity(segment), entity_id)
             return Response(attachments.invoice_pdf(obj, company), mimetype="application/pdf")
         return _serve(realm_id, _endpoint(f"{segment}/pdf"), work)
 
     @bp.get("/<segment>/<entity_id>")
     def read(realm_id: str, segment: str, entity_id: str):  # type: ignore[no-untyped-def]
         def work(state: SandboxState, company: Company) -> dict:
-            entity = entity_name(segment)
+            entity = served_entity(segment)
             if entity == "CompanyInfo":
                 return {"CompanyInfo": company_info(company)}
             # serialised under the lock by _serve, so no copy is needed for a read
@@ -210,7 +211,7 @@ def api_blueprint() -> Blueprint:
     @bp.post("/<segment>")
     def write(realm_id: str, segment: str):  # type: ignore[no-untyped-def]
         return _serve(realm_id, _endpoint(segment),
-                      lambda state, company: _write(state, company, entity_name(segment)))
+                      lambda state, company: _write(state, company, served_entity(segment)))
 
     return bp
 

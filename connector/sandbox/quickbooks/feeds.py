@@ -15,6 +15,7 @@ from .books import Company
 from .errors import QBOError
 from .operations import Change, delete, save
 from .query import COMPANY_ZONE, parse, run
+from .queryable import check_filterable
 from .records import NAME_LISTS, entity_name
 from .schema import check_request
 
@@ -26,6 +27,7 @@ BATCH_MAX = 30
 def query_response(company: Company, text: str) -> dict:
     query = parse(text)
     entity = entity_name(query.entity)
+    check_filterable(entity, query)
     rows = list(company.table(entity).values())
     page, total = run(query, rows, active_default=entity in NAME_LISTS)
     if query.count:

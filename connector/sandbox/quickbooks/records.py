@@ -16,6 +16,7 @@ from typing import Any
 from . import catalogue, schema
 from .books import Company
 from .errors import QBOError, not_found, required, stale
+from .field_rules import check_lengths, check_name_characters
 
 # path segment -> entity name, for everything the v3 API serves here
 ENTITIES = {name.lower(): name for name in (
@@ -155,6 +156,8 @@ def prepare_name_list(company: Company, entity: str, obj: dict, created: bool) -
         if obj["Type"] in ("Service", "NonInventory") and not obj.get("IncomeAccountRef"):
             raise required("IncomeAccountRef")
     catalogue.prepare(company, entity, obj, created)
+    check_name_characters(entity, obj)
+    check_lengths(entity, obj)
     check_unique_name(company, entity, obj)
     return obj
 

@@ -124,6 +124,12 @@ def _dates(company: Company, obj: dict, now: datetime) -> None:
 
 def _currency(company: Company, obj: dict, customer: dict) -> Decimal:
     currency = (customer.get("CurrencyRef") or {}).get("value", company.currency)
+    sent = (obj.get("CurrencyRef") or {}).get("value") if isinstance(obj.get("CurrencyRef"), dict) else None
+    if sent and sent != currency:
+        # a customer has one currency and its transactions are in it (no silent re-pricing)
+        raise business_rule(f"The transaction currency {sent} does not match the currency "
+                            f"{currency} of customer {customer.get('DisplayName', customer['Id'])}",
+                            "CurrencyRef")
     obj["CurrencyRef"] = {"value": currency}
     if not company.multicurrency:
         obj.pop("ExchangeRate", None)
@@ -239,6 +245,11 @@ def refresh_customer_balance(company: Company, customer_id: str) -> None:
     customer["BalanceWithJobs"] = customer["Balance"]
 
 
+def is_voided(obj: dict) -> bool:
+    """A void zeroes the amounts and prefixes the memo with "Voided" (operations.voided_note)."""
+    return str(obj.get("PrivateNote") or "").startswith("Voided") and not D(obj.get("TotalAmt"))
+
+
 def new_sales(company: Company, entity: str, body: dict, now: datetime) -> dict:
     obj = {k: v for k, v in clean(body).items() if k not in READ_ONLY}
     obj["Id"] = company.new_id()
@@ -249,7 +260,7 @@ def new_sales(company: Company, entity: str, body: dict, now: datetime) -> dict:
 def updated_sales(company: Company, entity: str, body: dict) -> dict:
     existing = fetch(company, entity, body["Id"])
     check_sync_token(existing, body, entity)
-    if existing.get("PrivateNote") == "Voided" and entity == "Invoice":
+    if entity == "Invoice" and is_voided(existing):
         raise business_rule("A voided transaction cannot be changed")
     merged = merge_for_update(existing, body)
     bump(merged)
