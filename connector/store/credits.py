@@ -96,7 +96,12 @@ def request_credit(
         raise crediting.CreditRefused("reason", "required", "a credit needs a reason")
     if current.state not in crediting.CREDITABLE:
         crediting.check_creditable(current, money, reason, Money.zero(project.currency))
-    invoice, invoice_key = milestone_invoice(session, repo, key, current, "credit")
+    invoice, _ = milestone_invoice(session, repo, key, current, "credit")
+    if invoice.platform == "xero" and invoice.status == "draft":
+        # Xero allocates credit only to AUTHORISED invoices (developer.xero.com, Credit Notes:
+        # "Allocations can only be made against Authorised documents")
+        raise crediting.CreditRefused("seq", "draft_invoice", f"milestone {seq}'s Xero invoice is a draft: "
+                                      "approve it in Xero first (or void it: milepost invoice void)")
     rows = repo.outbox(key)
     mine = [r for r in rows if r.kind == CREDIT and r.seq == seq]
     if any(r.kind == VOID and r.seq == seq and r.status not in (DONE, FAILED) for r in rows):
@@ -171,6 +176,13 @@ def complete_credit(
               **({"reference": request.ref} if request.ref else {})},
     ))
     return True
+
+
+def credited(session: Session, key: str) -> dict[int, Money]:
+    """Per milestone of the project, the net credited on its current invoice (for reports)."""
+    repo = BillingRepository(session)
+    project, schedule = repo.load(key)
+    return credited_by_milestone(repo.outbox(key), {m.seq: m.generation for m in schedule}, project.currency)
 
 
 def credited_by_milestone(rows: Sequence[OutboxRow], generations: dict[int, int], currency: str) -> dict[int, Money]:

@@ -54,7 +54,7 @@ class ProjectLine:
 def _report(repo: BillingRepository, key: str, now: datetime) -> Report:
     project, milestones = repo.load(key)
     return build_report(project, milestones, repo.invoice_views(key), now,
-                        intents=repo.queued_intents(key))
+                        intents=repo.queued_intents(key), credits=credits.credited(repo.session, key))
 
 
 def _projects(db: Session, by_id: dict[int, connections.ConnectionView]) -> list[ProjectLine]:

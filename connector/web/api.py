@@ -263,6 +263,6 @@ def report(key: str) -> Any:
         except ProjectNotFound as error:
             return errors(404, problem("key", "not_found", str(error)))
         built = build_report(project, milestones, repo.invoice_views(key), datetime.now(UTC),
-                             intents=repo.queued_intents(key))
+                             intents=repo.queued_intents(key), credits=credits.credited(db, key))
         reason = pause_reasons(db).get(key)  # the stored flag, as `milepost report` says it
     return {**built.as_json(), "pause_work": reason is not None, "pause_work_reason": reason}

@@ -16,6 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from connector.store.models import OutboxRow
 from jobs.runner import run_job, sync_all
 from tests.jobs_harness import schedule_json
 
@@ -89,3 +90,138 @@ def test_issue8_finding1_xero_credit_of_a_taxed_partly_paid_invoice_totals_its_b
     assert d(seen["outstanding"]) == 0  # no phantom balance for late fees or pause-work
     assert (d(seen["paid"]), d(seen["credited"])) == (Decimal("2000.01"), balance)
     assert [row.balance for row in stack.invoices()] == [Decimal("0.00")]
+
+
+# -- finding 11: a credit of part of an invoice --------------------------------------------------
+
+def credit(stack, seq: int = 1, **body: Any):
+    import requests
+
+    from tests.jobs_harness import API_KEY
+
+    return requests.post(f"{stack.url}/api/v1/projects/{KEY}/milestones/{seq}/credit", json=body, timeout=30,
+                         headers={"Authorization": f"Bearer {API_KEY}"})
+
+
+def row_of(seen: dict, seq: int = 1) -> dict:
+    [row] = [m for m in seen["milestones"] if m["seq"] == seq]
+    return row
+
+
+def test_issue8_finding11_milepost_invoice_credit_issues_a_xero_credit_note_of_exactly_the_amount(stack, capsys) -> None:
+    from connector.cli import main
+
+    [(connection, tenant), *_] = stack.connect_xero()
+    ctx, invoice = drafted_with(stack, connection, TAXED)
+    stack.sandbox.control.xero(f"invoices/{invoice.platform_id}/authorise", tenant)
+    sync_all(ctx)
+
+    code = main(["--database", stack.database_url, "invoice", "credit", KEY, "1", "--amount", "1150.00",
+                 "--reason", "Two templates dropped", "--ref", "CO-2", "--by", "Sam"])
+    run_job(ctx, "drain_outbox")
+    run_job(ctx, "drain_outbox")
+    sync_all(ctx)
+
+    assert code == 0
+    assert f"milepost:{KEY}:1:1:credit-1" in capsys.readouterr().out
+    [note] = xero_records(stack, tenant, "CreditNotes")
+    books = xero_invoice(stack, tenant, invoice.platform_id)
+    assert (d(note["Total"]), d(note["SubTotal"]), d(note["TotalTax"])) == (
+        Decimal("1150.00"), Decimal("1000.00"), Decimal("150.00"))
+    assert note["LineAmountTypes"] == books["LineAmountTypes"] == "Exclusive"
+    assert [line["TaxType"] for line in note["LineItems"]] == ["OUTPUT2"]
+    assert "CO-2" in note["LineItems"][0]["Description"]
+    assert [d(a["Amount"]) for a in note["Allocations"]] == [Decimal("1150.00")]
+    assert d(books["AmountDue"]) == Decimal("10350.00")
+    seen = report(stack)
+    assert (d(seen["credited"]), d(seen["outstanding"]), d(seen["paid"])) == (
+        Decimal("1150.00"), Decimal("10350.00"), Decimal("0.00"))
+    row = row_of(seen)
+    assert (d(row["invoiced"]), d(row["credited"]), d(row["billed"])) == (
+        Decimal("10000.00"), Decimal("1000.00"), Decimal("9000.00"))
+    assert d(seen["contract_total"]) == Decimal("49000.00")  # the rest of the schedule keeps its values
+    assert d(row_of(seen, 2)["invoiced"]) == 0
+
+
+def test_issue8_finding11_a_quickbooks_credit_memo_is_applied_in_full_and_issued_once(stack) -> None:
+    from sqlalchemy import select
+
+    from connector.store.db import transaction
+
+    connection, realm = stack.connect_quickbooks()
+    ctx, invoice = drafted_with(stack, connection)
+    stack.sandbox.control.record_payment(realm, invoice.platform_id, amount="4000.00")
+    sync_all(ctx)
+
+    answer = credit(stack, amount="2500.00", reason="Discount agreed", by="Dana Lee")
+    run_job(ctx, "drain_outbox")
+    with transaction(ctx.sessions) as session:  # as if the worker died before recording it
+        row = session.scalars(select(OutboxRow).where(OutboxRow.kind == "credit")).one()
+        row.status = "pending"
+    run_job(ctx, "drain_outbox")
+    sync_all(ctx)
+
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["idempotency_key"] == f"milepost:{KEY}:1:1:credit-1"
+    [memo] = qbo_table(stack, realm, "CreditMemo")
+    assert d(memo["TotalAmt"]) == Decimal("2500.00")
+    assert d(memo["RemainingCredit"]) == 0
+    books = stack.sandbox.control.quickbooks_invoice(realm, invoice.platform_id)
+    assert d(books["Balance"]) == Decimal("3500.00")
+    seen = report(stack)
+    assert (d(seen["paid"]), d(seen["credited"]), d(seen["outstanding"])) == (
+        Decimal("4000.00"), Decimal("2500.00"), Decimal("3500.00"))
+    row = row_of(seen)
+    assert (d(row["invoiced"]), d(row["credited"]), d(row["billed"])) == (
+        Decimal("10000.00"), Decimal("2500.00"), Decimal("7500.00"))
+
+
+def test_issue8_finding11_a_refused_credit_names_the_field_and_rule_and_writes_nothing(stack) -> None:
+    connection, realm = stack.connect_quickbooks()
+    ctx, invoice = drafted_with(stack, connection)
+    with stack.reading() as session:
+        before = len(session.query(OutboxRow).all())
+
+    refusals = {
+        ("amount", "positive"): credit(stack, amount="0", reason="x"),
+        ("amount", "minor_unit"): credit(stack, amount="10.005", reason="x"),
+        ("amount", "above_balance"): credit(stack, amount="10000.01", reason="x"),
+        ("amount", "decimal_string"): credit(stack, amount=12.5, reason="x"),
+        ("reason", "required"): credit(stack, amount="10.00", reason=" "),
+        ("seq", "not_invoiced"): credit(stack, seq=2, amount="10.00", reason="x"),
+    }
+
+    for (field, rule), answer in refusals.items():
+        assert answer.status_code in (400, 409), answer.text
+        assert {(p["field"], p["rule"]) for p in answer.json()["errors"]} == {(field, rule)}
+    with stack.reading() as session:
+        assert len(session.query(OutboxRow).all()) == before
+    assert stack.first_milestone(KEY).billed.amount == Decimal("10000.00")
+    assert qbo_table(stack, realm, "CreditMemo") == []
+
+
+def test_issue8_finding11_the_admin_credit_form_needs_the_forms_token(stack) -> None:
+    from connector.web import create_app
+
+    connection, realm = stack.connect_quickbooks()
+    ctx, _ = drafted_with(stack, connection)
+    client = create_app(stack.settings, environ={"MILEPOST_ADMIN_PASSWORD": "pw"}).test_client()
+    client.get("/admin/login")
+    with client.session_transaction() as session:
+        token = session["csrf"]
+    client.post("/admin/login", data={"password": "pw", "csrf": token})
+    with client.session_transaction() as session:
+        token = session["csrf"]
+    path = f"/admin/projects/{KEY}/milestones/1/credit"
+
+    page = client.get(f"/admin/projects/{KEY}").get_data(as_text=True)
+    assert path in page
+    assert client.post(path, data={"amount": "100.00", "reason": "goodwill"}).status_code == 400
+    refused = client.post(path, data={"amount": "-5", "reason": "goodwill", "csrf": token}, follow_redirects=True)
+    assert "amount: the amount must be above zero, got -5 [positive]" in refused.get_data(as_text=True)
+    client.post(path, data={"amount": "100.00", "reason": "goodwill", "ref": "CO-4", "csrf": token})
+    run_job(ctx, "drain_outbox")
+
+    [memo] = qbo_table(stack, realm, "CreditMemo")
+    assert d(memo["TotalAmt"]) == Decimal("100.00")
+    assert stack.first_milestone(KEY).billed.amount == Decimal("9900.00")
