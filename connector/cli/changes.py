@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import tomllib
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +21,7 @@ from connector.billing import change_orders, templates, validation
 from connector.billing.model import ChangeOrder, Milestone
 from connector.billing.money import D, Money
 from connector.billing.schedule import build_schedule, raw_to_toml
-from connector.store import service
+from connector.store import credits
 from connector.store.repository import BillingRepository
 
 from .context import CommandError, Context
@@ -100,8 +100,8 @@ def cmd_change_order(ctx: Context, args: argparse.Namespace) -> int:
     if not (order.add or order.change or order.remove or order.contract_total):
         raise CommandError("change-order: nothing to change (use --set, --remove, --add or --total)")
     with ctx.transaction() as session:
-        project, schedule = service.apply_change_order(
-            session, args.key, order, change_orders.apply_change_order
+        project, schedule, queued = credits.apply_change_order(
+            session, args.key, order, change_orders.apply_change_order, datetime.now(UTC)
         )
     open_count = sum(1 for m in schedule if not m.removed)
     ctx.out.print(
@@ -109,6 +109,13 @@ def cmd_change_order(ctx: Context, args: argparse.Namespace) -> int:
         f"{project.contract_total}, {open_count} milestones",
         markup=False,
     )
+    for credit in queued:
+        ctx.out.print(
+            f"  milestone {credit.seq}: credit of {credit.amount} {credit.currency} on "
+            f"{credit.platform} invoice {credit.number or credit.platform_id} queued "
+            f"({credit.idempotency_key}), citing {order.reference}",
+            markup=False,
+        )
     return 0
 
 

@@ -23,10 +23,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from connector.billing import crediting
-from connector.billing.model import AuditEvent
+from connector.billing.allocation import is_locked
+from connector.billing.model import AuditEvent, ChangeOrder, Milestone, Project
 from connector.billing.money import Money
 
-from . import records
+from . import records, service
 from .models import InvoiceRow, OutboxRow
 from .outbox import DONE, FAILED, PROCESSING, claim_rows
 from .repository import BillingRepository
@@ -82,16 +83,19 @@ class ClaimedCredit:
 
 
 def request_credit(
-    session: Session, key: str, seq: int, amount: Decimal, reason: str, by: str, at: datetime,
-    *, ref: str = "", lower_total: bool = True,
+    session: Session, key: str, seq: int, amount: Decimal | None, reason: str, by: str, at: datetime,
+    *, ref: str = "", ordered_net: Money | None = None,
 ) -> CreditRequest:
     """Queue a credit of `amount` (tax included) on the milestone's invoice, or refuse it
     (CreditRefused, VoidRefused for a milestone without an invoice of its own) writing nothing.
 
-    `lower_total=False` is for a change order, which has moved the contract total itself."""
+    `ordered_net`: a change order lowered the milestone by this much (before tax) and moved the
+    contract total itself; the credit is that net with the invoice's tax on it."""
     repo = BillingRepository(session)
     project, current = repo.milestone(key, seq)
-    money = crediting.checked_amount(amount, project.currency)
+    if ordered_net is not None:
+        amount = _with_tax(session, repo, key, current, ordered_net)
+    money = crediting.checked_amount(amount if amount is not None else Decimal(0), project.currency)
     if not reason.strip():
         raise crediting.CreditRefused("reason", "required", "a credit needs a reason")
     if current.state not in crediting.CREDITABLE:
@@ -111,8 +115,8 @@ def request_credit(
                   Decimal(0))
     creditable = Money(max(invoice.balance - pending, Decimal(0)), project.currency)
     crediting.check_creditable(current, money, reason, creditable)
-    net = crediting.credit_net(money, _invoice_net(session, invoice, project.currency),
-                               Money(invoice.total, project.currency))
+    net = ordered_net or crediting.credit_net(money, _invoice_net(session, invoice, project.currency),
+                                              Money(invoice.total, project.currency))
     idempotency_key = crediting.credit_key(key, current, len(mine) + 1)
     request = CreditRequest(
         idempotency_key=idempotency_key, project_key=key, seq=seq, generation=current.generation,
@@ -123,10 +127,11 @@ def request_credit(
     label = f"{invoice.platform} invoice {invoice.number or invoice.platform_id}"
     new_project, new_m, event = crediting.credit_requested(
         project, current, at, by, request.reason, amount=money, net=net, key=idempotency_key,
-        invoice=label, ref=ref, lower_total=lower_total)
-    if new_project != project:
-        repo.save_project(new_project, None)
-    repo.save_milestone(key, new_m, current.version)
+        invoice=label, ref=ref, lower_total=ordered_net is None)
+    if ordered_net is None:  # a change order has lowered the milestone and the total already
+        if new_project != project:
+            repo.save_project(new_project, None)
+        repo.save_milestone(key, new_m, current.version)
     repo.append_event(event)
     session.add(OutboxRow(
         idempotency_key=idempotency_key, project_id=repo.project_row(key).id, seq=seq,
@@ -135,6 +140,35 @@ def request_credit(
     ))
     session.flush()
     return request
+
+
+def _with_tax(session: Session, repo: BillingRepository, key: str, m: Milestone, net: Money) -> Decimal:
+    """A net reduction as the amount to credit: with the invoice's own share of tax on it."""
+    invoice, _ = milestone_invoice(session, repo, key, m, "credit")
+    invoice_net = _invoice_net(session, invoice, net.currency)
+    if invoice_net.amount <= 0 or invoice_net.amount == invoice.total:
+        return net.amount
+    return Money(net.amount * invoice.total / invoice_net.amount, net.currency).amount
+
+
+def apply_change_order(
+    session: Session, key: str, order: ChangeOrder, apply: service.ChangeOrderFn, at: datetime
+) -> tuple[Project, list[Milestone], list[CreditRequest]]:
+    """Apply a change order and, in the same transaction, queue the credit of the difference for
+    each invoiced milestone it lowers, citing it; a credit refused refuses the whole order."""
+    _, before = BillingRepository(session).load(key)
+    project, schedule = service.apply_change_order(session, key, order, apply)
+    was = {m.seq: m for m in before}
+    queued = []
+    for m in schedule:
+        old = was.get(m.seq)
+        if old is None or old.billed is None or m.billed is None or not is_locked(old):
+            continue
+        if m.generation == old.generation and m.billed.amount < old.billed.amount:
+            queued.append(request_credit(
+                session, key, m.seq, None, f"{order.reference}: {order.reason}", order.approver, at,
+                ref=order.reference, ordered_net=old.billed - m.billed))
+    return project, schedule, queued
 
 
 def _invoice_net(session: Session, invoice: InvoiceRow, currency: str) -> Money:

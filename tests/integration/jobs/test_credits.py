@@ -225,3 +225,80 @@ def test_issue8_finding11_the_admin_credit_form_needs_the_forms_token(stack) -> 
     [memo] = qbo_table(stack, realm, "CreditMemo")
     assert d(memo["TotalAmt"]) == Decimal("100.00")
     assert stack.first_milestone(KEY).billed.amount == Decimal("9900.00")
+
+
+# -- finding 12: a change order lowering an invoiced milestone credits the difference -----------
+
+def change_order(stack, *sets: str, ref: str = "CO-3", date: str = "2026-12-14") -> int:
+    from connector.cli import main
+
+    argv = ["--database", stack.database_url, "change-order", KEY, "--ref", ref, "--approver", "Dana Lee",
+            "--date", date, "--reason", "Two templates dropped"]
+    for item in sets:
+        argv += ["--set", item]
+    return main(argv)
+
+
+def test_issue8_finding12_a_change_order_lowering_an_invoiced_quickbooks_milestone_credits_the_difference(stack, capsys) -> None:
+    connection, realm = stack.connect_quickbooks()
+    ctx, invoice = drafted_with(stack, connection)
+
+    code = change_order(stack, "1.amount=8000.00", "2.deliverable=Wireframes for 10 templates")
+    run_job(ctx, "drain_outbox")
+    stack.api("POST", f"/projects/{KEY}/milestones/2/submit", {"by": "Sam", "evidence": ["design files"]})
+    stack.api("POST", f"/projects/{KEY}/milestones/2/accept", {"by": "Dana Lee"})
+    run_job(ctx, "drain_outbox")
+    sync_all(ctx)
+
+    assert code == 0
+    assert "credit of 2000.00 USD on quickbooks invoice" in capsys.readouterr().out
+    [memo] = qbo_table(stack, realm, "CreditMemo")
+    assert d(memo["TotalAmt"]) == Decimal("2000.00")
+    assert "CO-3" in memo["Line"][0]["Description"]
+    books = stack.sandbox.control.quickbooks_invoice(realm, invoice.platform_id)
+    assert d(books["Balance"]) == Decimal("8000.00")
+    seen = report(stack)
+    assert d(seen["contract_total"]) == Decimal("48000.00")
+    row = row_of(seen)
+    assert (d(row["invoiced"]), d(row["credited"]), d(row["billed"])) == (
+        Decimal("10000.00"), Decimal("2000.00"), Decimal("8000.00"))
+    assert d(row_of(seen, 2)["billed"]) == Decimal("10000.00")  # the rest of the schedule keeps its values
+    second = next(i for i in qbo_table(stack, realm, "Invoice") if i["Id"] != invoice.platform_id)
+    described = second["Line"][0]["Description"]
+    assert "as amended by CO-3 of 2026-12-14" in described
+    assert "Wireframes for 10 templates" in described
+
+
+def test_issue8_finding12_a_change_order_lowering_an_invoiced_xero_milestone_credits_it_with_its_tax(stack) -> None:
+    [(connection, tenant), *_] = stack.connect_xero()
+    ctx, invoice = drafted_with(stack, connection, TAXED)
+    stack.sandbox.control.xero(f"invoices/{invoice.platform_id}/authorise", tenant)
+    sync_all(ctx)
+
+    assert change_order(stack, "1.amount=8000.00") == 0
+    run_job(ctx, "drain_outbox")
+    sync_all(ctx)
+
+    [note] = xero_records(stack, tenant, "CreditNotes")
+    assert (d(note["SubTotal"]), d(note["TotalTax"]), d(note["Total"])) == (
+        Decimal("2000.00"), Decimal("300.00"), Decimal("2300.00"))
+    assert [d(a["Amount"]) for a in note["Allocations"]] == [Decimal("2300.00")]
+    assert d(xero_invoice(stack, tenant, invoice.platform_id)["AmountDue"]) == Decimal("9200.00")
+    seen = report(stack)
+    assert (d(seen["credited"]), d(seen["outstanding"])) == (Decimal("2300.00"), Decimal("9200.00"))
+    assert d(row_of(seen)["billed"]) == Decimal("8000.00")
+
+
+def test_issue8_finding12_a_change_order_whose_credit_is_refused_writes_nothing(stack) -> None:
+    connection, realm = stack.connect_quickbooks()
+    ctx, invoice = drafted_with(stack, connection)
+    stack.sandbox.control.record_payment(realm, invoice.platform_id, amount="9000.00")
+    sync_all(ctx)
+
+    code = change_order(stack, "1.amount=8000.00")  # 2,000.00 off, but only 1,000.00 is owed
+
+    assert code == 1
+    seen = report(stack)
+    assert (d(seen["contract_total"]), d(row_of(seen)["billed"])) == (Decimal("50000.00"), Decimal("10000.00"))
+    with stack.reading() as session:
+        assert [r.kind for r in session.query(OutboxRow).all()] == ["invoice"]
