@@ -70,6 +70,8 @@ def check_creditable(m: Milestone, amount: Money, reason: str, creditable: Money
             S.INVOICE_DUE: "its invoice is still queued for the books; credit it once it is there",
             S.PAID: "it is fully paid: nothing is owed to credit (a refund is made in the books)",
             S.VOIDED: "its invoice is voided",
+            S.PARTIALLY_ACCEPTED: "only part of it is accepted: a change order may lower its unbilled "
+                                  "remainder; credit its invoice once it is fully accepted and invoiced",
         }.get(m.state, "it has no invoice in the books")
         raise CreditRefused("seq", "not_invoiced", f"milestone {m.seq} is {m.state.value}: {why}")
     if amount.amount > creditable.amount:

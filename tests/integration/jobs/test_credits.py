@@ -289,7 +289,7 @@ def test_issue8_finding12_a_change_order_lowering_an_invoiced_xero_milestone_cre
     assert d(row_of(seen)["billed"]) == Decimal("8000.00")
 
 
-def test_issue8_finding12_a_change_order_whose_credit_is_refused_writes_nothing(stack) -> None:
+def test_a_change_order_whose_credit_would_exceed_what_is_owed_is_refused_whole(stack) -> None:
     connection, realm = stack.connect_quickbooks()
     ctx, invoice = drafted_with(stack, connection)
     stack.sandbox.control.record_payment(realm, invoice.platform_id, amount="9000.00")
