@@ -196,12 +196,15 @@ def complete_credit(
         return False
     request = CreditRequest.from_json(row.payload)
     row.status, row.last_error = DONE, None
+    repo = BillingRepository(session)
+    again = any(e.kind == "credit_issued" and e.data.get("idempotency_key") == request.idempotency_key
+                for e in repo.events(request.project_key, request.seq))
     invoice = session.get(InvoiceRow, request.invoice_row_id)
-    if invoice is not None and applied.amount > 0:
+    if invoice is not None and applied.amount > 0 and not again:  # a redelivery found it done
         invoice.balance = max(invoice.balance - applied.amount, Decimal(0))
         if invoice.balance == 0:
             invoice.status = "paid"
-    BillingRepository(session).append_event(AuditEvent(
+    repo.append_event(AuditEvent(
         project_key=request.project_key, seq=request.seq, kind="credit_issued", at=at,
         actor=request.by, reason=request.reason,
         data={"platform": request.platform, "invoice_id": request.platform_id,

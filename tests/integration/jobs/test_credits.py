@@ -159,6 +159,7 @@ def test_issue8_finding11_a_quickbooks_credit_memo_is_applied_in_full_and_issued
         row = session.scalars(select(OutboxRow).where(OutboxRow.kind == "credit")).one()
         row.status = "pending"
     run_job(ctx, "drain_outbox")
+    assert [row.balance for row in stack.invoices()] == [Decimal("3500.00")]  # before any sync
     sync_all(ctx)
 
     assert answer.status_code == 202, answer.text
