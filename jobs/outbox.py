@@ -101,6 +101,7 @@ def _deliver(ctx: JobContext, item: store_outbox.ClaimedIntent, now: datetime) -
         if delivery is None:
             return _put_back(ctx, item.id, route.waiting), route.waiting
         gateway = ctx.gateway_for(delivery.connection_id)
+        gateway.check_currency(intent.currency)  # before the customer: nothing is created
         customer = gateway.find_or_create_customer(intent.customer, known_id=delivery.customer_id)
         resolved = gateway.resolve_settings(delivery.mapping, intent.lines)
         made = gateway.create_draft_invoice(
@@ -135,13 +136,14 @@ def _delivery(ctx: JobContext, session: Session, item: store_outbox.ClaimedInten
     platform = connection.platform if connection is not None else ""
     mapping = mapping_for(session, connection_id, intent.project_key,
                           sandbox=uses_sandbox(ctx.settings, platform))
-    files = evidence_files(session, intent.project_key, store_outbox.billed_milestones(intent))
+    files = evidence_files(session, intent.project_key, store_outbox.billed_milestones(intent),
+                           sessions=ctx.sessions)
     return Delivery(
         connection_id=connection_id,
         platform=platform,
         mapping=mapping,
         customer_id=known_customer(session, connection_id, intent.customer),
-        attachments=tuple(Attachment(f.filename, f.content, f.content_type) for f in files),
+        attachments=tuple(Attachment(f.filename, content_type=f.content_type, loader=f.load) for f in files),
     )
 
 

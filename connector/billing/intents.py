@@ -244,13 +244,12 @@ class DepositBalance:
 
 
 def deposit_balance(project: Project, prior_intents: Sequence[InvoiceIntent]) -> DepositBalance | None:
-    """None without a deposit; before the deposit is invoiced, the amount the terms call for."""
+    """None without a deposit. Only a deposit actually invoiced (a live deposit intent) is
+    credited: before signature, or after its invoice was voided, there is nothing to credit."""
     if project.deposit is None:
         return None
-    invoiced = _line_total(prior_intents, "deposit", project.currency)
-    if invoiced.is_zero():
-        invoiced = deposit_amount(project) or invoiced
-    return DepositBalance(invoiced, deposit_credited(prior_intents, project.currency))
+    return DepositBalance(_line_total(prior_intents, "deposit", project.currency),
+                          deposit_credited(prior_intents, project.currency))
 
 
 def _retainage_lines(
@@ -294,7 +293,10 @@ def _deposit_credit_lines(
     if balance is None or project.deposit is None:
         return []
     deposit, left = balance.invoiced, balance.remaining
-    if left.amount <= 0:
+    if left.amount < 0:  # the deposit invoice was voided after later invoices credited it
+        return [InvoiceLine(f"Deposit credit reversed: {format_amount(-left)} credited on earlier "
+                            "invoices for a deposit invoice since voided", -left, "deposit_credit")]
+    if left.amount == 0:
         return []
     if final:
         credit = left

@@ -203,12 +203,19 @@ class QuickBooksGateway:
             )
             for entity in ("Item", "TaxCode", "Class", "Term")
         }
+        prefs = self.call(lambda qb: qb.get(f"{qb.api_url}/company/{qb.company_id}/preferences", {}))
+        currency = (prefs.get("Preferences") or {}).get("CurrencyPrefs") or {}
         return CompanyLists(
-            items=refs["Item"], tax_codes=refs["TaxCode"], classes=refs["Class"], terms=refs["Term"]
+            items=refs["Item"], tax_codes=refs["TaxCode"], classes=refs["Class"], terms=refs["Term"],
+            home_currency=str((currency.get("HomeCurrency") or {}).get("value") or ""),
+            multicurrency=currency.get("MultiCurrencyEnabled") in (True, "true"),
         )
 
     def resolve_settings(self, settings: MappingSettings, lines: Sequence[InvoiceLine] = ()) -> ResolvedSettings:
         return self._lists.resolve_settings(settings, lines, platform=PLATFORM, require_item=True)
+
+    def check_currency(self, currency: str) -> None:
+        self._lists.check_currency(currency, platform=PLATFORM, books=f"QuickBooks company {self._realm}")
 
     # -- invoices ---------------------------------------------------------------------------------
     def create_draft_invoice(
@@ -267,8 +274,9 @@ class QuickBooksGateway:
         attachable.AttachableRef.append(link)
         attachable.FileName, attachable.ContentType = file.filename, file.content_type
         rid = request_id_for("attachment", self._realm, key, file.filename)
+        content = file.data(PLATFORM)
         result = self.call(
-            lambda qb: qb.create_object("Attachable", attachable.to_json(), _file_bytes=file.content, request_id=rid),
+            lambda qb: qb.create_object("Attachable", attachable.to_json(), _file_bytes=content, request_id=rid),
             creating=True,
         )
         return str(result["AttachableResponse"][0]["Attachable"]["Id"])

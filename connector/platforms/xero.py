@@ -166,7 +166,9 @@ class XeroGateway:
         accounts = self.call(lambda api: api.get_accounts(self._tenant, **self._kw())).accounts or []
         rates = self.call(lambda api: api.get_tax_rates(self._tenant, **self._kw())).tax_rates or []
         tracking = self.call(lambda api: api.get_tracking_categories(self._tenant, **self._kw()))
+        currencies = self.call(lambda api: api.get_currencies(self._tenant, **self._kw())).currencies or []
         return CompanyLists(
+            currencies=tuple(sorted(_value(c.code) for c in currencies if c.code)),
             items=tuple(Ref(str(i.item_id), str(i.code)) for i in items),
             accounts=tuple(
                 Ref(str(a.account_id), str(a.code)) for a in accounts if a.code and _value(a.status) != "ARCHIVED"
@@ -180,6 +182,9 @@ class XeroGateway:
 
     def resolve_settings(self, settings: MappingSettings, lines: Sequence[InvoiceLine] = ()) -> ResolvedSettings:
         return self._lists.resolve_settings(settings, lines, platform=PLATFORM, require_account=True)
+
+    def check_currency(self, currency: str) -> None:
+        self._lists.check_currency(currency, platform=PLATFORM, books=f"Xero organisation {self._tenant}")
 
     # -- invoices ---------------------------------------------------------------------------------
     def create_draft_invoice(
@@ -232,9 +237,10 @@ class XeroGateway:
 
     def _attach(self, invoice_id: str, key: str, file: Attachment) -> str:
         idem = idempotency_key_for(key, "attachment", file.filename)
+        content = file.data(PLATFORM)
         result = self.call(
             lambda api: api.create_invoice_attachment_by_file_name(
-                self._tenant, invoice_id, file.filename, file.content, include_online=True,
+                self._tenant, invoice_id, file.filename, content, include_online=True,
                 idempotency_key=idem, **self._kw(),
             ),
             creating=True,

@@ -20,24 +20,34 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.billing.errors import BillingError
 from connector.billing.money import D
 from connector.billing.report import Report, build_report
+from connector.platforms.connect import open_gateway
 from connector.store import credits, voids
 from connector.store.db import transaction
 from connector.store.errors import ProjectNotFound, StoreError
 from connector.store.job_runs import recent_runs
+from connector.store.models import ProjectRow
 from connector.store.repository import BillingRepository
+from jobs.connections import currency_refusal
 
 from . import connections, links
 from .activity import bookkeeper_edits, pause_reasons
 from .resources import resources
-from .security import check_csrf, csrf_token, login_required, portal_token
+from .security import (
+    check_csrf,
+    login_required,
+    portal_token,
+    same_origin_path,
+    sign_in,
+    sign_out,
+)
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -74,12 +84,8 @@ def login() -> Any:
     if request.method == "POST":
         check_csrf()
         if res.password_ok(request.form.get("password", "")):
-            session.clear()
-            session["admin"] = True
-            csrf_token()  # a fresh token for the signed-in session
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/") and not target.startswith("//")
-                            else url_for("admin.dashboard"))
+            sign_in()
+            return redirect(same_origin_path(request.args.get("next"), url_for("admin.dashboard")))
         flash("That password is not right.")
     return render_template("login.html", configured=bool(res.admin_password))
 
@@ -87,7 +93,7 @@ def login() -> Any:
 @blueprint.post("/logout")
 @login_required
 def logout() -> Any:
-    session.clear()
+    sign_out()
     return redirect(url_for("admin.login"))
 
 
@@ -156,7 +162,17 @@ def link(key: str) -> Any:
         connection_id = int(request.form.get("connection", ""))
     except ValueError:
         abort(400, description="Choose a connection.")
-    with resources().sessions() as db, db.begin():
+    res = resources()
+    with res.sessions() as db:
+        project = db.scalar(select(ProjectRow).where(ProjectRow.key == key))
+        currency = project.currency if project is not None else None
+    if currency is not None:
+        refusal = currency_refusal(lambda cid: open_gateway(res.sessions, cid, res.endpoints(), res.cipher()),
+                                   connection_id, currency)
+        if refusal:
+            flash(f"{key} was not linked: {refusal}")
+            return redirect(url_for("admin.project", key=key))
+    with res.sessions() as db, db.begin():
         try:
             links.link_project(db, key, connection_id)
         except StoreError as error:

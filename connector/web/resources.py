@@ -10,12 +10,15 @@ environment or secrets file only), compared in constant time and never shown.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+import requests
 from flask import current_app
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,6 +33,8 @@ from connector.platforms.endpoints import (
     uses_sandbox,
 )
 from connector.platforms.errors import ConfigurationError
+
+log = logging.getLogger("milepost.web")
 
 
 def platform_endpoints(settings: Settings) -> tuple[QuickBooksEndpoints, XeroEndpoints]:
@@ -75,11 +80,36 @@ class WebResources:
     def xero_scopes_broad(self) -> bool:
         return self.settings.xero.scopes == "broad"
 
+    @property
+    def session_idle(self) -> timedelta:
+        return timedelta(minutes=self.settings.app.session_idle_minutes)
+
+    @property
+    def session_lifetime(self) -> timedelta:
+        return timedelta(hours=self.settings.app.session_lifetime_hours)
+
     def endpoints(self) -> tuple[QuickBooksEndpoints, XeroEndpoints]:
         with self._lock:
             if self._endpoints is None:
                 self._endpoints = platform_endpoints(self.settings)
             return self._endpoints
+
+    def webhook_secret(self, platform: str) -> str | None:
+        """What a platform signs its webhooks with: the sandbox's own secret where it stands
+        in (it signs with nothing else, so `MILEPOST_SANDBOX_URL` alone must be enough), else
+        `[quickbooks] webhook_verifier_token` / `[xero] webhook_key`."""
+        configured = (self.settings.quickbooks.webhook_verifier_token if platform == "quickbooks"
+                      else self.settings.xero.webhook_key)
+        if not uses_sandbox(self.settings, platform):
+            return configured
+        try:
+            qb, xero = self.endpoints()
+        except (requests.RequestException, ConfigurationError, ValueError) as error:
+            log.warning("sandbox unreachable for its %s webhook secret: %s", platform,
+                        type(error).__name__)
+            return configured
+        return (qb.webhook_verifier_token if platform == "quickbooks" else xero.webhook_key) \
+            or configured
 
     def cipher(self) -> TokenCipher:
         return token_cipher(self.settings, self.environ)

@@ -206,3 +206,24 @@ def test_issue8_finding12_lines_of_an_invoice_issued_after_a_change_order_cite_i
     assert first == "Milestone 3: Design approved (per contract dated 2026-11-02, as amended by CO-1 of 2026-12-14)"
     untouched = next(m for m in schedule if m.seq == 4)  # its share of the new total changed too
     assert untouched.amended_by == "CO-1 of 2026-12-14"
+
+
+def test_no_deposit_is_credited_before_it_is_invoiced_and_a_voided_deposit_is_taken_back():
+    """A milestone billed before signature credits nothing; when the deposit invoice is voided
+    in the books after an invoice credited it, the next invoice reverses that credit."""
+    s = acme('deposit = { amount = "1000.00", credit = "pro_rata" }')
+    schedule = [replace(m, state=MilestoneState.ACCEPTED) for m in s.milestones]
+    unsigned = invoice_intent_for(s.project, schedule, schedule[0], date(2026, 11, 3))
+    assert [line.kind for line in unsigned.lines] == ["milestone"]
+
+    project, _ = lc.sign(s.project, at(2026, 11, 4, 15))
+    deposit = deposit_intent(project, date(2026, 11, 4))
+    prior: list[InvoiceIntent] = [deposit]
+    bill_in_order(project, schedule, prior, (2,))  # credits 200.00
+    live = [i for i in prior if i is not deposit]  # the deposit invoice voided in the books
+
+    nxt = invoice_intent_for(project, schedule, schedule[2], date(2026, 12, 5), prior_intents=live)
+
+    [line] = [line for line in nxt.lines if line.kind == "deposit_credit"]
+    assert (str(line.amount), line.description) == (
+        "200.00", "Deposit credit reversed: 200.00 credited on earlier invoices for a deposit invoice since voided")
