@@ -6,7 +6,7 @@
   order has touched.
 
 Revision ID: 0009_credits_amended_by
-Revises: 0007_voids_and_late_fee_lines
+Revises: 0008_sec2_admin_sessions
 Create Date: 2026-12-01 14:10:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0009_credits_amended_by'
-down_revision = '0007_voids_and_late_fee_lines'
+down_revision = '0008_sec2_admin_sessions'
 branch_labels = None
 depends_on = None
 
