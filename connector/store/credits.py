@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from connector.billing import crediting
 from connector.billing.allocation import is_locked
-from connector.billing.model import AuditEvent, ChangeOrder, Milestone, Project
+from connector.billing.model import AuditEvent, ChangeOrder, Milestone, MilestoneState, Project
 from connector.billing.money import Money
 
 from . import records, service
@@ -216,10 +216,12 @@ def complete_credit(
 
 
 def credited(session: Session, key: str) -> dict[int, Money]:
-    """Per milestone of the project, the net credited on its current invoice (for reports)."""
+    """Per milestone of the project, the net credited on its current invoice (for reports); a
+    milestone voided since bills nothing, so nothing of it is credited either."""
     repo = BillingRepository(session)
     project, schedule = repo.load(key)
-    return credited_by_milestone(repo.outbox(key), {m.seq: m.generation for m in schedule}, project.currency)
+    current = {m.seq: m.generation for m in schedule if m.state is not MilestoneState.VOIDED}
+    return credited_by_milestone(repo.outbox(key), current, project.currency)
 
 
 def credited_by_milestone(rows: Sequence[OutboxRow], generations: dict[int, int], currency: str) -> dict[int, Money]:

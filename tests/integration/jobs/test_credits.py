@@ -303,3 +303,25 @@ def test_a_change_order_whose_credit_would_exceed_what_is_owed_is_refused_whole(
     assert (d(seen["contract_total"]), d(row_of(seen)["billed"])) == (Decimal("50000.00"), Decimal("10000.00"))
     with stack.reading() as session:
         assert [r.kind for r in session.query(OutboxRow).all()] == ["invoice"]
+
+
+def test_a_credited_invoice_voided_later_leaves_the_milestone_billing_and_crediting_nothing(stack) -> None:
+    connection, realm = stack.connect_quickbooks()
+    ctx, invoice = drafted_with(stack, connection)
+    stack.sandbox.control.record_payment(realm, invoice.platform_id, amount="4000.00")
+    sync_all(ctx)
+    assert credit(stack, amount="1000.00", reason="Discount agreed").status_code == 202
+    run_job(ctx, "drain_outbox")
+    sync_all(ctx)
+
+    stack.api("POST", f"/projects/{KEY}/milestones/1/void", {"reason": "CO-9: dropped"})
+    run_job(ctx, "drain_outbox")
+    sync_all(ctx)
+
+    memos = qbo_table(stack, realm, "CreditMemo")
+    assert sorted(d(m["TotalAmt"]) for m in memos) == [Decimal("1000.00"), Decimal("5000.00")]
+    assert d(stack.sandbox.control.quickbooks_invoice(realm, invoice.platform_id)["Balance"]) == 0
+    seen = report(stack)
+    row = row_of(seen)
+    assert (row["state"], d(row["credited"]), d(row["billed"])) == ("voided", Decimal("0.00"), Decimal("0.00"))
+    assert (d(seen["paid"]), d(seen["outstanding"])) == (Decimal("4000.00"), Decimal("0.00"))
