@@ -1,7 +1,7 @@
 """Which company an intent goes to, with which mapping settings, and which connections to sync.
 
 Routing: an intent queued with a connection goes there; otherwise the project's link
-(`milepost project link KEY --connection ID`, `connector.web.links`) decides. A project with no
+(`milepost project link KEY --connection ID`, `connector.store.links`) decides. A project with no
 link bills through the only active connection when there is exactly one (a one-company
 installation needs no setup); with several active connections and no link, guessing could put
 a customer's invoice in another company's books, so the intent waits, pending, with the reason
@@ -33,9 +33,9 @@ from connector.platforms.errors import ConfigurationError, PlatformError
 from connector.platforms.gateway import AccountingGateway
 from connector.store.db import transaction
 from connector.store.evidence import EvidencePolicy
+from connector.store.links import linked_connection
 from connector.store.mapping_rows import project_mapping, set_project_mapping
 from connector.store.models import ConnectionRow, OutboxRow
-from connector.web.links import linked_connection
 from mappings.settings import MappingSettings
 
 from .tables import SyncStateRow

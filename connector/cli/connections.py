@@ -29,12 +29,12 @@ from rich.table import Table
 from connector.billing.errors import ScheduleInvalid
 from connector.billing.model import AuditEvent
 from connector.platforms import install
+from connector.platforms.custody import token_cipher
+from connector.platforms.endpoints import platform_endpoints
 from connector.platforms.errors import PlatformError
-from connector.store import service
+from connector.store import links, service
 from connector.store.repository import BillingRepository
 from connector.web import connections as conn
-from connector.web import links
-from connector.web.resources import platform_endpoints, token_cipher
 
 from . import commands, mapping_settings
 from .context import CommandError, Context

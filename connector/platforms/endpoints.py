@@ -152,3 +152,17 @@ def endpoints_for(settings: Any, environ: dict[str, str] | None = None) -> tuple
     if sandbox_url:
         return endpoints_from_sandbox(sandbox_url)
     return endpoints_from_settings(settings)
+
+
+def platform_endpoints(settings: Any) -> tuple[QuickBooksEndpoints, XeroEndpoints]:
+    """Endpoints for both platforms: the sandbox's own where it stands in, else the settings'."""
+    real_qb, real_xero = endpoints_from_settings(settings)
+    if not (uses_sandbox(settings, "quickbooks") or uses_sandbox(settings, "xero")):
+        return real_qb, real_xero
+    # The sandbox speaks plain HTTP on loopback; requests-oauthlib refuses that unless told.
+    os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    sandbox_qb, sandbox_xero = endpoints_from_sandbox(settings.sandbox.url)
+    return (
+        sandbox_qb if uses_sandbox(settings, "quickbooks") else real_qb,
+        sandbox_xero if uses_sandbox(settings, "xero") else real_xero,
+    )

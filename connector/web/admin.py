@@ -29,7 +29,7 @@ from connector.billing.errors import BillingError
 from connector.billing.money import D
 from connector.billing.report import Report, build_report
 from connector.platforms.connect import open_gateway
-from connector.store import credits, voids
+from connector.store import credits, links, voids
 from connector.store.db import transaction
 from connector.store.errors import ProjectNotFound, StoreError
 from connector.store.job_runs import recent_runs
@@ -37,7 +37,7 @@ from connector.store.models import ProjectRow
 from connector.store.repository import BillingRepository
 from jobs.connections import currency_refusal
 
-from . import connections, links
+from . import connections
 from .activity import bookkeeper_edits, pause_reasons
 from .resources import resources
 from .security import (

@@ -11,7 +11,6 @@ environment or secrets file only), compared in constant time and never shown.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import threading
 from collections.abc import Mapping
@@ -24,39 +23,16 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config import Settings
-from connector.platforms.custody import TokenCipher
+from connector.platforms.custody import TokenCipher, token_cipher
 from connector.platforms.endpoints import (
     QuickBooksEndpoints,
     XeroEndpoints,
-    endpoints_from_sandbox,
-    endpoints_from_settings,
+    platform_endpoints,
     uses_sandbox,
 )
 from connector.platforms.errors import ConfigurationError
 
 log = logging.getLogger("milepost.web")
-
-
-def platform_endpoints(settings: Settings) -> tuple[QuickBooksEndpoints, XeroEndpoints]:
-    """Endpoints for both platforms: the sandbox's own where it stands in, else the settings'."""
-    real_qb, real_xero = endpoints_from_settings(settings)
-    if not (uses_sandbox(settings, "quickbooks") or uses_sandbox(settings, "xero")):
-        return real_qb, real_xero
-    # The sandbox speaks plain HTTP on loopback; requests-oauthlib refuses that unless told.
-    os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    sandbox_qb, sandbox_xero = endpoints_from_sandbox(settings.sandbox.url)
-    return (
-        sandbox_qb if uses_sandbox(settings, "quickbooks") else real_qb,
-        sandbox_xero if uses_sandbox(settings, "xero") else real_xero,
-    )
-
-
-def token_cipher(settings: Settings, environ: Mapping[str, str] | None = None) -> TokenCipher:
-    """The Fernet keys from `[security] token_keys` (MILEPOST_SECURITY__TOKEN_KEYS) or
-    MILEPOST_TOKEN_KEYS, the name custody documents."""
-    if settings.security.token_keys:
-        return TokenCipher(settings.security.token_keys)
-    return TokenCipher.from_env(environ)
 
 
 @dataclass

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from connector.platforms.errors import NetworkError, OutcomeUnknown, RateLimited, ValidationRejected
 from connector.store.db import make_engine, session_factory
+from connector.store.links import linked_connection
 from connector.store.models import OutboxRow
-from connector.web.links import linked_connection
 from jobs.runner import run_job
 from tests.jobs_harness import schedule_json
 
