@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -221,6 +221,8 @@ def connected(stack, platform: str) -> tuple[int, str]:
 @settings(max_examples=4, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=STEPS)
+@example(steps=[("sign", 1, 10), ("submit", 1, 50), ("accept", 1, 50), ("pay_part", 1, 41),
+                ("credit", 1, 50), ("credit", 1, 30)])  # always two credits, on a partly paid invoice
 def test_the_money_adds_up_after_every_step(stack, platform, steps) -> None:
     connection, company = connected(stack, platform)
     contract = Contract(stack, platform, connection, company)
