@@ -5,8 +5,8 @@
   "(per contract dated 2026-11-02, as amended by CO-1 of 2026-12-14)". Empty for milestones no
   order has touched.
 
-Revision ID: 0009_credits_amended_by
-Revises: 0008_sec2_admin_sessions
+Revision ID: 0010_credits_amended_by
+Revises: 0009_rel2_webhook_deliveries
 Create Date: 2026-12-01 14:10:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0009_credits_amended_by'
-down_revision = '0008_sec2_admin_sessions'
+revision = '0010_credits_amended_by'
+down_revision = '0009_rel2_webhook_deliveries'
 branch_labels = None
 depends_on = None
 
