@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from ..state import SandboxState, current_state
-from . import attachments, feeds, operations
+from . import attachments, catalogue, feeds, operations, preferences, schema
 from .books import Company, qbo_time
 from .errors import QBOError, business_rule, json_fault
 from .gate import guarded
@@ -86,6 +86,7 @@ def _serve(realm_id: str, endpoint: str, work: Callable[[SandboxState, Company],
 
 def _write(state: SandboxState, company: Company, entity: str) -> dict:
     body, now = _body(), state.clock.now()
+    schema.check_request(entity, body)
     operation = request.args.get("operation", "").lower()
     include = request.args.get("include", "").lower()
     if operation == "delete":
@@ -172,6 +173,13 @@ def api_blueprint() -> Blueprint:
         return _serve(realm_id, _endpoint("preferences"), lambda state, company: {
             "Preferences": company_preferences(company)})
 
+    @bp.get("/exchangerate")
+    def exchange_rate(realm_id: str):  # type: ignore[no-untyped-def]
+        return _serve(realm_id, _endpoint("exchangerate"), lambda state, company: {
+            "ExchangeRate": catalogue.read_exchange_rate(
+                company, request.args.get("sourcecurrencycode"), request.args.get("asofdate"),
+                state.clock.now())})
+
     @bp.post("/<segment>/<entity_id>/send")
     def send(realm_id: str, segment: str, entity_id: str):  # type: ignore[no-untyped-def]
         def work(state: SandboxState, company: Company) -> dict:
@@ -218,16 +226,7 @@ def company_info(company: Company) -> dict:
 
 def company_preferences(company: Company) -> dict:
     """What a connector reads to decide how to build invoices for this company."""
-    return {
-        "Id": "1", "SyncToken": "0", "domain": "QBO", "sparse": False,
-        "SalesFormsPrefs": {"CustomTxnNumbers": False, "AllowDeposit": True,
-                            "AllowDiscount": True, "AllowEstimates": True,
-                            "UsingProgressInvoicing": True, "ETransactionEnabledStatus": "Enabled",
-                            "ETransactionPaymentEnabled": False, "DefaultTerms": {"value": "3"}},
-        "CurrencyPrefs": {"MultiCurrencyEnabled": company.multicurrency,
-                          "HomeCurrency": {"value": company.currency}},
-        "TaxPrefs": {"UsingSalesTax": False, "PartnerTaxEnabled": False},
-    }
+    return copy.deepcopy(preferences.current(company, current_state().clock.now()))
 
 
 __all__ = ["api_blueprint", "check_sync_token", "send_invoice"]

@@ -16,6 +16,7 @@ from .errors import QBOError
 from .operations import Change, delete, save
 from .query import COMPANY_ZONE, parse, run
 from .records import NAME_LISTS, entity_name
+from .schema import check_request
 
 CDC_DAYS = 30
 CDC_MAX = 1000
@@ -101,6 +102,7 @@ def _batch_item(company: Company, item: dict, now: datetime, changes: list[Chang
         raise QBOError(2010, "Request has invalid or unsupported property",
                        "A batch item needs exactly one entity")
     entity = entity_name(keys[0])
+    check_request(entity, item[keys[0]])
     if operation in ("create", "update"):
         obj, made = save(company, entity, item[keys[0]], now)
     elif operation == "delete":

@@ -11,8 +11,11 @@ import copy
 from datetime import datetime
 from decimal import Decimal
 
+from . import preferences
 from .books import Company, company_date
+from .catalogue import save_exchange_rate
 from .errors import QBOError, business_rule, invalid_reference, required
+from .receipts import save_deposit
 from .records import (
     NAME_LISTS,
     READ_ONLY,
@@ -252,5 +255,13 @@ def save(company: Company, entity: str, body: dict, now: datetime,
         return save_sales(company, entity, body, now, allow_duplicate)
     if entity == "Payment":
         return save_payment(company, body, now)
+    if entity == "Deposit":
+        obj, operation = save_deposit(company, body, now)
+        return obj, [(entity, obj["Id"], operation)]
+    if entity == "Preferences":
+        obj = preferences.update(company, body, now)
+        return obj, [(entity, obj["Id"], "Update")]
+    if entity == "ExchangeRate":
+        return save_exchange_rate(company, body, now), []
     obj, operation = save_name_list(company, entity, body, now)
     return obj, [(entity, obj["Id"], operation)]

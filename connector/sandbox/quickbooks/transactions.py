@@ -14,7 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .books import Company, company_date
+from .catalogue import DISCOUNT_ACCOUNT
 from .errors import QBOError, business_rule, invalid_reference, required
+from .receipts import RECEIPTS, finish_receipt
 from .records import (
     READ_ONLY,
     D,
@@ -29,7 +31,7 @@ from .records import (
 CENT = Decimal("0.01")
 EXCHANGE_RATES = {"EUR": Decimal("1.08"), "GBP": Decimal("1.27"), "CAD": Decimal("0.73"),
                   "USD": Decimal(1)}
-SALES = {"Invoice", "Estimate", "CreditMemo"}
+SALES = {"Invoice", "Estimate", "CreditMemo"} | RECEIPTS
 
 
 def money(value: Decimal) -> Decimal:
@@ -83,6 +85,7 @@ def compute_lines(company: Company, obj: dict) -> Decimal:
             subtotal += _sales_line(company, line)
         elif kind == "DiscountLineDetail":
             detail = line.get("DiscountLineDetail") or {}
+            _discount_account(company, detail)
             if detail.get("PercentBased"):
                 line["Amount"] = num(money(subtotal * D(detail.get("DiscountPercent")) / 100))
             discount += money(D(line.get("Amount")))
@@ -92,10 +95,20 @@ def compute_lines(company: Company, obj: dict) -> Decimal:
         else:
             raise QBOError(2010, "Request has invalid or unsupported property",
                            f"Property Name:DetailType specified is unsupported or invalid: {kind}")
+    # QuickBooks answers the SubTotal line before the discount it is the base of
+    discounts = [line for line in lines if line.get("DetailType") == "DiscountLineDetail"]
+    lines = [line for line in lines if line.get("DetailType") != "DiscountLineDetail"]
     lines.append({"Amount": num(subtotal), "DetailType": "SubTotalLineDetail",
                   "SubTotalLineDetail": {}})
-    obj["Line"] = lines
+    obj["Line"] = lines + discounts
     return subtotal - discount
+
+
+def _discount_account(company: Company, detail: dict) -> None:
+    """The discount posts to the account named, or to the company's default discount account."""
+    ref = detail.get("DiscountAccountRef") or {"value": DISCOUNT_ACCOUNT[0]}
+    account = _reference(company, "Account", ref)
+    detail["DiscountAccountRef"] = {"value": account["Id"], "name": account["Name"]}
 
 
 def _dates(company: Company, obj: dict, now: datetime) -> None:
@@ -131,6 +144,7 @@ def compute_sales(company: Company, entity: str, obj: dict, now: datetime) -> di
     total = money(net + tax)
     obj["TotalAmt"] = num(total)
     rate = _currency(company, obj, customer)
+    sent_due_date = bool(obj.get("DueDate"))
     _dates(company, obj, now)
     obj.setdefault("PrintStatus", "NotSet")
     obj.setdefault("EmailStatus", "NotSet")
@@ -148,6 +162,8 @@ def compute_sales(company: Company, entity: str, obj: dict, now: datetime) -> di
         link_payments(company, obj, "CreditMemo")
         set_balance(obj, total - applied_on(company, "CreditMemo", obj["Id"]), rate, company)
         obj["RemainingCredit"] = obj["Balance"]
+    elif entity in RECEIPTS:
+        finish_receipt(company, entity, obj, sent_due_date)
     else:
         obj.setdefault("TxnStatus", "Pending")
     return obj
