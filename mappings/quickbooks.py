@@ -20,6 +20,7 @@ from typing import Any
 from connector.billing.model import Customer, InvoiceIntent
 from connector.billing.money import Money
 
+from . import credit_split
 from .facts import (
     DELETED,
     DRAFT,
@@ -355,22 +356,45 @@ def _txn_date(value: Any) -> date:
 
 
 def credit_memo_payload(invoice: dict[str, Any], amount: Money, reason: str, key: str) -> dict[str, Any]:
-    """A CreditMemo against an invoice, booked to the invoice's first item, keyed like invoices."""
-    first = next(
-        (line for line in invoice.get("Line") or [] if line.get("DetailType") == "SalesItemLineDetail"), None
-    )
-    if first is None:
+    """A CreditMemo whose TotalAmt is exactly `amount` (tax included), keyed like invoices,
+    split like the invoice's item lines (same items, tax codes and classes; `credit_split`),
+    its tax the invoice's share of tax in `amount`, so net + tax is `amount` to the cent."""
+    lines = [line for line in invoice.get("Line") or [] if line.get("DetailType") == "SalesItemLineDetail"]
+    if not lines:
         raise ValueError(f"invoice {invoice.get('Id')} has no item line to credit against")
-    detail: dict[str, Any] = {"ItemRef": first["SalesItemLineDetail"]["ItemRef"], "Qty": Decimal(1), "UnitPrice": amount.amount}
-    return {
+    details: dict[tuple[str, str, str], dict[str, Any]] = {}
+    groups: list[tuple[tuple[str, str, str], Decimal]] = []
+    for line in lines:
+        detail = line["SalesItemLineDetail"]
+        group = (str(detail["ItemRef"].get("value")), str((detail.get("TaxCodeRef") or {}).get("value") or ""),
+                 str((detail.get("ClassRef") or {}).get("value") or ""))
+        details.setdefault(group, detail)
+        groups.append((group, to_decimal(line.get("Amount"))))
+    total = to_decimal(invoice.get("TotalAmt"))
+    invoice_tax = to_decimal((invoice.get("TxnTaxDetail") or {}).get("TotalTax"))
+    tax = Money(amount.amount * invoice_tax / total if total else Decimal(0), amount.currency)
+    payload: dict[str, Any] = {
         "CustomerRef": invoice["CustomerRef"],
         "CurrencyRef": {"value": amount.currency},
         "DocNumber": doc_number_for(key),
         "PrivateNote": keyed_note(reason, key),
-        "Line": [{"Amount": amount.amount, "Description": description_parts(reason)[0],
-                  "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": detail},
-                 *(description_line(part) for part in description_parts(reason)[1:])],
+        "Line": [_credit_line(details[group], part, reason) for group, part in credit_split.split_like(amount - tax, groups)],
     }
+    if invoice.get("GlobalTaxCalculation"):
+        payload["GlobalTaxCalculation"] = invoice["GlobalTaxCalculation"]
+    if tax.amount:
+        payload["TxnTaxDetail"] = {"TotalTax": tax.amount, **{
+            k: v for k, v in (invoice.get("TxnTaxDetail") or {}).items() if k == "TxnTaxCodeRef"}}
+    return payload
+
+
+def _credit_line(detail: dict[str, Any], part: Money, reason: str) -> dict[str, Any]:
+    credit: dict[str, Any] = {"ItemRef": detail["ItemRef"], "Qty": Decimal(1), "UnitPrice": part.amount}
+    for ref in ("TaxCodeRef", "ClassRef"):
+        if detail.get(ref):
+            credit[ref] = detail[ref]
+    return {"Amount": part.amount, "Description": description_parts(reason)[0], "DetailType": "SalesItemLineDetail",
+            "SalesItemLineDetail": credit}
 
 
 def credit_application_payload(invoice: dict[str, Any], memo_id: str, amount: Money) -> dict[str, Any]:

@@ -124,6 +124,8 @@ class MilestoneRow(Base):
     # Optimistic lock: every write is UPDATE ... WHERE version = :expected.
     version: Mapped[int] = mapped_column(Integer, default=1)
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The change order that last amended it, "CO-1 of 2026-12-14" (0009); "" when none did.
+    amended_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     project: Mapped[ProjectRow] = relationship(back_populates="milestones")

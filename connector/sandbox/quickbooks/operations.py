@@ -15,8 +15,8 @@ from . import preferences
 from .books import Company, company_date
 from .catalogue import save_exchange_rate
 from .errors import QBOError, business_rule, invalid_reference, required
-from .receipts import save_deposit
 from .field_rules import check_lengths
+from .receipts import save_deposit
 from .records import (
     NAME_LISTS,
     READ_ONLY,
