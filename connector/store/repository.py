@@ -226,12 +226,17 @@ class BillingRepository:
 
         An intent whose invoice was voided or deleted (in the books, or by a void from here)
         bills, withholds and credits nothing any more, so it is left out: its deposit credit
-        returns to the deposit and its retainage is no longer held."""
+        returns to the deposit and its retainage is no longer held. So is one whose partly paid
+        invoice a void from here settled by crediting its balance: the milestone is voided, and
+        the cash received stays recorded on the invoice."""
+        rows = self.outbox(key)
+        settled = {row.payload.get("invoice_row_id") for row in rows
+                   if row.kind == "void" and row.status == "done"}
         dead = set(self.session.scalars(
             select(InvoiceRow.outbox_id).where(
-                InvoiceRow.project_id == self.project_row(key).id,
-                InvoiceRow.status.in_(("voided", "deleted")), InvoiceRow.outbox_id.is_not(None))))
-        return [records.intent_from_json(row.payload) for row in self.outbox(key)
+                InvoiceRow.project_id == self.project_row(key).id, InvoiceRow.outbox_id.is_not(None),
+                InvoiceRow.status.in_(("voided", "deleted")) | InvoiceRow.id.in_(settled))))
+        return [records.intent_from_json(row.payload) for row in rows
                 if row.kind == "invoice" and row.id not in dead]
 
     def invoice_views(self, key: str) -> list[InvoiceView]:

@@ -218,7 +218,7 @@ def connected(stack, platform: str) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("platform", ["quickbooks", "xero"])
-@settings(max_examples=4, deadline=None,
+@settings(max_examples=6, deadline=None, derandomize=True,  # the same draws every run: CI never flakes on a new one
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=STEPS)
 @example(steps=[("sign", 1, 10), ("submit", 1, 50), ("accept", 1, 50), ("pay_part", 1, 41),
