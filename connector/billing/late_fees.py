@@ -11,10 +11,10 @@ Per started month rather than prorated by day, because a customer can check it b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from .allocation import format_amount, format_percent
-from .calendar import local_date
+from .calendar import days_after, local_date
 from .intents import project_intent
 from .model import InvoiceIntent, InvoiceLine, Project
 from .money import Money
@@ -58,8 +58,8 @@ def late_fee_due(
     policy = project.late_fee
     if balance.amount <= 0 or (policy.percent_per_month <= 0 and policy.flat <= 0):
         return None
-    grace_end = invoice_due + timedelta(days=policy.grace_days)
-    period = _months_started(grace_end + timedelta(days=1), today)
+    first_late_day = days_after(invoice_due, policy.grace_days + 1, "project.late_fee.grace_days")
+    period = _months_started(first_late_day, today)
     if period == 0:
         return None
     amount = balance.percent(policy.percent_per_month) + Money(policy.flat, balance.currency)
@@ -70,7 +70,7 @@ def late_fee_due(
         parts.append(f"{format_percent(policy.percent_per_month)}% of {format_amount(balance)} overdue")
     if policy.flat > 0:
         parts.append(f"flat {format_amount(Money(policy.flat, balance.currency))}")
-    start = _add_months(grace_end + timedelta(days=1), period - 1)
+    start = _add_months(first_late_day, period - 1)
     return LateFee(
         period=period,
         period_key=f"milepost:{project.key}:late-fee:{invoice_reference}:{period}",
