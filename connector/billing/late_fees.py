@@ -58,7 +58,8 @@ def late_fee_due(
     policy = project.late_fee
     if balance.amount <= 0 or (policy.percent_per_month <= 0 and policy.flat <= 0):
         return None
-    first_late_day = days_after(invoice_due, policy.grace_days + 1, "project.late_fee.grace_days")
+    grace_end = days_after(invoice_due, policy.grace_days, "project.late_fee.grace_days")
+    first_late_day = days_after(grace_end, 1, "project.late_fee.grace_days")
     period = _months_started(first_late_day, today)
     if period == 0:
         return None
