@@ -82,6 +82,20 @@ class AppSettings:
     admin_password: str | None = secret()
     # Keys the REST API accepts (X-API-Key / Bearer); comma separated in the environment.
     api_keys: tuple[str, ...] = field(default=(), repr=False, metadata={"secret": True})
+    # An admin sign-in ends after this many minutes without a request, and in any case this
+    # many hours after it began.
+    session_idle_minutes: int = 30
+    session_lifetime_hours: int = 12
+    # Failed sign-ins allowed per client address and for the admin account (Flask-Limiter
+    # notation, limits separated by ";"); where the counts live: "" keeps them in memory (one
+    # process), "redis://host:6379/N" shares them between processes.
+    login_limits_per_address: str = "5 per minute; 20 per hour"
+    login_limits_per_account: str = "20 per minute; 100 per hour"
+    rate_limit_storage_url: str = ""
+    # Evidence files are read only from under this folder ("" is the working folder), only
+    # regular files, at most this many megabytes each (the linked platform's own cap may be lower).
+    evidence_root: str = ""
+    evidence_max_mb: int = 10
 
 
 @dataclass(frozen=True)

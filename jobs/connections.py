@@ -26,12 +26,14 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from connector.config import Settings
 from connector.platforms.company_lists import forget_company_lists
 from connector.platforms.custody import ACTIVE
 from connector.platforms.errors import ConfigurationError
 from connector.platforms.gateway import AccountingGateway
 from connector.store.db import transaction
-from connector.store.mapping_rows import project_mapping
+from connector.store.evidence import EvidencePolicy
+from connector.store.mapping_rows import project_mapping, set_project_mapping
 from connector.store.models import ConnectionRow, OutboxRow
 from connector.web.links import linked_connection
 from mappings.settings import MappingSettings
@@ -73,6 +75,25 @@ def route_for(session: Session, project_key: str, explicit: int | None) -> Route
         return Route(None, "no active connection to create the invoice in: milepost connect quickbooks|xero")
     return Route(None, f"project {project_key} is not linked to a connection: "
                        f"milepost project link {project_key} --connection ID")
+
+
+def platforms_for(session: Session, project_key: str) -> tuple[str, ...]:
+    """The platforms this project's invoices may go to: its route's, else those of every
+    connection not disconnected (it may be linked to any of them), else none known."""
+    route = route_for(session, project_key, None)
+    if route.connection_id is not None:
+        connection = session.get(ConnectionRow, route.connection_id)
+        if connection is not None:
+            return (connection.platform,)
+    query = select(ConnectionRow.platform).where(ConnectionRow.status != "disconnected")
+    return tuple(sorted(set(session.scalars(query))))
+
+
+def evidence_policy(settings: Settings, session: Session, project_key: str) -> EvidencePolicy:
+    """What evidence for this project must meet: `[app] evidence_root` and `evidence_max_mb`,
+    and the rules of the platform(s) its invoices go to."""
+    return EvidencePolicy.build(settings.app.evidence_root, settings.app.evidence_max_mb,
+                                platforms_for(session, project_key))
 
 
 def connection_for(session: Session, project_key: str, explicit: int | None) -> int | None:
@@ -141,14 +162,12 @@ def requeue_failed(session: Session, connection_id: int) -> int:
 
 def settings_json(settings: MappingSettings) -> dict[str, Any]:
     """Settings as stored: only what is set, tracking and kind items as tables."""
+    tables = ("tracking", "kind_items", "kind_accounts", "kind_tax_codes")
     data: dict[str, Any] = {
         f.name: getattr(settings, f.name) for f in fields(settings)
-        if f.name not in ("tracking", "kind_items", "line_amount_types") and getattr(settings, f.name) is not None
+        if f.name not in (*tables, "line_amount_types") and getattr(settings, f.name) is not None
     }
-    if settings.tracking:
-        data["tracking"] = dict(settings.tracking)
-    if settings.kind_items:
-        data["kind_items"] = dict(settings.kind_items)
+    data.update({name: dict(getattr(settings, name)) for name in tables if getattr(settings, name)})
     if settings.line_amount_types != MappingSettings().line_amount_types:
         data["line_amount_types"] = settings.line_amount_types
     return data
@@ -174,3 +193,28 @@ def configure_mapping(
     with transaction(sessions) as session:
         requeued = set_mapping(session, connection_id, stored)
     return stored, requeued
+
+
+def configure_project_mapping(
+    sessions: sessionmaker[Session], gateway_for: Callable[[int], AccountingGateway],
+    key: str, changes: dict[str, Any],
+) -> dict[str, Any]:
+    """Merge `changes` into the project's own settings, check them (over the connection's)
+    against the linked company's lists when the project is linked, and store them. Nothing
+    is stored when a code is missing (ConfigurationError names each one)."""
+    with sessions() as session:
+        current = project_mapping(session, key)
+        connection_id = linked_connection(session, key)
+        base = MappingSettings.from_dict(stored_mapping(session, connection_id)) if connection_id else None
+    merged = {**current, **changes}
+    for name in ("tracking", "kind_items", "kind_accounts", "kind_tax_codes"):
+        if isinstance(current.get(name), dict) and isinstance(changes.get(name), dict):
+            merged[name] = {**current[name], **changes[name]}
+    settings = MappingSettings.from_dict({k: v for k, v in merged.items() if v not in ("", None, {})})
+    if connection_id is not None and base is not None:
+        forget_company_lists(sessions, connection_id)
+        gateway_for(connection_id).resolve_settings(settings.over(base))
+    stored = settings_json(settings)
+    with transaction(sessions) as session:
+        set_project_mapping(session, key, stored)
+    return stored

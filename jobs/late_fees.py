@@ -1,6 +1,7 @@
 """charge_late_fees: a late fee for each started month an invoice stays overdue.
 
-The billing core computes the fee and its period key (`late_fees.late_fee_due`); the period
+The billing core computes the fee and its period key (`late_fees.late_fees_due`, one per started month, missed months
+included); the period
 key is what makes it "never twice for one period": it is the outbox key of a fee billed as its
 own draft, and the unique key of a fee waiting for the next invoice. Per project policy
 (`late_fee.as`): "invoice" (default) queues its own draft, created in the same company as the
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.billing.calendar import local_date
-from connector.billing.late_fees import late_fee_due, late_fee_intent
+from connector.billing.late_fees import late_fee_intent, late_fees_due
 from connector.billing.money import Money
 from connector.store import late_fee_lines
 from connector.store.db import transaction
@@ -47,26 +48,30 @@ def charge_late_fees(ctx: JobContext, now: datetime) -> Tally:
     for invoice_id, number, platform_id, project_key in overdue:
         with one_item(tally, f"{project_key} invoice {number or platform_id}"):
             with transaction(ctx.sessions) as session:
-                outcome = _charge(session, invoice_id, project_key, now)
-            if outcome:
-                tally[outcome] += 1
+                queued, waiting = _charge(session, invoice_id, project_key, now)
+            tally["queued"] += queued
+            tally["waiting"] += waiting
     return tally
 
 
-def _charge(session: Session, invoice_id: int, project_key: str, now: datetime) -> str | None:
-    """One overdue invoice's fee for this period: "queued", "waiting", or None (nothing due)."""
+def _charge(session: Session, invoice_id: int, project_key: str, now: datetime) -> tuple[int, int]:
+    """One overdue invoice's fees for every started period not yet charged: how many were
+    queued as drafts and how many wait for the project's next invoice."""
     invoice = session.get(InvoiceRow, invoice_id)
     if invoice is None or invoice.due_date is None:
-        return None
+        return 0, 0
     repo = BillingRepository(session)
     project, _ = repo.load(project_key)
     today = local_date(now, project.time_zone)
     reference = invoice.number or invoice.platform_id
     balance = Money(invoice.balance, invoice.currency)
-    fee = late_fee_due(project, reference, balance, invoice.due_date, today)
-    if fee is None or late_fee_lines.period_charged(session, fee.period_key):
-        return None
-    if project.late_fee.as_separate_invoice:
-        repo.enqueue(late_fee_intent(project, fee, today), invoice.connection_id)
-        return "queued"
-    return "waiting" if late_fee_lines.owe(session, project_key, fee, now) else None
+    queued = waiting = 0
+    for fee in late_fees_due(project, reference, balance, invoice.due_date, today):
+        if late_fee_lines.period_charged(session, fee.period_key):
+            continue
+        if project.late_fee.as_separate_invoice:
+            repo.enqueue(late_fee_intent(project, fee, today), invoice.connection_id)
+            queued += 1
+        elif late_fee_lines.owe(session, project_key, fee, now):
+            waiting += 1
+    return queued, waiting

@@ -41,6 +41,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from connector.platforms.endpoints import uses_sandbox
 from connector.platforms.errors import HeldBack, NeedsReconnect, PlatformError, RetriableError
 from connector.platforms.gateway import Attachment, CreatedInvoice
 from connector.store import outbox as store_outbox
@@ -48,13 +49,13 @@ from connector.store.db import transaction
 from connector.store.evidence import evidence_files
 from connector.store.mapping_rows import known_customer, remember_customer
 from connector.store.models import ConnectionRow, OutboxRow
-from connector.web.resources import uses_sandbox
-from mappings.settings import MappingSettings
+from mappings.settings import MappingSettings, Ref
 
 from .connections import mapping_for, route_for
 from .context import JobContext
 from .infrastructure import is_infrastructure
 from .runs import Tally, describe
+from .tables import SyncLogRow
 from .voids import drain_voids, put_back_outage
 
 log = logging.getLogger("milepost.jobs.outbox")
@@ -111,6 +112,7 @@ def _deliver(ctx: JobContext, item: store_outbox.ClaimedIntent, now: datetime) -
         if delivery is None:
             return _put_back(ctx, item.id, route.waiting), route.waiting
         gateway = ctx.gateway_for(delivery.connection_id)
+        gateway.check_currency(intent.currency)  # before the customer: nothing is created
         customer = gateway.find_or_create_customer(intent.customer, known_id=delivery.customer_id)
         resolved = gateway.resolve_settings(delivery.mapping, intent.lines)
         made = gateway.create_draft_invoice(
@@ -130,9 +132,18 @@ def _deliver(ctx: JobContext, item: store_outbox.ClaimedIntent, now: datetime) -
     with transaction(ctx.sessions) as session:
         if customer.id != delivery.customer_id:
             remember_customer(session, delivery.connection_id, intent.customer, customer.id, customer.name)
+            session.add(SyncLogRow(connection_id=delivery.connection_id, message=_customer_decision(
+                intent.customer.company or intent.customer.name, customer)))
         if _still_processing(session, item.id):
             store_outbox.complete(session, item.id, _created(made, intent.due_date, delivery), now)
     return "created", ""
+
+
+def _customer_decision(wanted: str, found: Ref) -> str:
+    """The sync log's line for a customer matched or created: a bookkeeper can check it."""
+    if found.how == "created":
+        return f"customer {wanted!r}: no customer in the books matched; created {found.name!r} (id {found.id})"
+    return f"customer {wanted!r}: matched {found.name!r} (id {found.id}) by {found.how or 'lookup'}"
 
 
 def _delivery(ctx: JobContext, session: Session, item: store_outbox.ClaimedIntent, connection_id: int) -> Delivery:
@@ -141,13 +152,14 @@ def _delivery(ctx: JobContext, session: Session, item: store_outbox.ClaimedInten
     platform = connection.platform if connection is not None else ""
     mapping = mapping_for(session, connection_id, intent.project_key,
                           sandbox=uses_sandbox(ctx.settings, platform))
-    files = evidence_files(session, intent.project_key, store_outbox.billed_milestones(intent))
+    files = evidence_files(session, intent.project_key, store_outbox.billed_milestones(intent),
+                           sessions=ctx.sessions)
     return Delivery(
         connection_id=connection_id,
         platform=platform,
         mapping=mapping,
         customer_id=known_customer(session, connection_id, intent.customer),
-        attachments=tuple(Attachment(f.filename, f.content, f.content_type) for f in files),
+        attachments=tuple(Attachment(f.filename, content_type=f.content_type, loader=f.load) for f in files),
     )
 
 

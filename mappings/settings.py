@@ -1,10 +1,14 @@
 """Mapping settings: which of the company's own items, accounts, tax codes and tracking to use.
 
 A connection has defaults (one sales item or account for everything); a project may override
-them; an invoice line may name its own item (`InvoiceLine.item_code`) and a line kind (retainage,
-deposit credit, late fee) may have its own item. Resolution walks that order, line, kind,
+them; an invoice line may name its own item (`InvoiceLine.item_code`) and each line kind
+(`LINE_KINDS`: milestone, deposit, deposit credit, retainage held and released, late fee,
+pass-through, support) may have its own item, account and tax code, so retainage can post to a
+liability account and a late fee carry no tax. Resolution walks that order, line, kind,
 project, connection, and checks every code against the company's own lists, returning every
-missing code at once, each named, so an admin fixes the mapping in one pass.
+missing code at once, each named, so an admin fixes the mapping in one pass. A late fee with no
+tax code of its own takes the company's no-tax code where it has one (QuickBooks "NON", Xero
+"NONE"): a late fee is not a taxable supply.
 
 Codes are matched on the platform's id or, case-insensitively, on its name/code, because admins
 type names ("Consulting") and the books answer ids ("7").
@@ -29,6 +33,8 @@ class MappingSettings:
     terms: str | None = None  # QuickBooks Term name, such as "Net 30"
     tracking: tuple[tuple[str, str], ...] = ()  # Xero (category, option) pairs
     kind_items: tuple[tuple[str, str], ...] = ()  # line kind -> item, e.g. ("retainage", "Retainage")
+    kind_accounts: tuple[tuple[str, str], ...] = ()  # line kind -> account code (Xero)
+    kind_tax_codes: tuple[tuple[str, str], ...] = ()  # line kind -> tax code / TaxType
     line_amount_types: str = "Exclusive"  # Xero: Exclusive | Inclusive | NoTax
 
     def over(self, base: MappingSettings) -> MappingSettings:
@@ -45,7 +51,7 @@ class MappingSettings:
         """From stored JSON/TOML: {"sales_item": "Services", "tracking": {"Region": "North"}}."""
         data = dict(data or {})
         tracking = data.pop("tracking", None) or {}
-        kind_items = data.pop("kind_items", None) or {}
+        per_kind = {name: _per_kind(name, data.pop(name, None) or {}) for name in _PER_KIND}
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -53,8 +59,23 @@ class MappingSettings:
         return cls(
             **{k: (None if v in ("", None) else str(v)) for k, v in data.items()},  # type: ignore[arg-type]
             tracking=tuple(sorted((str(k), str(v)) for k, v in dict(tracking).items())),  # type: ignore[call-overload]
-            kind_items=tuple(sorted((str(k), str(v)) for k, v in dict(kind_items).items())),  # type: ignore[call-overload]
+            **per_kind,  # type: ignore[arg-type]
         )
+
+
+LINE_KINDS = ("milestone", "progress", "deposit", "deposit_credit", "retainage", "retainage_release",
+              "late_fee", "pass_through", "support")
+_PER_KIND = ("kind_items", "kind_accounts", "kind_tax_codes")
+
+
+def _per_kind(name: str, table: object) -> tuple[tuple[str, str], ...]:
+    """A `kind -> code` table; a kind Milepost never bills is a mistake worth naming."""
+    pairs = tuple(sorted((str(k), str(v)) for k, v in dict(table).items()))  # type: ignore[call-overload]
+    wrong = sorted(k for k, _ in pairs if k not in LINE_KINDS)
+    if wrong:
+        raise ValueError(f"unknown line kind(s) in {name}: {', '.join(wrong)} "
+                         f"(line kinds: {', '.join(LINE_KINDS)})")
+    return pairs
 
 
 @dataclass(frozen=True)
@@ -63,6 +84,7 @@ class Ref:
 
     id: str
     name: str
+    how: str = field(default="", compare=False)  # how a customer was found: for the sync log
 
 
 @dataclass(frozen=True)
@@ -75,6 +97,27 @@ class CompanyLists:
     classes: tuple[Ref, ...] = ()
     terms: tuple[Ref, ...] = ()
     tracking: tuple[tuple[str, tuple[str, ...]], ...] = ()  # category -> options
+    home_currency: str = ""  # QuickBooks' home currency ("" when not read)
+    currencies: tuple[str, ...] = ()  # the currencies it can bill in; () = only the home one
+    multicurrency: bool = False  # QuickBooks: multicurrency is on
+
+
+def currency_problem(lists: CompanyLists, currency: str, books: str) -> str | None:
+    """Why a company cannot bill in `currency`, naming both currencies; None when it can.
+
+    QuickBooks bills in its home currency, or in any other once multicurrency is on (the
+    customer must then be kept in that currency). Xero bills in the currencies enabled in the
+    organisation (its base currency among them)."""
+    if currency == lists.home_currency or currency in lists.currencies:
+        return None
+    if lists.multicurrency or not (lists.home_currency or lists.currencies):
+        return None
+    if lists.currencies:
+        have = ", ".join(sorted(lists.currencies))
+        return (f"the project bills in {currency}, but {books} has only {have} enabled: "
+                f"add {currency} in its currency settings, or bill the project in {have}")
+    return (f"the project bills in {currency}, but {books} keeps its books in {lists.home_currency} "
+            f"with multicurrency off: turn multicurrency on, or bill the project in {lists.home_currency}")
 
 
 @dataclass(frozen=True)
@@ -117,16 +160,24 @@ class ResolvedSettings:
     terms: Ref | None = None
     tracking: tuple[tuple[str, str], ...] = ()
     kind_items: tuple[tuple[str, Ref], ...] = ()
+    kind_accounts: tuple[tuple[str, Ref], ...] = ()
+    kind_tax_codes: tuple[tuple[str, Ref], ...] = ()
     lists: CompanyLists = field(default_factory=CompanyLists, repr=False)
 
     def for_line(self, line: InvoiceLine) -> ResolvedLine:
-        item = self.item
-        kinds = dict(self.kind_items)
-        if line.kind in kinds:
-            item = kinds[line.kind]
+        item = dict(self.kind_items).get(line.kind, self.item)
         if line.item_code:
             item = find(self.lists.items, line.item_code) or Ref(line.item_code, line.item_code)
-        return ResolvedLine(line=line, item=item, account=self.account, tax_code=self.tax_code)
+        tax_code = dict(self.kind_tax_codes).get(line.kind)
+        if tax_code is None and line.kind == "late_fee":
+            tax_code = no_tax_code(self.lists)
+        return ResolvedLine(line=line, item=item, account=dict(self.kind_accounts).get(line.kind, self.account),
+                            tax_code=tax_code or self.tax_code)
+
+
+def no_tax_code(lists: CompanyLists) -> Ref | None:
+    """The company's no-tax code, where it has one: QuickBooks "NON", Xero TaxType "NONE"."""
+    return find(lists.tax_codes, "NON") or find(lists.tax_codes, "NONE")
 
 
 def find(refs: Iterable[Ref], code: str) -> Ref | None:
@@ -163,11 +214,13 @@ def resolve_settings(
         return ref
 
     item = look("sales item", lists.items, settings.sales_item)
-    kind_items = tuple(
-        (kind, ref)
-        for kind, code in settings.kind_items
-        if (ref := look("sales item", lists.items, code, f"{kind} lines")) is not None
-    )
+    def per_kind(field_name: str, refs: tuple[Ref, ...], table: tuple[tuple[str, str], ...]) -> tuple[tuple[str, Ref], ...]:
+        return tuple((kind, ref) for kind, code in table
+                     if (ref := look(field_name, refs, code, f"{kind} lines")) is not None)
+
+    kind_items = per_kind("sales item", lists.items, settings.kind_items)
+    kind_accounts = per_kind("sales account", lists.accounts, settings.kind_accounts)
+    kind_tax_codes = per_kind("tax code", lists.tax_codes, settings.kind_tax_codes)
     for number, line in enumerate(lines, start=1):
         if line.item_code:
             look("sales item", lists.items, line.item_code, f"line {number} ({line.description})")
@@ -184,6 +237,8 @@ def resolve_settings(
         terms=look("terms", lists.terms, settings.terms),
         tracking=_check_tracking(settings, lists, problems),
         kind_items=kind_items,
+        kind_accounts=kind_accounts,
+        kind_tax_codes=kind_tax_codes,
         lists=lists,
     )
     if problems:

@@ -25,6 +25,7 @@ the deposit is `milepost:{key}:deposit:1`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -217,13 +218,37 @@ def retainage_held(prior_intents: Sequence[InvoiceIntent], currency: str) -> Mon
     return held
 
 
+def _line_total(prior_intents: Sequence[InvoiceIntent], kind: str, currency: str) -> Money:
+    return sum((line.amount for intent in prior_intents for line in intent.lines if line.kind == kind),
+               Money.zero(currency))
+
+
 def deposit_credited(prior_intents: Sequence[InvoiceIntent], currency: str) -> Money:
-    credited = Money.zero(currency)
-    for intent in prior_intents:
-        for line in intent.lines:
-            if line.kind == "deposit_credit":
-                credited = credited - line.amount
-    return credited
+    return -_line_total(prior_intents, "deposit_credit", currency)
+
+
+@dataclass(frozen=True)
+class DepositBalance:
+    """The advance as a balance: what was invoiced for it, what later invoices credited back,
+    and what is left to credit. Derived from the live intents only, so a credit on an invoice
+    voided in the books returns to `remaining`, and a change order to the contract total never
+    changes what was invoiced (or received)."""
+
+    invoiced: Money
+    credited: Money
+
+    @property
+    def remaining(self) -> Money:
+        return self.invoiced - self.credited
+
+
+def deposit_balance(project: Project, prior_intents: Sequence[InvoiceIntent]) -> DepositBalance | None:
+    """None without a deposit. Only a deposit actually invoiced (a live deposit intent) is
+    credited: before signature, or after its invoice was voided, there is nothing to credit."""
+    if project.deposit is None:
+        return None
+    return DepositBalance(_line_total(prior_intents, "deposit", project.currency),
+                          deposit_credited(prior_intents, project.currency))
 
 
 def _retainage_lines(
@@ -239,10 +264,14 @@ def _retainage_lines(
     pct = withholding_percent(project.retainage, share)
     if pct > 0 and not final:
         lines.append(InvoiceLine(f"Retainage withheld ({format_percent(pct)}%)", -gross.percent(pct), "retainage"))
-    if final:
-        held = retainage_held(prior, project.currency)
-        if held.amount > 0:
-            lines.append(InvoiceLine("Retainage released (final milestone)", held, "retainage_release"))
+    held = retainage_held(prior, project.currency)
+    if held.amount < 0:
+        # released on a final invoice, then an invoice that had withheld part of it was voided
+        lines.append(InvoiceLine(
+            f"Retainage withheld again: {format_amount(-held)} released earlier was withheld on an "
+            "invoice since voided", held, "retainage"))
+    elif final and held.amount > 0:
+        lines.append(InvoiceLine("Retainage released (final milestone)", held, "retainage_release"))
     return lines
 
 
@@ -259,11 +288,14 @@ def deposit_amount(project: Project) -> Money | None:
 def _deposit_credit_lines(
     project: Project, gross: Money, final: bool, prior: Sequence[InvoiceIntent]
 ) -> list[InvoiceLine]:
-    deposit = deposit_amount(project)
-    if deposit is None or project.deposit is None:
+    balance = deposit_balance(project, prior)
+    if balance is None or project.deposit is None:
         return []
-    left = deposit - deposit_credited(prior, project.currency)
-    if left.amount <= 0:
+    deposit, left = balance.invoiced, balance.remaining
+    if left.amount < 0:  # the deposit invoice was voided after later invoices credited it
+        return [InvoiceLine(f"Deposit credit reversed: {format_amount(-left)} credited on earlier "
+                            "invoices for a deposit invoice since voided", -left, "deposit_credit")]
+    if left.amount == 0:
         return []
     if final:
         credit = left

@@ -55,30 +55,45 @@ def late_fee_due(
 ) -> LateFee | None:
     """The fee for the current period of lateness, or None (not overdue past grace, no
     balance, or no policy)."""
+    fees = late_fees_due(project, invoice_reference, balance, invoice_due, today)
+    return fees[-1] if fees else None
+
+
+def late_fees_due(
+    project: Project, invoice_reference: str, balance: Money, invoice_due: date, today: date
+) -> list[LateFee]:
+    """One fee for every started period of lateness up to `today`, oldest first.
+
+    Every period is owed whether or not the job ran in it (a worker down for a month must not
+    forgive a month); the period keys make charging them again harmless. Each is computed on
+    today's balance: the store keeps no balance history per period, and a balance only falls
+    as payments arrive, so the customer is never charged more than a per-period charge would.
+    """
     policy = project.late_fee
     if balance.amount <= 0 or (policy.percent_per_month <= 0 and policy.flat <= 0):
-        return None
+        return []
     grace_end = days_after(invoice_due, policy.grace_days, "project.late_fee.grace_days")
-    first_late_day = days_after(grace_end, 1, "project.late_fee.grace_days")
-    period = _months_started(first_late_day, today)
-    if period == 0:
-        return None
+    first_day = days_after(grace_end, 1, "project.late_fee.grace_days")
     amount = balance.percent(policy.percent_per_month) + Money(policy.flat, balance.currency)
     if amount.amount <= 0:
-        return None
+        return []
     parts = []
     if policy.percent_per_month > 0:
         parts.append(f"{format_percent(policy.percent_per_month)}% of {format_amount(balance)} overdue")
     if policy.flat > 0:
         parts.append(f"flat {format_amount(Money(policy.flat, balance.currency))}")
-    start = _add_months(first_late_day, period - 1)
-    return LateFee(
-        period=period,
-        period_key=f"milepost:{project.key}:late-fee:{invoice_reference}:{period}",
-        period_start=start,
-        amount=amount,
-        description=f"Late fee on {invoice_reference}, month {period} from {start.isoformat()}: " + " + ".join(parts),
-    )
+    fees = []
+    for period in range(1, _months_started(first_day, today) + 1):
+        start = _add_months(first_day, period - 1)
+        fees.append(LateFee(
+            period=period,
+            period_key=f"milepost:{project.key}:late-fee:{invoice_reference}:{period}",
+            period_start=start,
+            amount=amount,
+            description=f"Late fee on {invoice_reference}, month {period} from {start.isoformat()}: "
+            + " + ".join(parts),
+        ))
+    return fees
 
 
 def late_fee_intent(project: Project, fee: LateFee, invoice_date: date) -> InvoiceIntent:

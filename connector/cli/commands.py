@@ -22,6 +22,7 @@ from connector.store import service
 from connector.store.billing import biller, deem_lapsed
 from connector.store.db import safe_url
 from connector.store.repository import BillingRepository
+from jobs.connections import evidence_policy
 
 from .context import CommandError, Context, parse_at
 
@@ -134,9 +135,6 @@ def cmd_milestone(ctx: Context, args: argparse.Namespace) -> int:
     project = _project(ctx, args.key)
     at = parse_at(args.at, project.time_zone)
     files = [Path(f) for f in args.evidence or ()]
-    for file in files:
-        if not file.is_file():
-            raise CommandError(f"--evidence: no such file {str(file)!r}")
     names = tuple(f.name for f in files)
     by = args.by or "cli"
 
@@ -151,7 +149,8 @@ def cmd_milestone(ctx: Context, args: argparse.Namespace) -> int:
 
     with ctx.transaction() as session:
         stored = service.transition(
-            session, args.key, args.seq, step, bill=biller(at), evidence_files=files
+            session, args.key, args.seq, step, bill=biller(at), evidence_files=files,
+            evidence_policy=evidence_policy(ctx.settings, session, args.key) if files else None,
         )
     _print_state(ctx, args.key, stored, project.time_zone)
     return 0

@@ -65,6 +65,7 @@ def add_parsers(sub: SubParsers) -> None:
     link.add_argument("--connection", type=int, required=True, metavar="ID",
                       help="the connection's id (see `milepost connections`)")
     link.set_defaults(handler=cmd_project_link)
+    mapping_settings.add_project_parser(psub)
 
     _extend_schedule_import(sub)
 

@@ -9,6 +9,7 @@ syncs a payment home; with `--dir`, the sandbox's books stay in `sandbox.json` b
 from __future__ import annotations
 
 import argparse
+import contextlib
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -85,7 +86,7 @@ def demo_steps(workdir: Path) -> list[Step]:
     """The story, one real command per step."""
     schedule = workdir / "acme-web.toml"
     requirements = workdir / "requirements-v1.3.pdf"
-    designs = workdir / "designs.zip"
+    designs = workdir / "designs.pdf"
     staging = workdir / "staging-walkthrough.txt"
     return [
         Step("Validate the schedule", ["schedule", "validate", str(schedule)]),
@@ -120,7 +121,7 @@ def demo_steps(workdir: Path) -> list[Step]:
 def write_inputs(workdir: Path) -> None:
     (workdir / "acme-web.toml").write_text(SAMPLE_SCHEDULE, encoding="utf-8")
     (workdir / "requirements-v1.3.pdf").write_bytes(b"%PDF-1.4\n% Requirements document v1.3\n")
-    (workdir / "designs.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    (workdir / "designs.pdf").write_bytes(b"%PDF-1.4\n% Designs, signed off\n")
     (workdir / "staging-walkthrough.txt").write_text("https://staging.acme.example\n", encoding="utf-8")
 
 
@@ -128,16 +129,19 @@ def run_demo(ctx: Context, workdir: Path, run: Callable[[list[str]], int],
              books: Path | None = None) -> int:
     """Run every step with `run` (the CLI's main), stopping at the first failure; with `books`,
     the sandbox's books are kept in that file."""
+    workdir = workdir.resolve()
     write_inputs(workdir)
     database = f"sqlite:///{workdir / 'demo.db'}"
     ctx.out.print(f"[bold]Milepost demo[/bold] — database {workdir / 'demo.db'}")
     steps = [Step("Create the database", ["init", "--no-config"]), *demo_steps(workdir)]
-    for number, step in enumerate(steps, 1):
-        ctx.out.rule(f"{number}. {step.title}")
-        ctx.out.print("$ milepost " + " ".join(_short(a, workdir) for a in step.argv), markup=False)
-        status = run(["--database", database, *step.argv])
-        if status != 0:
-            raise CommandError(f"demo step {number} ({step.title}) failed with status {status}")
+    # Evidence is read only from under the working folder: the demo works in its own.
+    with contextlib.chdir(workdir):
+        for number, step in enumerate(steps, 1):
+            ctx.out.rule(f"{number}. {step.title}")
+            ctx.out.print("$ milepost " + " ".join(_short(a, workdir) for a in step.argv), markup=False)
+            status = run(["--database", database, *step.argv])
+            if status != 0:
+                raise CommandError(f"demo step {number} ({step.title}) failed with status {status}")
     from .jobs import demo_background
 
     return demo_background(ctx, database, run, books=books)

@@ -239,7 +239,8 @@ def demo_background(ctx: Context, database: str, run: Any, books: Path | None = 
     if books is not None:
         ctx.out.print(f"The sandbox's books are kept in {books}: "
                       f"milepost sandbox serve --state {books}", markup=False)
-    return int(run(["--database", database, "report", "ACME-WEB", "--format", "table"]))
+    return int(run(["--database", database, "report", "ACME-WEB", "--format", "table",
+                    "--at", "2027-01-26T18:00"]))
 
 
 def _invoices(job_ctx: Any) -> list[Any]:

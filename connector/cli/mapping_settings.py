@@ -4,10 +4,15 @@
     milepost connections settings 1 --item Consulting --tax-code NON  set (others kept)
     milepost connections settings 2 --account 200 --tax-code OUTPUT2 --tracking Region=North
     milepost connections settings 1 --class ""                       clear one
+    milepost connections settings 2 --kind retainage.account=820 --kind late_fee.tax-code=NONE
+    milepost project mapping ACME-WEB --kind late_fee.item="Late Fee"   one project's own
 
 Every code is checked against the company's own lists before anything is stored, and a code
 the books do not have is named. Saving gives the connection's failed intents another go.
-A project overrides these with `[project.mapping]` in its schedule file (same keys).
+A project overrides these with `[project.mapping]` in its schedule file (same keys), or with
+`milepost project mapping KEY` after import, checked against its linked company's lists.
+`--kind KIND.FIELD=CODE` books one line kind (milestone, deposit, deposit_credit, retainage,
+retainage_release, late_fee, pass_through, support) against its own item, account or tax code.
 """
 
 from __future__ import annotations
@@ -38,8 +43,28 @@ def add_parser(connections: argparse.ArgumentParser) -> None:
         p.add_argument(option, dest=key, metavar="CODE", help=f"{text}; \"\" clears it")
     p.add_argument("--tracking", nargs="+", metavar="CATEGORY=OPTION",
                    help="Xero tracking (or QuickBooks) category and option")
+    _add_kind_option(p)
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(handler=cmd_settings)
+
+
+_KIND_FIELDS = {"item": "kind_items", "account": "kind_accounts", "tax-code": "kind_tax_codes"}
+
+
+def _add_kind_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--kind", action="append", metavar="KIND.FIELD=CODE",
+                   help="one line kind's own item, account or tax-code, e.g. late_fee.tax-code=NON")
+
+
+def add_project_parser(psub: Any) -> None:
+    p = psub.add_parser("mapping", help="show or set a project's own item, account, tax code")
+    p.add_argument("key", help="the project's key")
+    for option, key, text in OPTIONS:
+        p.add_argument(option, dest=key, metavar="CODE", help=f"{text}; \"\" clears it")
+    p.add_argument("--tracking", nargs="+", metavar="CATEGORY=OPTION", help="tracking category and option")
+    _add_kind_option(p)
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(handler=cmd_project_mapping)
 
 
 def _changes(args: argparse.Namespace) -> dict[str, Any]:
@@ -49,6 +74,12 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
         if any(not sep or not name or not option for name, sep, option in pairs):
             raise CommandError("--tracking: give CATEGORY=OPTION")
         changes["tracking"] = {name: option for name, _, option in pairs}
+    for text in args.kind or ():
+        target, sep, code = text.partition("=")
+        kind, dot, name = target.partition(".")
+        if not (sep and dot and kind and name in _KIND_FIELDS):
+            raise CommandError(f"--kind {text}: give KIND.FIELD=CODE, FIELD one of {', '.join(_KIND_FIELDS)}")
+        changes.setdefault(_KIND_FIELDS[name], {})[kind] = code
     return changes
 
 
@@ -78,4 +109,32 @@ def cmd_settings(ctx: Context, args: argparse.Namespace) -> int:
     ctx.out.print(f"connection {args.id} settings: {shown}", markup=False)
     if requeued:
         ctx.out.print(f"{requeued} failed intent(s) queued again", markup=False)
+    return 0
+
+
+def cmd_project_mapping(ctx: Context, args: argparse.Namespace) -> int:
+    from connector.store.mapping_rows import project_mapping
+    from jobs.connections import configure_project_mapping
+    from jobs.context import build_context
+
+    changes = _changes(args)
+    sessions = ctx.ready()
+    if not changes:
+        with sessions() as session:
+            stored = project_mapping(session, args.key)
+    else:
+        job_ctx = build_context(ctx.settings)
+        try:
+            stored = configure_project_mapping(job_ctx.sessions, job_ctx.gateway_for, args.key, changes)
+        except ValueError as error:
+            raise CommandError(f"project {args.key}: nothing saved: {error}") from None
+        except PlatformError as error:
+            raise CommandError(f"project {args.key}: nothing saved: {error}") from None
+        finally:
+            job_ctx.close()
+    if args.format == "json":
+        ctx.out.print(json.dumps(stored, indent=2), markup=False, highlight=False)
+        return 0
+    shown = ", ".join(f"{k}={v}" for k, v in stored.items()) or "none set"
+    ctx.out.print(f"project {args.key} mapping: {shown}", markup=False)
     return 0

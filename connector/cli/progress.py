@@ -31,6 +31,7 @@ from connector.billing.progress import MonthlyCharge, record_progress
 from connector.store import service
 from connector.store.billing import biller
 from connector.store.repository import BillingRepository
+from jobs.connections import evidence_policy
 
 from .context import CommandError, Context, parse_at
 
@@ -83,9 +84,6 @@ def cmd_progress(ctx: Context, args: argparse.Namespace) -> int:
         project, _ = BillingRepository(session).load(args.key)
     at = parse_at(args.at, project.time_zone)
     files = [Path(f) for f in args.evidence or ()]
-    for file in files:
-        if not file.is_file():
-            raise CommandError(f"--evidence: no such file {str(file)!r}")
     try:
         percent = D(args.percent)
     except ValueError:
@@ -99,6 +97,7 @@ def cmd_progress(ctx: Context, args: argparse.Namespace) -> int:
         stored = service.transition(
             session, args.key, args.seq, step,
             bill=None if args.monthly else biller(at), evidence_files=files,
+            evidence_policy=evidence_policy(ctx.settings, session, args.key) if files else None,
         )
     line = (
         f"{args.key} milestone {stored.seq} ({stored.name}): {stored.state.value}, "

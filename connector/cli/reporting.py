@@ -92,13 +92,15 @@ def report_table(report: Report) -> Table:
 
 def summary_line(report: Report, pause_reason: str | None = None) -> str:
     parts = [
-        f"billed {report.billed}",
-        f"paid {report.paid}",
-        f"outstanding {report.outstanding}",
-        f"overdue {report.overdue}",
+        f"net of tax: billed {report.billed}",
         f"accepted, unbilled {report.accepted_unbilled}",
         f"remaining {report.remaining}",
         f"retainage held {report.retainage_held}",
+        f"tax included: invoiced {report.invoiced}",
+        f"credited {report.credited}",
+        f"paid (cash) {report.paid}",
+        f"outstanding {report.outstanding}",
+        f"overdue {report.overdue}",
     ]
     pause = "no pause"
     if report.pause_work:

@@ -27,7 +27,13 @@ from typing import TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.billing.model import InvoiceLine
-from mappings.settings import CompanyLists, MappingError, MappingSettings, ResolvedSettings
+from mappings.settings import (
+    CompanyLists,
+    MappingError,
+    MappingSettings,
+    ResolvedSettings,
+    currency_problem,
+)
 from mappings.settings import resolve_settings as resolve_mapping
 
 from .errors import ConfigurationError
@@ -129,6 +135,16 @@ class KeptLists:
             )
         except MappingError as error:
             raise ConfigurationError(str(error), code="mapping", platform=platform) from None
+
+    def check_currency(self, currency: str, *, platform: str, books: str) -> None:
+        """ConfigurationError (code "currency") naming both currencies when the company cannot
+        bill in `currency`; checked on fresh lists before it fails, like a missing code."""
+        problem = currency_problem(self.get(), currency, books)
+        if problem is not None and not self._fresh:
+            self._reread()
+            problem = currency_problem(self.get(), currency, books)
+        if problem is not None:
+            raise ConfigurationError(problem, code="currency", platform=platform)
 
     def forget(self) -> None:
         self._lists, self._fresh = None, False

@@ -47,6 +47,16 @@ class XeroEndpoints:
     timeout_seconds: int = 30
 
 
+def uses_sandbox(settings: Any, platform: str) -> bool:
+    """The sandbox stands in for a platform unless real credentials for it are configured.
+
+    `MILEPOST_SANDBOX_URL` (or `[sandbox] url`) says where the sandbox is; `[sandbox] enabled =
+    false` forbids it, and a `client_id` for the platform means the real service is meant.
+    """
+    section = settings.quickbooks if platform == "quickbooks" else settings.xero
+    return bool(settings.sandbox.enabled and not section.client_id)
+
+
 def endpoints_from_settings(settings: Any) -> tuple[QuickBooksEndpoints, XeroEndpoints]:
     """Endpoints for the real services (or whatever `api_url` overrides) from Settings."""
     qb, xero = settings.quickbooks, settings.xero

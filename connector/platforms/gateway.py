@@ -15,10 +15,12 @@ from typing import Protocol, runtime_checkable
 
 from connector.billing.model import Customer, InvoiceIntent
 from connector.billing.money import Money
+from mappings.attachments import file_upload_allowed
 from mappings.facts import CreditNoteFact, InvoiceStatusFact, PaymentFact
 from mappings.settings import MappingSettings, Ref, ResolvedSettings
 
 from .custody import TokenSet
+from .errors import ValidationRejected
 
 TokenSource = Callable[[], TokenSet]
 """Gives a usable TokenSet: in production `lambda: refresh_if_needed(...)` from custody."""
@@ -26,11 +28,28 @@ TokenSource = Callable[[], TokenSet]
 
 @dataclass(frozen=True)
 class Attachment:
-    """An evidence file to put on the invoice (QuickBooks Attachable, Xero attachment)."""
+    """An evidence file to put on the invoice (QuickBooks Attachable, Xero attachment).
+
+    A stored file comes with a `loader` instead of its bytes, so a draft with several files
+    holds one file in memory at a time, while it is uploaded (both SDKs take the upload as
+    bytes: python-quickbooks base64-encodes them into its multipart body, xero-python sends
+    them as the request body; neither takes a stream)."""
 
     filename: str
-    content: bytes = field(repr=False)
+    content: bytes = field(default=b"", repr=False)
     content_type: str = "application/pdf"
+    loader: Callable[[], bytes] | None = field(default=None, repr=False, compare=False)
+
+    def data(self, platform: str) -> bytes:
+        """The bytes to upload, read now; ValidationRejected (never retried) when the platform's
+        own limits (mappings.attachments) refuse the file. Evidence is checked when it is
+        recorded, so this only stops a file stored before that check from being sent."""
+        content = self.loader() if self.loader is not None else self.content
+        problem = file_upload_allowed(self.filename, len(content), platform)
+        if problem:
+            raise ValidationRejected(f"{self.filename}: {problem}", platform=platform,
+                                     code="attachment_refused")
+        return content
 
 
 @dataclass(frozen=True)
@@ -78,6 +97,11 @@ class AccountingGateway(Protocol):
     ) -> ResolvedSettings:
         """Settings checked against the company's own lists; ConfigurationError names every
         missing code."""
+        ...
+
+    def check_currency(self, currency: str) -> None:
+        """ConfigurationError naming both currencies when the company cannot bill in
+        `currency` (checked before anything is created for an intent)."""
         ...
 
     def create_draft_invoice(

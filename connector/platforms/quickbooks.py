@@ -29,7 +29,7 @@ from tenacity import Retrying
 from connector.billing.model import Customer, InvoiceIntent, InvoiceLine
 from connector.billing.money import Money
 from mappings import quickbooks as qbmap
-from mappings.customers import name_candidates
+from mappings.customers import email_match, name_candidates
 from mappings.facts import CreditNoteFact, InvoiceStatusFact
 from mappings.settings import CompanyLists, MappingSettings, Ref, ResolvedSettings
 
@@ -149,35 +149,41 @@ class QuickBooksGateway:
 
     # -- customers ------------------------------------------------------------------------------
     def find_or_create_customer(self, customer: Customer, known_id: str | None = None) -> Ref:
+        """The stored id, then the exact name (DisplayName, any case), then the e-mail only
+        when exactly one customer has it and the names agree; else a new customer, under the
+        first free name. `Ref.how` says which, for the sync log."""
         if known_id:  # the stored mapping: one read by id, no search
             try:
                 row = self.call(lambda qb: qb.get_single_object("Customer", known_id)).get("Customer") or {}
             except (NotFound, ValidationRejected):
                 row = {}  # deleted or merged away in the books: match again
             if row and row.get("Active", True) not in (False, "false"):
-                return _customer_ref(row)
-        if customer.email and (row := self._customer_by_email(customer.email)) is not None:
-            return _customer_ref(row)
+                return _customer_ref(row, "stored id")
         candidates = name_candidates(customer)
-        for name in candidates:
-            rows = self._customers_where(f"DisplayName = {quote(name)}")
-            if rows and (name == candidates[0] or _email(rows[0]) == customer.email.casefold()):
-                return _customer_ref(rows[0])
+        for number, name in enumerate(candidates):
+            rows = [r for r in self._customers_where(f"DisplayName = {quote(name)}")
+                    if str(r.get("DisplayName") or "").casefold() == name.casefold()]
+            if rows and (number == 0 or _email(rows[0]) == customer.email.casefold()):
+                return _customer_ref(rows[0], "name" if number == 0 else "name and e-mail")
             if rows:
                 continue  # that fallback name belongs to someone else too
+            if number == 0 and customer.email and (row := self._customer_by_email(customer)) is not None:
+                return _customer_ref(row, "e-mail, names agreeing")
             try:
-                return self._create_customer(customer, name)
+                return _customer_ref(self._create_customer(customer, name), "created")
             except Conflict:
                 continue  # taken by a vendor, employee or inactive customer: next name
         raise Conflict(f"no free display name for customer {customer.name!r}", platform=PLATFORM)
 
-    def _customer_by_email(self, email: str) -> dict[str, Any] | None:
+    def _customer_by_email(self, customer: Customer) -> dict[str, Any] | None:
         """One query: QuickBooks filters Customer by PrimaryEmailAddr, so a large company's
         customer list is never read just to match one address. The answer is checked again,
         since QuickBooks may match more loosely than Milepost does."""
-        wanted = email.casefold()
-        rows = self._customers_where(f"PrimaryEmailAddr = {quote(email)}")
-        return next((row for row in rows if _email(row) == wanted), None)
+        wanted = customer.email.casefold()
+        rows = [r for r in self._customers_where(f"PrimaryEmailAddr = {quote(customer.email)}")
+                if _email(r) == wanted]
+        chosen = email_match(customer, [(str(r["Id"]), str(r.get("DisplayName") or "")) for r in rows])
+        return next((r for r in rows if str(r["Id"]) == chosen), None)
 
     def _customers_where(self, condition: str) -> list[dict[str, Any]]:
         try:
@@ -185,11 +191,11 @@ class QuickBooksGateway:
         except ValidationRejected:
             return []  # a company whose query service refuses the filter: fall through
 
-    def _create_customer(self, customer: Customer, name: str) -> Ref:
+    def _create_customer(self, customer: Customer, name: str) -> dict[str, Any]:
         body = qbmap.customer_payload(customer, name)
         rid = request_id_for("customer", self._realm, name, customer.email)
         result = self.call(lambda qb: qb.create_object("Customer", _json(body), request_id=rid), creating=True)
-        return _customer_ref(result["Customer"])
+        return dict(result["Customer"])
 
     # -- settings ---------------------------------------------------------------------------------
     def company_lists(self) -> CompanyLists:
@@ -205,12 +211,19 @@ class QuickBooksGateway:
             )
             for entity in ("Item", "TaxCode", "Class", "Term")
         }
+        prefs = self.call(lambda qb: qb.get(f"{qb.api_url}/company/{qb.company_id}/preferences", {}))
+        currency = (prefs.get("Preferences") or {}).get("CurrencyPrefs") or {}
         return CompanyLists(
-            items=refs["Item"], tax_codes=refs["TaxCode"], classes=refs["Class"], terms=refs["Term"]
+            items=refs["Item"], tax_codes=refs["TaxCode"], classes=refs["Class"], terms=refs["Term"],
+            home_currency=str((currency.get("HomeCurrency") or {}).get("value") or ""),
+            multicurrency=currency.get("MultiCurrencyEnabled") in (True, "true"),
         )
 
     def resolve_settings(self, settings: MappingSettings, lines: Sequence[InvoiceLine] = ()) -> ResolvedSettings:
         return self._lists.resolve_settings(settings, lines, platform=PLATFORM, require_item=True)
+
+    def check_currency(self, currency: str) -> None:
+        self._lists.check_currency(currency, platform=PLATFORM, books=f"QuickBooks company {self._realm}")
 
     # -- invoices ---------------------------------------------------------------------------------
     def create_draft_invoice(
@@ -269,8 +282,9 @@ class QuickBooksGateway:
         attachable.AttachableRef.append(link)
         attachable.FileName, attachable.ContentType = file.filename, file.content_type
         rid = request_id_for("attachment", self._realm, key, file.filename)
+        content = file.data(PLATFORM)
         result = self.call(
-            lambda qb: qb.create_object("Attachable", attachable.to_json(), _file_bytes=file.content, request_id=rid),
+            lambda qb: qb.create_object("Attachable", attachable.to_json(), _file_bytes=content, request_id=rid),
             creating=True,
         )
         return str(result["AttachableResponse"][0]["Attachable"]["Id"])
@@ -346,8 +360,8 @@ def _json(body: dict[str, Any]) -> str:
     return json.dumps(body, cls=DecimalEncoder)
 
 
-def _customer_ref(row: dict[str, Any]) -> Ref:
-    return Ref(str(row["Id"]), str(row.get("DisplayName") or ""))
+def _customer_ref(row: dict[str, Any], how: str = "") -> Ref:
+    return Ref(str(row["Id"]), str(row.get("DisplayName") or ""), how)
 
 
 def _email(row: dict[str, Any]) -> str:

@@ -31,7 +31,7 @@ from xero_python.exceptions import OpenApiException
 from connector.billing.model import Customer, InvoiceIntent, InvoiceLine
 from connector.billing.money import Money
 from mappings import xero as xmap
-from mappings.customers import name_candidates
+from mappings.customers import email_match, name_candidates
 from mappings.facts import CreditNoteFact, InvoiceStatusFact
 from mappings.settings import CompanyLists, MappingSettings, Ref, ResolvedSettings
 
@@ -119,42 +119,51 @@ class XeroGateway:
 
     # -- contacts ---------------------------------------------------------------------------------
     def find_or_create_customer(self, customer: Customer, known_id: str | None = None) -> Ref:
+        """The stored id, then the exact name (any case), then the e-mail only when exactly one
+        contact has it and the names agree; else a new contact, under the first free name.
+        `Ref.how` says which, for the sync log."""
         if known_id:
             try:
                 found = self.call(lambda api: api.get_contact(self._tenant, known_id, **self._kw())).contacts
             except NotFound:
                 found = []
             if found and _active(found[0]):
-                return _contact_ref(found[0])
-        if customer.email:
-            for contact in self._contacts_where(f"EmailAddress=={literal(customer.email)}"):
-                if (contact.email_address or "").casefold() == customer.email.casefold():
-                    return _contact_ref(contact)
+                return _contact_ref(found[0], "stored id")
         candidates = name_candidates(customer)
-        for name in candidates:
-            taken = self._contacts_where(f"Name=={literal(name)}")
-            if taken and (name == candidates[0] or (taken[0].email_address or "").casefold() == customer.email.casefold()):
-                return _contact_ref(taken[0])
+        for number, name in enumerate(candidates):
+            taken = [c for c in self._contacts_where(f"Name=={literal(name)}")
+                     if (c.name or "").casefold() == name.casefold()]
+            if taken and (number == 0 or (taken[0].email_address or "").casefold() == customer.email.casefold()):
+                return _contact_ref(taken[0], "name" if number == 0 else "name and e-mail")
             if taken:
                 continue
+            if number == 0 and customer.email and (contact := self._contact_by_email(customer)) is not None:
+                return _contact_ref(contact, "e-mail, names agreeing")
             try:
-                return self._create_contact(customer, name)
+                return _contact_ref(self._create_contact(customer, name), "created")
             except Conflict:
                 continue
         raise Conflict(f"no free contact name for customer {customer.name!r}", platform=PLATFORM)
+
+    def _contact_by_email(self, customer: Customer) -> Any | None:
+        wanted = customer.email.casefold()
+        found = [c for c in self._contacts_where(f"EmailAddress=={literal(customer.email)}")
+                 if (c.email_address or "").casefold() == wanted]
+        chosen = email_match(customer, [(str(c.contact_id), str(c.name or "")) for c in found])
+        return next((c for c in found if str(c.contact_id) == chosen), None)
 
     def _contacts_where(self, condition: str) -> list[Any]:
         result = self.call(lambda api: api.get_contacts(self._tenant, where=condition, **self._kw()))
         return [c for c in result.contacts or [] if _active(c)]
 
-    def _create_contact(self, customer: Customer, name: str) -> Ref:
+    def _create_contact(self, customer: Customer, name: str) -> Any:
         body = Contacts(contacts=[xmap.contact_model(customer, name)])
         key = idempotency_key_for("milepost-contact", self._tenant, name, customer.email)
         result = self.call(
             lambda api: api.create_contacts(self._tenant, body, summarize_errors=True, idempotency_key=key, **self._kw()),
             creating=True,
         )
-        return _contact_ref(result.contacts[0])
+        return result.contacts[0]
 
     # -- settings ---------------------------------------------------------------------------------
     def company_lists(self) -> CompanyLists:
@@ -166,7 +175,9 @@ class XeroGateway:
         accounts = self.call(lambda api: api.get_accounts(self._tenant, **self._kw())).accounts or []
         rates = self.call(lambda api: api.get_tax_rates(self._tenant, **self._kw())).tax_rates or []
         tracking = self.call(lambda api: api.get_tracking_categories(self._tenant, **self._kw()))
+        currencies = self.call(lambda api: api.get_currencies(self._tenant, **self._kw())).currencies or []
         return CompanyLists(
+            currencies=tuple(sorted(_value(c.code) for c in currencies if c.code)),
             items=tuple(Ref(str(i.item_id), str(i.code)) for i in items),
             accounts=tuple(
                 Ref(str(a.account_id), str(a.code)) for a in accounts if a.code and _value(a.status) != "ARCHIVED"
@@ -180,6 +191,9 @@ class XeroGateway:
 
     def resolve_settings(self, settings: MappingSettings, lines: Sequence[InvoiceLine] = ()) -> ResolvedSettings:
         return self._lists.resolve_settings(settings, lines, platform=PLATFORM, require_account=True)
+
+    def check_currency(self, currency: str) -> None:
+        self._lists.check_currency(currency, platform=PLATFORM, books=f"Xero organisation {self._tenant}")
 
     # -- invoices ---------------------------------------------------------------------------------
     def create_draft_invoice(
@@ -232,9 +246,10 @@ class XeroGateway:
 
     def _attach(self, invoice_id: str, key: str, file: Attachment) -> str:
         idem = idempotency_key_for(key, "attachment", file.filename)
+        content = file.data(PLATFORM)
         result = self.call(
             lambda api: api.create_invoice_attachment_by_file_name(
-                self._tenant, invoice_id, file.filename, file.content, include_online=True,
+                self._tenant, invoice_id, file.filename, content, include_online=True,
                 idempotency_key=idem, **self._kw(),
             ),
             creating=True,
@@ -366,8 +381,8 @@ def _active(contact: Any) -> bool:
     return _value(contact.contact_status) in ("", "ACTIVE")
 
 
-def _contact_ref(contact: Any) -> Ref:
-    return Ref(str(contact.contact_id), str(contact.name or ""))
+def _contact_ref(contact: Any, how: str = "") -> Ref:
+    return Ref(str(contact.contact_id), str(contact.name or ""), how)
 
 
 def _aware(value: Any) -> datetime | None:

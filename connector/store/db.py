@@ -4,6 +4,10 @@ The schema comes from Alembic (`migrate`), never from `create_all`, so a deploye
 a test database are built by the same steps. SQLite gets WAL and a busy timeout so the web app,
 the worker and the CLI can share one file; foreign keys are switched on, which SQLite does not
 do by default.
+
+Engines are built with `hide_parameters=True`: a failed statement's error (and `echo`) shows
+the SQL but never the values bound to it, which are customers' names, e-mails and amounts, so
+no log line carries them.
 """
 
 from __future__ import annotations
@@ -38,13 +42,14 @@ def make_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = 5000) ->
         return _sqlite_engine(url, parsed.database, echo, busy_timeout_ms)
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_engine(url: str, database: str | None, echo: bool, busy_timeout_ms: int) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000})
+    engine = create_engine(url, echo=echo, hide_parameters=True,
+                           connect_args={"timeout": busy_timeout_ms / 1000})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -7,6 +7,7 @@ amounts as decimal strings and dates as ISO 8601, as the public interfaces do.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
@@ -32,7 +33,7 @@ from connector.billing.model import (
 from connector.billing.money import Money
 from connector.billing.report import InvoiceView
 
-from .models import AuditEventRow, InvoiceRow, MilestoneRow, ProjectRow
+from .models import AuditEventRow, InvoiceRow, MilestoneRow, PaymentRow, ProjectRow
 
 
 def _s(value: Decimal | None) -> str | None:
@@ -347,7 +348,9 @@ def intent_from_json(data: dict[str, Any]) -> InvoiceIntent:
     )
 
 
-def invoice_view(row: InvoiceRow, seq: int | None, idempotency_key: str) -> InvoiceView:
+def invoice_view(
+    row: InvoiceRow, seq: int | None, idempotency_key: str, payments: Iterable[PaymentRow] = ()
+) -> InvoiceView:
     currency = row.currency
     return InvoiceView(
         platform=row.platform,
@@ -360,6 +363,9 @@ def invoice_view(row: InvoiceRow, seq: int | None, idempotency_key: str) -> Invo
         due_date=row.due_date,
         seq=seq,
         idempotency_key=idempotency_key,
+        payments=tuple((p.on, Money(p.amount, currency)) for p in payments),
+        issued_at=row.created_at,
+        changed_at=row.updated_at,
     )
 
 

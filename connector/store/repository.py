@@ -29,6 +29,7 @@ from .models import (
     MilestoneRow,
     MilestoneVersionRow,
     OutboxRow,
+    PaymentRow,
     ProjectRow,
     ProjectVersionRow,
     utcnow,
@@ -221,9 +222,17 @@ class BillingRepository:
         return row
 
     def queued_intents(self, key: str) -> list[InvoiceIntent]:
-        """Every intent queued for the project, oldest first (what was billed, withheld, credited)."""
+        """The project's live intents, oldest first: what was billed, withheld and credited.
+
+        An intent whose invoice was voided or deleted (in the books, or by a void from here)
+        bills, withholds and credits nothing any more, so it is left out: its deposit credit
+        returns to the deposit and its retainage is no longer held."""
+        dead = set(self.session.scalars(
+            select(InvoiceRow.outbox_id).where(
+                InvoiceRow.project_id == self.project_row(key).id,
+                InvoiceRow.status.in_(("voided", "deleted")), InvoiceRow.outbox_id.is_not(None))))
         return [records.intent_from_json(row.payload) for row in self.outbox(key)
-                if row.kind != "void"]
+                if row.kind != "void" and row.id not in dead]
 
     def invoice_views(self, key: str) -> list[InvoiceView]:
         """The platform invoices of the project as the store last saw them, for reports."""
@@ -243,7 +252,14 @@ class BillingRepository:
             links.setdefault(invoice_id, []).append(seq)
         # an invoice for several milestones (a monthly one) belongs to none of them alone
         seqs = {invoice_id: found[0] for invoice_id, found in links.items() if len(found) == 1}
-        return [records.invoice_view(row, seqs.get(row.id), key or "") for row, key in rows]
+        cash: dict[int, list[PaymentRow]] = {}
+        for payment in self.session.scalars(
+            select(PaymentRow).join(InvoiceRow, InvoiceRow.id == PaymentRow.invoice_id)
+            .where(InvoiceRow.project_id == project.id).order_by(PaymentRow.on, PaymentRow.id)
+        ):
+            cash.setdefault(payment.invoice_id, []).append(payment)
+        return [records.invoice_view(row, seqs.get(row.id), key or "", cash.get(row.id, ()))
+                for row, key in rows]
 
     def outbox(self, key: str) -> list[OutboxRow]:
         query = select(OutboxRow).where(OutboxRow.project_id == self.project_row(key).id)

@@ -8,7 +8,6 @@ are passed in (`step`, `bill`, `apply`), so the store holds no billing rules of 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -76,29 +75,46 @@ def transition(
     *,
     bill: Biller | None = None,
     evidence_files: Sequence[Path] = (),
+    evidence_policy: evidence.EvidencePolicy | None = None,
 ) -> Milestone:
     """Apply one lifecycle step to a stored milestone, and bill it when it became billable.
 
-    Raises the domain's error (IllegalTransition...) untouched, or ConcurrentUpdate when another
-    writer changed the milestone since it was read. Returns the milestone as stored.
+    Raises the domain's error (IllegalTransition...) untouched, ConcurrentUpdate when another
+    writer changed the milestone since it was read, or EvidenceRefused for a file the policy
+    (default: the working folder, every platform's rules) refuses. Returns the milestone as
+    stored.
     """
     repo = BillingRepository(session)
     project, schedule = repo.load(key)
     current = next((m for m in schedule if m.seq == seq), None)
     if current is None:
         raise MilestoneNotFound(key, seq)
+    policy = evidence_policy or evidence.EvidencePolicy.build()
+    files = _inspected_evidence(repo, key, seq, evidence_files, policy)
     new, event = step(project, current, schedule)
     stored = repo.save_milestone(key, new, current.version)
     repo.append_event(event)
-    for path in evidence_files:
-        content = path.read_bytes()
-        repo.add_evidence(
-            key, seq, path.name, hashlib.sha256(content).hexdigest(), len(content), event.actor,
-            content=content, content_type=evidence.content_type_for(path.name),
-        )
+    for where, path in files:  # one file's bytes in memory at a time
+        file = evidence.read_file(path, policy, where)
+        repo.add_evidence(key, seq, file.name, file.sha256, len(file.content), event.actor,
+                          content=file.content, content_type=file.content_type)
+        session.flush()
     if bill is not None:
         stored = _bill(repo, key, stored, bill)
     return stored
+
+
+def _inspected_evidence(
+    repo: BillingRepository, key: str, seq: int, paths: Sequence[Path], policy: evidence.EvidencePolicy,
+) -> list[tuple[str, Path]]:
+    """Every file checked, count first, before anything is written or read."""
+    if not paths:
+        return []
+    milestone_id = repo.milestone_row(repo.project_row(key), seq).id
+    evidence.check_count(evidence.stored_names(repo.session, milestone_id),
+                         [p.name for p in paths], policy.rules)
+    return [(f"evidence[{i}]", evidence.inspect_file(p, policy, f"evidence[{i}]"))
+            for i, p in enumerate(paths)]
 
 
 def bill_milestone(session: Session, key: str, seq: int, bill: Biller) -> Milestone:

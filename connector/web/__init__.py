@@ -17,6 +17,7 @@ import logging
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, redirect, render_template, url_for
@@ -25,8 +26,9 @@ from werkzeug.exceptions import HTTPException
 from connector.config import Settings, load_settings, with_environment
 from connector.store.db import engine_for, session_factory
 
+from . import hardening, redaction, throttle
 from .resources import WebResources
-from .security import csrf_field
+from .security import csrf_field, signed_in
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +56,18 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.app.base_url.startswith("https://"),
         MAX_CONTENT_LENGTH=5 * 1024 * 1024,
+        # The signed cookie's own limit; the server-side session ends sooner when idle.
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.app.session_lifetime_hours),
     )
     engine = engine_for(settings)
     app.extensions["milepost"] = WebResources(settings, engine, session_factory(engine), environ=env)
     app.jinja_env.globals["csrf_field"] = csrf_field
+    app.jinja_env.globals["signed_in"] = signed_in
     _register_blueprints(app)
     _register_errors(app)
+    throttle.install(app, settings)
+    hardening.install(app)
+    redaction.install(app)
 
     @app.get("/")
     def home() -> Any:

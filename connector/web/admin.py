@@ -20,7 +20,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from sqlalchemy.orm import Session
@@ -36,7 +35,14 @@ from connector.store.repository import BillingRepository
 from . import connections, links
 from .activity import bookkeeper_edits, pause_reasons
 from .resources import resources
-from .security import check_csrf, csrf_token, login_required, portal_token
+from .security import (
+    check_csrf,
+    login_required,
+    portal_token,
+    same_origin_path,
+    sign_in,
+    sign_out,
+)
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -73,12 +79,8 @@ def login() -> Any:
     if request.method == "POST":
         check_csrf()
         if res.password_ok(request.form.get("password", "")):
-            session.clear()
-            session["admin"] = True
-            csrf_token()  # a fresh token for the signed-in session
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/") and not target.startswith("//")
-                            else url_for("admin.dashboard"))
+            sign_in()
+            return redirect(same_origin_path(request.args.get("next"), url_for("admin.dashboard")))
         flash("That password is not right.")
     return render_template("login.html", configured=bool(res.admin_password))
 
@@ -86,7 +88,7 @@ def login() -> Any:
 @blueprint.post("/logout")
 @login_required
 def logout() -> Any:
-    session.clear()
+    sign_out()
     return redirect(url_for("admin.login"))
 
 

@@ -30,6 +30,7 @@ from connector.store import service, voids
 from connector.store.db import transaction
 from connector.store.errors import DuplicateProject, MilestoneNotFound, ProjectNotFound, StoreError
 from connector.store.repository import BillingRepository
+from mappings.attachments import MAX_FILES_PER_MILESTONE
 
 from . import links
 from .activity import pause_reasons
@@ -120,6 +121,9 @@ def _decision(action: str, body: dict[str, Any]) -> Decision | list[Problem]:
     if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
         found.append(problem("evidence", "string_list", "evidence is a list of file names"))
         evidence = []
+    elif len(evidence) > MAX_FILES_PER_MILESTONE:  # the platforms' cap (mappings.attachments)
+        found.append(problem("evidence", "too_many_files",
+                             f"evidence: at most {MAX_FILES_PER_MILESTONE} files per milestone"))
     if found:
         return found
     assert isinstance(by, str)

@@ -20,7 +20,7 @@ from connector.store.db import transaction
 from . import connections
 from .oauth_states import consume_state, issue_state
 from .resources import resources
-from .security import login_required
+from .security import login_required, signed_in
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("oauth", __name__, url_prefix="/oauth")
@@ -94,7 +94,7 @@ def callback(platform: str) -> Any:
         return _refused("This authorization response was already used, has expired, or was not "
                         "started from this browser session. Nothing was connected; start again "
                         "from the admin page.")
-    if not session.get("admin"):
+    if not signed_in():
         return _refused("Sign in to the admin app before connecting a company.", 403)
     if request.args.get("error"):
         return _refused(f"{platform.title()} did not grant access "

@@ -24,12 +24,11 @@ from connector.store.errors import StoreError
 from connector.store.models import EvidenceRow
 from connector.store.repository import BillingRepository
 
-from .decisions import Decision, decide
+from .decisions import Decision, decide, portal_actions
 from .resources import resources
 from .security import LinkRefused, check_csrf, read_portal_token
 
 blueprint = Blueprint("portal", __name__, url_prefix="/portal")
-DECIDABLE = {"submitted", "partially_accepted"}
 
 
 def _refused(error: LinkRefused) -> Any:
@@ -69,7 +68,7 @@ def milestone(token: str) -> Any:
         evidence = _evidence(db, key, seq)
     return render_template(
         "portal.html", token=token, project=project, m=m, email=email, evidence=evidence,
-        amount=amount_for(project, schedule, seq), decidable=m.state.value in DECIDABLE,
+        amount=amount_for(project, schedule, seq), actions=portal_actions(m.state),
         done=request.args.get("done"), deadline=_local(m.approval_deadline, project.time_zone),
     )
 
@@ -97,7 +96,8 @@ def _decision(form: Any, email: str) -> Decision | str:
             return "Partial acceptance: give the accepted share as a percent, such as 40."
         if not percent.is_finite():
             return "Partial acceptance: give the accepted share as a percent, such as 40."
-    return Decision(action, email, datetime.now(UTC), reason=reason, percent=percent)
+    return Decision(action, email, datetime.now(UTC), reason=reason, percent=percent,
+                    allowed=portal_actions)
 
 
 @blueprint.post("/<token>")

@@ -15,6 +15,7 @@ import secrets
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import Engine
@@ -27,18 +28,9 @@ from connector.platforms.endpoints import (
     XeroEndpoints,
     endpoints_from_sandbox,
     endpoints_from_settings,
+    uses_sandbox,
 )
 from connector.platforms.errors import ConfigurationError
-
-
-def uses_sandbox(settings: Settings, platform: str) -> bool:
-    """The sandbox stands in for a platform unless real credentials for it are configured.
-
-    `MILEPOST_SANDBOX_URL` (or `[sandbox] url`) says where the sandbox is; `[sandbox] enabled =
-    false` forbids it, and a `client_id` for the platform means the real service is meant.
-    """
-    section = settings.quickbooks if platform == "quickbooks" else settings.xero
-    return settings.sandbox.enabled and not section.client_id
 
 
 def platform_endpoints(settings: Settings) -> tuple[QuickBooksEndpoints, XeroEndpoints]:
@@ -83,6 +75,14 @@ class WebResources:
     @property
     def xero_scopes_broad(self) -> bool:
         return self.settings.xero.scopes == "broad"
+
+    @property
+    def session_idle(self) -> timedelta:
+        return timedelta(minutes=self.settings.app.session_idle_minutes)
+
+    @property
+    def session_lifetime(self) -> timedelta:
+        return timedelta(hours=self.settings.app.session_lifetime_hours)
 
     def endpoints(self) -> tuple[QuickBooksEndpoints, XeroEndpoints]:
         with self._lock:

@@ -47,10 +47,10 @@ def test_demo_runs_end_to_end_and_ends_with_the_report(tmp_path):
     assert "deposit invoice queued (5000.00)" in out
     assert "approval window lapsed" in out
     assert "change order CO-1 applied" in out
-    assert out.rstrip().splitlines()[-1].startswith("USD: billed")
+    assert out.rstrip().splitlines()[-1].startswith("USD: net of tax: billed")
     report = subprocess.run(
         [sys.executable, "-m", "connector.cli", "--database", f"sqlite:///{tmp_path / 'demo.db'}",
-         "report", "ACME-WEB", "--format", "json"],
+         "report", "ACME-WEB", "--format", "json", "--at", "2027-01-26T18:00"],  # the scenario's end
         capture_output=True, text=True, timeout=60, cwd=ROOT,
     )
     milestones = {m["seq"]: m for m in json.loads(report.stdout)["milestones"]}

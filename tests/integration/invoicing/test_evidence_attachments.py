@@ -60,3 +60,54 @@ def test_an_upload_whose_answer_is_lost_is_not_attached_twice(stack, milepost, t
     assert [name for name, _ in _quickbooks_files(stack, connection, invoice.platform_id)] == ["requirements-v1.3.pdf"]
     assert stack.outbox_statuses() == ["done"]
     assert [rule["fired"] for rule in stack.sandbox.control.faults()] == [1]
+
+
+def _import_linked(stack, connection: int) -> None:
+    stack.api("POST", "/schedules", {**schedule_json("ACME-WEB"), "connection": connection})
+
+
+def test_a_file_quickbooks_would_refuse_fails_the_submit_never_the_invoice(stack, milepost, tmp_path) -> None:
+    """Issue 9 finding 6: QuickBooks accepts listed types only (the list and its sources are in
+    mappings.attachments): a .zip fails the submit, not the draft afterwards."""
+    connection, _ = stack.connect_quickbooks()
+    _import_linked(stack, connection)
+    (tmp_path / "designs.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+
+    refused = milepost("milestone", "submit", "ACME-WEB", "1", "--evidence", "designs.zip")
+
+    assert refused.code == 1
+    assert "[file_type_not_accepted]" in refused.err
+    assert "QuickBooks" in refused.err
+    (tmp_path / "designs.pdf").write_bytes(PDF)
+    assert milepost("milestone", "submit", "ACME-WEB", "1", "--evidence", "designs.pdf").code == 0
+    assert milepost("milestone", "accept", "ACME-WEB", "1", "--by", "Dana Lee").code == 0
+    run_job(stack.context(), "drain_outbox")
+    [invoice] = stack.invoices()
+    assert [name for name, _ in _quickbooks_files(stack, connection, invoice.platform_id)] == ["designs.pdf"]
+    assert stack.outbox_statuses() == ["done"]
+
+
+def test_ten_files_xero_accepts_reach_the_invoice_and_an_eleventh_is_refused_at_submit(
+    stack, milepost, tmp_path,
+) -> None:
+    """Xero: at most 10 files per document, 10 MB each (mappings.attachments); a .zip is a type
+    Xero takes, so a project linked to Xero may send one."""
+    [(connection, _), *_] = stack.connect_xero()
+    _import_linked(stack, connection)
+    names = [f"sheet-{n}.pdf" for n in range(9)] + ["designs.zip"]
+    for name in names:
+        (tmp_path / name).write_bytes(PDF)
+    (tmp_path / "extra.pdf").write_bytes(PDF)
+
+    assert milepost("milestone", "submit", "ACME-WEB", "1", "--evidence", *names).code == 0
+    eleventh = milepost("milestone", "accept", "ACME-WEB", "1", "--evidence", "extra.pdf")
+    assert eleventh.code == 1
+    assert "[too_many_files]" in eleventh.err
+    assert milepost("milestone", "accept", "ACME-WEB", "1", "--by", "Dana Lee").code == 0
+
+    run_job(stack.context(), "drain_outbox")
+
+    assert stack.outbox_statuses() == ["done"]
+    [invoice] = stack.invoices()
+    xero = stack.context().gateway_for(connection)
+    assert sorted(xero.attachment_names(invoice.platform_id)) == sorted(names)  # type: ignore[attr-defined]

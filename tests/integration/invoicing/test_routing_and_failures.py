@@ -99,3 +99,32 @@ def test_only_platform_faults_worth_retrying_are_retried(stack, caplog, error, s
     records = [r for r in caplog.records if r.name == "milepost.jobs.outbox"]
     assert len(records) == 1
     assert (records[0].exc_info is not None) == logged_traceback
+
+
+def _books_count(stack, realm: str, entity: str) -> int:
+    with stack.sandbox.state.lock:
+        return len(stack.sandbox.state.quickbooks.company(realm).table(entity))
+
+
+def test_a_project_in_a_currency_the_company_cannot_bill_creates_nothing_and_names_both(stack, milepost) -> None:
+    """Issue 8, finding 7: a BHD project linked to a USD-only QuickBooks company produced a USD
+    invoice Milepost recorded as BHD. Now the intent fails before anything is created, with an
+    error naming both currencies, and `milepost jobs` shows it."""
+    realm = stack.sandbox.control.add_quickbooks_company("Dollar Books LLC", "USD")
+    stack.connect_quickbooks(realm)
+    data = schedule_json()
+    data["project"]["currency"] = "BHD"
+    stack.api("POST", "/schedules", data)
+    stack.api("POST", "/projects/ACME-WEB/milestones/1/submit", {"by": "Sam", "evidence": ["requirements document"]})
+    stack.api("POST", "/projects/ACME-WEB/milestones/1/accept", {"by": "Dana Lee"})
+    customers = _books_count(stack, realm, "Customer")
+
+    run_job(stack.context(), "drain_outbox")
+
+    [row] = _outbox(stack)
+    assert row.status == "failed"
+    assert "the project bills in BHD" in row.last_error
+    assert "keeps its books in USD with multicurrency off" in row.last_error
+    assert (stack.invoices(), _books_count(stack, realm, "Invoice")) == ([], 0)
+    assert _books_count(stack, realm, "Customer") == customers
+    assert "the project bills in BHD" in milepost("jobs", "--job", "drain_outbox").out

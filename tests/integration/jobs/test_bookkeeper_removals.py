@@ -13,6 +13,7 @@ from sqlalchemy import select
 from xero_python.accounting import PaymentDelete
 
 from connector.store.models import PaymentRow
+from connector.store.repository import BillingRepository
 from jobs.runner import run_job, sync_all
 from jobs.tables import SyncLogRow
 
@@ -117,3 +118,19 @@ def test_a_draft_deleted_in_xero_reopens_its_milestone(stack) -> None:
     assert (milestone.state.value, milestone.generation) == ("planned", 2)
     assert [row.status for row in stack.invoices()] == ["deleted"]
     assert any("reopened to bill again" in message for message in sync_log(stack))
+
+
+def test_an_invoice_voided_in_the_books_no_longer_credits_or_withholds(stack) -> None:
+    """Issue 8, finding 3 (the store's half): the intents later invoices are computed from are
+    the live ones; the voided invoice's deposit credit and retainage count no more."""
+    connection, realm = stack.connect_quickbooks()
+    ctx, invoice = stack.drafted(KEY, connection)
+    with stack.reading() as session:
+        before = [i.idempotency_key for i in BillingRepository(session).queued_intents(KEY)]
+
+    stack.sandbox.control.void_invoice(realm, invoice.platform_id)
+    sync_all(ctx)
+
+    with stack.reading() as session:
+        after = [i.idempotency_key for i in BillingRepository(session).queued_intents(KEY)]
+    assert (before, after) == ([f"milepost:{KEY}:1:1"], [])

@@ -115,3 +115,19 @@ def test_pause_work_flag_is_raised_signed_and_clears_itself_when_paid(stack) -> 
     for body, signature in Receiver.received:
         expected = base64.b64encode(hmac.new(b"shared-secret", body, hashlib.sha256).digest()).decode()
         assert hmac.compare_digest(signature, expected)
+
+
+def test_every_overdue_period_is_charged_even_one_in_which_the_job_did_not_run(stack) -> None:
+    """Issue 8, finding 10: the job first runs in the third started month of lateness; the two
+    months in which it did not run are still owed, each once, and never again."""
+    ctx, _ = drafted(stack)
+    approve_with_due_date(ctx, date(2027, 1, 1))  # grace 5 days: month 1 starts 2027-01-07
+    in_month_three = datetime(2027, 3, 10, 15, tzinfo=UTC)
+
+    counts = [run_job(ctx, "charge_late_fees", in_month_three)["queued"] for _ in range(2)]
+
+    assert counts == [3, 0]
+    with ctx.sessions() as session:
+        keys = sorted(session.scalars(select(OutboxRow.idempotency_key).where(
+            OutboxRow.idempotency_key.like("%late-fee%"))))
+    assert [k.rsplit(":", 1)[1] for k in keys] == ["1", "2", "3"]

@@ -19,15 +19,31 @@ def xero_contacts(xero) -> list:
     return xero.call(lambda api: api.get_contacts(xero._tenant)).contacts
 
 
-def test_quickbooks_matches_mapping_then_email_then_name(qbo) -> None:
+def test_quickbooks_matches_mapping_then_name_then_email_with_names_agreeing(qbo) -> None:
     seeded = next(c for c in qbo_customers(qbo) if c["DisplayName"] == "Cool Cars")
     email = seeded["PrimaryEmailAddr"]["Address"]
 
     by_mapping = qbo.find_or_create_customer(Customer("Someone Else", "x@y.example"), known_id=seeded["Id"])
-    by_email = qbo.find_or_create_customer(Customer("Renamed In Milepost", email))
+    by_email = qbo.find_or_create_customer(Customer("COOL CARS, Inc.", email))
     by_name = qbo.find_or_create_customer(Customer("Cool Cars", "new-address@coolcars.example"))
 
     assert by_mapping.id == by_email.id == by_name.id == seeded["Id"]
+    assert (by_mapping.how, by_email.how, by_name.how) == ("stored id", "e-mail, names agreeing", "name")
+
+
+def test_a_shared_accounts_email_never_bills_another_customer(qbo, xero) -> None:
+    """Issue 8, finding 9: "Birdie Sanctuary LLC" was billed on "Amy's Bird Sanctuary" because
+    both use the same accounts mailbox. An e-mail decides only when the names agree."""
+    amys = next(c for c in qbo_customers(qbo) if c["DisplayName"] == "Amy's Bird Sanctuary")
+    birdie = Customer("Birdie Sanctuary LLC", amys["PrimaryEmailAddr"]["Address"])
+
+    in_quickbooks = qbo.find_or_create_customer(birdie)
+    amys_contact = xero.find_or_create_customer(Customer("Amy's Bird Sanctuary", "birds@example.com"))
+    in_xero = xero.find_or_create_customer(Customer("Birdie Sanctuary LLC", "birds@example.com"))
+
+    assert (in_quickbooks.id != amys["Id"], in_quickbooks.name, in_quickbooks.how) == (
+        True, "Birdie Sanctuary LLC", "created")
+    assert (in_xero.id != amys_contact.id, in_xero.name, in_xero.how) == (True, "Birdie Sanctuary LLC", "created")
 
 
 def test_quickbooks_creates_a_new_customer_once(qbo) -> None:
@@ -57,7 +73,7 @@ def test_xero_matches_email_then_name_and_creates_once(xero) -> None:
     before = len(xero_contacts(xero))
 
     created = xero.find_or_create_customer(ACME)
-    by_email = xero.find_or_create_customer(Customer("Dana R.", "ap@acme.example"))
+    by_email = xero.find_or_create_customer(Customer("Dana R.", "ap@acme.example", company="ACME CORP Ltd"))
     by_name = xero.find_or_create_customer(Customer("Dana Reyes", "other@acme.example", company="Acme Corp"))
     by_mapping = xero.find_or_create_customer(Customer("Whoever", "who@ever.example"), known_id=created.id)
 
@@ -77,14 +93,15 @@ def test_xero_name_held_by_an_archived_contact_is_no_obstacle(xero) -> None:
     assert ref.name == "Acme Corp"
 
 
-def test_quickbooks_finds_a_customer_by_email_with_one_query(qbo, sandbox) -> None:
+def test_quickbooks_finds_a_customer_by_email_with_one_query_after_the_name(qbo, sandbox) -> None:
     seeded = next(c for c in qbo_customers(qbo) if c["DisplayName"] == "Cool Cars")
     queries = sandbox.control.request_count("quickbooks", "POST query", qbo._realm)
 
-    found = qbo.find_or_create_customer(Customer("Renamed In Milepost", seeded["PrimaryEmailAddr"]["Address"].upper()))
+    found = qbo.find_or_create_customer(Customer("Cool Cars LLC", seeded["PrimaryEmailAddr"]["Address"].upper()))
 
     assert found.id == seeded["Id"]
-    assert sandbox.control.request_count("quickbooks", "POST query", qbo._realm) == queries + 1
+    # one query by display name (no "Cool Cars LLC"), one by e-mail
+    assert sandbox.control.request_count("quickbooks", "POST query", qbo._realm) == queries + 2
 
 
 def test_quickbooks_never_reads_the_whole_customer_list_to_match_an_email(qbo, sandbox) -> None:
@@ -93,5 +110,5 @@ def test_quickbooks_never_reads_the_whole_customer_list_to_match_an_email(qbo, s
     created = qbo.find_or_create_customer(ACME)  # nobody has that address yet
 
     assert created.name == "Acme Corp"
-    # one query by email, one by display name, then the create
+    # one query by display name, one by e-mail, then the create
     assert sandbox.control.request_count("quickbooks", "POST query", qbo._realm) == queries + 2

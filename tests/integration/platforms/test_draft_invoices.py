@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
+from connector.billing.model import InvoiceLine
 from connector.billing.money import Money
 from connector.platforms.errors import ConfigurationError
 from connector.platforms.gateway import AccountingGateway, Attachment
@@ -93,3 +95,33 @@ def test_a_missing_code_is_named_before_anything_is_created(qbo, xero) -> None:
         qbo.resolve_settings(MappingSettings(sales_item="Gardening"), intent.lines)
     with pytest.raises(ConfigurationError, match="'999'"):
         xero.resolve_settings(MappingSettings(sales_account="999"), intent.lines)
+
+
+def test_each_line_kind_books_to_its_own_account_and_a_late_fee_carries_no_tax(xero) -> None:
+    """Issue 8, finding 8: one account and one tax code served every line, so in Xero retainage
+    posted to sales account 200 with 15% GST, and a late fee carried GST too. Per line kind:
+    retainage to 630 Retentions Receivable with no tax; a late fee, given no tax code of its
+    own, takes the organisation's no-tax code."""
+    base = make_intent("milepost:KOWHAI-FIT:2:1", currency="NZD")
+    fee = InvoiceLine("Late fee on INV-7, month 1", Money(Decimal("30.00"), "NZD"), kind="late_fee")
+    intent = replace(base, lines=(*base.lines, fee))
+    settings = MappingSettings.from_dict({
+        "sales_account": "200", "tax_code": "OUTPUT2",
+        "kind_accounts": {"retainage": "630", "late_fee": "260"}, "kind_tax_codes": {"retainage": "NONE"},
+    })
+    customer = xero.find_or_create_customer(intent.customer)
+
+    created = xero.create_draft_invoice(intent, customer, xero.resolve_settings(settings, intent.lines))
+
+    stored = xero.get_invoice(created.platform_id)
+    booked = [(line.account_code, line.tax_type) for line in stored.line_items]
+    assert booked == [("200", "OUTPUT2"), ("630", "NONE"), ("260", "NONE")]
+    assert stored.total_tax == Decimal("185.19")  # 15% of 1,234.57 only
+
+
+def test_a_line_kind_the_company_has_no_code_for_is_named_before_anything_is_created(xero) -> None:
+    settings = MappingSettings.from_dict({"sales_account": "200", "kind_accounts": {"retainage": "999"}})
+    with pytest.raises(ConfigurationError, match="sales account '999' \\(retainage lines\\)"):
+        xero.resolve_settings(settings)
+    with pytest.raises(ValueError, match="unknown line kind\\(s\\) in kind_tax_codes: retainer"):
+        MappingSettings.from_dict({"kind_tax_codes": {"retainer": "NONE"}})

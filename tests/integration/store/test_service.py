@@ -22,7 +22,7 @@ from connector.billing.model import (
     RetainageStep,
 )
 from connector.billing.money import Money
-from connector.store import service
+from connector.store import evidence, service
 from connector.store.errors import ConcurrentUpdate, DuplicateProject, ProjectNotFound
 from connector.store.repository import BillingRepository
 
@@ -189,7 +189,8 @@ def test_evidence_files_are_fingerprinted_with_the_transition(sessions, tmp_path
     doc = tmp_path / "requirements.pdf"
     doc.write_bytes(b"%PDF-1.4 requirements v1.3")
     with sessions.begin() as session:
-        service.transition(session, "ACME-WEB", 1, submit, evidence_files=[doc])
+        service.transition(session, "ACME-WEB", 1, submit, evidence_files=[doc],
+                           evidence_policy=evidence.EvidencePolicy.build(root=tmp_path))
     from sqlalchemy import select
 
     from connector.store.models import EvidenceRow

@@ -6,8 +6,9 @@ from dataclasses import replace
 from datetime import date
 
 from connector.billing import lifecycle as lc
-from connector.billing.intents import deposit_intent, invoice_intent_for
-from connector.billing.model import InvoiceIntent, MilestoneState
+from connector.billing.change_orders import apply_change_order
+from connector.billing.intents import deposit_balance, deposit_intent, invoice_intent_for
+from connector.billing.model import ChangeOrder, InvoiceIntent, MilestoneState
 from connector.billing.money import Money
 
 from .conftest import acme, at
@@ -119,3 +120,94 @@ def test_retainage_steps_down_after_half_the_contract_is_billed_and_is_released_
         2: [("retainage", "-500.00")],  # 70% billed before: 5%
         1: [("retainage_release", "4000.00")],  # final: everything withheld comes back
     }
+
+
+def bill_in_order(project, schedule, prior, seqs):
+    """Invoice the milestones `seqs` in that order, each accepted, recording what it billed."""
+    issued = {}
+    for seq in seqs:
+        i = seq - 1
+        intent = invoice_intent_for(project, schedule, schedule[i], date(2026, 12, 1), prior_intents=prior)
+        prior.append(intent)
+        issued[seq] = intent
+        schedule[i] = replace(schedule[i], state=MilestoneState.INVOICED, billed=intent.lines[0].amount)
+    return issued
+
+
+def test_a_change_order_does_not_change_the_deposit_already_invoiced():
+    """Issue 8, finding 2: the deposit invoiced at signature was 10% of 50,000.00; a change order
+    then raised the contract to 52,500.00. Later invoices credit the 5,000.00 received, not 10%
+    of the new total."""
+    s = acme('deposit = { percent = "10" }')
+    project, _ = lc.sign(s.project, at(2026, 11, 2, 15), "Dana Lee")
+    prior: list[InvoiceIntent] = [deposit_intent(project, date(2026, 11, 2))]
+    project, schedule, _ = apply_change_order(project, s.milestones, ChangeOrder(
+        reference="CO-1", approver="Dana Lee", on=date(2026, 11, 10), reason="more pages",
+        contract_total=Money("52500.00", USD)))
+    schedule = [replace(m, state=MilestoneState.ACCEPTED) for m in schedule]
+
+    final = bill_in_order(project, schedule, prior, (1, 2, 3, 4))[4]
+
+    [credit] = [line for line in final.lines if line.kind == "deposit_credit"]
+    assert (credit.description, str(credit.amount)) == ("Less deposit received (5,000.00)", "-5000.00")
+    balance = deposit_balance(project, prior)
+    assert (str(balance.invoiced), str(balance.credited), str(balance.remaining)) == ("5000.00", "5000.00", "0.00")
+
+
+def test_a_deposit_credit_on_a_voided_invoice_returns_to_the_deposit():
+    """Issue 8, finding 3 (the domain's half): with the voided invoice's intent no longer among
+    the live ones, the re-billed milestone gets its whole pro-rata credit back."""
+    s = acme('deposit = { amount = "1000.00", credit = "pro_rata" }')
+    project, _ = lc.sign(s.project, at(2026, 11, 2, 15))
+    prior: list[InvoiceIntent] = [deposit_intent(project, date(2026, 11, 2))]
+    schedule = [replace(m, state=MilestoneState.ACCEPTED) for m in s.milestones]
+    issued = bill_in_order(project, schedule, prior, (2,))
+    live = [i for i in prior if i is not issued[2]]  # voided in the books
+    schedule[1] = replace(schedule[1], state=MilestoneState.ACCEPTED, billed=None, generation=2)
+
+    again = invoice_intent_for(project, schedule, schedule[1], date(2026, 12, 5), prior_intents=live)
+
+    assert [str(line.amount) for line in again.lines if line.kind == "deposit_credit"] == ["-200.00"]
+    assert str(deposit_balance(project, live).remaining) == "1000.00"
+
+
+def test_retainage_over_released_after_a_void_is_withheld_again_saying_why():
+    """Issue 8, finding 4: milestone 4 was billed last and released everything withheld; then
+    milestone 1's invoice (which withheld 500.00) was voided in the books. Re-billing milestone 1
+    must not leave the live invoices 500.00 above the contract."""
+    s = acme('retainage = { steps = [{ percent = "10" }] }')
+    project = s.project
+    schedule = [replace(m, state=MilestoneState.ACCEPTED) for m in s.milestones]
+    prior: list[InvoiceIntent] = []
+    issued = bill_in_order(project, schedule, prior, (1, 2, 3, 4))
+    assert [(line.kind, str(line.amount)) for line in issued[4].lines[1:]] == [("retainage_release", "3000.00")]
+    live = [i for i in prior if i is not issued[1]]
+    schedule[0] = replace(schedule[0], state=MilestoneState.ACCEPTED, billed=None, generation=2)
+
+    again = invoice_intent_for(project, schedule, schedule[0], date(2026, 12, 5), prior_intents=live)
+
+    assert sum((i.total for i in [*live, again]), Money.zero(USD)) == project.contract_total
+    [withheld] = [line for line in again.lines if line.kind == "retainage"]
+    assert str(withheld.amount) == "-500.00"
+    assert "released earlier was withheld on an invoice since voided" in withheld.description
+
+
+def test_no_deposit_is_credited_before_it_is_invoiced_and_a_voided_deposit_is_taken_back():
+    """A milestone billed before signature credits nothing; when the deposit invoice is voided
+    in the books after an invoice credited it, the next invoice reverses that credit."""
+    s = acme('deposit = { amount = "1000.00", credit = "pro_rata" }')
+    schedule = [replace(m, state=MilestoneState.ACCEPTED) for m in s.milestones]
+    unsigned = invoice_intent_for(s.project, schedule, schedule[0], date(2026, 11, 3))
+    assert [line.kind for line in unsigned.lines] == ["milestone"]
+
+    project, _ = lc.sign(s.project, at(2026, 11, 4, 15))
+    deposit = deposit_intent(project, date(2026, 11, 4))
+    prior: list[InvoiceIntent] = [deposit]
+    bill_in_order(project, schedule, prior, (2,))  # credits 200.00
+    live = [i for i in prior if i is not deposit]  # the deposit invoice voided in the books
+
+    nxt = invoice_intent_for(project, schedule, schedule[2], date(2026, 12, 5), prior_intents=live)
+
+    [line] = [line for line in nxt.lines if line.kind == "deposit_credit"]
+    assert (str(line.amount), line.description) == (
+        "200.00", "Deposit credit reversed: 200.00 credited on earlier invoices for a deposit invoice since voided")

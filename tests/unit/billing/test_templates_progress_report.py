@@ -136,7 +136,8 @@ def test_report_sums_billed_paid_outstanding_overdue_and_lists_milestones():
     m3, _ = lc.submit(project, ms[2], at(2026, 12, 7, 15), "Sam", [])
     ms[2] = m3
     invoice = InvoiceView("sandbox", "130", "1001", "open", Money("10000.00", USD), Money("4000.00", USD),
-                          Money("6000.00", USD), date(2026, 11, 26), seq=2)
+                          Money("6000.00", USD), date(2026, 11, 26), seq=2,
+                          payments=((date(2026, 11, 25), Money("4000.00", USD)),))
     report = build_report(project, ms, [invoice], at(2026, 12, 20, 15), intents=[intent])
     data = report.as_json()
     assert {k: data[k] for k in ("billed", "paid", "outstanding", "overdue", "remaining", "accepted_unbilled")} == {
@@ -151,3 +152,61 @@ def test_report_sums_billed_paid_outstanding_overdue_and_lists_milestones():
     table = {r[0]: r for r in table_rows(report)}
     # seq, name, state, scheduled, previously billed, this period, to date, % complete, to finish, retainage
     assert table["2"][3:] == ["10000.00", "10000.00", "0.00", "10000.00", "100.0", "0.00", "0.00"]
+
+
+def billed_and_invoiced(paid: tuple[tuple[date, Money], ...], status: str = "open", balance: str = "2600.00"):
+    """ACME's milestone 2 (10,000.00) accepted, invoiced on 19 Nov with 20% tax (12,000.00)."""
+    s = acme()
+    project, ms = s.project, list(s.milestones)
+    m2, _ = lc.submit(project, ms[1], at(2026, 11, 17, 15), "Sam", ["doc"])
+    m2, _ = lc.accept(project, m2, at(2026, 11, 19, 15), "Dana Lee")
+    intent = invoice_intent_for(project, ms, m2, date(2026, 11, 19))
+    m2, _ = lc.mark_invoice_due(project, m2, intent, at(2026, 11, 19, 15))
+    ms[1] = m2
+    invoice = InvoiceView("xero", "inv-1", "INV-1", status, Money("12000.00", USD), Money("0", USD),
+                          Money(balance, USD), date(2026, 11, 26), seq=2, payments=paid,
+                          issued_at=at(2026, 11, 19, 16), changed_at=at(2026, 11, 28, 12))
+    return project, ms, intent, invoice
+
+
+def test_report_paid_is_cash_and_credits_are_their_own_figure_on_one_gross_basis():
+    """Issue 8, finding 5: 3,000.00 received and a 6,400.00 credit note: `paid` is the cash, the
+    credit is `credited`, and invoiced - credited - paid = outstanding, all tax included."""
+    cash = ((date(2026, 11, 25), Money("1000.00", USD)), (date(2026, 11, 27), Money("2000.00", USD)))
+    project, ms, intent, invoice = billed_and_invoiced(cash)
+
+    data = build_report(project, ms, [invoice], at(2026, 12, 1, 15), intents=[intent]).as_json()
+
+    assert {k: data[k] for k in ("billed", "invoiced", "credited", "paid", "outstanding")} == {
+        "billed": "10000.00", "invoiced": "12000.00", "credited": "6400.00", "paid": "3000.00",
+        "outstanding": "2600.00"}
+    assert "billed" in data["basis"]["net"]
+    assert {"invoiced", "credited", "paid", "outstanding", "overdue"} <= set(data["basis"]["gross"])
+
+
+def test_a_draft_nobody_sent_is_never_overdue_nor_a_reason_to_pause_work():
+    """Issue 8, finding 5: a draft past its due date is outstanding, not overdue."""
+    project, ms, intent, invoice = billed_and_invoiced((), status="draft", balance="12000.00")
+
+    report = build_report(project, ms, [invoice], at(2027, 1, 20, 15), intents=[intent])
+
+    assert (str(report.outstanding), str(report.overdue), report.pause_work) == ("12000.00", "0.00", False)
+    sent = build_report(project, ms, [replace(invoice, status="open")], at(2027, 1, 20, 15), intents=[intent])
+    assert (str(sent.overdue), sent.pause_work) == ("12000.00", True)
+
+
+def test_report_at_a_past_moment_leaves_out_what_happened_after_it():
+    """Issue 8, finding 6: `report --at 2026-10-31` showed amounts billed in November. As of a
+    moment: no billing, invoice, payment or credit the store learned of after it."""
+    cash = ((date(2026, 11, 25), Money("1000.00", USD)), (date(2026, 11, 27), Money("2000.00", USD)))
+    project, ms, intent, invoice = billed_and_invoiced(cash)
+
+    october = build_report(project, ms, [invoice], at(2026, 10, 31, 15), intents=[intent]).as_json()
+    mid = build_report(project, ms, [invoice], at(2026, 11, 26, 15), intents=[intent]).as_json()
+
+    assert {k: october[k] for k in ("billed", "invoiced", "paid", "credited", "outstanding")} == {
+        "billed": "0.00", "invoiced": "0.00", "paid": "0.00", "credited": "0.00", "outstanding": "0.00"}
+    assert october["remaining"] == "50000.00"
+    assert {k: mid[k] for k in ("billed", "invoiced", "paid", "credited", "outstanding")} == {
+        "billed": "10000.00", "invoiced": "12000.00", "paid": "1000.00", "credited": "0.00",
+        "outstanding": "11000.00"}

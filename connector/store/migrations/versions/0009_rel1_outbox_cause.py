@@ -6,8 +6,8 @@
   good before this revision because a platform refused the grant (401/403, which used to fail
   an intent at once) are marked `auth`, so the first reconnect gives them another go.
 
-Revision ID: 0008_rel1_outbox_cause
-Revises: 0007_voids_and_late_fee_lines
+Revision ID: 0009_rel1_outbox_cause
+Revises: 0008_sec2_admin_sessions
 Create Date: 2026-12-01 13:30:00
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008_rel1_outbox_cause'
-down_revision = '0007_voids_and_late_fee_lines'
+revision = '0009_rel1_outbox_cause'
+down_revision = '0008_sec2_admin_sessions'
 branch_labels = None
 depends_on = None
 
