@@ -51,17 +51,25 @@ def test_redis_down_10s_mid_drain_in_celery_mode(make_stack, own_postgres, own_r
     stack.sandbox.control.set_latency(quickbooks=LATENCY)
     env = {"MILEPOST_WORKER__SYNC_SECONDS": "1", "MILEPOST_WORKER__BROKER_URL": own_redis,
            "MILEPOST_RECLAIM_AFTER_SECONDS": "15"}
-    stack.spawn("worker", "--celery", "--concurrency", "2", **env)
+    worker = stack.spawn("worker", "--celery", "--concurrency", "2", **env)
     stack.spawn("clock", **env)
 
     wait_for(lambda: 0 < invoices_made(stack) < INTENTS, 60, every=0.1)
     redis_server.stop()
     time.sleep(OUTAGE_SECONDS)
     redis_server.start()
+    # Celery's worker sometimes exits when the broker goes away while it restores an unacked
+    # message (kombu's redis transport: "Unrecoverable error: AttributeError ... 'hostname'",
+    # celery/kombu#970 and #582 show the same path). A supervisor (the Procfile's process
+    # manager) starts it again; the suite does the same, and says so in the table.
+    restarted = worker.poll() is not None
+    if restarted:
+        stack.spawn("worker", "--celery", "--concurrency", "2", **env)
 
     assert "failed" not in outbox_counts(stack)
     settle(stack, realm, outcomes, "Redis down (Celery mode)",
-           f"own redis-server stopped {OUTAGE_SECONDS} s mid-drain, then started empty")
+           f"own redis-server stopped {OUTAGE_SECONDS} s mid-drain, then started empty"
+           + ("; the Celery worker exited and was started again" if restarted else ""))
 
 
 def test_postgres_down_10s_mid_drain(make_stack, own_postgres, postgres_cluster, outcomes) -> None:  # noqa: F811
