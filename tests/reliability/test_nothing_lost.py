@@ -146,7 +146,7 @@ def test_a_poison_schedule_beside_healthy_ones(make_stack, own_postgres, outcome
     stack.spawn("worker", MILEPOST_WORKER__SYNC_SECONDS="1")
 
     settle(stack, realm, outcomes, "poison schedule",
-           "payment_terms_days = 3000000 on 1 of 8 projects (deem_acceptances, charge_late_fees)")
+           "payment_terms_days = 3000000 on 1 of 8 projects; worker --once exits 1, the 7 others bill")
     report = stack.api("GET", "/projects/POISON/report")
     assert report["milestones"][0]["state"] == "submitted"  # waiting for its data to be fixed
     with stack.reading() as session:
