@@ -1,7 +1,7 @@
 """Which company an intent goes to, with which mapping settings, and which connections to sync.
 
 Routing: an intent queued with a connection goes there; otherwise the project's link
-(`milepost project link KEY --connection ID`, `connector.web.links`) decides. A project with no
+(`milepost project link KEY --connection ID`, `connector.store.links`) decides. A project with no
 link bills through the only active connection when there is exactly one (a one-company
 installation needs no setup); with several active connections and no link, guessing could put
 a customer's invoice in another company's books, so the intent waits, pending, with the reason
@@ -29,13 +29,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from connector.config import Settings
 from connector.platforms.company_lists import forget_company_lists
 from connector.platforms.custody import ACTIVE
-from connector.platforms.errors import ConfigurationError
+from connector.platforms.errors import ConfigurationError, PlatformError
 from connector.platforms.gateway import AccountingGateway
 from connector.store.db import transaction
 from connector.store.evidence import EvidencePolicy
+from connector.store.links import linked_connection
 from connector.store.mapping_rows import project_mapping, set_project_mapping
 from connector.store.models import ConnectionRow, OutboxRow
-from connector.web.links import linked_connection
 from mappings.settings import MappingSettings
 
 from .tables import SyncStateRow
@@ -218,3 +218,18 @@ def configure_project_mapping(
     with transaction(sessions) as session:
         set_project_mapping(session, key, stored)
     return stored
+
+
+def currency_refusal(
+    gateway_for: Callable[[int], AccountingGateway], connection_id: int, currency: str
+) -> str | None:
+    """Why the connection's company cannot bill in `currency`, asked when a project is linked;
+    None when it can, or when the company could not be asked now (the worker asks again before
+    every create, so a link is never refused for a network hiccup)."""
+    try:
+        gateway_for(connection_id).check_currency(currency)
+    except ConfigurationError as error:
+        return str(error)
+    except PlatformError:
+        return None
+    return None

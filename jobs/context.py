@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config import Settings, with_environment
 from connector.platforms.connect import open_gateway
-from connector.platforms.custody import TokenCipher
-from connector.platforms.endpoints import QuickBooksEndpoints, XeroEndpoints
+from connector.platforms.custody import TokenCipher, token_cipher
+from connector.platforms.endpoints import QuickBooksEndpoints, XeroEndpoints, platform_endpoints
 from connector.platforms.gateway import AccountingGateway
 from connector.platforms.limits import RateGate
 from connector.store.db import engine_for, session_factory
@@ -80,8 +80,6 @@ def build_context(
 
     `environ`, when given, is laid over `settings` the way the config loader would (for
     settings built by hand); without it the settings are taken as loaded."""
-    from connector.web.resources import platform_endpoints, token_cipher
-
     if environ is not None:
         settings = with_environment(settings, environ)
     env = os.environ if environ is None else environ

@@ -8,6 +8,9 @@ Ask for `sqlite_url` / `postgres_url` to pin one backend.
 `xero_spec` (tests/xero_openapi.py) is Xero's OpenAPI document, parsed once per session, for
 suites that check the sandbox's Xero traffic against it.
 
+No test may read a file outside the repository (tests/read_guard.py): the phase that does
+fails, naming the path, so a clone on its own passes as this checkout does.
+
 When PostgreSQL is unreachable the `[postgres]` tests are skipped with the reason, except in
 CI (`CI=true`), where they fail: CI must never pass by skipping the database it is meant to test.
 """
@@ -24,6 +27,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config import Settings
 from connector.store.db import make_engine, migrate, session_factory
+from tests.read_guard import (  # noqa: F401 - hooks: fail any phase that reads outside the repo
+    pytest_make_collect_report,
+    pytest_runtest_makereport,
+)
 from tests.xero_openapi import xero_spec  # noqa: F401 - the session fixture, for every suite
 
 PG_HOST = os.environ.get("MILEPOST_TEST_PG_HOST", "127.0.0.1")

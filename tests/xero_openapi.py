@@ -1,7 +1,8 @@
 """Every Xero request the sandbox accepts, and every answer it gives, against Xero's OpenAPI.
 
 Issue 3: the sandbox must be a faithful Xero, so the traffic of the test suite is checked
-against `../shared/specs/xero/xero_accounting.yaml`, not only the sandbox's own Xero tests.
+against `connector/sandbox/xero/specs/xero_accounting.yaml` (Xero's document, copied into the
+repository with its licence), not only the sandbox's own Xero tests.
 
 - `record_xero(server)` wraps a `SandboxServer`'s WSGI app in a `Recorder` (test-only
   middleware) that keeps each `/api.xro/2.0` request and its answer, byte for byte.
@@ -37,7 +38,8 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from connector.sandbox.client import SandboxServer
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "specs" / "xero" / "xero_accounting.yaml"
+SPEC = (Path(__file__).resolve().parents[1] / "connector" / "sandbox" / "xero" / "specs"
+        / "xero_accounting.yaml")
 API_PREFIX = "/api.xro/2.0"
 OFF_SPEC_HEADER = "x-test-off-spec"
 ZONELESS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?")

@@ -24,6 +24,7 @@ The customer's books:
     milepost connections settings ID [--item NAME] [--account CODE] [--tax-code CODE] [--class NAME]
                         [--terms NAME] [--tracking CATEGORY=OPTION ...]
     milepost project link KEY --connection ID
+    milepost project mapping KEY [--item ...] [--kind KIND.FIELD=CODE ...]
 
 Background work:
 

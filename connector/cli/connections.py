@@ -29,11 +29,12 @@ from rich.table import Table
 from connector.billing.errors import ScheduleInvalid
 from connector.billing.model import AuditEvent
 from connector.platforms import install
+from connector.platforms.custody import token_cipher
+from connector.platforms.endpoints import platform_endpoints
 from connector.platforms.errors import PlatformError
-from connector.store import service
+from connector.store import links, service
+from connector.store.repository import BillingRepository
 from connector.web import connections as conn
-from connector.web import links
-from connector.web.resources import platform_endpoints, token_cipher
 
 from . import commands, mapping_settings
 from .context import CommandError, Context
@@ -201,8 +202,25 @@ def _with_links(ctx: Context, work: Callable[[Any], None]) -> None:
         work(session)
 
 
+def _refuse_foreign_currency(ctx: Context, connection_id: int, currency: str) -> None:
+    """A company that cannot bill in the project's currency is refused at link time."""
+    from jobs.connections import currency_refusal
+    from jobs.context import build_context
+
+    job_ctx = build_context(ctx.settings)
+    try:
+        refusal = currency_refusal(job_ctx.gateway_for, connection_id, currency)
+    finally:
+        job_ctx.close()
+    if refusal:
+        raise CommandError(f"connection {connection_id}: not linked: {refusal}")
+
+
 def cmd_project_link(ctx: Context, args: argparse.Namespace) -> int:
-    ctx.ready()
+    sessions = ctx.ready()
+    with sessions() as session:
+        currency = BillingRepository(session).project_row(args.key).currency
+    _refuse_foreign_currency(ctx, args.connection, currency)
     _with_links(ctx, lambda s: links.link_project(s, args.key, args.connection))
     ctx.out.print(f"{args.key} bills through connection {args.connection}", markup=False)
     return 0
@@ -231,6 +249,7 @@ def cmd_schedule_import(ctx: Context, args: argparse.Namespace) -> int:
         links.link_project(session, project.key, args.connection)
 
     ctx.ready()
+    _refuse_foreign_currency(ctx, args.connection, project.currency)
     _with_links(ctx, work)
     ctx.out.print(f"imported {project.key}: {len(parsed.milestones)} milestones, billing through "
                   f"connection {args.connection}", markup=False)

@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import func, select
@@ -411,3 +412,11 @@ def due_for_refresh(session: Session, now: datetime, margin: timedelta = REFRESH
         .order_by(func.min(ConnectionTokenRow.connection_id))
     )
     return [connection_id for (connection_id,) in rows]
+
+
+def token_cipher(settings: Any, environ: Mapping[str, str] | None = None) -> TokenCipher:
+    """The Fernet keys from `[security] token_keys` (MILEPOST_SECURITY__TOKEN_KEYS) or
+    MILEPOST_TOKEN_KEYS, the name custody documents."""
+    if settings.security.token_keys:
+        return TokenCipher(settings.security.token_keys)
+    return TokenCipher.from_env(environ)

@@ -2,7 +2,7 @@
 
 `endpoints_from_settings` reads `[quickbooks]`/`[xero]`; `endpoints_from_sandbox` reads the
 sandbox's `/_sandbox/info` document so that `MILEPOST_SANDBOX_URL` alone points both SDKs,
-the token endpoints and the credentials at the local stand-in.
+the token endpoints and the credentials (webhook secrets included) at the local stand-in.
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ class QuickBooksEndpoints:
     discovery_url: str = ""  # intuit-oauth's `environment` when not sandbox/production
     minor_version: int = 75
     timeout_seconds: float = 30.0
+    # The sandbox's own verifier token (it signs its webhooks with it); empty for the real
+    # service, whose token is `[quickbooks] webhook_verifier_token`.
+    webhook_verifier_token: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class XeroEndpoints:
     client_secret: str = field(repr=False)
     authorize_url: str = "https://login.xero.com/identity/connect/authorize"
     timeout_seconds: int = 30
+    webhook_key: str = field(default="", repr=False)  # the sandbox's; see QuickBooksEndpoints
 
 
 def uses_sandbox(settings: Any, platform: str) -> bool:
@@ -107,6 +111,7 @@ def endpoints_from_sandbox_info(
             client_id=_pick(qb, "client_id"),
             client_secret=_pick(qb, "client_secret"),
             discovery_url=discovery,
+            webhook_verifier_token=_pick(qb, "webhook_verifier_token"),
         ),
         XeroEndpoints(
             api_url=_pick(xero, "api_base", "api_url", "accounting_url", default=f"{base}/api.xro/2.0").rstrip("/"),
@@ -116,6 +121,7 @@ def endpoints_from_sandbox_info(
             client_id=_pick(xero, "client_id"),
             client_secret=_pick(xero, "client_secret"),
             authorize_url=_pick(xero, "authorize_url", "authorization_endpoint"),
+            webhook_key=_pick(xero, "webhook_key"),
         ),
     )
 
@@ -146,3 +152,17 @@ def endpoints_for(settings: Any, environ: dict[str, str] | None = None) -> tuple
     if sandbox_url:
         return endpoints_from_sandbox(sandbox_url)
     return endpoints_from_settings(settings)
+
+
+def platform_endpoints(settings: Any) -> tuple[QuickBooksEndpoints, XeroEndpoints]:
+    """Endpoints for both platforms: the sandbox's own where it stands in, else the settings'."""
+    real_qb, real_xero = endpoints_from_settings(settings)
+    if not (uses_sandbox(settings, "quickbooks") or uses_sandbox(settings, "xero")):
+        return real_qb, real_xero
+    # The sandbox speaks plain HTTP on loopback; requests-oauthlib refuses that unless told.
+    os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    sandbox_qb, sandbox_xero = endpoints_from_sandbox(settings.sandbox.url)
+    return (
+        sandbox_qb if uses_sandbox(settings, "quickbooks") else real_qb,
+        sandbox_xero if uses_sandbox(settings, "xero") else real_xero,
+    )

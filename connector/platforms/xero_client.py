@@ -46,7 +46,10 @@ def _refuse_sdk_refresh(token: dict[str, Any]) -> None:
 
 def build_api_client(endpoints: XeroEndpoints, tokens: TokenSource, pool_manager: Any = None) -> ApiClient:
     """An ApiClient for one connection whose token comes from custody on every request."""
-    configuration = Configuration(oauth2_token=OAuth2Token(client_id=endpoints.client_id))
+    # Configuration(...) returns a copy of the first instance made in the process and ignores
+    # its arguments (xero-python's TypeWithDefault): set the token holder on our copy.
+    configuration = Configuration()
+    configuration.oauth2_token = OAuth2Token(client_id=endpoints.client_id)
     client = ApiClient(
         configuration,
         pool_threads=1,

@@ -107,7 +107,19 @@ class SandboxControl:
             "deliveries"]
 
     def revoke(self, service: str, company: str) -> dict:
+        """QuickBooks: the customer revokes the app's grant to the realm (calls 401, refresh
+        invalid_grant). Xero: the organisation is disconnected (see `disconnect_xero`)."""
         return self._call("POST", "/revoke", {"service": service, "company": company})
+
+    def revoke_xero_grant(self, tenant_id: str) -> dict:
+        """Revoke the Xero consent(s) reaching the organisation: the refresh token is refused
+        with invalid_grant and every connection of the consent goes (calls get 403)."""
+        return self._call("POST", f"/xero/{tenant_id}/revoke")
+
+    def disconnect_xero(self, tenant_id: str) -> dict:
+        """The organisation disconnects the app: gone from GET /connections, its calls 403;
+        the consent's other organisations and its refresh token go on working."""
+        return self._call("POST", f"/xero/{tenant_id}/disconnect")
 
     def add_quickbooks_company(self, name: str, currency: str = "USD") -> str:
         """A new QuickBooks company set up like the seeded ones; returns its realm id."""
@@ -148,12 +160,55 @@ class SandboxControl:
     def delete_invoice(self, realm_id: str, invoice_id: str) -> dict:
         return self.qbo(f"invoices/{invoice_id}/delete", realm_id)
 
+    def void_payment(self, realm_id: str, payment_id: str) -> dict:
+        return self.qbo(f"payments/{payment_id}/void", realm_id)
+
     def edit_estimate(self, realm_id: str, estimate_id: str, **changes: Any) -> dict:
         return self.qbo(f"estimates/{estimate_id}/edit", realm_id, **changes)
+
+    def set_multicurrency(self, realm_id: str, enabled: bool | None = True,
+                          home_currency: str | None = None) -> dict:
+        """Turn QuickBooks multicurrency on (it cannot go off again) and/or set the home
+        currency (only while multicurrency is off); returns the CurrencyPrefs."""
+        payload: dict[str, Any] = {"enabled": enabled}
+        if home_currency is not None:
+            payload["home_currency"] = home_currency
+        return self.qbo("multicurrency", realm_id, **payload)
+
+    def set_customer_currency(self, realm_id: str, customer_id: str, currency: str) -> dict:
+        """A QuickBooks customer's CurrencyRef (refused once it has transactions)."""
+        return self.qbo(f"customers/{customer_id}/currency", realm_id, currency=currency)
+
+    def seed_quickbooks(self, realm_id: str, *, customers: int = 0, invoices: int = 0,
+                        payments: int = 0, amount: str = "100.00") -> dict:
+        """Many customers, invoices (`amount` each) and payments (each paying one new invoice
+        in full) in one call; id ranges of what was made."""
+        return self.qbo("seed", realm_id, customers=customers, invoices=invoices,
+                        payments=payments, amount=amount)
 
     def xero(self, action: str, tenant_id: str, **payload: Any) -> dict:
         """Any Xero bookkeeper action under ``/_sandbox/xero/{tenant}/...``."""
         return self._call("POST", f"/xero/{tenant_id}/{action}", payload)
+
+    def xero_intent_to_receive(self, url: str) -> dict:
+        """Run Xero's intent-to-receive check against `url`: `passed` and each round."""
+        return self._call("POST", "/xero/webhooks/intent", {"url": url})
+
+    def xero_void_invoice(self, tenant_id: str, invoice_id: str) -> dict:
+        return self.xero(f"invoices/{invoice_id}/void", tenant_id)
+
+    def xero_delete_invoice(self, tenant_id: str, invoice_id: str) -> dict:
+        return self.xero(f"invoices/{invoice_id}/delete", tenant_id)
+
+    def set_xero_currency(self, tenant_id: str, code: str, enabled: bool = True) -> list[dict]:
+        """Add a currency to a Xero organisation, or take it away; the currencies after."""
+        return self.xero("currencies", tenant_id, code=code, enabled=enabled)["Currencies"]
+
+    def seed_xero(self, tenant_id: str, *, contacts: int = 0, invoices: int = 0,
+                  payments: int = 0, amount: str = "100.00") -> dict:
+        """Many contacts, AUTHORISED invoices and payments in one call (see seed_quickbooks)."""
+        return self.xero("seed", tenant_id, contacts=contacts, invoices=invoices,
+                         payments=payments, amount=amount)
 
 
 class SandboxServer:

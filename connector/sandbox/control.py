@@ -144,6 +144,9 @@ def blueprint() -> Blueprint:
 
     @bp.post("/revoke")
     def revoke():  # type: ignore[no-untyped-def]
+        """QuickBooks: the grant to the realm is revoked (401, refresh refused). Xero: the
+        organisation is disconnected from every grant (its calls 403, the others go on);
+        `/xero/{tenant}/revoke` revokes the whole consent instead (xero/control.py)."""
         body = _body()
         service = body.get("service", "quickbooks")
         books = getattr(current_state(), service, None)

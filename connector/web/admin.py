@@ -22,17 +22,21 @@ from flask import (
     request,
     url_for,
 )
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.billing.errors import BillingError
 from connector.billing.report import Report, build_report
-from connector.store import voids
+from connector.platforms.connect import open_gateway
+from connector.store import links, voids
 from connector.store.db import transaction
 from connector.store.errors import ProjectNotFound, StoreError
 from connector.store.job_runs import recent_runs
+from connector.store.models import ProjectRow
 from connector.store.repository import BillingRepository
+from jobs.connections import currency_refusal
 
-from . import connections, links
+from . import connections
 from .activity import bookkeeper_edits, pause_reasons
 from .resources import resources
 from .security import (
@@ -157,7 +161,17 @@ def link(key: str) -> Any:
         connection_id = int(request.form.get("connection", ""))
     except ValueError:
         abort(400, description="Choose a connection.")
-    with resources().sessions() as db, db.begin():
+    res = resources()
+    with res.sessions() as db:
+        project = db.scalar(select(ProjectRow).where(ProjectRow.key == key))
+        currency = project.currency if project is not None else None
+    if currency is not None:
+        refusal = currency_refusal(lambda cid: open_gateway(res.sessions, cid, res.endpoints(), res.cipher()),
+                                   connection_id, currency)
+        if refusal:
+            flash(f"{key} was not linked: {refusal}")
+            return redirect(url_for("admin.project", key=key))
+    with res.sessions() as db, db.begin():
         try:
             links.link_project(db, key, connection_id)
         except StoreError as error:

@@ -26,13 +26,12 @@ from connector.billing.model import AuditEvent
 from connector.billing.money import UnknownCurrency
 from connector.billing.report import build_report
 from connector.billing.schedule import build_schedule
-from connector.store import service, voids
+from connector.store import links, service, voids
 from connector.store.db import transaction
 from connector.store.errors import DuplicateProject, MilestoneNotFound, ProjectNotFound, StoreError
 from connector.store.repository import BillingRepository
 from mappings.attachments import MAX_FILES_PER_MILESTONE
 
-from . import links
 from .activity import pause_reasons
 from .decisions import ACTIONS, Decision, decide
 from .resources import resources

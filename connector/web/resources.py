@@ -10,49 +10,29 @@ environment or secrets file only), compared in constant time and never shown.
 
 from __future__ import annotations
 
-import os
+import logging
 import secrets
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import requests
 from flask import current_app
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config import Settings
-from connector.platforms.custody import TokenCipher
+from connector.platforms.custody import TokenCipher, token_cipher
 from connector.platforms.endpoints import (
     QuickBooksEndpoints,
     XeroEndpoints,
-    endpoints_from_sandbox,
-    endpoints_from_settings,
+    platform_endpoints,
     uses_sandbox,
 )
 from connector.platforms.errors import ConfigurationError
 
-
-def platform_endpoints(settings: Settings) -> tuple[QuickBooksEndpoints, XeroEndpoints]:
-    """Endpoints for both platforms: the sandbox's own where it stands in, else the settings'."""
-    real_qb, real_xero = endpoints_from_settings(settings)
-    if not (uses_sandbox(settings, "quickbooks") or uses_sandbox(settings, "xero")):
-        return real_qb, real_xero
-    # The sandbox speaks plain HTTP on loopback; requests-oauthlib refuses that unless told.
-    os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    sandbox_qb, sandbox_xero = endpoints_from_sandbox(settings.sandbox.url)
-    return (
-        sandbox_qb if uses_sandbox(settings, "quickbooks") else real_qb,
-        sandbox_xero if uses_sandbox(settings, "xero") else real_xero,
-    )
-
-
-def token_cipher(settings: Settings, environ: Mapping[str, str] | None = None) -> TokenCipher:
-    """The Fernet keys from `[security] token_keys` (MILEPOST_SECURITY__TOKEN_KEYS) or
-    MILEPOST_TOKEN_KEYS, the name custody documents."""
-    if settings.security.token_keys:
-        return TokenCipher(settings.security.token_keys)
-    return TokenCipher.from_env(environ)
+log = logging.getLogger("milepost.web")
 
 
 @dataclass
@@ -89,6 +69,23 @@ class WebResources:
             if self._endpoints is None:
                 self._endpoints = platform_endpoints(self.settings)
             return self._endpoints
+
+    def webhook_secret(self, platform: str) -> str | None:
+        """What a platform signs its webhooks with: the sandbox's own secret where it stands
+        in (it signs with nothing else, so `MILEPOST_SANDBOX_URL` alone must be enough), else
+        `[quickbooks] webhook_verifier_token` / `[xero] webhook_key`."""
+        configured = (self.settings.quickbooks.webhook_verifier_token if platform == "quickbooks"
+                      else self.settings.xero.webhook_key)
+        if not uses_sandbox(self.settings, platform):
+            return configured
+        try:
+            qb, xero = self.endpoints()
+        except (requests.RequestException, ConfigurationError, ValueError) as error:
+            log.warning("sandbox unreachable for its %s webhook secret: %s", platform,
+                        type(error).__name__)
+            return configured
+        return (qb.webhook_verifier_token if platform == "quickbooks" else xero.webhook_key) \
+            or configured
 
     def cipher(self) -> TokenCipher:
         return token_cipher(self.settings, self.environ)

@@ -12,7 +12,8 @@ What each answer means (the platforms retry what they do not see acknowledged):
     400  a correctly signed body that is not JSON (nothing recorded).
 
 Xero bodies get an empty 200/401 and no cookie, as its intent-to-receive check requires.
-Secrets come from `[quickbooks] webhook_verifier_token` and `[xero] webhook_key`.
+Secrets come from `[quickbooks] webhook_verifier_token` and `[xero] webhook_key`, or from the
+sandbox's `/_sandbox/info` where it stands in for the platform (`WebResources.webhook_secret`).
 """
 
 from __future__ import annotations
@@ -56,16 +57,19 @@ def _resources() -> tuple[Settings, sessionmaker[Session]]:
     return found.settings, found.sessions
 
 
+def _secret(platform: str) -> str | None:
+    return current_app.extensions["milepost"].webhook_secret(platform)  # type: ignore[no-any-return]
+
+
 def _empty(status: int) -> Response:
     return Response(b"", status=status)
 
 
 @bp.post("/quickbooks")
 def quickbooks() -> Response:
-    settings, sessions = _resources()
+    _, sessions = _resources()
     body = request.get_data(cache=False)
-    if not signature_ok(settings.quickbooks.webhook_verifier_token, body,
-                        request.headers.get("intuit-signature")):
+    if not signature_ok(_secret("quickbooks"), body, request.headers.get("intuit-signature")):
         log.warning("QuickBooks webhook refused: bad signature (%d bytes, not processed)", len(body))
         return _empty(401)
     payload = _json(body)
@@ -77,9 +81,9 @@ def quickbooks() -> Response:
 
 @bp.post("/xero")
 def xero() -> Response:
-    settings, sessions = _resources()
+    _, sessions = _resources()
     body = request.get_data(cache=False)
-    if not signature_ok(settings.xero.webhook_key, body, request.headers.get("x-xero-signature")):
+    if not signature_ok(_secret("xero"), body, request.headers.get("x-xero-signature")):
         log.warning("Xero webhook refused: bad signature (%d bytes, not processed)", len(body))
         return _empty(401)
     payload = _json(body)

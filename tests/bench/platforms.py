@@ -25,10 +25,9 @@ from sqlalchemy import func, select
 from connector.billing.model import AuditEvent
 from connector.billing.schedule import build_schedule
 from connector.sandbox.client import SandboxServer
-from connector.store import service
+from connector.store import links, service
 from connector.store.db import transaction
 from connector.store.models import InvoiceRow, OutboxRow
-from connector.web import links
 from connector.web.decisions import Decision, decide
 from jobs.runner import run_job, run_sync
 from tests.jobs_harness import Stack

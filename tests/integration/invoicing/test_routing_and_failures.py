@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from connector.platforms.errors import NetworkError, OutcomeUnknown, RateLimited, ValidationRejected
 from connector.store.db import make_engine, session_factory
+from connector.store.links import linked_connection
 from connector.store.models import OutboxRow
 from jobs.runner import run_job
 from tests.jobs_harness import schedule_json
@@ -128,3 +129,21 @@ def test_a_project_in_a_currency_the_company_cannot_bill_creates_nothing_and_nam
     assert (stack.invoices(), _books_count(stack, realm, "Invoice")) == ([], 0)
     assert _books_count(stack, realm, "Customer") == customers
     assert "the project bills in BHD" in milepost("jobs", "--job", "drain_outbox").out
+
+
+def test_linking_a_project_to_a_company_that_cannot_bill_its_currency_is_refused(stack, milepost) -> None:
+    """Issue 8, finding 7, at link time: the link is refused naming both currencies."""
+    stack.connect_quickbooks()
+    realm = stack.sandbox.control.add_quickbooks_company("Dollar Books LLC", "USD")
+    dollars, _ = stack.connect_quickbooks(realm)
+    data = schedule_json()
+    data["project"]["currency"] = "BHD"
+    stack.api("POST", "/schedules", data)
+
+    refused = milepost("project", "link", "ACME-WEB", "--connection", str(dollars))
+
+    assert refused.code == 1
+    assert f"connection {dollars}: not linked: quickbooks: the project bills in BHD" in refused.err
+    assert "keeps its books in USD" in refused.err
+    with stack.reading() as session:
+        assert linked_connection(session, "ACME-WEB") is None

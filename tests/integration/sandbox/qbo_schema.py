@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 XS = "{http://www.w3.org/2001/XMLSchema}"
-SPEC_DIR = Path(__file__).resolve().parents[3] / ".." / "shared" / "specs" / "quickbooks"
+SPEC_DIR = Path(__file__).resolve().parents[3] / "connector" / "sandbox" / "quickbooks" / "specs"
 FILES = ("IntuitBaseTypes.xsd", "IntuitNamesTypes.xsd", "Finance.xsd", "SalesTax.xsd")
 
 

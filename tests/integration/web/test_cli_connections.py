@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet
 
 from connector.cli import main
 from connector.store.db import make_engine, session_factory
-from connector.web.links import linked_connection
+from connector.store.links import linked_connection
 from tests.integration.cli.schedules import GOOD
 
 

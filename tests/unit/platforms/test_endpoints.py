@@ -40,3 +40,15 @@ def test_the_sandbox_info_document_points_both_platforms_at_it() -> None:
 
     assert (qb.api_url, qb.token_url, qb.client_id) == ("http://127.0.0.1:9/v3", "http://127.0.0.1:9/quickbooks/oauth2/v1/tokens/bearer", "a")
     assert (xero.api_url, xero.identity_url, xero.client_id) == ("http://127.0.0.1:9/api.xro/2.0", "http://127.0.0.1:9", "c")
+
+
+def test_the_sandbox_info_document_gives_its_webhook_secrets_unprinted() -> None:
+    # Issue 10, finding 15: the sandbox signs its webhooks with these, so they come with it.
+    info = {"quickbooks": {"client_id": "a", "webhook_verifier_token": "qb-verifier"},
+            "xero": {"client_id": "c", "webhook_key": "xero-hook-key"}}
+
+    qb, xero = endpoints_from_sandbox_info(info, "http://127.0.0.1:9")
+
+    assert (qb.webhook_verifier_token, xero.webhook_key) == ("qb-verifier", "xero-hook-key")
+    assert "qb-verifier" not in repr(qb)
+    assert "xero-hook-key" not in repr(xero)

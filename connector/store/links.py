@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from sqlalchemy import Column, Integer, String, Table, select, update
 from sqlalchemy.orm import Session
 
-from connector.store.errors import StoreError
-from connector.store.models import Base, ConnectionRow, OutboxRow
-from connector.store.repository import BillingRepository
-from connector.store.types import UTCDateTime
+from .errors import StoreError
+from .models import Base, ConnectionRow, OutboxRow
+from .repository import BillingRepository
+from .types import UTCDateTime
 
 project_connections = Table(
     "project_connections",
