@@ -151,3 +151,14 @@ def test_the_quickbooks_disconnect_landing_url_marks_a_revoked_connection_discon
 
     assert landed.status_code == 200
     assert status_of(stack, connection) == "disconnected"
+
+
+def test_a_xero_consent_revoked_makes_the_connection_need_reconnecting(stack) -> None:
+    [(connection, tenant), *_] = stack.connect_xero()
+    stack.import_and_accept("ACME-WEB", connection)
+    stack.sandbox.control.revoke_xero_grant(tenant)  # refresh refused with invalid_grant
+
+    run_job(stack.context(), "drain_outbox")
+
+    assert outbox(stack) == [("pending", 0, "auth")]
+    assert status_of(stack, connection) == "needs_reconnect"
