@@ -4,9 +4,9 @@
 (`milepost worker`, `milepost run`). `enqueueing_scheduler(enqueue)` runs nothing but
 `enqueue(task, args)` calls on the same timetable (`milepost clock` in front of Celery).
 
-The timetable: the outbox and the "is any connection due?" check every couple of seconds (an
-acceptance becomes a draft invoice within seconds, and a webhook's sync request is picked up as
-fast; both checks are one cheap query when idle); the other jobs at the `[worker]` intervals.
+The timetable: the outbox, the stored webhook deliveries and the "is any connection due?" check
+every couple of seconds (an acceptance becomes a draft invoice within seconds, and a webhook's
+sync request is picked up as fast; each check is one cheap query when idle); the other jobs at the `[worker]` intervals.
 The clock sends a connection's sync again as soon as the last one it sent has run (`SyncEnqueuer`).
 Every job has `max_instances=1` and `coalesce=True`: a slow run is never stacked on itself.
 """
@@ -42,6 +42,7 @@ def timetable(worker: WorkerSettings, fast: float = FAST_SECONDS) -> dict[str, f
     """Job name -> seconds between runs."""
     return {
         "drain_outbox": min(fast, worker.drain_outbox_seconds),
+        "process_webhooks": fast,
         "sync_due": fast,
         "deem_acceptances": worker.deem_acceptances_seconds,
         "remind": worker.reminders_seconds,

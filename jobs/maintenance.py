@@ -3,7 +3,8 @@
 Tokens are refreshed before they expire (custody's margin) by the same single-writer path the
 gateways use, so the refresh job and a busy gateway never both spend one refresh token.
 Housekeeping forgets what only matters for a while: finished job runs after `JOB_RUN_DAYS`,
-webhook event ids after `EVENT_DAYS` (platforms stop retrying long before), and sync log lines
+webhook event ids and processed webhook deliveries after `EVENT_DAYS` (platforms stop retrying
+long before), and sync log lines
 after `SYNC_LOG_DAYS`. Portal links carry their own signed expiry, so nothing is stored for them.
 """
 
@@ -21,7 +22,7 @@ from connector.store.models import ConnectionRow, JobRunRow
 
 from .context import JobContext, utcnow
 from .runs import Counts, Tally, one_item
-from .tables import SyncLogRow, WebhookEventRow
+from .tables import SyncLogRow, WebhookDeliveryRow, WebhookEventRow
 
 JOB_RUN_DAYS, EVENT_DAYS, SYNC_LOG_DAYS = 30, 30, 90
 
@@ -57,4 +58,7 @@ def housekeeping(ctx: JobContext, now: datetime) -> Counts:
         lines = session.execute(
             delete(SyncLogRow).where(SyncLogRow.at < now - timedelta(days=SYNC_LOG_DAYS))
         ).rowcount  # type: ignore[attr-defined]
-    return {"job_runs": runs, "webhook_events": events, "sync_log": lines}
+        deliveries = session.execute(
+            delete(WebhookDeliveryRow).where(WebhookDeliveryRow.processed_at < now - timedelta(days=EVENT_DAYS))
+        ).rowcount  # type: ignore[attr-defined]
+    return {"job_runs": runs, "webhook_events": events, "sync_log": lines, "webhook_deliveries": deliveries}

@@ -23,11 +23,13 @@ from .reminders import remind
 from .runs import ERROR, OK, PARTIAL, Counts, Tally, recorded
 from .sync import sync_connection
 from .tables import SyncStateRow
+from .webhooks import process_webhooks
 
 Job = Callable[[JobContext, datetime], Counts]
 
 JOBS: dict[str, Job] = {
     "drain_outbox": drain_outbox,
+    "process_webhooks": process_webhooks,
     "deem_acceptances": deem_acceptances,
     "remind": remind,
     "charge_late_fees": charge_late_fees,
@@ -35,7 +37,7 @@ JOBS: dict[str, Job] = {
     "refresh_tokens": refresh_tokens,
     "housekeeping": housekeeping,
 }
-ONCE_ORDER = ("refresh_tokens", "deem_acceptances", "drain_outbox", "sync", "remind",
+ONCE_ORDER = ("refresh_tokens", "deem_acceptances", "drain_outbox", "process_webhooks", "sync", "remind",
               "charge_late_fees", "drain_outbox", "flag_pause_work")
 
 

@@ -4,7 +4,9 @@
 run starts (so a crash leaves a `running` row an operator can see) and finished with `ok`,
 `error` or `skipped`, or `partial` when the body finished but some items failed (it returns a
 `Tally` whose `problems` say which and why; they become the run's error text). Errors are stored as their message: platform errors are already scrubbed
-of secrets, and anything else passes through `redact` before it is kept.
+of secrets, and anything else passes through `redact` before it is kept. A run that went well
+and did nothing is forgotten when it finishes (`connector.store.job_runs.forget_idle`), so the
+sync log holds what a person can act on.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import datetime
 
 from connector.platforms.errors import PlatformError, redact
 from connector.store.db import transaction
-from connector.store.job_runs import finish_job, start_job
+from connector.store.job_runs import finish_job, forget_idle, start_job
 
 from .context import JobContext, utcnow
 from .infrastructure import is_infrastructure
@@ -38,8 +40,9 @@ class Tally(dict[str, int]):
 
     @property
     def failed(self) -> bool:
-        """Did the run fail, whole (error) or in part (some items failed)?"""
-        return self.outcome in (ERROR, PARTIAL)
+        """Did the run fail, whole (error) or in part (some items counted `failed`)? Items that
+        only wait (no connection yet, a rate hold, a reconnect) make a run partial, not failed."""
+        return self.outcome == ERROR or (self.outcome == PARTIAL and self.get("failed", 0) > 0)
 
     def problem(self, count: str, message: str) -> None:
         self[count] = self.get(count, 0) + 1
@@ -98,6 +101,8 @@ def recorded(
         log.warning("job %s (connection %s) failed: %s", job, connection_id, error)
     with transaction(ctx.sessions) as session:
         finish_job(session, run_id, outcome, counts, error, at=utcnow())
+        session.flush()
+        forget_idle(session, run_id)  # a run that did nothing and went well is not worth a line
     result = counts if isinstance(counts, Tally) else Tally(counts)
     result.outcome = outcome
     return result

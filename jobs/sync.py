@@ -22,7 +22,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from connector.billing import lifecycle
+from connector.billing import lifecycle, voiding
 from connector.billing.errors import BillingError, IllegalTransition
 from connector.billing.model import AuditEvent, Milestone, MilestoneState, Project
 from connector.billing.money import Money, allocate, quantize
@@ -109,25 +109,37 @@ def reopen_milestones(session: Session, connection_id: int, row: InvoiceRow, now
     (a new idempotency key, so the dead invoice is never found and reused). A milestone that
     moved on (paid, or billed again since) is left alone and the log says so."""
     reopened = 0
-    for key, seq in _milestones_of(session, row):
+    for (key, seq), share in _milestone_links(session, row):
         label = f"milestone {key} M{seq}"
-        if _latest_invoice_id(session, key, seq) != row.id:
+        partial = _state_of(session, key, seq) is MilestoneState.PARTIALLY_ACCEPTED
+        if not partial and _latest_invoice_id(session, key, seq) != row.id:
             continue  # billed again since: this invoice is history
         try:
-            service.transition(session, key, seq, _void_and_reopen(now, row.status))
+            service.transition(session, key, seq, _void_and_reopen(now, row.status, share))
         except BillingError as refused:
             _log(session, connection_id, row, f"{label} kept as it is ({refused})")
             continue
         _log(session, connection_id, row,
+             f"{label}: its share of {quantize(share, row.currency)} is unbilled again, to bill under a "
+             "new generation; the books win" if partial else
              f"{label} reopened to bill again under a new generation; the books win")
         reopened += 1
     return reopened
 
 
-def _void_and_reopen(now: datetime, status: str) -> service.Step:
+def _state_of(session: Session, key: str, seq: int) -> MilestoneState | None:
+    state = session.scalar(
+        select(MilestoneRow.state).join(ProjectRow, ProjectRow.id == MilestoneRow.project_id)
+        .where(ProjectRow.key == key, MilestoneRow.seq == seq))
+    return MilestoneState(state) if state else None
+
+
+def _void_and_reopen(now: datetime, status: str, share: Decimal) -> service.Step:
     reason = f"invoice {status} in the books"
 
     def step(p: Project, m: Milestone, _s: Sequence[Milestone]) -> tuple[Milestone, AuditEvent]:
+        if m.state is MilestoneState.PARTIALLY_ACCEPTED:
+            return voiding.share_voided(p, m, Money(share, p.currency), now, "platform", reason)
         if m.state not in _BILLED_BY_IT:
             raise IllegalTransition(m.seq, m.state.value, MilestoneState.PLANNED.value,
                                     "only an invoiced milestone is reopened by the books")
@@ -246,10 +258,6 @@ def _payment_shares(session: Session, row: InvoiceRow, amount: Decimal) -> list[
     shares = allocate(Money(amount, row.currency), [billed for _, billed in links])
     return [(milestone, share.amount) for (milestone, _), share in zip(links, shares, strict=True)
             if share.amount > 0]
-
-
-def _milestones_of(session: Session, row: InvoiceRow) -> list[tuple[str, int]]:
-    return [milestone for milestone, _ in _milestone_links(session, row)]
 
 
 def _milestone_links(session: Session, row: InvoiceRow) -> list[tuple[tuple[str, int], Decimal]]:

@@ -7,6 +7,8 @@ The schema comes from the `0003_background_jobs` Alembic revision; these classes
   asked for a sync.
 - `webhook_events`: one row per platform event id, so a replayed or duplicated delivery finds
   its id taken and changes nothing.
+- `webhook_deliveries` (revision `0009_rel2_webhook_deliveries`): each verified delivery as
+  received, until `process_webhooks` has turned it into events and sync requests.
 - `invoice_reminders`: one row per (invoice, reminder kind), so a reminder is sent once.
 - `pause_flags`: the pause-work flag of a project, its reason, and when it cleared.
 - `sync_log`: what a sync changed that a person should see (a bookkeeper's edit or deletion).
@@ -17,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from connector.store.models import Base, utcnow
@@ -43,6 +45,18 @@ class WebhookEventRow(Base):
     event_id: Mapped[str] = mapped_column(String(200))
     connection_id: Mapped[int | None] = mapped_column(ForeignKey("connections.id"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class WebhookDeliveryRow(Base):
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    events: Mapped[int] = mapped_column(default=0, server_default="0")
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class InvoiceReminderRow(Base):

@@ -2,7 +2,7 @@
 
 QuickBooks has no draft invoice: Milepost's "draft" is an invoice that is never emailed
 (`EmailStatus=NotSet`) until someone sends it. The milestone's idempotency key travels twice:
-in `DocNumber` (compacted to QuickBooks' 21 characters, so it can be queried) and whole in
+in `DocNumber` (`doc_number_for`: 21 characters, one per key, so it can be queried) and whole in
 `PrivateNote` (which the customer never sees), so a lookup confirms the exact key.
 
 Payloads are plain dicts in QuickBooks' JSON shape, with Decimal amounts; the gateway turns
@@ -12,6 +12,7 @@ them into python-quickbooks objects with `from_json`. Nothing here does I/O.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -36,17 +37,44 @@ DOC_NUMBER_MAX = 21
 KEY_MARKER = "Milepost key: "
 
 
-def doc_number_for(key: str) -> str:
-    """A DocNumber of at most 21 characters, stable for the key and unique in practice.
+_READABLE_KEY = re.compile(r"milepost:([A-Za-z0-9._-]+):(\d+|deposit):(\d+)")
+_SANITIZE = re.compile(r"[^A-Za-z0-9._-]")
+DOC_HASH = 8  # hex digits of SHA-256 of the exact key
 
-    `milepost:ACME-WEB:2:1` becomes `ACME-WEB-2-1`; a key too long for that keeps its head and
-    gains 6 hex digits of its hash, so two long keys never share a number.
+
+def doc_number_for(key: str) -> str:
+    """A DocNumber of at most 21 characters, one per idempotency key.
+
+    A milestone's or deposit's key whose project key is plain ASCII without `:` reads as it
+    always did: `milepost:ACME-WEB:2:1` is `ACME-WEB-2-1`, `milepost:ACME-WEB:deposit:1` is
+    `ACME-WEB-deposit-1` (read from the right, the last two parts are unambiguous, so no two
+    such keys meet). Any other key (a `:` or other characters in the project key, a partial,
+    monthly, late-fee or void key, or one too long) becomes its sanitized head and `-h` with
+    8 hex digits of the SHA-256 of the exact key: `X:WEB` and `X-WEB` sanitize alike but hash
+    apart, and a hashed number never looks like a readable one (those end in a number).
     """
+    if (match := _READABLE_KEY.fullmatch(key)) is not None:
+        readable = "-".join(match.groups())
+        if len(readable) <= DOC_NUMBER_MAX:
+            return readable
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:DOC_HASH]
+    head = _SANITIZE.sub("-", key.removeprefix("milepost:"))[: DOC_NUMBER_MAX - DOC_HASH - 2]
+    return f"{head}-h{digest}"
+
+
+def legacy_doc_number(key: str) -> str:
+    """The DocNumber releases before issue 9 gave a key (`:` became `-`, a long key kept 14
+    characters and 6 hex digits), so an invoice created then is still found by its key."""
     body = key.removeprefix("milepost:").replace(":", "-")
     if len(body) <= DOC_NUMBER_MAX:
         return body
-    digest = hashlib.sha256(key.encode()).hexdigest()[:6]
-    return f"{body[: DOC_NUMBER_MAX - 7]}-{digest}"
+    return f"{body[: DOC_NUMBER_MAX - 7]}-{hashlib.sha256(key.encode()).hexdigest()[:6]}"
+
+
+def doc_numbers_to_search(key: str) -> tuple[str, ...]:
+    """The numbers an invoice for `key` may carry: today's, then the legacy one if it differs."""
+    numbers = (doc_number_for(key), legacy_doc_number(key))
+    return tuple(dict.fromkeys(numbers))
 
 
 def private_note_for(intent: InvoiceIntent) -> str:

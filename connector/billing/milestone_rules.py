@@ -16,6 +16,7 @@ from .errors import ValidationProblem
 from .field_reader import EMAIL, FieldReader
 from .model import Approver, BillingMode, Milestone, Trigger
 from .money import Money
+from .schema import MilestoneShape, after_shape, check_shape
 
 
 def read_milestones(
@@ -31,14 +32,18 @@ def read_milestones(
     reader = FieldReader()
     project = {"currency": currency, "contract_date": contract_date}
     built = []
+    shape: list[ValidationProblem] = []
     for i, item in enumerate(items):
         if not isinstance(item, Mapping):
             reader.problem(f"{where}[{i}]", "not_table", "each milestone is a table")
             continue
+        found, item = check_shape(item, MilestoneShape, f"{where}[{i}]")
+        shape += found
         built.append(read_milestone(reader, item, f"{where}[{i}]", project))
-    if any(p.is_error for p in reader.problems):
-        return [], reader.problems
-    return [m for m in built if m is not None], reader.problems
+    problems = after_shape(shape, reader.problems)
+    if any(p.is_error for p in problems):
+        return [], problems
+    return [m for m in built if m is not None], problems
 
 
 def read_milestone(r: FieldReader, m: Mapping[str, Any], w: str, project: Mapping[str, Any]) -> Milestone | None:
@@ -69,7 +74,7 @@ def read_milestone(r: FieldReader, m: Mapping[str, Any], w: str, project: Mappin
     if trigger is Trigger.ON_DATE and planned is None:
         r.problem(f"{w}.planned_date", "required", "an on_date milestone needs a planned_date")
     evidence = m.get("evidence", [])
-    if isinstance(evidence, str) or not all(isinstance(e, str) for e in evidence):
+    if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
         r.problem(f"{w}.evidence", "not_list", "evidence is a list of kinds, e.g. [\"report\"]")
         evidence = []
     if seq is None or trigger is None or approver is None:

@@ -72,6 +72,8 @@ def parse_text(text: str, fmt: str, *, project: Mapping[str, Any] | None = None)
             raw = _parse_csv(text)
         else:
             raise ValueError(f"unknown schedule format {fmt!r}: use toml, json or csv")
+    except RecursionError as exc:  # nested thousands deep: refused, not a crash
+        raise ScheduleInvalid([ValidationProblem("schedule", "too_deep", "the schedule is nested too deeply")]) from exc
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, ValueError, csv.Error) as exc:
         raise ScheduleInvalid([ValidationProblem("schedule", "syntax", str(exc))]) from exc
     if not isinstance(raw, dict):
@@ -134,7 +136,12 @@ def _set_dotted(target: dict[str, Any], dotted: str, value: str) -> None:
     *parents, leaf = dotted.split(".")
     for part in parents:
         target = target.setdefault(part, {})
-    target[leaf] = int(value) if leaf in _INT_FIELDS and value.isdigit() else value
+        if not isinstance(target, dict):
+            raise ValueError(f"header line {dotted[:80]!r}: {part!r} is a value, not a table")
+    if isinstance(target.get(leaf), dict):
+        raise ValueError(f"header line {dotted[:80]!r}: {leaf!r} is a table, not a value")
+    digits = value.isascii() and value.isdigit() and len(value) <= 12
+    target[leaf] = int(value) if leaf in _INT_FIELDS and digits else value
 
 
 def _csv_row(row: Mapping[str, str | None]) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from .model import (
     RetainageStep,
 )
 from .money import HUNDRED, ZERO, Money, UnknownCurrency, check_currency, minor_unit
+from .schema import after_shape, check_shape
 
 __all__ = ["MAX_MILESTONES", "MIN_MILESTONES", "ReadResult", "read_milestones", "read_schedule",
            "validate_schedule"]
@@ -65,11 +66,12 @@ def read_schedule(raw: Mapping[str, Any], *, default_time_zone: str = "UTC") -> 
     if not isinstance(raw, Mapping):
         reader.problem("schedule", "not_table", "a schedule is a table with project and milestones")
         return ReadResult(reader.problems)
+    shape, raw = check_shape(raw)
     project_raw = reader.table(raw, "project", "schedule", required=True) or {}
     fields = _project_fields(reader, project_raw, default_time_zone)
     milestones = _milestones(reader, raw.get("milestones"), fields)
     _check_totals(reader, fields, milestones)
-    result = ReadResult(reader.problems)
+    result = ReadResult(after_shape(shape, reader.problems))
     if not result.errors:
         result.project = Project(**fields)
         result.milestones = milestones
@@ -159,7 +161,11 @@ def _retainage(r: FieldReader, p: Mapping[str, Any]) -> RetainagePolicy:
     table = r.table(p, "retainage", "project", required=False)
     if table is not None:
         steps = []
-        for i, step in enumerate(table.get("steps") or []):
+        steps_raw = table.get("steps") or []
+        for i, step in enumerate(steps_raw if isinstance(steps_raw, list) else []):
+            if not isinstance(step, Mapping):
+                r.problem(f"{w}.steps[{i}]", "not_table", "each retainage step is a table")
+                continue
             pct = r.percent(step.get("percent"), f"{w}.steps[{i}].percent", allow_zero=True)
             until = step.get("until_billed_percent")
             limit = None if until is None else r.percent(until, f"{w}.steps[{i}].until_billed_percent")

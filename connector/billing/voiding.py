@@ -82,3 +82,19 @@ def void_settled(
         details["credited"] = str(credited)
     return move(project, m, S.VOIDED, at, by, "voided", {"billed": None}, reason=reason, data=details)
 
+
+
+def share_voided(
+    project: Project, m: Milestone, share: Money, at: datetime, by: str, reason: str
+) -> tuple[Milestone, AuditEvent]:
+    """An invoice for a partial share was voided or deleted in the books: the share is billed no
+    more, so it is accepted and unbilled again, and the next invoice for it gets a new generation
+    (a new key: the dead invoice is never found and reused). The milestone stays partially
+    accepted; the acceptance itself stands."""
+    if m.state is not S.PARTIALLY_ACCEPTED:
+        raise IllegalTransition(m.seq, m.state.value, m.state.value,
+                                "only a partially accepted milestone bills by shares")
+    left = (m.billed or Money.zero(project.currency)) - share
+    new, event = still(project, m, at, by, "share_voided", {"share": str(share)},
+                       {"billed": left if left.amount > 0 else None, "generation": m.generation + 1})
+    return new, replace(event, reason=reason)

@@ -33,6 +33,7 @@ Background work:
     milepost run [--host H] [--port P]
     milepost sync [--connection ID]
     milepost jobs [--limit N] [--job NAME]
+    milepost retry [INTENT_ID | --all-failed]
 
 Trying it out:
 
@@ -53,6 +54,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from connector.billing.errors import BillingError
 from connector.billing.money import UnknownCurrency
+from connector.billing.schema import LONG_TEXT, NAME, text_problem
 from connector.config import ConfigError, load_settings
 from connector.platforms.errors import PlatformError
 from connector.sandbox.cli import add_cli as add_sandbox_cli
@@ -136,8 +138,32 @@ def _lifecycle_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     deem.set_defaults(handler=commands.cmd_deem)
 
 
+# Free-text and number arguments stored as they are: bounded like the API's fields.
+_TEXT_ARGS = {"by": NAME, "approver": NAME, "ref": 100, "reason": LONG_TEXT, "key": 64}
+
+
+def out_of_bounds(args: argparse.Namespace) -> list[str]:
+    """`--by: at most 200 characters, got 201 [too_long]` for each argument no column holds."""
+    found = []
+    for name, limit in _TEXT_ARGS.items():
+        value = getattr(args, name, None)
+        if isinstance(value, str) and (bad := text_problem(value, limit, multiline=name == "reason")):
+            found.append(f"--{name}: {bad[1]} [{bad[0]}]" if name != "key" else f"key: {bad[1]} [{bad[0]}]")
+    for name in ("seq", "connection", "remove"):
+        value = getattr(args, name, None)
+        for number in value if isinstance(value, list) else [value]:
+            if isinstance(number, int) and not 0 <= number <= 2**31 - 1:
+                found.append(f"{name}: no such milestone or connection {number} (at most "
+                             f"{2**31 - 1}) [too_large]")
+    return found
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if problems := out_of_bounds(args):
+        for line in problems:
+            print(f"milepost: {line}", file=sys.stderr)
+        return 1
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:

@@ -14,13 +14,17 @@ from __future__ import annotations
 import argparse
 import tomllib
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from pydantic_core import PydanticCustomError
 
 from connector.billing import change_orders, templates, validation
 from connector.billing.model import ChangeOrder, Milestone
 from connector.billing.money import D, Money
 from connector.billing.schedule import build_schedule, raw_to_toml
+from connector.billing.schema import SEQ_MAX, MilestoneShape, check_shape, plain_decimal
 from connector.store import service
 from connector.store.repository import BillingRepository
 
@@ -56,7 +60,11 @@ def parse_set(items: list[str]) -> tuple[tuple[int, dict[str, object]], ...]:
         if field not in change_orders.CHANGEABLE:
             allowed = ", ".join(sorted(change_orders.CHANGEABLE))
             raise CommandError(f"--set {item!r}: {field} cannot be changed (only {allowed})")
-        changes.setdefault(int(seq_text), {})[field] = value
+        seq = int(seq_text) if len(seq_text.strip()) <= 12 else SEQ_MAX + 1
+        found, _ = check_shape({"seq": seq, field: value}, MilestoneShape, "set")
+        if found:
+            raise CommandError(f"--set {item[:60]!r}: " + "; ".join(str(p) for p in found))
+        changes.setdefault(seq, {})[field] = value
     return tuple(changes.items())
 
 
@@ -80,6 +88,14 @@ def read_added(ctx: Context, path: str, key: str) -> tuple[Milestone, ...]:
     return tuple(added)
 
 
+def _total(text: str | None) -> Decimal | None:
+    """`--total`, held to the schedule's decimal bounds (`1e30` would overflow the quantum)."""
+    try:
+        return plain_decimal(text)
+    except PydanticCustomError as error:
+        raise CommandError(f"--total: {error.message()} [{error.type}]") from None
+
+
 def cmd_change_order(ctx: Context, args: argparse.Namespace) -> int:
     try:
         on = date.fromisoformat(args.date) if args.date else date.today()  # noqa: DTZ011
@@ -95,7 +111,7 @@ def cmd_change_order(ctx: Context, args: argparse.Namespace) -> int:
         add=read_added(ctx, args.add, args.key) if args.add else (),
         change=parse_set(args.set),
         remove=tuple(args.remove),
-        contract_total=Money(D(args.total), currency) if args.total else None,
+        contract_total=Money(total, currency) if (total := _total(args.total)) is not None else None,
     )
     if not (order.add or order.change or order.remove or order.contract_total):
         raise CommandError("change-order: nothing to change (use --set, --remove, --add or --total)")

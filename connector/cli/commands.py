@@ -56,6 +56,9 @@ def read_schedule_file(ctx: Context, path: str) -> ParsedSchedule:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise CommandError(f"{path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise ScheduleInvalid([ValidationProblem(
+            "schedule", "encoding", f"not UTF-8 text (byte {exc.start}): save the file as UTF-8")]) from None
     fmt = format_for(file.name)
     return load_schedule(text, fmt, default_time_zone=ctx.settings.app.default_time_zone)
 

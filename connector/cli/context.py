@@ -78,4 +78,6 @@ def parse_at(value: str | None, time_zone: str) -> datetime:
         parsed = datetime.combine(parsed.date(), time(0))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(time_zone))
+    if not 2000 <= parsed.year <= 2100:  # as the schedule's dates; 9999-12-31-14:00 overflows UTC
+        raise CommandError("--at: dates run from 2000-01-01 to 2100-12-31 [date_out_of_range]")
     return parsed

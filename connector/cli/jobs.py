@@ -6,6 +6,7 @@
     milepost run [--host H] [--port P]    web app and embedded worker in one process (a laptop)
     milepost sync [--connection ID]       sync now
     milepost jobs [--limit N] [--job NAME] recent job runs
+    milepost retry INTENT_ID | --all-failed  a failed intent (or all) back to pending
 
 SIGTERM and Ctrl-C stop the scheduler after the running jobs finish, so a worker exits
 cleanly; a killed one leaves nothing lost (see jobs/outbox.py).
@@ -21,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from connector.platforms.errors import ConfigurationError
+from connector.store.errors import StoreError
 from connector.store.job_runs import recent_runs
 from connector.store.models import ConnectionRow
+from connector.store.retries import failed_intents, retry_all_failed, retry_intent
 
 from .context import CommandError, Context
 
@@ -52,6 +55,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     runs.add_argument("--limit", type=int, default=20, help="how many runs to list (default: 20)")
     runs.add_argument("--job", help="only this job")
     runs.set_defaults(handler=cmd_jobs)
+    retry = sub.add_parser("retry", help="give failed intents another go")
+    retry.add_argument("intent", type=int, nargs="?", metavar="INTENT_ID", help="one failed intent's id")
+    retry.add_argument("--all-failed", action="store_true", help="every failed intent")
+    retry.set_defaults(handler=cmd_retry)
 
 
 def _context(ctx: Context, mode: str = "embedded") -> Any:
@@ -180,6 +187,32 @@ def cmd_jobs(ctx: Context, args: argparse.Namespace) -> int:
         line = f"{run.started_at.isoformat(timespec='seconds')} {run.job}{where}: {run.outcome} ({took})"
         ctx.out.print(line + (f" {counts}" if counts else "") + (f" — {run.error}" if run.error else ""),
                       markup=False)
+    return 0
+
+
+def cmd_retry(ctx: Context, args: argparse.Namespace) -> int:
+    """A failed intent (or every one) back to pending with a fresh count of attempts; the next
+    drain carries it. Without arguments, lists the failed intents and their ids."""
+    if args.intent is not None and args.all_failed:
+        raise CommandError("retry: give an INTENT_ID or --all-failed, not both")
+    if args.intent is None and not args.all_failed:
+        with ctx.ready()() as session:
+            failed = failed_intents(session)
+        if not failed:
+            ctx.out.print("no failed intents", markup=False)
+        for intent in failed:
+            ctx.out.print(f"{intent.id} {intent.idempotency_key}: {intent.error}", markup=False)
+        return 0
+    with ctx.transaction() as session:
+        if args.all_failed:
+            count = retry_all_failed(session)
+        else:
+            try:
+                retry_intent(session, args.intent)
+            except StoreError as error:
+                raise CommandError(str(error)) from None
+            count = 1
+    ctx.out.print(f"re-queued {count} failed intent(s); the worker's next drain carries them", markup=False)
     return 0
 
 

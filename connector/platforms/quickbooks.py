@@ -50,7 +50,9 @@ _NAMESPACE = uuid.UUID("6f1c3b7e-6d1a-4f7e-9a57-8c1e0d6b2f41")
 
 
 def request_id_for(*parts: str) -> str:
-    """A stable requestid (QuickBooks allows 50 characters) for one logical write."""
+    """A stable requestid for one logical write: a name-based UUID (SHA-1 of the parts), so it
+    is 36 ASCII characters (QuickBooks allows 50) whatever the parts hold, and the same in
+    every process and on every retry."""
     return str(uuid.uuid5(_NAMESPACE, "|".join(parts)))
 
 
@@ -267,10 +269,10 @@ class QuickBooksGateway:
         return {str(row.get("FileName")): str(row["Id"]) for row in rows if row.get("FileName")}
 
     def find_invoice_by_key(self, idempotency_key: str) -> CreatedInvoice | None:
-        number = qbmap.doc_number_for(idempotency_key)
-        for row in self.query(select("Invoice", f"DocNumber = {quote(number)}"), "Invoice"):
-            if qbmap.key_from_private_note(row.get("PrivateNote")) == idempotency_key:
-                return _created(qbmap.invoice_fact(row, self._home_currency), found=True)
+        for number in qbmap.doc_numbers_to_search(idempotency_key):
+            for row in self.query(select("Invoice", f"DocNumber = {quote(number)}"), "Invoice"):
+                if qbmap.key_from_private_note(row.get("PrivateNote")) == idempotency_key:
+                    return _created(qbmap.invoice_fact(row, self._home_currency), found=True)
         return None
 
     def _attach(self, invoice_id: str, key: str, file: Attachment) -> str:

@@ -1,10 +1,17 @@
 """Reading what changed in a QuickBooks company since a cursor.
 
 Change Data Capture is the cheap way (one call for invoices, payments and credit memos), but it
-looks back at most 30 days and returns at most 1000 objects per entity. An older (or missing)
-cursor, a refused CDC, or a full page falls back to paged queries on
-`MetaData.LastUpdatedTime`. The next cursor is QuickBooks' own clock from the response
-(`time`), never ours, so clock skew cannot skip a change.
+looks back at most 30 days and "server responses can handle a maximum of 1,000 objects" in
+total, across the entities asked for (Intuit's CDC reference). An answer holding 1,000 objects
+is therefore treated as cut, never as complete: each entity is asked for on its own, and an
+entity that still fills an answer by itself is read with paged queries on
+`MetaData.LastUpdatedTime` (CDC has no upper bound, so a narrower window cannot isolate the
+older changes); a query cannot see deletions, so only those the cut CDC answer held are
+known then. An older (or missing) cursor or a refused CDC reads everything by query.
+
+The next cursor is QuickBooks' own clock from the responses (`time`), never ours, so clock
+skew cannot skip a change; when several reads make up one batch it is the earliest of their
+clocks, so whatever changed while the later reads ran is read again next time.
 """
 
 from __future__ import annotations
@@ -25,8 +32,9 @@ if TYPE_CHECKING:
     from .quickbooks import QuickBooksGateway
 
 CDC_WINDOW = timedelta(days=30) - timedelta(hours=1)  # a margin inside the documented 30 days
-CDC_LIMIT = 1000
+CDC_LIMIT = 1000  # objects in one CDC answer, all entities together
 ENTITIES = ("Invoice", "Payment", "CreditMemo")
+Rows = dict[str, list[dict[str, Any]]]
 
 
 def _stamp(moment: datetime) -> str:
@@ -46,27 +54,56 @@ def read_changes(
 ) -> ChangeBatch:
     if cursor is not None and now - cursor < CDC_WINDOW:
         try:
-            rows, server_time = _cdc(gateway, cursor, now)
+            rows, server_time = _changed_since(gateway, cursor, now)
         except ValidationRejected:
-            rows = None  # QuickBooks refused the window: read by query instead
-        if rows is not None and all(len(found) < CDC_LIMIT for found in rows.values()):
+            pass  # QuickBooks refused the window: read by query instead
+        else:
             return _batch(rows, server_time, home_currency, full=False)
     rows, server_time = _by_query(gateway, cursor, now)
     return _batch(rows, server_time, home_currency, full=cursor is None or now - cursor >= CDC_WINDOW)
 
 
-def _cdc(gateway: QuickBooksGateway, cursor: datetime, now: datetime) -> tuple[dict[str, list[dict[str, Any]]], datetime]:
-    result = gateway.call(lambda qb: qb.change_data_capture(",".join(ENTITIES), _stamp(cursor)))
-    rows: dict[str, list[dict[str, Any]]] = {entity: [] for entity in ENTITIES}
+def _changed_since(gateway: QuickBooksGateway, cursor: datetime, now: datetime) -> tuple[Rows, datetime]:
+    """Every change since `cursor`: one CDC call when its answer is under the cap, else one
+    per entity, else that entity by query (see the module docstring)."""
+    rows, clock = _cdc(gateway, ENTITIES, cursor, now)
+    if _total(rows) < CDC_LIMIT:
+        return rows, clock
+    clocks = []
+    for entity in ENTITIES:
+        alone, entity_clock = _cdc(gateway, (entity,), cursor, now)
+        if _total(alone) >= CDC_LIMIT:
+            found, entity_clock = gateway.query_all_timed(select(entity, _since(cursor)), entity)
+            alone = {entity: found + _deleted(alone[entity])}  # a query cannot see deletions
+        rows[entity] = alone[entity]
+        clocks.append(entity_clock)
+    return rows, min(clocks)
+
+
+def _deleted(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [row for row in rows if str(row.get("status", "")).lower() == "deleted"]
+
+
+def _total(rows: Rows) -> int:
+    return sum(len(found) for found in rows.values())
+
+
+def _cdc(gateway: QuickBooksGateway, entities: tuple[str, ...], cursor: datetime, now: datetime) -> tuple[Rows, datetime]:
+    result = gateway.call(lambda qb: qb.change_data_capture(",".join(entities), _stamp(cursor)))
+    rows: Rows = {entity: [] for entity in entities}
     for response in result.get("CDCResponse") or []:
         for part in response.get("QueryResponse") or []:
-            for entity in ENTITIES:
+            for entity in entities:
                 rows[entity].extend(part.get(entity) or [])
     return rows, server_time(result, now)
 
 
+def _since(cursor: datetime | None) -> str:
+    return f"MetaData.LastUpdatedTime >= {quote(_stamp(cursor))}" if cursor else ""
+
+
 def _by_query(gateway: QuickBooksGateway, cursor: datetime | None, now: datetime) -> tuple[dict[str, list[dict[str, Any]]], datetime]:
-    where = f"MetaData.LastUpdatedTime >= {quote(_stamp(cursor))}" if cursor else ""
+    where = _since(cursor)
     server_time = now
     rows: dict[str, list[dict[str, Any]]] = {}
     for entity in ENTITIES:

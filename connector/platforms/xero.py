@@ -9,7 +9,6 @@ its Reference before anything is sent again.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -39,6 +38,7 @@ from .company_lists import KeptLists, Key
 from .endpoints import XeroEndpoints
 from .errors import Conflict, NotFound, ValidationRejected
 from .gateway import Attachment, ChangeBatch, CreatedInvoice, TokenSource
+from .header_keys import header_safe
 from .limits import RateGate
 from .refusal import Refusal, once_more_after_refresh
 from .retry import create_once, platform_retrying
@@ -48,15 +48,17 @@ from .xero_faults import translate_xero_error
 T = TypeVar("T")
 PLATFORM = "xero"
 PAGE_SIZE = 1000
+IDEMPOTENCY_KEY_MAX = 128
 MODIFIED_MARGIN = timedelta(seconds=5)  # re-read a little: facts are idempotent, gaps are not
+DEFAULT_PAGE_SIZE = 100  # what Xero answers when pageSize is not honoured
+MAX_READS = 2000
+OLDEST_FIRST = "UpdatedDateUTC ASC"
 
 
 def idempotency_key_for(*parts: str) -> str:
-    """Xero allows 128 characters; long keys keep their head and gain a hash."""
-    joined = ":".join(parts)
-    if len(joined) <= 128:
-        return joined
-    return f"{joined[:100]}:{hashlib.sha256(joined.encode()).hexdigest()[:27]}"
+    """The `Idempotency-Key` header of one logical write: ASCII, at most Xero's 128
+    characters, the same for the same parts in every process (`header_keys`)."""
+    return header_safe(":".join(parts), IDEMPOTENCY_KEY_MAX)
 
 
 def literal(value: str) -> str:
@@ -129,9 +131,11 @@ class XeroGateway:
                 found = []
             if found and _active(found[0]):
                 return _contact_ref(found[0], "stored id")
+        # Xero's `==` compares with case while a contact's name is unique without it, so both
+        # lookups lower the field (Xero's "Requests and responses" page: ToLower()).
         candidates = name_candidates(customer)
         for number, name in enumerate(candidates):
-            taken = [c for c in self._contacts_where(f"Name=={literal(name)}")
+            taken = [c for c in self._contacts_where(f"Name.ToLower()=={literal(name.lower())}")
                      if (c.name or "").casefold() == name.casefold()]
             if taken and (number == 0 or (taken[0].email_address or "").casefold() == customer.email.casefold()):
                 return _contact_ref(taken[0], "name" if number == 0 else "name and e-mail")
@@ -147,7 +151,7 @@ class XeroGateway:
 
     def _contact_by_email(self, customer: Customer) -> Any | None:
         wanted = customer.email.casefold()
-        found = [c for c in self._contacts_where(f"EmailAddress=={literal(customer.email)}")
+        found = [c for c in self._contacts_where(f"EmailAddress.ToLower()=={literal(customer.email.lower())}")
                  if (c.email_address or "").casefold() == wanted]
         chosen = email_match(customer, [(str(c.contact_id), str(c.name or "")) for c in found])
         return next((c for c in found if str(c.contact_id) == chosen), None)
@@ -328,35 +332,52 @@ class XeroGateway:
                 known[invoice_id] = self.base_currency()
         return known.get(invoice_id) or self.base_currency()
 
-    def _paged(self, fetch: Callable[[AccountingApi, int], Any], attribute: str) -> list[Any]:
-        rows: list[Any] = []
-        for page in range(1, 1001):
+    def _modified_since(self, read: Callable[[AccountingApi, datetime | None, int], Any], attribute: str,
+                        ident: str, since: datetime | None) -> list[Any]:
+        """Everything modified at or after `since`, oldest first, read by keyset: after a full
+        page the next read starts again at page 1 from the last row's second, so a row changed
+        while the pages are read moves behind the reader and the rows after it never shift
+        into a page already read. Rows read twice keep their later version. Only a full page
+        within one second pages on by number. Nothing is returned until the last page is read,
+        so the cursor never passes an unread page."""
+        found: dict[str, Any] = {}
+        page = 1
+        for _ in range(MAX_READS):
 
-            def one_page(api: AccountingApi, page: int = page) -> Any:
-                return fetch(api, page)
+            def one(api: AccountingApi, since: datetime | None = since, page: int = page) -> Any:
+                return read(api, since, page)
 
-            batch = getattr(self.call(one_page), attribute) or []
-            rows.extend(batch)
-            if len(batch) < PAGE_SIZE:
-                return rows
-        raise ValidationRejected(f"{attribute} did not end after 1000 pages", platform=PLATFORM)
+            answer = self.call(one)
+            batch = getattr(answer, attribute) or []
+            found.update((str(getattr(row, ident)), row) for row in batch)
+            if _last_page(answer, batch, page):
+                return list(found.values())
+            last = _header_time(_aware(getattr(batch[-1], "updated_date_utc", None)))
+            if last is not None and (since is None or last > since):
+                since, page = last, 1
+            else:
+                page += 1
+        raise ValidationRejected(f"{attribute} did not end after {MAX_READS} pages", platform=PLATFORM)
 
     def changes_since(self, cursor: datetime | None) -> ChangeBatch:
-        # Xero reads If-Modified-Since as UTC without a zone and is reported to refuse fractions
-        # of a second: send whole seconds, rounded down (the margin keeps it safe).
-        since = (
-            (cursor - MODIFIED_MARGIN).astimezone(UTC).replace(tzinfo=None, microsecond=0)
-            if cursor
-            else None
-        )
-        common = {"if_modified_since": since} if since else {}
-        tenant, kw = self._tenant, {**common, "page_size": PAGE_SIZE, **self._kw()}
-        invoices = self._paged(lambda api, p: api.get_invoices(tenant, page=p, **kw), "invoices")
-        payments = self._paged(lambda api, p: api.get_payments(tenant, page=p, **kw), "payments")
-        notes = self._paged(lambda api, p: api.get_credit_notes(tenant, page=p, **kw), "credit_notes")
-        stamps = [xmap.invoice_fact(i).updated_at for i in invoices]
-        stamps += [_aware(getattr(x, "updated_date_utc", None)) for x in [*payments, *notes]]
-        known = [s for s in stamps if s is not None]
+        since = _header_time(cursor - MODIFIED_MARGIN) if cursor else None
+        tenant, kw = self._tenant, {"order": OLDEST_FIRST, "page_size": PAGE_SIZE, **self._kw()}
+
+        def modified(since: datetime | None) -> dict[str, Any]:
+            return {"if_modified_since": since} if since else {}
+
+        invoices = self._modified_since(
+            lambda api, s, p: api.get_invoices(tenant, page=p, **modified(s), **kw), "invoices", "invoice_id", since)
+        payments = self._modified_since(
+            lambda api, s, p: api.get_payments(tenant, page=p, **modified(s), **kw), "payments", "payment_id", since)
+        notes = self._modified_since(
+            lambda api, s, p: api.get_credit_notes(tenant, page=p, **modified(s), **kw), "credit_notes",
+            "credit_note_id", since)
+        feeds = [
+            [xmap.invoice_fact(i).updated_at for i in invoices],
+            [_aware(getattr(x, "updated_date_utc", None)) for x in payments],
+            [_aware(getattr(x, "updated_date_utc", None)) for x in notes],
+        ]
         currencies = {str(i.invoice_id): _value(i.currency_code) for i in invoices if i.currency_code}
         return ChangeBatch(
             invoices=tuple(xmap.invoice_fact(i) for i in invoices),
@@ -364,9 +385,40 @@ class XeroGateway:
                 f for p in payments if (f := xmap.payment_fact(p, self._currency_of(p, currencies))) is not None
             ),
             credit_notes=tuple(xmap.credit_note_fact(n) for n in notes),
-            next_cursor=max(known) if known else cursor,
+            next_cursor=next_cursor(cursor, feeds),
             full_resync=cursor is None,
         )
+
+
+def next_cursor(cursor: datetime | None, feeds: Sequence[Sequence[datetime | None]]) -> datetime | None:
+    """Where the next read starts: the earliest of the feeds' newest changes, counting only the
+    feeds that brought something newer than the cursor (a row re-read inside the margin moves
+    nothing). The three feeds are read one after another, so a feed read early may have
+    changed again while a later one was read; starting from the earliest keeps that change."""
+    newest = [max(known) for stamps in feeds
+              if (known := [s for s in stamps if s is not None and (cursor is None or s > cursor)])]
+    return min(newest) if newest else cursor
+
+
+def _header_time(moment: datetime | None) -> datetime | None:
+    """Xero reads If-Modified-Since as UTC without a zone and is reported to refuse fractions
+    of a second: whole seconds, rounded down (re-reading a little is harmless)."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _last_page(answer: Any, batch: list[Any], page: int) -> bool:
+    """The answer's `pagination` says so; without one, a page shorter than Xero's default page
+    size is the last (Xero may answer 100 rows whatever pageSize asked for)."""
+    if not batch:
+        return True
+    pagination = getattr(answer, "pagination", None)
+    count = getattr(pagination, "page_count", None)
+    if count is not None:
+        return page >= int(count)
+    size = getattr(pagination, "page_size", None) or DEFAULT_PAGE_SIZE
+    return len(batch) < min(int(size), PAGE_SIZE)
 
 
 def _invoice_id(payment: Any) -> str:

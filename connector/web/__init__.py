@@ -20,13 +20,13 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, redirect, render_template, url_for
+from flask import Flask, Response, redirect, render_template, url_for
 from werkzeug.exceptions import HTTPException
 
 from connector.config import Settings, load_settings, with_environment
 from connector.store.db import engine_for, session_factory
 
-from . import hardening, redaction, throttle
+from . import hardening, path_bounds, redaction, throttle
 from .resources import WebResources
 from .security import csrf_field, signed_in
 
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
     app.jinja_env.globals["signed_in"] = signed_in
     _register_blueprints(app)
     _register_errors(app)
+    path_bounds.register(app)
     throttle.install(app, settings)
     hardening.install(app)
     redaction.install(app)
@@ -102,6 +103,8 @@ def _register_errors(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         from flask import request
 
+        if request.path.startswith("/webhooks/"):
+            return Response(b"", status=error.code or 500)  # Xero wants empty bodies, errors too
         if request.path.startswith("/api/"):
             body = {"errors": [{"field": "request", "rule": error.name.lower().replace(" ", "_"),
                                 "message": error.description}]}

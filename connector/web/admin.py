@@ -1,7 +1,9 @@
 """The admin pages: sign in, the dashboard, a project's page, connection actions.
 
 The dashboard is what an operator checks in the morning: which connections need reconnecting,
-what the worker did (the job runs, with the platform's own message and code), what the books
+what needs attention (each job's failure until a later run of it succeeds, failed intents with
+a Retry button), each connection's last good sync, what the worker did (runs that did
+something or failed, with the platform's own message and code), what the books
 overruled (bookkeepers' edits from the sync log), which projects call for pausing work and why
 (the stored flag, as the report and the notification say), and where each project bills. Everything is read from the store; no
 page calls a platform except the connect/disconnect actions.
@@ -27,17 +29,25 @@ from sqlalchemy.orm import Session
 
 from connector.billing.errors import BillingError
 from connector.billing.report import Report, build_report
+from connector.billing.schema import LONG_TEXT, text_problem
 from connector.platforms.connect import open_gateway
 from connector.store import links, voids
 from connector.store.db import transaction
 from connector.store.errors import ProjectNotFound, StoreError
-from connector.store.job_runs import recent_runs
+from connector.store.job_runs import (
+    eventful_runs,
+    last_successful_syncs,
+    standing_failures,
+    sync_totals,
+)
 from connector.store.models import ProjectRow
 from connector.store.repository import BillingRepository
+from connector.store.retries import failed_counts, failed_intents, retry_all_failed, retry_intent
 from jobs.connections import currency_refusal
 
 from . import connections
 from .activity import bookkeeper_edits, pause_reasons
+from .path_bounds import MAX_ID
 from .resources import resources
 from .security import (
     check_csrf,
@@ -49,6 +59,17 @@ from .security import (
 )
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@dataclass(frozen=True)
+class SyncLine:
+    """A connection's syncs at a glance: the last that went well, what they brought home, and
+    how many of its intents failed."""
+
+    connection: connections.ConnectionView
+    last_ok: Any  # JobRunRow | None
+    totals: dict[str, int]
+    failed_intents: int
 
 
 @dataclass(frozen=True)
@@ -103,14 +124,41 @@ def dashboard() -> Any:
         conns = connections.list_connections(db)
         by_id = {c.id: c for c in conns}
         projects = _projects(db, by_id)
-        runs = recent_runs(db, limit=25)
+        runs = eventful_runs(db, limit=25)
+        failures = standing_failures(db)
+        failed = failed_intents(db)
+        last_ok, totals, failed_by = last_successful_syncs(db), sync_totals(db), failed_counts(db)
+        syncs = [SyncLine(c, last_ok.get(c.id), totals.get(c.id, {}), failed_by.get(c.id, 0)) for c in conns]
         edits = bookkeeper_edits(db)
         paused = pause_reasons(db)
     return render_template(
         "dashboard.html", connections=conns, projects=projects, runs=runs, by_id=by_id,
         needs_reconnect=[c for c in conns if c.status == "needs_reconnect"],
-        paused=paused, edits=edits,
+        paused=paused, edits=edits, failures=failures, failed=failed, syncs=syncs,
     )
+
+
+@blueprint.post("/intents/<int:intent_id>/retry")
+@login_required
+def retry(intent_id: int) -> Any:
+    """The "Retry" button beside a failed intent: back to pending, the next drain carries it."""
+    try:
+        with transaction(resources().sessions) as db:
+            retry_intent(db, intent_id)
+    except StoreError as error:
+        flash(f"Not retried: {error}")
+        return redirect(url_for("admin.dashboard"))
+    flash(f"Intent {intent_id} queued again; the worker carries it within seconds.")
+    return redirect(url_for("admin.dashboard"))
+
+
+@blueprint.post("/intents/retry-failed")
+@login_required
+def retry_failed() -> Any:
+    with transaction(resources().sessions) as db:
+        count = retry_all_failed(db)
+    flash(f"{count} failed intent(s) queued again.")
+    return redirect(url_for("admin.dashboard"))
 
 
 @blueprint.post("/connections/<int:connection_id>/disconnect")
@@ -161,6 +209,8 @@ def link(key: str) -> Any:
         connection_id = int(request.form.get("connection", ""))
     except ValueError:
         abort(400, description="Choose a connection.")
+    if not 1 <= connection_id <= MAX_ID:
+        abort(400, description="Choose a connection.")
     res = resources()
     with res.sessions() as db:
         project = db.scalar(select(ProjectRow).where(ProjectRow.key == key))
@@ -188,6 +238,9 @@ def void(key: str, seq: int) -> Any:
     reason = request.form.get("reason", "").strip()
     if not reason:
         flash(f"Milestone {seq}: say why the invoice is voided.")
+        return redirect(url_for("admin.project", key=key))
+    if bad := text_problem(reason, LONG_TEXT, multiline=True):
+        flash(f"Milestone {seq}: not voided: reason: {bad[1]}.")
         return redirect(url_for("admin.project", key=key))
     try:
         with transaction(resources().sessions) as db:

@@ -15,17 +15,29 @@ API refuses everything.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from difflib import get_close_matches
 from typing import Any
 
 from flask import Blueprint, request
+from pydantic_core import PydanticCustomError
 
 from connector.billing.errors import BillingError, ScheduleInvalid
 from connector.billing.model import AuditEvent
 from connector.billing.money import UnknownCurrency
 from connector.billing.report import build_report
 from connector.billing.schedule import build_schedule
+from connector.billing.schema import (
+    FIRST_DAY,
+    LAST_DAY,
+    LONG_TEXT,
+    NAME,
+    field_name,
+    plain_decimal,
+    text_problem,
+)
 from connector.store import links, service, voids
 from connector.store.db import transaction
 from connector.store.errors import DuplicateProject, MilestoneNotFound, ProjectNotFound, StoreError
@@ -33,11 +45,14 @@ from connector.store.repository import BillingRepository
 from mappings.attachments import MAX_FILES_PER_MILESTONE
 
 from .activity import pause_reasons
-from .decisions import ACTIONS, Decision, decide
+from .decisions import ACTIONS, Decision, decide, decision_problems
+from .json_body import BodyRefused, read_json
+from .path_bounds import MAX_ID
 from .resources import resources
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 Problem = dict[str, str]
+DECISION_FIELDS = ("by", "at", "reason", "percent", "amount", "evidence")
 
 
 def problem(field: str, rule: str, message: str) -> Problem:
@@ -59,7 +74,13 @@ def authenticate() -> Any:
 
 
 def _body() -> tuple[dict[str, Any] | None, tuple[dict[str, Any], int] | None]:
-    body = request.get_json(silent=True)
+    if not request.is_json:
+        return None, errors(400, problem("body", "json_object", "the body must be a JSON object"))
+    try:
+        body = read_json(request.get_data(cache=True))
+    except BodyRefused as refused:
+        rule = "json_object" if refused.rule == "json" else refused.rule
+        return None, errors(400, problem("body", rule, str(refused)))
     if not isinstance(body, dict):
         return None, errors(400, problem("body", "json_object", "the body must be a JSON object"))
     return body, None
@@ -74,6 +95,8 @@ def import_schedule() -> Any:
     connection = body.pop("connection", None)
     if connection is not None and (isinstance(connection, bool) or not isinstance(connection, int)):
         return errors(400, problem("connection", "integer", "connection is a connection id (an integer)"))
+    if connection is not None and not 1 <= connection <= MAX_ID:
+        return errors(400, problem("connection", "unknown_connection", "no such connection: see `milepost connections`"))
     res = resources()
     try:
         parsed = build_schedule(body, default_time_zone=res.settings.app.default_time_zone)
@@ -101,7 +124,7 @@ def import_schedule() -> Any:
 
 def _decision(action: str, body: dict[str, Any]) -> Decision | list[Problem]:
     """Every problem with the body at once, or the decision."""
-    found: list[Problem] = []
+    found: list[Problem] = [problem(*unknown) for unknown in unknown_fields(body, DECISION_FIELDS)]
     by = body.get("by")
     if not isinstance(by, str) or not by.strip():
         found.append(problem("by", "required", "by: who made the decision (a non-empty string)"))
@@ -126,8 +149,21 @@ def _decision(action: str, body: dict[str, Any]) -> Decision | list[Problem]:
     if found:
         return found
     assert isinstance(by, str)
-    return Decision(action, by.strip(), at or datetime.now(UTC), reason=reason, percent=percent,
-                    amount=amount, evidence=tuple(evidence))
+    decision = Decision(action, by.strip(), at or datetime.now(UTC), reason=reason, percent=percent,
+                        amount=amount, evidence=tuple(evidence))
+    return [problem(*p) for p in decision_problems(decision)] or decision
+
+
+def unknown_fields(body: Mapping[str, Any], known: Iterable[str]) -> list[tuple[str, str, str]]:
+    """(field, "unknown_field", message with a "did you mean") for each key not in `known`."""
+    known = list(known)
+    found = []
+    for name in body:
+        if name not in known:
+            guess = get_close_matches(str(name), known, n=1)
+            hint = f": did you mean {guess[0]!r}?" if guess else f"; known fields: {', '.join(known)}"
+            found.append((field_name((str(name),)), "unknown_field", f"unknown field {str(name)[:40]!r}{hint}"))
+    return found
 
 
 def _has(found: list[Problem], *fields: str) -> bool:
@@ -140,10 +176,14 @@ def _at(value: Any, found: list[Problem]) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(str(value))
     except ValueError:
-        found.append(problem("at", "iso8601", f"at: {value!r} is not an ISO 8601 datetime"))
+        found.append(problem("at", "iso8601", f"at: {str(value)[:40]!r} is not an ISO 8601 datetime"))
         return None
     if parsed.tzinfo is None:
         found.append(problem("at", "timezone", "at needs a UTC offset, such as 2026-11-20T10:00:00-05:00"))
+        return None
+    years = range(FIRST_DAY.year, LAST_DAY.year + 1)  # checked locally first: 9999-...-14:00 overflows UTC
+    if parsed.year not in years or parsed.astimezone(UTC).year not in years:
+        found.append(problem("at", "date_out_of_range", f"at: dates run from {FIRST_DAY} to {LAST_DAY}"))
         return None
     return parsed
 
@@ -156,14 +196,11 @@ def _decimal(body: dict[str, Any], name: str, found: list[Problem]) -> Decimal |
         found.append(problem(name, "decimal_string", f"{name} must be a decimal string such as \"40\", never a float"))
         return None
     try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        found.append(problem(name, "decimal", f"{name}: {value!r} is not a number"))
+        return plain_decimal(value)
+    except PydanticCustomError as error:
+        rule = "decimal" if error.type in ("not_decimal", "not_decimal_string") else error.type
+        found.append(problem(name, rule, f"{name}: {error.message()}"))
         return None
-    if not number.is_finite():
-        found.append(problem(name, "decimal", f"{name}: {value!r} is not a number"))
-        return None
-    return number
 
 
 @blueprint.post("/projects/<key>/milestones/<int:seq>/<action>")
@@ -196,11 +233,15 @@ def void_invoice(key: str, seq: int) -> Any:
         return failure
     assert body is not None
     reason, by = body.get("reason"), body.get("by", "api")
-    found = []
+    found = [problem(*unknown) for unknown in unknown_fields(body, ("reason", "by"))]
     if not isinstance(reason, str) or not reason.strip():
         found.append(problem("reason", "required", "reason: why the invoice is voided (a non-empty string)"))
+    elif bad := text_problem(reason, LONG_TEXT, multiline=True):
+        found.append(problem("reason", bad[0], f"reason: {bad[1]}"))
     if not isinstance(by, str) or not by.strip():
         found.append(problem("by", "string", "by: who asks (a non-empty string)"))
+    elif bad := text_problem(by, NAME):
+        found.append(problem("by", bad[0], f"by: {bad[1]}"))
     if found:
         return errors(400, *found)
     try:

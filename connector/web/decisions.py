@@ -17,16 +17,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.billing import lifecycle
 from connector.billing.model import AuditEvent, Milestone, MilestoneState, Project
 from connector.billing.money import Money
+from connector.billing.schema import LONG_TEXT, NAME, plain_decimal, text_problem
 from connector.store import service
 from connector.store.billing import biller
 from connector.store.db import transaction
 
 ACTIONS = ("submit", "accept", "partial", "reject")
+EVIDENCE_NAME = 500  # evidence.name is 500 characters
 # The portal's rule: the approver judges a submission; a partly accepted milestone may be
 # accepted further (the transition table has no way back from it to rejected).
 PORTAL_ACTIONS: dict[MilestoneState, tuple[str, ...]] = {
@@ -57,6 +60,33 @@ class Decision:
     allowed: Callable[[MilestoneState], tuple[str, ...]] | None = None
 
 
+class DecisionOutOfBounds(ValueError):
+    """A decision whose fields break their bounds; `problems` lists (field, rule, message)."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]) -> None:
+        super().__init__("; ".join(f"{field}: {message} [{rule}]" for field, rule, message in problems))
+        self.problems = problems
+
+
+def decision_problems(decision: Decision) -> list[tuple[str, str, str]]:
+    """(field, rule, message) for each text too long for its column or holding a control
+    character: `by` becomes milestones.accepted_by and audit_events.actor (200 characters)."""
+    found = []
+    checks = [("by", decision.by, NAME, False), ("reason", decision.reason, LONG_TEXT, True)]
+    checks += [(f"evidence[{i}]", name, EVIDENCE_NAME, False) for i, name in enumerate(decision.evidence)]
+    for field, value, limit, multiline in checks:
+        problem = text_problem(value, limit, multiline=multiline)
+        if problem:
+            found.append((field, problem[0], f"{field}: {problem[1]}"))
+    for field, number in (("percent", decision.percent), ("amount", decision.amount)):
+        try:
+            plain_decimal(number)
+        except PydanticCustomError as error:
+            found.append((field, "decimal" if error.type == "not_decimal" else error.type,
+                          f"{field}: {error.message()}"))
+    return found
+
+
 def _step(decision: Decision):  # type: ignore[no-untyped-def]
     d = decision
 
@@ -84,5 +114,8 @@ def decide(sessions: sessionmaker[Session], key: str, seq: int, decision: Decisi
     """Apply the decision; the domain's or the store's error propagates and nothing is written."""
     if decision.action not in ACTIONS:
         raise ValueError(f"unknown action {decision.action!r}")
+    problems = decision_problems(decision)
+    if problems:
+        raise DecisionOutOfBounds(problems)
     with transaction(sessions) as session:
         return service.transition(session, key, seq, _step(decision), bill=biller(decision.at))

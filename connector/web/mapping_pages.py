@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from connector.billing.schema import NAME, text_problem
 from connector.platforms.connect import open_gateway
 from connector.platforms.errors import PlatformError
 from jobs.connections import configure_mapping, stored_mapping
@@ -50,7 +51,11 @@ def settings(connection_id: int) -> Any:
     if request.method == "POST":
         check_csrf()
         form = {key: request.form.get(key, "").strip() for key, _ in FIELDS}
+        bad = [f"{key}: {found[1]}" for key, value in form.items()
+               if (found := text_problem(value, NAME))]
         try:
+            if bad:
+                raise ValueError("; ".join(bad))
             changes: dict[str, Any] = {k: v for k, v in form.items() if k != "tracking"}
             changes["tracking"] = _tracking(form["tracking"])
             stored, requeued = configure_mapping(

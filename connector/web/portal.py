@@ -24,7 +24,7 @@ from connector.store.errors import StoreError
 from connector.store.models import EvidenceRow
 from connector.store.repository import BillingRepository
 
-from .decisions import Decision, decide, portal_actions
+from .decisions import Decision, decide, decision_problems, portal_actions
 from .resources import resources
 from .security import LinkRefused, check_csrf, read_portal_token
 
@@ -96,8 +96,10 @@ def _decision(form: Any, email: str) -> Decision | str:
             return "Partial acceptance: give the accepted share as a percent, such as 40."
         if not percent.is_finite():
             return "Partial acceptance: give the accepted share as a percent, such as 40."
-    return Decision(action, email, datetime.now(UTC), reason=reason, percent=percent,
-                    allowed=portal_actions)
+    decision = Decision(action, email, datetime.now(UTC), reason=reason, percent=percent,
+                        allowed=portal_actions)
+    problems = decision_problems(decision)  # what no column holds: a NUL, 13 digits, ...
+    return "; ".join(message for _, _, message in problems) if problems else decision
 
 
 @blueprint.post("/<token>")

@@ -25,7 +25,7 @@ from connector.sandbox.client import SandboxServer
 
 from .billing import run_billing
 from .machine import machine_details, postgres_schema
-from .platforms import build_stack, outbox_drain, payment_sync, sandbox_reads
+from .platforms import build_stack, outbox_drain, payment_sync, sandbox_reads, webhook_flood
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -37,10 +37,11 @@ class Sizes:
     projects: int
     repeats: int
     sample: int  # memory peaks are taken over 1/sample of each figure's items
+    webhook_entities: int = 3000
 
 
 FULL = Sizes(requests=1000, intents=100, projects=1000, repeats=2000, sample=10)
-TINY = Sizes(requests=10, intents=2, projects=10, repeats=10, sample=2)
+TINY = Sizes(requests=10, intents=2, projects=10, repeats=10, sample=2, webhook_entities=20)
 
 
 @contextmanager
@@ -67,6 +68,8 @@ def run_platforms(sizes: Sizes, urls: dict[str, Callable[[], str]]) -> dict[str,
                     reads = sandbox_reads(sandbox, stack, sizes.requests, sizes.sample)
                     figures["sandbox_reads_sdk"], figures["sandbox_reads_raw_http"] = reads["sdk"], reads["raw_http"]
                 connection, realm = stack.connect_quickbooks()
+                if backend == "sqlite":
+                    figures["webhook_answer_quickbooks"] = webhook_flood(stack, realm, sizes.webhook_entities, sizes.sample)
                 figures[f"outbox_drain_quickbooks_{backend}"] = outbox_drain(
                     stack, connection, sizes.intents, "USD", sizes.sample)
                 if backend == "sqlite":

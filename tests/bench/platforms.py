@@ -15,7 +15,11 @@ run in-process exactly as the embedded worker runs them (`run_job`, `run_sync`).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import itertools
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +32,7 @@ from connector.sandbox.client import SandboxServer
 from connector.store import links, service
 from connector.store.db import transaction
 from connector.store.models import InvoiceRow, OutboxRow
+from connector.web import create_app
 from connector.web.decisions import Decision, decide
 from jobs.runner import run_job, run_sync
 from tests.jobs_harness import Stack
@@ -145,3 +150,27 @@ def payment_sync(stack: Stack, connection: int, platform: str, company: str, sam
 
     return measure("payments", lambda: _pay_a_little(stack, connection, platform, company, invoices[:-few]),
                    run, lambda: _pay_a_little(stack, connection, platform, company, invoices[-few:]))
+
+
+# -- a webhook flood -------------------------------------------------------------------------------
+def webhook_flood(stack: Stack, realm: str, entities: int, sample: int) -> dict[str, Any]:
+    """A signed QuickBooks delivery of `entities` entity changes: from the POST to the 200
+    (the receiver stores the delivery and answers), per entity. Processing comes afterwards
+    (`process_webhooks`) and is not part of the answer."""
+    client = create_app(stack.settings, environ={}).test_client()
+    secret = stack.settings.quickbooks.webhook_verifier_token or ""
+
+    def delivery(count: int) -> tuple[bytes, str]:
+        body = json.dumps({"eventNotifications": [{"realmId": realm, "dataChangeEvent": {"entities": [
+            {"name": "Invoice", "id": str(n), "operation": "Update", "lastUpdated": f"2026-12-01T10:00:{n % 60:02d}Z"}
+            for n in range(count)]}}]}).encode()
+        return body, base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+    def answer(state: tuple[bytes, str, int]) -> int:
+        body, signature, count = state
+        reply = client.post("/webhooks/quickbooks", data=body, headers={"intuit-signature": signature})
+        assert reply.status_code == 200, reply.status_code
+        return count
+
+    return measure("entities", lambda: (*delivery(entities), entities), answer,
+                   lambda: (*delivery(max(1, entities // sample)), max(1, entities // sample)))

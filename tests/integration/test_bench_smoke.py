@@ -19,7 +19,7 @@ FIGURES = [
     "allocation_7_milestones", "report_7_milestones", "allocation_10_projects",
     "report_10_projects", "import_10_projects_sqlite", "sandbox_reads_sdk",
     "sandbox_reads_raw_http", "outbox_drain_quickbooks_sqlite", "sync_quickbooks_cdc",
-    "outbox_drain_xero_sqlite", "sync_xero_if_modified_since",
+    "outbox_drain_xero_sqlite", "sync_xero_if_modified_since", "webhook_answer_quickbooks",
 ]
 
 

@@ -20,7 +20,7 @@ from connector.store.models import InvoiceRow, OutboxRow, PaymentRow
 from mappings.quickbooks import key_from_private_note
 from tests.jobs_harness import Stack
 
-from .outcomes import Outcome, Outcomes
+from .outcomes import Outcomes, Row
 
 
 def _table(sandbox: SandboxServer, realm: str, entity: str) -> list[dict]:
@@ -90,7 +90,7 @@ def payments_home(stack: Stack, realm: str) -> tuple[int, int]:
 
 
 def settle(stack: Stack, realm: str, outcomes: Outcomes, fault: str, injected: str,
-           *, timeout: float = 90) -> Outcome:
+           *, timeout: float = 90) -> Row:
     """Wait for every intent and every payment, record the case's row, and return it."""
     problems: list[str] = []
     try:
@@ -108,7 +108,7 @@ def settle(stack: Stack, realm: str, outcomes: Outcomes, fault: str, injected: s
     with stack.reading() as session:
         ours = Counter(session.scalars(select(InvoiceRow.outbox_id)))
     doubled_here = sum(count - 1 for count in ours.values() if count > 1)
-    outcome = outcomes.record(Outcome(
+    outcome = outcomes.record(Row(
         fault=fault, injected=injected, intents=len(keys), payments=payments,
         lost=max(not_done, sum(1 for key in keys if books[key] == 0)) + lost_payments,
         duplicated=sum(books[key] - 1 for key in keys if books[key] > 1) + doubled_here + doubled_payments,

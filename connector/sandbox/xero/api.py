@@ -1,10 +1,12 @@
 """The gate every `/api.xro/2.0/` request passes, in the order Xero applies it.
 
-Count the request, check the bearer token (401) and the `xero-tenant-id` header against the
-token's connections (403), take a concurrency slot and count it against the per-tenant minute
+Count the request, check the bearer token (401), the `xero-tenant-id` header against the
+token's connections (403) and the token's scopes against the operation's (403
+`insufficient_scope`), take a concurrency slot and count it against the per-tenant minute
 and day windows and the per-app minute window (429 with `Retry-After` and
-`X-Rate-Limit-Problem`), apply any injected fault, replay an `Idempotency-Key` seen before,
-then run the handler under the sandbox lock. Every answer carries the three
+`X-Rate-Limit-Problem`), refuse a request whose parameters or body break Xero's OpenAPI
+document (400 ValidationException, `spec.py`), apply any injected fault, replay an
+`Idempotency-Key` seen before, then run the handler under the sandbox lock. Every answer carries the three
 `X-*Limit-Remaining` headers. Writes are journalled per organisation so a rejected request
 leaves nothing behind and the committed changes become webhook events.
 """
@@ -22,13 +24,32 @@ from connector.sandbox.faults import Fault, with_fault
 from connector.sandbox.idempotency import Conflict, StoredAnswer, fingerprint
 from connector.sandbox.ratelimit import Refusal, Window
 from connector.sandbox.state import SandboxState, current_state
+from connector.sandbox.xero import spec
 from connector.sandbox.xero.books import Organisation
-from connector.sandbox.xero.errors import XeroError, forbidden, problem, unauthorized
-from connector.sandbox.xero.identity import bearer, grant_for_token
+from connector.sandbox.xero.errors import (
+    XeroError,
+    forbidden,
+    insufficient_scope,
+    problem,
+    unauthorized,
+    validation,
+)
+from connector.sandbox.xero.identity import bearer, grant_for_token, token_scopes
 from connector.sandbox.xero.webhooks import emit_changes
-from connector.sandbox.xero.wire import dumps
+from connector.sandbox.xero.wire import dumps, loads_body
 
 SERVICE = "xero"
+PREFIX = "/api.xro/2.0"
+# Apps made since March 2026 get granular scopes instead of `accounting.transactions`; each
+# covers the document's transaction endpoints of one family (Xero's "OAuth 2.0 scopes" page).
+GRANULAR = {
+    **dict.fromkeys(("Invoices", "CreditNotes", "Quotes", "PurchaseOrders", "RepeatingInvoices",
+                     "LinkedTransactions"), "accounting.invoices"),
+    **dict.fromkeys(("Payments", "BatchPayments", "Overpayments", "Prepayments"),
+                    "accounting.payments"),
+    **dict.fromkeys(("BankTransactions", "BankTransfers"), "accounting.banktransactions"),
+    "ManualJournals": "accounting.manualjournals",
+}
 MINUTE_LIMIT, DAY_LIMIT, CONCURRENT_LIMIT, APP_MINUTE_LIMIT = 60, 5000, 5, 10_000
 Handler = Callable[..., Any]
 
@@ -96,10 +117,14 @@ def _gate(label: str, handler: Handler, route_args: dict[str, Any]) -> Response:
         grant, detail = grant_for_token(state.xero, bearer())
         org = state.xero.organisation(tenant)
         connected = grant is not None and any(c["tenantId"] == tenant for c in grant["connections"])
+        scopes = token_scopes(state.xero, bearer())
     if grant is None:
         return render_error(unauthorized(detail))
     if org is None or not connected:
         return render_error(forbidden())
+    operation = _operation()
+    if operation is not None and not scoped(operation, scopes):
+        return render_error(insufficient_scope())
     slot = (SERVICE, tenant, "concurrent")
     if not state.limiter.enter(slot, CONCURRENT_LIMIT):
         return too_many("concurrent", 1, _limit_headers({}))
@@ -112,11 +137,48 @@ def _gate(label: str, handler: Handler, route_args: dict[str, Any]) -> Response:
         latency = state.latency_ms.get(SERVICE, 0.0)
         if latency:
             time.sleep(latency / 1000)
+        refused = _off_document(operation)
+        if refused is not None:
+            return render_error(refused, headers)
         fault = state.faults.before(SERVICE, tenant, label)
         return with_fault(fault, lambda: _replayable(state, org, handler, route_args, headers),
                           lambda f: _render_fault(f, headers))
     finally:
         state.limiter.leave(slot)
+
+
+def _operation() -> spec.Operation | None:
+    rule = request.url_rule.rule if request.url_rule is not None else ""
+    return spec.operation(request.method, rule, PREFIX) if rule.startswith(PREFIX) else None
+
+
+def scoped(operation: spec.Operation, held: set[str]) -> bool:
+    """Whether the token's scopes include one the operation lists (or its granular twin)."""
+    family = GRANULAR.get(operation.template.strip("/").split("/")[0])
+    for needed in operation.scopes:
+        if needed in held:
+            return True
+        if family and needed == "accounting.transactions" and family in held:
+            return True
+        if family and needed == "accounting.transactions.read" and (
+                family in held or f"{family}.read" in held):
+            return True
+    return not operation.scopes
+
+
+def _off_document(operation: spec.Operation | None) -> XeroError | None:
+    """A 400 ValidationException for parameters or a JSON body outside Xero's document."""
+    if operation is None:
+        return None
+    problems = spec.parameter_problems(operation, request.args, request.headers)
+    raw = request.get_data()
+    if operation.body_pointer is not None and raw.strip():
+        try:
+            body = loads_body(raw)
+        except ValueError:
+            return validation(["The request body is not valid JSON"])
+        problems += spec.body_problems(operation, body)
+    return validation(problems) if problems else None
 
 
 def _replayable(state: SandboxState, org: Organisation, handler: Handler,

@@ -1,8 +1,11 @@
 """Contacts and items: creation and update with Xero's uniqueness rules.
 
-A contact's Name must be unique among active contacts; an item's Code must be unique. `PUT`
-only creates (a clash is a validation error); `POST` updates the record named by its id, or
-by its name/code when no id is given, and creates it otherwise.
+A contact's Name must be unique among active contacts, compared without case; an item's Code
+must be unique. `PUT` only creates (a clash is a validation error); `POST` updates the record
+named by its id, or by its name/code when no id is given, and creates it otherwise. A contact's
+EmailAddress must look like an address ("Email address must be valid.", Xero's Contacts page)
+and its DefaultCurrency must be one the organisation uses; keys Xero's document does not
+describe are dropped, not stored.
 """
 
 from __future__ import annotations
@@ -11,13 +14,25 @@ from datetime import datetime
 from typing import Any
 
 from connector.sandbox.xero.books import Organisation, new_id
-from connector.sandbox.xero.documents import ItemRejected
+from connector.sandbox.xero.documents import ItemRejected, valid_email
+from connector.sandbox.xero.spec import known_only
 from connector.sandbox.xero.wire import decimal_of
 
 _CONTACT_FIELDS = ("FirstName", "LastName", "EmailAddress", "ContactNumber", "AccountNumber",
                    "TaxNumber", "CompanyNumber", "BankAccountDetails", "Addresses", "Phones",
                    "ContactPersons", "DefaultCurrency", "IsCustomer", "IsSupplier",
                    "AccountsReceivableTaxType", "PaymentTerms")
+
+
+def _contact_problems(org: Organisation, raw: dict[str, Any]) -> list[str]:
+    problems = []
+    email = raw.get("EmailAddress")
+    if email and not valid_email(str(email)):
+        problems.append("Email address must be valid.")
+    currency = raw.get("DefaultCurrency")
+    if currency and org.get("Currencies", str(currency).upper()) is None:
+        problems.append(f"The currency code '{currency}' is not enabled for this organisation.")
+    return problems
 
 
 def upsert_contact(org: Organisation, raw: dict[str, Any], now: datetime,
@@ -37,6 +52,12 @@ def upsert_contact(org: Organisation, raw: dict[str, Any], now: datetime,
                             "The contact name must be unique across all active contacts."])
     if len(name) > 255:
         raise ItemRejected(["The contact name must be 255 characters or fewer."])
+    problems = _contact_problems(org, raw)
+    if problems:
+        raise ItemRejected(problems)
+    raw = known_only("Contact", raw)
+    if raw.get("DefaultCurrency"):
+        raw["DefaultCurrency"] = str(raw["DefaultCurrency"]).upper()
     record = dict(existing) if existing else {
         "ContactID": new_id(), "ContactStatus": "ACTIVE", "Addresses": [], "Phones": [],
         "ContactPersons": [], "IsCustomer": False, "IsSupplier": False,

@@ -10,6 +10,7 @@ together as `ItemRejected`, which the API renders as one element of a Validation
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -19,6 +20,13 @@ from connector.sandbox.xero.dates import iso_string, parse_body_date
 from connector.sandbox.xero.lines import ZERO, amount_type, apply_totals, build_lines
 
 FINAL = ("PAID", "VOIDED", "DELETED")
+# One @, something on both sides, a dot in the domain, no spaces (Xero's Contacts page: "Email
+# address must be valid."; its exact rule is not published).
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def valid_email(text: str) -> bool:
+    return _EMAIL.fullmatch(text) is not None
 
 
 class ItemRejected(Exception):
@@ -62,20 +70,24 @@ QUOTE = Kind("Quotes", "QuoteID", "QuoteNumber", "Quote", ("",), {
 _PREFIX = {"ACCREC": "INV", "ACCRECCREDIT": "CN", "ACCPAY": "BILL", "ACCPAYCREDIT": "BCN", "": "QU"}
 
 
-def find_existing(org: Organisation, kind: Kind, raw: dict[str, Any]) -> dict | None:
+def find_existing(org: Organisation, kind: Kind, raw: dict[str, Any],
+                  create_only: bool = False) -> dict | None:
+    """The document an item names by id or (POST only) by number. A PUT creates: its number
+    is checked for uniqueness instead (Xero's Invoices page: "Invoice # must be unique.")."""
     found = org.get(kind.collection, raw.get(kind.id_field))
     if found is None and raw.get(kind.id_field):
         raise ItemRejected([f"{kind.label} with the specified {kind.id_field} could not be found"])
-    if found is None and raw.get(kind.number_field) and kind is not QUOTE:
+    if found is None and raw.get(kind.number_field) and kind is not QUOTE and not create_only:
         found = org.find(kind.collection, kind.number_field, str(raw[kind.number_field]))
         if found is not None and found.get("Status") in ("DELETED", "VOIDED"):
             found = None
     return found
 
 
-def upsert(org: Organisation, kind: Kind, raw: dict[str, Any], now: datetime) -> dict[str, Any]:
+def upsert(org: Organisation, kind: Kind, raw: dict[str, Any], now: datetime,
+           *, create_only: bool = False) -> dict[str, Any]:
     """Create or update one document; raises ItemRejected with every problem found."""
-    existing = find_existing(org, kind, raw)
+    existing = find_existing(org, kind, raw, create_only)
     record: dict[str, Any] = dict(existing) if existing else {kind.id_field: new_id()}
     errors: list[str] = []
     old_status = existing.get("Status") if existing else None
@@ -106,6 +118,8 @@ def _check_move(kind: Kind, old: str | None, new: str, existing: dict | None,
     elif new not in kind.moves.get(old, ()):
         if old in FINAL or old == "INVOICED":
             errors.append(f"{kind.label} not of valid status for modification")
+        elif old is None:
+            errors.append(f"A new {kind.label.lower()} cannot be created with the status {new}.")
         elif new == "DELETED":
             errors.append(f"A {old} {kind.label.lower()} cannot be deleted. Void it instead.")
         elif new == "VOIDED":
@@ -146,6 +160,8 @@ def _merge_fields(org: Organisation, kind: Kind, record: dict[str, Any], raw: di
     record.setdefault("CurrencyRate", 1)
     if "LineAmountTypes" in raw or "LineAmountTypes" not in record:
         record["LineAmountTypes"] = amount_type(raw.get("LineAmountTypes"), errors)
+        if kind is QUOTE:  # the document's QuoteLineAmountTypes: EXCLUSIVE, INCLUSIVE, NOTAX
+            record["LineAmountTypes"] = record["LineAmountTypes"].upper()
     if "LineItems" in raw:
         if record.get("AmountPaid") or record.get("AmountCredited"):
             errors.append("This document cannot be edited as it has a payment or credit note "
@@ -204,6 +220,9 @@ def resolve_contact(org: Organisation, raw: Any, now: datetime,
         contact = org.find("Contacts", "ContactNumber", str(raw["ContactNumber"]))
     if contact is None and raw.get("Name"):
         contact = org.find("Contacts", "Name", str(raw["Name"]))
+        if contact is None and raw.get("EmailAddress") and not valid_email(str(raw["EmailAddress"])):
+            errors.append("Email address must be valid.")
+            return None
         if contact is None:
             contact = org.save("Contacts", {
                 "ContactID": new_id(), "Name": str(raw["Name"]), "ContactStatus": "ACTIVE",

@@ -44,6 +44,13 @@ def forbidden() -> XeroError:
     return XeroError(403, problem(403, "Forbidden", "AuthenticationUnsuccessful"))
 
 
+def insufficient_scope() -> XeroError:
+    """A token whose consent lacks every scope the operation lists: Xero's gateway answers 403
+    with `AuthorizationUnsuccessful` and says why in WWW-Authenticate (RFC 6750 section 3.1)."""
+    return XeroError(403, problem(403, "Forbidden", "AuthorizationUnsuccessful"),
+                     {"WWW-Authenticate": 'Bearer error="insufficient_scope"'})
+
+
 def not_found() -> XeroError:
     return XeroError(404, "The resource you're looking for cannot be found")
 

@@ -2,7 +2,9 @@
 
 One consent (a grant) connects the app to one or more organisations. The token endpoint
 answers with exactly the six keys xero-python's `OAuth2Token.update_token` accepts; a refresh
-token is single-use (rotation: the old one then fails with `invalid_grant`); access tokens
+token rotates on use, but Xero honours the previous one for a 30-minute grace period, answering
+it with the same new token pair (a client that lost the answer can ask again); after that it
+fails with `invalid_grant`. Access tokens carry the scopes they were granted with and
 live 30 minutes and refresh tokens 60 days, on the sandbox clock. Client credentials may come
 in a Basic header (Authlib's default) or in the form body (xero-python's refresh). Any
 loopback redirect URI is accepted for the sandbox's registered client.
@@ -31,6 +33,7 @@ from connector.sandbox.xero.books import XeroState, new_id
 ACCESS_TOKEN_SECONDS = 1800
 REFRESH_TOKEN_DAYS = 60
 CODE_SECONDS = 300
+REFRESH_GRACE = timedelta(minutes=30)
 _LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
@@ -68,7 +71,7 @@ def _issue_tokens(xero: XeroState, grant_id: str, scope: str) -> dict[str, Any]:
     """New access + refresh tokens for a grant, in the six-key shape."""
     now = current_state().clock.now()
     access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    xero.access_tokens[access] = {"grant_id": grant_id,
+    xero.access_tokens[access] = {"grant_id": grant_id, "scope": scope,
                                   "expires_at": now + timedelta(seconds=ACCESS_TOKEN_SECONDS)}
     xero.refresh_tokens[refresh] = {"grant_id": grant_id, "used": False,
                                     "expires_at": now + timedelta(days=REFRESH_TOKEN_DAYS)}
@@ -100,6 +103,15 @@ def grant_for_token(xero: XeroState, token: str | None) -> tuple[dict | None, st
     return grant, ""
 
 
+def token_scopes(xero: XeroState, token: str | None) -> set[str]:
+    """The scopes an access token was issued with (its grant's, for older saved states)."""
+    record = xero.access_tokens.get(token or "") or {}
+    scope = record.get("scope")
+    if scope is None:
+        scope = (xero.grants.get(record.get("grant_id", "")) or {}).get("scope", "")
+    return set(str(scope).split())
+
+
 def bearer() -> str | None:
     header = request.headers.get("Authorization", "")
     return header[7:].strip() if header.lower().startswith("bearer ") else None
@@ -126,6 +138,9 @@ def blueprint() -> Blueprint:
     bp.add_url_rule("/identity/connect/authorize", view_func=authorize, methods=["GET", "POST"])
     bp.add_url_rule("/connect/token", view_func=token, methods=["POST"])
     bp.add_url_rule("/connect/revocation", view_func=revocation, methods=["POST"])
+    for path in ("/connect/token", "/connect/revocation"):  # not Flask's HTML 405 page
+        bp.add_url_rule(path, endpoint=f"not_a_post{path.replace('/', '_')}",
+                        view_func=lambda: _oauth_error("invalid_request"), methods=["GET", "PUT", "DELETE"])
     return bp
 
 
@@ -234,14 +249,21 @@ def _refresh(xero: XeroState) -> Response:
     presented = request.form.get("refresh_token", "")
     record = xero.refresh_tokens.get(presented)
     now = current_state().clock.now()
-    if record is None or record["used"] or record["expires_at"] <= now:
+    if record is None or record["expires_at"] <= now:
         return _oauth_error("invalid_grant")
     grant = xero.grants.get(record["grant_id"])
     if grant is None or grant.get("revoked"):
         return _oauth_error("invalid_grant")
-    record["used"] = True
+    if record["used"]:
+        # Xero's "Refresh tokens" guide: the previous refresh token stays usable for 30
+        # minutes and gives back the same new pair; after that it is invalid_grant.
+        if record.get("answer") is None or now - record["used_at"] > REFRESH_GRACE:
+            return _oauth_error("invalid_grant")
+        return _json(record["answer"])
     scope = request.form.get("scope") or grant["scope"]
-    return _json(_issue_tokens(xero, grant["grant_id"], scope))
+    answer = _issue_tokens(xero, grant["grant_id"], scope)
+    record.update(used=True, used_at=now, answer=answer)
+    return _json(answer)
 
 
 def revocation() -> Response:

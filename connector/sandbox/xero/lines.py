@@ -1,17 +1,22 @@
 """Line items and document totals, computed the way Xero computes them.
 
-Each line's amount is quantity x unit amount less its discount, rounded to cents; its tax is
+Each line's unit amount is rounded to two places, or four when the request says `unitdp=4`
+(Xero's Invoices page: "By default, unit amount will be rounded to two decimal places"); its
+amount is quantity x unit amount less its discount, rounded to cents; its tax is
 worked out per line from the tax type's rate, on top of the amount (`Exclusive`), inside it
 (`Inclusive`) or not at all (`NoTax`); the document's SubTotal, TotalTax and Total are sums of
 the rounded lines. Rounding is half away from zero, to two places, as Xero's ledger does.
 Unknown account codes, tax types, item codes and tracking options are reported as Xero's
-validation messages, all of them at once.
+validation messages, all of them at once; so are numbers too large for a ledger (the bound is
+an assumption listed in the sandbox README), which would otherwise overflow the arithmetic.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+
+from flask import has_request_context, request
 
 from connector.sandbox.xero.books import Organisation, new_id
 from connector.sandbox.xero.wire import decimal_of
@@ -20,6 +25,20 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
+LARGEST = Decimal("9999999999999.9999")  # 13 whole digits: see the README's assumptions
+
+
+def unit_places() -> int:
+    """4 when the request carries `unitdp=4`, otherwise Xero's default of 2."""
+    if has_request_context():
+        for key, value in request.args.items():
+            if key.lower() == "unitdp" and value.strip() == "4":
+                return 4
+    return 2
+
+
+def unit_rounded(value: Decimal, places: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def cents(value: Decimal) -> Decimal:
@@ -62,13 +81,26 @@ def _line(org: Organisation, raw: dict[str, Any], kind: str, errors: list[str]) 
     except ValueError as exc:
         errors.append(str(exc))
         return line
-    if unit is not None:
-        quantity = Decimal(1) if quantity is None else quantity
-        amount = cents(quantity * unit * (1 - (discount or ZERO) / HUNDRED))
-    else:
-        amount = cents(given_amount or ZERO)
-        quantity = quantity if quantity is not None else Decimal(1)
-        unit = cents(amount / quantity) if quantity else amount
+    given = {"Quantity": quantity, "UnitAmount": unit, "LineAmount": given_amount}
+    too_big = [name for name, value in given.items()
+               if value is not None and (not value.is_finite() or abs(value) > LARGEST)]
+    if too_big:
+        errors.extend(f"{name} must be between -{LARGEST} and {LARGEST}" for name in too_big)
+        return line
+    try:
+        if unit is not None:
+            unit = unit_rounded(unit, unit_places())
+            quantity = Decimal(1) if quantity is None else quantity
+            amount = cents(quantity * unit * (1 - (discount or ZERO) / HUNDRED))
+        else:
+            amount = cents(given_amount or ZERO)
+            quantity = quantity if quantity is not None else Decimal(1)
+            unit = cents(amount / quantity) if quantity else amount
+    except InvalidOperation:
+        amount = LARGEST + 1
+    if abs(amount) > LARGEST:
+        errors.append(f"The line amount must be between -{LARGEST} and {LARGEST}")
+        return line
     line.update(Quantity=quantity, UnitAmount=unit, LineAmount=amount)
     if discount:
         line["DiscountRate"] = discount
@@ -104,7 +136,7 @@ def _account(org: Organisation, code: Any, errors: list[str]) -> dict | None:
 
 def _tax_type(org: Organisation, given: Any, account: dict | None, kind: str,
               errors: list[str]) -> str:
-    if kind == "NoTax":
+    if kind.lower() == "notax":
         return "NONE"
     if given:
         if org.get("TaxRates", str(given)) is None:
@@ -140,12 +172,12 @@ def rate_of(org: Organisation, tax_type: str) -> Decimal:
 
 def apply_totals(org: Organisation, document: dict[str, Any]) -> None:
     """Fill each line's TaxAmount and the document's SubTotal, TotalTax, Total."""
-    kind = document.get("LineAmountTypes", "Exclusive")
+    kind = str(document.get("LineAmountTypes", "Exclusive")).lower()
     subtotal = total_tax = discount_total = ZERO
     for line in document.get("LineItems", []):
-        rate = ZERO if kind == "NoTax" else rate_of(org, line.get("TaxType", "NONE"))
+        rate = ZERO if kind == "notax" else rate_of(org, line.get("TaxType", "NONE"))
         amount = line.get("LineAmount", ZERO)
-        if kind == "Inclusive":
+        if kind == "inclusive":
             tax = cents(amount * rate / (HUNDRED + rate))
             subtotal += amount - tax
         else:

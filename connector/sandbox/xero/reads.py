@@ -8,6 +8,7 @@ Filters combine as Xero combines them: `If-Modified-Since` (UpdatedDateUTC at or
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -18,6 +19,7 @@ from connector.sandbox.xero.books import ID_FIELDS, Organisation
 from connector.sandbox.xero.dates import parse_if_modified_since
 from connector.sandbox.xero.documents import date_strings
 from connector.sandbox.xero.errors import XeroError, bad_request, not_found
+from connector.sandbox.xero.lines import unit_places, unit_rounded
 from connector.sandbox.xero.where import WhereError, compile_where, field_value
 from connector.sandbox.xero.wire import envelope
 
@@ -47,6 +49,12 @@ def render(org: Organisation, collection: str, record: dict[str, Any]) -> dict[s
                               "EmailAddress": contact.get("EmailAddress") or None,
                               "ContactStatus": contact["ContactStatus"],
                               "HasAttachments": False, "HasValidationErrors": False}
+    places = unit_places()
+    if places != 4 and isinstance(record.get("LineItems"), list):
+        # stored to four places when written with unitdp=4; shown to two unless asked again
+        out["LineItems"] = [{**line, "UnitAmount": unit_rounded(line["UnitAmount"], places)}
+                            if isinstance(line.get("UnitAmount"), Decimal) else line
+                            for line in record["LineItems"]]
     if collection in ("Invoices", "CreditNotes"):
         out.setdefault("SentToContact", False)
         out["HasAttachments"] = bool(record.get("Attachments"))

@@ -1,17 +1,21 @@
 """The URL map of `/api.xro/2.0/`: which handler serves which path, under which endpoint name.
 
 Endpoint names (`GET Invoices`, `PUT Invoices/Attachments`...) are what request counts and
-fault rules use; a record's own URL shares its collection's name.
+fault rules use; a record's own URL shares its collection's name. Whatever else arrives under
+the prefix is answered in Xero's shapes, not Flask's HTML pages: an unknown resource with
+Xero's 404 text, a known one with the wrong method with a 405 and an `Allow` header.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import HTTPException
 
 from connector.sandbox.xero import reads, writes
-from connector.sandbox.xero.api import endpoint
+from connector.sandbox.xero.api import endpoint, render_error
+from connector.sandbox.xero.errors import XeroError, not_found, problem
 from connector.sandbox.xero.webhooks import renderer
 
 PREFIX = "/api.xro/2.0"
@@ -23,6 +27,7 @@ SINGLE = ("Contacts", "Items", "Accounts", "Invoices", "Quotes", "CreditNotes", 
 WRITABLE = ("Invoices", "CreditNotes", "Quotes", "Contacts", "Items", "Payments",
             "BankTransactions")
 UPDATABLE = ("Invoices", "Contacts", "CreditNotes", "Quotes", "Items")
+METHODS = ["GET", "PUT", "POST", "DELETE", "PATCH"]
 
 
 def _register_renderer(setup: Any) -> None:
@@ -62,4 +67,24 @@ def blueprint() -> Blueprint:
         "Invoices/OnlineInvoice")
     add("/Invoices/<record_id>/Email", "email", writes.email_invoice, ["POST"], "Invoices/Email")
     add("/Organisation", "organisation", reads.organisation_view, ["GET"], "Organisation")
+    bp.add_url_rule("/", endpoint="unserved_root", view_func=unserved, methods=METHODS)
+    bp.add_url_rule("/<path:rest>", endpoint="unserved", view_func=unserved, methods=METHODS)
     return bp
+
+
+def unserved(rest: str = "") -> Response:
+    """The catch-all: 405 when another method serves this path, else Xero's 404."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in METHODS:
+        try:
+            rule, _ = adapter.match(method=method, return_rule=True)
+        except HTTPException:
+            continue
+        if not str(rule.endpoint).endswith((".unserved", ".unserved_root")):
+            allowed.append(method)
+    if allowed:
+        return render_error(XeroError(405, problem(405, "Method Not Allowed",
+                                                   f"{request.method} is not allowed here"),
+                                      {"Allow": ", ".join(allowed)}))
+    return render_error(not_found())

@@ -2,9 +2,12 @@
 
 It covers the filters that integrations really send: `Reference=="X"`, `Status=="DRAFT"`,
 `Contact.ContactID==guid("...")`, `Date>=DateTime(2026,11,01)`, `Name.Contains("Ac")`,
-comparisons `== != > >= < <=`, `AND`/`OR` (also `&&`/`||`), `NOT`, parentheses, and the
-literals true/false/null. String comparisons ignore case, as Xero's do. A filter it cannot
-read raises `WhereError`, which the API answers with a 400 like Xero's.
+`Name.ToLower()=="acme"`, comparisons `== != > >= < <=`, `AND`/`OR` (also `&&`/`||`), `NOT`,
+parentheses, and the literals true/false/null. `==` and the orderings compare strings with
+their case, as Xero does (its "Requests and responses" page: use `ToLower()` to match
+loosely); Contains/StartsWith/EndsWith ignore case (see the README's assumptions). String
+literals are read as the UTF-8 text they are, with only `\"` and `\\` as escapes. A filter it
+cannot read raises `WhereError`, which the API answers with a 400 like Xero's.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _METHODS = {"contains", "startswith", "endswith"}
+_TRANSFORMS = {"tolower": str.lower, "toupper": str.upper}
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _NO_VALUE = object()
 
 
@@ -121,36 +126,52 @@ class _Parser:
             return inner
         return self.comparison()
 
-    def path(self) -> tuple[list[str], str | None]:
+    def path(self) -> tuple[list[str], list[Callable[[str], str]], str | None]:
+        """Field names, then any ToLower()/ToUpper() calls, then perhaps a string method."""
         names = [self.take()[1]]
+        transforms: list[Callable[[str], str]] = []
         while self.at("."):
             self.take(".")
             name = self.take()[1]
+            if name.lower() in _TRANSFORMS and self.at("("):
+                self.take("(")
+                self.take(")")
+                transforms.append(_TRANSFORMS[name.lower()])
+                continue
             if name.lower() in _METHODS and self.at("("):
-                return names, name.lower()
+                return names, transforms, name.lower()
+            if transforms:
+                raise WhereError(f"unexpected {name!r} after a method call in the filter")
             names.append(name)
-        return names, None
+        return names, transforms, None
 
     def comparison(self) -> Predicate:
         token = self.peek()
         if token is None or token[0] != "word":
             raise WhereError("expected a field name in the filter")
-        path, method = self.path()
+        path, transforms, method = self.path()
+
+        def value_of(record: Mapping[str, Any]) -> Any:
+            value = field_value(record, path)
+            for transform in transforms:
+                value = transform(value) if isinstance(value, str) else value
+            return value
+
         if method:
             self.take("(")
             needle = str(self.literal()).lower()
             self.take(")")
-            return _method_predicate(path, method, needle)
+            return _method_predicate(value_of, method, needle)
         if not self.at("==", "!=", ">=", "<=", ">", "<"):
-            return lambda r: bool(field_value(r, path))
+            return lambda r: bool(value_of(r))
         op = self.take()[1]
         literal = self.literal()
-        return lambda r: _compare(field_value(r, path), op, literal)
+        return lambda r: _compare(value_of(r), op, literal)
 
     def literal(self) -> Any:
         kind, text = self.take()
         if kind == "string":
-            return bytes(text[1:-1], "utf-8").decode("unicode_escape")
+            return _ESCAPE.sub(r"\1", text[1:-1])
         if kind == "number":
             return Decimal(text)
         lowered = text.lower()
@@ -183,9 +204,10 @@ class _Parser:
         return datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
 
 
-def _method_predicate(path: list[str], method: str, needle: str) -> Predicate:
+def _method_predicate(value_of: Callable[[Mapping[str, Any]], Any], method: str,
+                      needle: str) -> Predicate:
     def check(record: Mapping[str, Any]) -> bool:
-        value = field_value(record, path)
+        value = value_of(record)
         if value is None:
             return False
         hay = str(value).lower()
@@ -203,8 +225,6 @@ def _comparable(value: Any) -> Any:
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    if isinstance(value, str):
-        return value.lower()
     if isinstance(value, int | float) and not isinstance(value, bool):
         return Decimal(str(value))
     return value

@@ -22,10 +22,14 @@ from connector.sandbox.xero.catalogue import upsert_contact, upsert_item
 from connector.sandbox.xero.documents import CREDIT_NOTE, INVOICE, QUOTE, ItemRejected, upsert
 from connector.sandbox.xero.errors import XeroError, validation, validation_body
 from connector.sandbox.xero.reads import arg, find_one, render
+from connector.sandbox.xero.spec import known_only
 from connector.sandbox.xero.wire import envelope, loads_body
 
 Apply = Callable[[Organisation, dict[str, Any], datetime], dict[str, Any]]
 _ERROR_FLAG = {"Invoices": "HasErrors", "CreditNotes": "HasErrors"}
+_SCHEMA = {"Invoices": "Invoice", "CreditNotes": "CreditNote", "Quotes": "Quote",
+           "Contacts": "Contact", "Items": "Item", "Payments": "Payment",
+           "BankTransactions": "BankTransaction"}
 
 
 def _body() -> Any:
@@ -57,8 +61,9 @@ def batch(collection: str, apply: Apply) -> Callable[[Organisation, Any], dict[s
             except ItemRejected as failure:
                 org.rollback(point)
                 errors = [{"Message": text} for text in failure.messages]
-                rejected.append({**raw, **failure.element, "ValidationErrors": errors})
-                answers.append({**raw, _ERROR_FLAG.get(collection, "HasValidationErrors"): True,
+                known = known_only(_SCHEMA[collection], raw)  # Xero echoes no unknown keys
+                rejected.append({**known, **failure.element, "ValidationErrors": errors})
+                answers.append({**known, _ERROR_FLAG.get(collection, "HasValidationErrors"): True,
                                 "StatusAttributeString": "ERROR", "ValidationErrors": errors})
         if rejected and _summarize():
             org.rollback(start)
@@ -68,9 +73,9 @@ def batch(collection: str, apply: Apply) -> Callable[[Organisation, Any], dict[s
     return run
 
 
-def _document(kind: Any) -> Apply:
+def _document(kind: Any, create_only: bool) -> Apply:
     def apply(org: Organisation, raw: dict[str, Any], now: datetime) -> dict[str, Any]:
-        record = upsert(org, kind, raw, now)
+        record = upsert(org, kind, raw, now, create_only=create_only)
         if kind is CREDIT_NOTE and record["Status"] == "AUTHORISED":
             record.setdefault("RemainingCredit", record["Total"])
             record.setdefault("Allocations", [])
@@ -94,8 +99,8 @@ def write_view(collection: str, method: str) -> Callable[..., Any]:
 def _batch_for(collection: str, method: str) -> Callable[[Organisation, Any], dict[str, Any]]:
     create_only = method == "PUT"
     table: dict[str, Apply] = {
-        "Invoices": _document(INVOICE), "CreditNotes": _document(CREDIT_NOTE),
-        "Quotes": _document(QUOTE), "Contacts": _catalogue(upsert_contact, create_only),
+        "Invoices": _document(INVOICE, create_only), "CreditNotes": _document(CREDIT_NOTE, create_only),
+        "Quotes": _document(QUOTE, create_only), "Contacts": _catalogue(upsert_contact, create_only),
         "Items": _catalogue(upsert_item, create_only),
         "Payments": settlement.create_payment,
         "BankTransactions": settlement.create_bank_transaction,
@@ -155,9 +160,36 @@ def allocations(collection: str) -> Callable[..., Any]:
     return view
 
 
+# Xero's Attachments page (developer.xero.com/documentation/api/accounting/attachments): at
+# most 10 files per document, each at most 10 MB, of these types.
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENTS_PER_DOCUMENT = 10
+ATTACHMENT_TYPES = frozenset((
+    "7z", "bmp", "csv", "doc", "docx", "eml", "gif", "jpeg", "jpg", "keynote", "msg", "numbers",
+    "odf", "ods", "odt", "pages", "pdf", "png", "ppt", "pptx", "rar", "rtf", "tif", "tiff", "txt",
+    "xls", "xlsx", "zip"))
+
+
+def _attachment_problems(invoice: dict[str, Any], file_name: str, size: int) -> list[str]:
+    problems = []
+    extension = file_name.rpartition(".")[2].lower() if "." in file_name else ""
+    if extension not in ATTACHMENT_TYPES:
+        problems.append(f"Files of type .{extension or '(none)'} cannot be attached; allowed "
+                        f"types are {', '.join(sorted(ATTACHMENT_TYPES))}.")
+    if size > ATTACHMENT_MAX_BYTES:
+        problems.append("The file is larger than the maximum attachment size of 10 MB.")
+    others = [a for a in invoice.get("Attachments", []) if a["FileName"] != file_name]
+    if len(others) >= ATTACHMENTS_PER_DOCUMENT:
+        problems.append(f"A document can have at most {ATTACHMENTS_PER_DOCUMENT} attachments.")
+    return problems
+
+
 def put_attachment(org: Organisation, record_id: str, file_name: str) -> dict[str, Any]:
     invoice = dict(find_one(org, "Invoices", record_id))
     content = request.get_data()
+    problems = _attachment_problems(invoice, file_name, len(content))
+    if problems:
+        raise validation(problems, {"InvoiceID": invoice["InvoiceID"]})
     attachment_id = new_id()
     meta = {"AttachmentID": attachment_id, "FileName": file_name,
             "Url": f"{request.host_url.rstrip('/')}/api.xro/2.0/Invoices/"

@@ -16,6 +16,7 @@ from connector.store.models import PaymentRow
 from connector.store.repository import BillingRepository
 from jobs.runner import run_job, sync_all
 from jobs.tables import SyncLogRow
+from tests.jobs_harness import schedule_json
 
 KEY = "ACME-WEB"
 
@@ -134,3 +135,27 @@ def test_an_invoice_voided_in_the_books_no_longer_credits_or_withholds(stack) ->
     with stack.reading() as session:
         after = [i.idempotency_key for i in BillingRepository(session).queued_intents(KEY)]
     assert (before, after) == ([f"milepost:{KEY}:1:1"], [])
+
+
+def test_a_partial_share_voided_in_the_books_is_unbilled_and_bills_again_under_a_new_key(stack) -> None:
+    """Found by the money property test: a 40% share's invoice voided in QuickBooks left the
+    partially accepted milestone saying it billed the share. The share is unbilled again, and
+    the next acceptance bills it under a new generation."""
+    connection, realm = stack.connect_quickbooks()
+    stack.api("POST", "/schedules", {**schedule_json(KEY), "connection": connection})
+    stack.api("POST", f"/projects/{KEY}/milestones/1/submit", {"by": "Sam", "evidence": ["requirements document"]})
+    stack.api("POST", f"/projects/{KEY}/milestones/1/partial", {"by": "Dana Lee", "percent": "40"})
+    ctx = stack.context()
+    run_job(ctx, "drain_outbox")
+    [share] = stack.invoices()
+
+    stack.sandbox.control.void_invoice(realm, share.platform_id)
+    sync_all(ctx)
+
+    milestone = stack.first_milestone(KEY)
+    assert (milestone.state.value, milestone.billed, milestone.generation) == ("partially_accepted", None, 2)
+    stack.api("POST", f"/projects/{KEY}/milestones/1/accept", {"by": "Dana Lee"})
+    run_job(ctx, "drain_outbox")
+    _, whole = stack.invoices()
+    assert (whole.total, stack.first_milestone(KEY).billed.amount) == (Decimal("10000.00"), Decimal("10000.00"))
+    assert any("is unbilled again" in message for message in sync_log(stack))

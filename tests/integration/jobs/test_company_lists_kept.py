@@ -9,9 +9,9 @@ code that a kept list lacks without first reading the lists afresh.
 from __future__ import annotations
 
 import pytest
-from xero_python.accounting import Item, Items
 
 from connector.platforms.errors import ConfigurationError
+from connector.sandbox.xero.catalogue import upsert_item
 from jobs.connections import configure_mapping
 from jobs.runner import run_job
 from mappings.settings import MappingSettings
@@ -20,6 +20,17 @@ LIST_READS = {
     "xero": ("GET Items", "GET Accounts", "GET TaxRates", "GET TrackingCategories"),
     "quickbooks": ("POST query",),
 }
+
+
+def bookkeeper_adds_item(sandbox, tenant: str, code: str, name: str) -> None:
+    """The bookkeeper adds an item in Xero itself: Milepost's token only reads settings
+    (accounting.settings.read), and the sandbox, like Xero, refuses it a write (issue 10, 6)."""
+    state = sandbox.state
+    with state.lock:
+        org = state.xero.organisation(tenant)
+        mark = len(org.journal)
+        upsert_item(org, {"Code": code, "Name": name}, state.clock.now(), create_only=True)
+        org.changes(mark)
 
 
 def calls(stack, service: str, company: str) -> dict[str, int]:
@@ -89,8 +100,7 @@ def test_a_code_added_in_the_books_after_the_lists_were_kept_is_found(stack) -> 
     with pytest.raises(ConfigurationError, match="RUSH"):
         ctx.gateway_for(connection).resolve_settings(wanted)  # the lists are kept from here on
 
-    gateway = ctx.gateway_for(connection)
-    gateway.call(lambda api: api.create_items(tenant, Items(items=[Item(code="RUSH", name="Rush fee")])))
+    bookkeeper_adds_item(stack.sandbox, tenant, "RUSH", "Rush fee")
     resolved = ctx.gateway_for(connection).resolve_settings(wanted)
 
     assert resolved.item is not None

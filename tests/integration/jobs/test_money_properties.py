@@ -129,8 +129,9 @@ class Contract:
             if invoice.amount_paid == 0 and not self._is_deposit(invoice):
                 if self.platform == "quickbooks":
                     control.void_invoice(self.company, invoice.platform_id)
-                else:
-                    control.xero(f"invoices/{invoice.platform_id}/void", self.company)
+                else:  # Xero voids an approved invoice and deletes a draft
+                    verb = "delete" if invoice.status == "draft" else "void"
+                    control.xero(f"invoices/{invoice.platform_id}/{verb}", self.company)
             return
         if self.platform == "xero" and invoice.status == "draft":
             control.xero(f"invoices/{invoice.platform_id}/authorise", self.company)

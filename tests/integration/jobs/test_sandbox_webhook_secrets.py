@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from connector.config import load_settings
 from connector.platforms.custody import TokenCipher
 from connector.store.db import make_engine, migrate
+from jobs.runner import run_job
 from jobs.tables import SyncStateRow, WebhookEventRow
 from tests.jobs_harness import Stack
 
@@ -44,7 +45,9 @@ def configured_by_url_only(sandbox, sqlite_url, tmp_path, monkeypatch) -> Iterat
 
 
 def taken(stack: Stack, connection_id: int) -> tuple[int, bool]:
-    """(events recorded for the connection, whether a sync of it was requested)."""
+    """(events recorded for the connection, whether a sync of it was requested), once the
+    worker's `process_webhooks` has read the stored deliveries (issue 9: receivers only store)."""
+    run_job(stack.context(), "process_webhooks")
     with stack.reading() as session:
         events = session.scalar(select(func.count()).select_from(WebhookEventRow)
                                 .where(WebhookEventRow.connection_id == connection_id))

@@ -1,5 +1,6 @@
-"""The webhook receivers: signed events request a sync once; forged, replayed and foreign ones
-change nothing and get the status codes the platforms expect."""
+"""The webhook receivers: a signed delivery is stored and answered at once; the
+`process_webhooks` job then records its events and requests a sync once. Forged, replayed and
+foreign ones change nothing and get the status codes the platforms expect."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import requests
 from sqlalchemy import func, select
 
 from connector.store.db import make_engine, session_factory
-from jobs.tables import SyncStateRow, WebhookEventRow
+from jobs.runner import run_job
+from jobs.tables import SyncStateRow, WebhookDeliveryRow, WebhookEventRow
 
 
 def signed(key: str, body: bytes) -> str:
@@ -41,17 +43,32 @@ def recorded(stack) -> tuple[int, int]:
     return int(events or 0), int(requested or 0)
 
 
+def stored(stack) -> int:
+    """Deliveries stored by the receivers (processed or not)."""
+    with stack.reading() as session:
+        return int(session.scalar(select(func.count()).select_from(WebhookDeliveryRow)) or 0)
+
+
+def processed(stack) -> tuple[int, int]:
+    """What the deliveries came to once the worker's `process_webhooks` has run."""
+    run_job(stack.context(), "process_webhooks")
+    return recorded(stack)
+
+
 def test_a_signed_quickbooks_event_requests_one_sync_and_its_replay_changes_nothing(stack) -> None:
     _, realm = stack.connect_quickbooks()
     body = qbo_body(realm)
     token = stack.settings.quickbooks.webhook_verifier_token
 
     first = post(stack, "quickbooks", body, signed(token, body))
+    before = recorded(stack)
+    after_first = processed(stack)
     replay = post(stack, "quickbooks", body, signed(token, body))
 
-    assert (first.status_code, first.json()) == (200, {"recorded": 1})
-    assert (replay.status_code, replay.json()) == (200, {"recorded": 0})
-    assert recorded(stack) == (1, 1)
+    assert [first.status_code, replay.status_code] == [200, 200]
+    assert before == (0, 0)  # stored, not yet processed: the answer does not wait for it
+    assert after_first == (1, 1)
+    assert processed(stack) == (1, 1)
 
 
 def test_a_forged_quickbooks_event_is_refused_with_401_and_changes_nothing(stack) -> None:
@@ -64,7 +81,8 @@ def test_a_forged_quickbooks_event_is_refused_with_401_and_changes_nothing(stack
                     signed(stack.settings.quickbooks.webhook_verifier_token, body))
 
     assert [forged.status_code, unsigned.status_code, tampered.status_code] == [401, 401, 401]
-    assert recorded(stack) == (0, 0)
+    assert stored(stack) == 0
+    assert processed(stack) == (0, 0)
 
 
 def test_an_event_for_an_unknown_company_is_acknowledged_and_changes_nothing(stack) -> None:
@@ -73,8 +91,8 @@ def test_an_event_for_an_unknown_company_is_acknowledged_and_changes_nothing(sta
 
     answer = post(stack, "quickbooks", body, signed(stack.settings.quickbooks.webhook_verifier_token, body))
 
-    assert (answer.status_code, answer.json()) == (200, {"recorded": 0})
-    assert recorded(stack) == (0, 0)
+    assert answer.status_code == 200
+    assert processed(stack) == (0, 0)
 
 
 def test_xero_intent_to_receive_passes_and_forged_events_get_401(stack) -> None:
@@ -97,4 +115,57 @@ def test_xero_intent_to_receive_passes_and_forged_events_get_401(stack) -> None:
     assert good_probe.content == b""
     assert "Set-Cookie" not in good_probe.headers
     assert [forged.status_code, first.status_code, replay.status_code] == [401, 200, 200]
-    assert recorded(stack) == (1, 1)
+    assert processed(stack) == (1, 1)
+
+
+def test_xero_error_answers_have_empty_bodies(stack) -> None:
+    """Issue 9 finding 8: Xero's webhook documentation asks for empty bodies and no cookies
+    ("Configuring your server", developer.xero.com/documentation/webhooks); the app's HTML
+    error pages were sent instead."""
+    [(_, tenant), *_] = stack.connect_xero()
+    body = json.dumps({"events": [{"tenantId": tenant, "eventCategory": "INVOICE", "eventType": "UPDATE",
+                                   "resourceId": "abc", "eventDateUtc": "2026-11-25T10:00:00"}]}).encode()
+    key = stack.settings.xero.webhook_key
+
+    forged = post(stack, "xero", body, signed("wrong", body))
+    not_json = post(stack, "xero", b"<xml/>", signed(key, b"<xml/>"))
+    wrong_method = requests.get(f"{stack.url}/webhooks/xero", timeout=10)
+
+    assert [forged.status_code, not_json.status_code, wrong_method.status_code] == [401, 400, 405]
+    assert [forged.content, not_json.content, wrong_method.content] == [b"", b"", b""]
+    assert all("Set-Cookie" not in answer.headers for answer in (forged, not_json, wrong_method))
+
+
+def test_a_delivery_that_cannot_be_stored_gets_an_empty_500_so_xero_sends_it_again(stack, tmp_path) -> None:
+    from dataclasses import replace
+
+    from connector.web import create_app
+
+    broken = replace(stack.settings).with_database(f"sqlite:///{tmp_path}/missing/dir/milepost.db")
+    client = create_app(broken, environ={}).test_client()
+    body = b'{"events": [{"tenantId": "t", "eventCategory": "INVOICE", "eventType": "UPDATE"}]}'
+
+    answer = client.post("/webhooks/xero", data=body,
+                         headers={"x-xero-signature": signed(stack.settings.xero.webhook_key, body)})
+
+    assert (answer.status_code, answer.data) == (500, b"")
+
+
+def test_housekeeping_forgets_old_processed_deliveries_but_never_an_unprocessed_one(stack) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from connector.store.db import transaction
+    from jobs.webhooks import store_delivery
+
+    long_ago = datetime.now(UTC) - timedelta(days=40)
+    with transaction(session_factory(make_engine(stack.database_url))) as session:
+        done = store_delivery(session, "xero", b'{"events": []}', long_ago)
+        waiting = store_delivery(session, "xero", b'{"events": []}', long_ago)
+        session.get(WebhookDeliveryRow, done).processed_at = long_ago
+
+    counts = run_job(stack.context(), "housekeeping")
+
+    with stack.reading() as session:
+        left = list(session.scalars(select(WebhookDeliveryRow.id)))
+    assert counts["webhook_deliveries"] == 1
+    assert left == [waiting]

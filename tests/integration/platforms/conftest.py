@@ -19,6 +19,7 @@ from connector.platforms.quickbooks import QuickBooksGateway
 from connector.platforms.retry import platform_retrying
 from connector.platforms.xero import XeroGateway
 from connector.sandbox.client import SandboxControl, SandboxServer
+from connector.sandbox.state import SandboxState
 from tests.xero_openapi import Recorder, checked_traffic, record_xero
 
 REDIRECT = "http://127.0.0.1:5000/oauth/callback"
@@ -32,13 +33,14 @@ class Sandbox:
     xero: XeroEndpoints
     info: dict
     xero_traffic: Recorder
+    state: SandboxState
 
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
     with SandboxServer() as server:
         qb, xero = endpoints_from_sandbox(server.url)
-        yield Sandbox(server.url, server.control, qb, xero, server.info(), record_xero(server))
+        yield Sandbox(server.url, server.control, qb, xero, server.info(), record_xero(server), server.state)
 
 
 @pytest.fixture(autouse=True)

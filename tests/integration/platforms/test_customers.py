@@ -93,6 +93,24 @@ def test_xero_name_held_by_an_archived_contact_is_no_obstacle(xero) -> None:
     assert ref.name == "Acme Corp"
 
 
+def test_xero_finds_an_existing_contact_whatever_its_case_and_makes_no_second(xero) -> None:
+    """Issue 10 finding 2. Xero's `where` compares `Name==` and `EmailAddress==` with case
+    (developer.xero.com/documentation/api/accounting/requests-and-responses: use ToLower() to
+    match loosely) while contact names are unique without case: a lookup by `Name==` misses
+    "ACME CORP", the create is refused as a duplicate and a second contact would be made."""
+    from xero_python.accounting import Contact, Contacts
+
+    shouting = xero.call(lambda api: api.create_contacts(xero._tenant, Contacts(contacts=[
+        Contact(name="ACME CORP", email_address="AP@ACME.EXAMPLE")]))).contacts[0]
+    before = len(xero_contacts(xero))
+
+    by_name = xero.find_or_create_customer(Customer("Dana Reyes", "other@acme.example", company="Acme Corp"))
+    by_email = xero.find_or_create_customer(Customer("Dana R.", "ap@acme.example", company="Acme Corp Ltd"))
+
+    assert by_name.id == by_email.id == str(shouting.contact_id)
+    assert len(xero_contacts(xero)) == before
+
+
 def test_quickbooks_finds_a_customer_by_email_with_one_query_after_the_name(qbo, sandbox) -> None:
     seeded = next(c for c in qbo_customers(qbo) if c["DisplayName"] == "Cool Cars")
     queries = sandbox.control.request_count("quickbooks", "POST query", qbo._realm)

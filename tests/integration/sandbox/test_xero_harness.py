@@ -38,7 +38,8 @@ from tests.xero_openapi import (  # noqa: F401 - names the test_xero_* modules i
 )
 
 REDIRECT_URI = "http://127.0.0.1:8499/xero/callback"
-SCOPES = "openid profile email offline_access accounting.transactions accounting.contacts accounting.settings"
+SCOPES = ("openid profile email offline_access accounting.transactions accounting.contacts "
+          "accounting.settings accounting.attachments")
 
 
 @dataclass

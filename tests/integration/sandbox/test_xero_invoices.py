@@ -80,7 +80,8 @@ def pay(client: XeroClient, tenant: str, invoice: Invoice, amount: str) -> Payme
 def test_contacts_are_created_and_found_by_name(client: XeroClient, tenant: str) -> None:
     made = new_contact(client, tenant)
 
-    found = client.accounting.get_contacts(tenant, where='Name=="harbour works ltd"')
+    # Xero compares `==` with case; ToLower() is how a filter matches loosely (issue 10, 2)
+    found = client.accounting.get_contacts(tenant, where='Name.ToLower()=="harbour works ltd"')
 
     assert [c.contact_id for c in found.contacts] == [made.contact_id]
     assert found.contacts[0].email_address == "ap@harbour.test"

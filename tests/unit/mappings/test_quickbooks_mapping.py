@@ -185,3 +185,35 @@ def test_customer_display_names_fall_back_to_company_and_person_then_email() -> 
     names = name_candidates(Customer("Dana Reyes", "ap@acme.example", "Acme Corp"))
 
     assert names == ["Acme Corp", "Acme Corp (Dana Reyes)", "Acme Corp <ap@acme.example>"]
+
+
+def test_doc_numbers_tell_a_colon_from_a_dash_in_the_project_key() -> None:
+    """Issue 9 finding 7: `X:WEB` and `X-WEB` gave the same DocNumber, so QuickBooks refused
+    the second invoice with 6140 (duplicate document number)."""
+    colon, dash = qb.doc_number_for("milepost:X:WEB:1:1"), qb.doc_number_for("milepost:X-WEB:1:1")
+
+    assert colon != dash
+    assert dash == "X-WEB-1-1"  # a plain key reads as it always did (README)
+    assert len(colon) <= 21
+    assert colon.startswith("X-WEB-1-1")
+
+
+def test_doc_numbers_are_distinct_for_many_awkward_keys_and_stable() -> None:
+    keys = [f"milepost:{project}:{rest}" for project in
+            ("X:WEB", "X-WEB", "X WEB", "X_WEB", "Ōtaki", "Otaki", "A-1", "A", "A-1-2", "A:1",
+             "A-monthly-2026", "LONG-PROJECT-KEY-FOR-A-BIG-CLIENT")
+            for rest in ("1:1", "1:2", "2:1", "12:1", "deposit:1", "monthly-2026-11:1",
+                         "1:1:void", "1:1:partial-40.00", "late-fee:INV-7:1")]
+
+    numbers = {qb.doc_number_for(key) for key in keys}
+
+    assert len(numbers) == len(keys)
+    assert all(len(number) <= 21 for number in numbers)
+    assert all(number.isascii() for number in numbers)
+    assert [qb.doc_number_for(key) for key in keys] == [qb.doc_number_for(key) for key in keys]
+
+
+def test_an_invoice_created_under_the_old_doc_number_is_still_searched_for() -> None:
+    assert qb.doc_numbers_to_search("milepost:X:WEB:1:1") == (qb.doc_number_for("milepost:X:WEB:1:1"),
+                                                              "X-WEB-1-1")
+    assert qb.doc_numbers_to_search("milepost:ACME-WEB:2:1") == ("ACME-WEB-2-1",)

@@ -1,0 +1,71 @@
+"""Failed intents, listed for a person and given another go (`milepost retry`, the admin page).
+
+An intent fails for good when its platform refused it (a validation error, a missing setting)
+or it ran out of attempts. Whatever caused that may since have been fixed in the books, so a
+retry puts it back to pending with a fresh count of attempts; the drain then treats it like a
+retry after an unknown outcome would be treated, and the idempotency key still stands between
+it and a second invoice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from .errors import StoreError
+from .models import OutboxRow, ProjectRow
+from .outbox import FAILED, PENDING
+
+
+@dataclass(frozen=True)
+class FailedIntent:
+    id: int
+    idempotency_key: str
+    project_key: str
+    kind: str
+    connection_id: int | None
+    attempts: int
+    error: str
+    failed_at: datetime
+
+
+def failed_intents(session: Session, limit: int = 100) -> list[FailedIntent]:
+    """The failed intents, the latest failure first."""
+    rows = session.execute(
+        select(OutboxRow, ProjectRow.key).join(ProjectRow, ProjectRow.id == OutboxRow.project_id)
+        .where(OutboxRow.status == FAILED).order_by(OutboxRow.updated_at.desc(), OutboxRow.id.desc()).limit(limit)
+    )
+    return [FailedIntent(row.id, row.idempotency_key, key, row.kind, row.connection_id, row.attempts,
+                         row.last_error or "", row.updated_at) for row, key in rows]
+
+
+def failed_counts(session: Session) -> dict[int | None, int]:
+    """Connection id (None: not yet routed) -> how many of its intents failed."""
+    rows = session.execute(
+        select(OutboxRow.connection_id, func.count()).where(OutboxRow.status == FAILED)
+        .group_by(OutboxRow.connection_id)
+    )
+    return {connection_id: int(count) for connection_id, count in rows}
+
+
+def retry_intent(session: Session, intent_id: int) -> None:
+    """One failed intent back to pending; StoreError naming why when it is not failed."""
+    row = session.get(OutboxRow, intent_id)
+    if row is None:
+        raise StoreError(f"no intent {intent_id}: see the failed intents on the admin page or `milepost jobs`")
+    if row.status != FAILED:
+        raise StoreError(f"intent {intent_id} ({row.idempotency_key}) is {row.status}, not failed: nothing to retry")
+    row.status, row.attempts = PENDING, 0
+    session.flush()
+
+
+def retry_all_failed(session: Session) -> int:
+    """Every failed intent back to pending; how many."""
+    result = session.execute(
+        update(OutboxRow).where(OutboxRow.status == FAILED).values(status=PENDING, attempts=0)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,56 @@
+"""Bulk bookkeeping in the sandbox's QuickBooks company, for the change-feed tests.
+
+Hundreds of changes are made through the sandbox's own operations (`operations.save`, what its
+API and its bookkeeper actions call), under the state's lock, instead of hundreds of HTTP
+calls: the books, balances and the CDC feed move exactly as they would, only faster.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from connector.sandbox.quickbooks.operations import save
+from connector.sandbox.state import SandboxState
+
+OTHER_CUSTOMER = "58"  # a seeded customer that Milepost never bills
+
+
+def change_other_invoices(state: SandboxState, realm: str, count: int) -> list[str]:
+    """`count` invoices Milepost knows nothing about, each created now (a busy bookkeeper)."""
+    made = []
+    with state.lock:
+        company = state.quickbooks.company(realm)
+        now = state.clock.now()
+        for n in range(count):
+            invoice, _ = save(company, "Invoice", {
+                "CustomerRef": {"value": OTHER_CUSTOMER},
+                "Line": [{"Amount": "25.00", "DetailType": "SalesItemLineDetail",
+                          "SalesItemLineDetail": {"ItemRef": {"value": "1"}, "Qty": 1, "UnitPrice": "25.00"}}],
+            }, now + timedelta(microseconds=n))
+            made.append(str(invoice["Id"]))
+    return made
+
+
+def pay_in_parts(state: SandboxState, realm: str, invoice_ids: list[str], payments: int,
+                 amount: str = "1.00") -> list[str]:
+    """`payments` customer payments of `amount`, spread over the invoices in turn; their ids."""
+    made = []
+    with state.lock:
+        company = state.quickbooks.company(realm)
+        now = state.clock.now()
+        for n in range(payments):
+            invoice = company.get("Invoice", invoice_ids[n % len(invoice_ids)])
+            assert invoice is not None
+            payment, _ = save(company, "Payment", {
+                "CustomerRef": invoice["CustomerRef"], "TotalAmt": amount,
+                "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
+            }, now + timedelta(milliseconds=1, microseconds=n))
+            made.append(str(payment["Id"]))
+    return made
+
+
+def changed_since(state: SandboxState, realm: str, entity: str, since: datetime) -> int:
+    """How many objects of `entity` the sandbox's books changed at or after `since`."""
+    with state.lock:
+        company = state.quickbooks.company(realm)
+        return sum(1 for stamp in company.changed_at.get(entity, {}).values() if stamp >= since.timestamp())
