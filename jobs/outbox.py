@@ -53,6 +53,7 @@ from mappings.settings import MappingSettings, Ref
 
 from .connections import mapping_for, route_for
 from .context import JobContext
+from .credits import drain_credits
 from .infrastructure import is_infrastructure
 from .runs import Tally, describe
 from .tables import SyncLogRow
@@ -75,7 +76,8 @@ class Delivery:
 
 def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
     """Carry pending intents to the platforms until none is left (or `limit` were tried), then
-    the pending void requests (`jobs.voids`), so a void never overtakes its invoice."""
+    the pending credit requests (`jobs.credits`) and void requests (`jobs.voids`), so neither
+    overtakes its invoice, and a credit asked before a void is issued before it."""
     counts = Tally(created=0, failed=0, retry=0, reclaimed=0)
     with transaction(ctx.sessions) as session:
         counts["reclaimed"] = store_outbox.reclaim_stale(
@@ -98,6 +100,7 @@ def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
             counts[outcome] += 1
             if problem:
                 counts.problems.append(f"{item.intent.idempotency_key}: {problem}")
+    drain_credits(ctx, now, counts, limit=limit)
     drain_voids(ctx, now, counts, limit=limit)
     return counts
 

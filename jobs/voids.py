@@ -98,7 +98,8 @@ def _settle(
         except ValidationRejected as refused:
             # a payment the store has not synced yet: credit the balance instead
             log.info("void of %s refused (%s): crediting instead", request.idempotency_key, refused)
-    note = gateway.credit_invoice(request.platform_id, request.reason, request.idempotency_key)
+    note = gateway.credit_invoice(request.platform_id, request.reason, request.idempotency_key,
+                                  outcome_unknown=retried)
     applied = sum((amount.amount for invoice_id, amount in note.applied_to
                    if invoice_id == request.platform_id), ZERO)
     left = max(note.total.amount - applied, ZERO)

@@ -13,9 +13,11 @@ integrator's table, it is named):
   community, the "Files in Xero" API release note); 10 MB per file and the later additions 7z,
   eml, keynote, msg, numbers, ods, odt, pages (Codat's and Workato's Xero attachment tables; a
   40 MB file is refused, issue 9).
-- QuickBooks Online: 100 MB per file; ai, csv, doc, docx, eps, gif, jpeg, jpg, ods, pages, pdf,
-  png, rtf, tif, txt, xls, xlsx, xml (Codat's QuickBooks Online table; QuickBooks accepts
-  listed types only, issue 9; uploads go through Intuit's /upload, "Attach images and notes").
+- QuickBooks Online: 100 MB per file; ai, csv, doc, docx, eps, gif, jpeg, jpg, ods, pdf, png,
+  rtf, tif, txt, xls, xlsx, xml (Intuit's Attachable reference, as transcribed in Intuit's own
+  intuit/quickbooks-online-mcp-server, src/helpers/attachable-mime.ts; Codat's table adds
+  "pages", which Intuit does not list, so it is left out and the sandbox refuses it too;
+  QuickBooks accepts listed types only, issue 9; uploads go through Intuit's /upload).
   QuickBooks states no per-invoice count, so Milepost's own cap of 10 files per milestone
   applies.
 """
@@ -58,8 +60,8 @@ PLATFORM_RULES: dict[str, AttachmentRules] = {
         max_bytes=100 * MB,
         max_files=MAX_FILES_PER_MILESTONE,
         extensions=frozenset({
-            "ai", "csv", "doc", "docx", "eps", "gif", "jpeg", "jpg", "ods", "pages", "pdf", "png",
-            "rtf", "tif", "txt", "xls", "xlsx", "xml",
+            "ai", "csv", "doc", "docx", "eps", "gif", "jpeg", "jpg", "ods", "pdf", "png", "rtf",
+            "tif", "txt", "xls", "xlsx", "xml",
         }),
         platforms=("quickbooks",),
     ),

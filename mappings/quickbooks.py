@@ -20,6 +20,7 @@ from typing import Any
 from connector.billing.model import Customer, InvoiceIntent
 from connector.billing.money import Money
 
+from . import credit_split
 from .facts import (
     DELETED,
     DRAFT,
@@ -34,6 +35,10 @@ from .facts import (
 from .settings import Ref, ResolvedLine, ResolvedSettings
 
 DOC_NUMBER_MAX = 21
+DESCRIPTION_MAX = 4000  # a line's Description (QuickBooks refuses longer with fault 2050)
+PRIVATE_NOTE_MAX = 4000
+CUSTOMER_MEMO_MAX = 1000
+DISPLAY_NAME_MAX = 500
 KEY_MARKER = "Milepost key: "
 
 
@@ -78,8 +83,15 @@ def doc_numbers_to_search(key: str) -> tuple[str, ...]:
 
 
 def private_note_for(intent: InvoiceIntent) -> str:
-    note = f"{intent.memo}\n" if intent.memo else ""
-    return f"{note}{intent.reference}\n{KEY_MARKER}{intent.idempotency_key}"[:4000]
+    """Memo, reference and key; when too long the memo and reference give way, never the key
+    (the lookup after an unknown outcome reads it back)."""
+    return keyed_note("\n".join(part for part in (intent.memo, intent.reference) if part),
+                      intent.idempotency_key)
+
+
+def keyed_note(text: str, key: str) -> str:
+    tail = f"\n{KEY_MARKER}{key}"
+    return text[: max(0, PRIVATE_NOTE_MAX - len(tail))] + tail
 
 
 def key_from_private_note(note: str | None) -> str | None:
@@ -102,6 +114,35 @@ def _quantity_and_price(amount: Money, quantity: Decimal) -> tuple[Decimal, Deci
     return Decimal(1), amount.amount
 
 
+def display_name(name: str) -> str:
+    """A name QuickBooks takes as a DisplayName: no colon (it separates a parent from its
+    sub-customer), tab or line break (fault 2040), at most 500 characters.
+
+    "Acme: West Coast" becomes "Acme - West Coast"; the same name always gives the same
+    result, so the next lookup finds the customer made from it."""
+    text = " - ".join(part.strip() for part in name.split(":"))
+    return " ".join(text.split())[:DISPLAY_NAME_MAX].strip()
+
+
+def description_parts(text: str, limit: int = DESCRIPTION_MAX) -> list[str]:
+    """`text` in pieces of at most `limit` characters, broken between words where it can be,
+    so a long description is carried whole over several invoice lines instead of refused."""
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind(" ", limit // 2, limit + 1)
+        cut = cut if cut > 0 else limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    return [*parts, rest]
+
+
+def description_line(text: str, number: int = 0) -> dict[str, Any]:
+    """A DescriptionOnly line: printed on the invoice, with no amount."""
+    line: dict[str, Any] = {"Description": text, "DetailType": "DescriptionOnly", "DescriptionLineDetail": {}}
+    return {"LineNum": number, **line} if number else line
+
+
 def line_payload(resolved: ResolvedLine, number: int, settings: ResolvedSettings) -> dict[str, Any]:
     line = resolved.line
     if resolved.item is None:
@@ -114,23 +155,23 @@ def line_payload(resolved: ResolvedLine, number: int, settings: ResolvedSettings
         detail["ClassRef"] = _ref(settings.class_ref)
     return {
         "LineNum": number,
-        "Description": line.description,
+        "Description": description_parts(line.description)[0],
         "Amount": line.amount.amount,
         "DetailType": "SalesItemLineDetail",
         "SalesItemLineDetail": detail,
     }
 
 
-def memo_line(intent: InvoiceIntent, number: int) -> dict[str, Any]:
-    """The intent's memo ("Approval window: 3 business days | Payment terms: Net 7") as a
-    DescriptionOnly line: printed on the invoice the customer gets, with no amount."""
-    return {"LineNum": number, "Description": intent.memo[:4000], "DetailType": "DescriptionOnly",
-            "DescriptionLineDetail": {}}
+def sales_lines(resolved: ResolvedLine, settings: ResolvedSettings) -> list[dict[str, Any]]:
+    """The priced line, then DescriptionOnly lines with the rest of a description longer than
+    QuickBooks' 4,000 characters (numbered by the caller)."""
+    first = line_payload(resolved, 0, settings)
+    return [first, *(description_line(part) for part in description_parts(resolved.line.description)[1:])]
 
 
 def customer_memo(intent: InvoiceIntent) -> str:
     """QuickBooks' "message displayed on invoice" (1000 characters): reference and memo."""
-    return "\n".join(part for part in (intent.reference, intent.memo) if part)[:1000]
+    return "\n".join(part for part in (intent.reference, intent.memo) if part)[:CUSTOMER_MEMO_MAX]
 
 
 def invoice_payload(
@@ -140,12 +181,10 @@ def invoice_payload(
 
     The memo goes where the customer reads it (a DescriptionOnly line after the amounts, and
     the customer memo), not only into PrivateNote, which only the bookkeeper sees."""
-    lines = [
-        line_payload(settings.for_line(line), number, settings)
-        for number, line in enumerate(intent.lines, start=1)
-    ]
-    if intent.memo:
-        lines.append(memo_line(intent, len(lines) + 1))
+    lines = [part for line in intent.lines for part in sales_lines(settings.for_line(line), settings)]
+    if intent.memo:  # "Approval window: 3 business days | Payment terms: Net 7", printed
+        lines += [description_line(part) for part in description_parts(intent.memo)]
+    lines = [{**line, "LineNum": number} for number, line in enumerate(lines, start=1)]
     payload: dict[str, Any] = {
         "CustomerRef": _ref(customer_ref),
         "CurrencyRef": {"value": intent.currency},
@@ -165,9 +204,9 @@ def invoice_payload(
     return payload
 
 
-def customer_payload(customer: Customer, display_name: str) -> dict[str, Any]:
-    """A new QuickBooks customer; `display_name` is already made unique by the gateway."""
-    payload: dict[str, Any] = {"DisplayName": display_name[:500]}
+def customer_payload(customer: Customer, name: str) -> dict[str, Any]:
+    """A new QuickBooks customer; `name` is already made unique by the gateway."""
+    payload: dict[str, Any] = {"DisplayName": display_name(name)}
     if customer.company:
         payload["CompanyName"] = customer.company[:100]
     if customer.email:
@@ -317,21 +356,45 @@ def _txn_date(value: Any) -> date:
 
 
 def credit_memo_payload(invoice: dict[str, Any], amount: Money, reason: str, key: str) -> dict[str, Any]:
-    """A CreditMemo against an invoice, booked to the invoice's first item, keyed like invoices."""
-    first = next(
-        (line for line in invoice.get("Line") or [] if line.get("DetailType") == "SalesItemLineDetail"), None
-    )
-    if first is None:
+    """A CreditMemo whose TotalAmt is exactly `amount` (tax included), keyed like invoices,
+    split like the invoice's item lines (same items, tax codes and classes; `credit_split`),
+    its tax the invoice's share of tax in `amount`, so net + tax is `amount` to the cent."""
+    lines = [line for line in invoice.get("Line") or [] if line.get("DetailType") == "SalesItemLineDetail"]
+    if not lines:
         raise ValueError(f"invoice {invoice.get('Id')} has no item line to credit against")
-    detail: dict[str, Any] = {"ItemRef": first["SalesItemLineDetail"]["ItemRef"], "Qty": Decimal(1), "UnitPrice": amount.amount}
-    return {
+    details: dict[tuple[str, str, str], dict[str, Any]] = {}
+    groups: list[tuple[tuple[str, str, str], Decimal]] = []
+    for line in lines:
+        detail = line["SalesItemLineDetail"]
+        group = (str(detail["ItemRef"].get("value")), str((detail.get("TaxCodeRef") or {}).get("value") or ""),
+                 str((detail.get("ClassRef") or {}).get("value") or ""))
+        details.setdefault(group, detail)
+        groups.append((group, to_decimal(line.get("Amount"))))
+    total = to_decimal(invoice.get("TotalAmt"))
+    invoice_tax = to_decimal((invoice.get("TxnTaxDetail") or {}).get("TotalTax"))
+    tax = Money(amount.amount * invoice_tax / total if total else Decimal(0), amount.currency)
+    payload: dict[str, Any] = {
         "CustomerRef": invoice["CustomerRef"],
         "CurrencyRef": {"value": amount.currency},
         "DocNumber": doc_number_for(key),
-        "PrivateNote": f"{reason}\n{KEY_MARKER}{key}"[:4000],
-        "Line": [{"Amount": amount.amount, "Description": reason, "DetailType": "SalesItemLineDetail",
-                  "SalesItemLineDetail": detail}],
+        "PrivateNote": keyed_note(reason, key),
+        "Line": [_credit_line(details[group], part, reason) for group, part in credit_split.split_like(amount - tax, groups)],
     }
+    if invoice.get("GlobalTaxCalculation"):
+        payload["GlobalTaxCalculation"] = invoice["GlobalTaxCalculation"]
+    if tax.amount:
+        payload["TxnTaxDetail"] = {"TotalTax": tax.amount, **{
+            k: v for k, v in (invoice.get("TxnTaxDetail") or {}).items() if k == "TxnTaxCodeRef"}}
+    return payload
+
+
+def _credit_line(detail: dict[str, Any], part: Money, reason: str) -> dict[str, Any]:
+    credit: dict[str, Any] = {"ItemRef": detail["ItemRef"], "Qty": Decimal(1), "UnitPrice": part.amount}
+    for ref in ("TaxCodeRef", "ClassRef"):
+        if detail.get(ref):
+            credit[ref] = detail[ref]
+    return {"Amount": part.amount, "Description": description_parts(reason)[0], "DetailType": "SalesItemLineDetail",
+            "SalesItemLineDetail": credit}
 
 
 def credit_application_payload(invoice: dict[str, Any], memo_id: str, amount: Money) -> dict[str, Any]:

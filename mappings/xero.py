@@ -27,6 +27,7 @@ from xero_python.accounting import (
 from connector.billing.model import Customer, InvoiceIntent
 from connector.billing.money import Money
 
+from . import credit_split
 from .facts import (
     DELETED,
     DRAFT,
@@ -191,25 +192,52 @@ def _aware(value: Any) -> datetime | None:
     return None
 
 
-def credit_note_model(invoice: Invoice, amount: Money, reason: str, key: str) -> CreditNote:
-    """An approved ACCRECCREDIT against an invoice, on the invoice's own account and tax."""
-    first = (invoice.line_items or [LineItem()])[0]
+def credit_note_model(
+    invoice: Invoice, amount: Money, reason: str, key: str, rates: dict[str, Decimal]
+) -> CreditNote:
+    """An approved ACCRECCREDIT whose Total is exactly `amount` (tax included), split like the
+    invoice's lines (same accounts, tax types and tracking; `credit_split`): on the invoice's
+    own LineAmountTypes when a net exists for every part, otherwise stated tax included, so
+    Xero's own arithmetic gives `amount` to the cent. `rates`: tax type -> percent."""
+    kind = _enum_value(invoice.line_amount_types) or "Exclusive"
+    firsts: dict[tuple[str, str], LineItem] = {}
+    groups: list[tuple[tuple[str, str], Decimal]] = []
+    for line in invoice.line_items or []:
+        if line.line_amount in (None, "") or to_decimal(line.line_amount) == 0:
+            continue  # a description-only line (the memo)
+        group = (str(line.account_code or ""), str(line.tax_type or "NONE"))
+        firsts.setdefault(group, line)
+        gross = to_decimal(line.line_amount)
+        if kind == "Exclusive":
+            gross += to_decimal(line.tax_amount)
+        groups.append((group, gross))
+    parts = credit_split.split_like(amount, groups)
+    if kind == "Exclusive":
+        nets = [credit_split.exclusive_net(part, rates.get(tax, Decimal(0))) for (_, tax), part in parts]
+        if any(net is None for net in nets):
+            kind = "Inclusive"  # no net in cents gives this total: state the lines tax included
+        else:
+            parts = [(group, net) for (group, _), net in zip(parts, nets, strict=True) if net is not None]
     return CreditNote(
         type="ACCRECCREDIT",
         status="AUTHORISED",
         contact=Contact(contact_id=invoice.contact.contact_id),
         date=invoice.date,
         currency_code=invoice.currency_code,
-        line_amount_types=invoice.line_amount_types,
+        line_amount_types=LineAmountTypes(kind),
         reference=f"{reason[:200]} {key_marker(key)}",
         line_items=[
             LineItem(
                 description=reason,
                 quantity=Decimal(1),
-                unit_amount=amount.amount,
-                account_code=first.account_code,
-                tax_type=first.tax_type,
+                unit_amount=part.amount,
+                line_amount=part.amount,
+                account_code=account or None,
+                tax_type=tax,
+                tracking=[LineItemTracking(name=t.name, option=t.option) for t in firsts[(account, tax)].tracking or []]
+                or None,
             )
+            for (account, tax), part in parts
         ],
     )
 

@@ -4,10 +4,16 @@ A change order may add milestones, change the amount, percent, name, deliverable
 of a milestone not yet invoiced, remove one not yet invoiced, or set a new contract total.
 Rules (documented for users):
 
-* Invoiced amounts never change. A milestone with anything billed (an invoice intent exists for
-  all or part of it) cannot be changed or removed; the order is refused naming the milestone
-  and telling the user to void or credit its invoice first (`milepost invoice void`, see
+* Invoiced amounts never change on the invoice: an order that lowers the amount of a milestone
+  whose invoice is in the books and still owed on (`invoiced`, `partially_paid`) is a credit of
+  the difference, citing the order (`crediting`; the store queues it with the order). Anything
+  else on an invoiced milestone (a higher amount, other terms, removal) is refused naming the
+  milestone and telling the user to void its invoice first (`milepost invoice void`, see
   `voiding`): a voided milestone's amount is open again.
+* A partially accepted milestone keeps what was accepted and billed; an order may change the
+  unbilled remainder (its amount, not below what was accepted) and its words.
+* Every milestone whose terms or amount an order changes remembers it (`amended_by`), and the
+  lines of its later invoices cite it: "as amended by CO-1 of 2026-12-14".
 * The contract total follows: without an explicit new total it moves by the amounts added,
   changed and removed. With `contract_total` set, the open percentage milestones follow it.
 * Percentages apply to the contract total in force when the milestone is invoiced; amounts
@@ -25,8 +31,9 @@ from decimal import Decimal
 from typing import Any
 
 from .allocation import active, is_locked, scheduled_amounts
+from .crediting import CREDITABLE
 from .errors import ChangeOrderRejected
-from .model import AuditEvent, ChangeOrder, Milestone, Project
+from .model import AuditEvent, BillingMode, ChangeOrder, Milestone, MilestoneState, Project
 from .money import ZERO, D, Money
 
 CHANGEABLE = frozenset({"amount", "percent", "deliverable", "planned_date", "name"})
@@ -59,12 +66,23 @@ def apply_change_order(
         delta = delta - before[seq]
         by_seq[seq] = replace(m, removed=True, version=m.version + 1)
         events.append(_event(project, order, m, at, "change_order.remove", {"amount": f"{before[seq]} -> removed"}))
+    credited: set[int] = set()
     for seq, values in order.change:
-        m = _open_milestone(project.key, order, by_seq, seq, "change")
-        changed, diff, data = _changed(project, order, m, values, before[seq])
+        found = by_seq.get(seq)
+        if found is not None and not found.removed and is_locked(found):
+            m = found
+            changed, diff, data = _credited(project, order, m, values)
+            credited.add(seq)
+            kind = "change_order.credit"
+        else:
+            m = _open_milestone(project.key, order, by_seq, seq, "change", partial_ok=True)
+            changed, diff, data = _changed(project, order, m, values, before[seq])
+            if is_invoiced(m):
+                _check_remainder(project, order, m, before[seq], before[seq] + diff, data)
+            kind = "change_order.change"
         delta = delta + diff
         by_seq[seq] = changed
-        events.append(_event(project, order, m, at, "change_order.change", data))
+        events.append(_event(project, order, m, at, kind, data))
     for added in order.add:
         _check_new(project, order, by_seq, added)
         by_seq[added.seq] = added
@@ -75,7 +93,9 @@ def apply_change_order(
     new_project = replace(project, contract_total=new_total, version=project.version + 1)
     result = sorted(by_seq.values(), key=lambda m: m.seq)
     _check_totals(new_project, result, order)
-    _check_billed_kept(project, milestones, new_project, result, order)
+    _check_billed_kept(project, milestones, new_project, result, order, credited)
+    result = _mark_amended(order, before, scheduled_amounts(new_project, result), result,
+                           {*credited, *(seq for seq, _ in order.change), *(m.seq for m in order.add)})
     summary = {"reference": order.reference, "approver": order.approver,
                "contract_total": f"{total} -> {new_total}"}
     events.insert(0, AuditEvent(project.key, None, "change_order", at, order.approver,
@@ -83,10 +103,14 @@ def apply_change_order(
     return new_project, result, events
 
 
-def _open_milestone(key: str, order: ChangeOrder, by_seq: dict[int, Milestone], seq: int, verb: str) -> Milestone:
+def _open_milestone(
+    key: str, order: ChangeOrder, by_seq: dict[int, Milestone], seq: int, verb: str, *, partial_ok: bool = False
+) -> Milestone:
     m = by_seq.get(seq)
     if m is None or m.removed:
         raise ChangeOrderRejected(order.reference, f"there is no milestone {seq} to {verb}", seq)
+    if partial_ok and m.state is MilestoneState.PARTIALLY_ACCEPTED and m.billing_mode is BillingMode.MILESTONE:
+        return m  # its unbilled remainder may change (`_check_remainder`)
     if is_invoiced(m):
         raise ChangeOrderRejected(
             order.reference,
@@ -95,6 +119,60 @@ def _open_milestone(key: str, order: ChangeOrder, by_seq: dict[int, Milestone], 
             seq,
         )
     return m
+
+
+def _credited(
+    project: Project, order: ChangeOrder, m: Milestone, values: dict[str, object]
+) -> tuple[Milestone, Money, dict[str, str]]:
+    """A lower amount for a milestone whose invoice is in the books: a credit of the difference."""
+    billed = m.billed or Money.zero(project.currency)
+    if set(values) != {"amount"} or m.state not in CREDITABLE:
+        why = {
+            MilestoneState.PAID: "it is fully paid: a refund is made in the books",
+            MilestoneState.INVOICE_DUE: "its invoice is still queued for the books; lower it once it is there",
+        }.get(m.state, "an order may only lower its amount (a credit of the difference)")
+        raise ChangeOrderRejected(
+            order.reference,
+            f"milestone {m.seq} ({m.name}) is already invoiced ({m.state.value}): {why}; "
+            f"{_void_first(project.key, order, m.seq)}",
+            m.seq,
+        )
+    amount = _money(project, order, m.seq, values["amount"])
+    if amount.amount >= billed.amount:
+        raise ChangeOrderRejected(
+            order.reference,
+            f"milestone {m.seq} ({m.name}) is already invoiced at {billed}: an order may lower it (a credit of the "
+            f"difference is issued), not raise it to {amount}; add a new milestone for the extra work",
+            m.seq,
+        )
+    changed = replace(m, fixed_amount=amount, percent=None, billed=amount, version=m.version + 1)
+    return changed, amount - billed, {"amount": f"{billed} -> {amount}", "credit": str(billed - amount)}
+
+
+def _check_remainder(project: Project, order: ChangeOrder, m: Milestone, old: Money, new: Money, data: dict[str, str]) -> None:
+    """A partially accepted milestone: what was accepted (and billed) stays; the rest may change."""
+    if "percent" in data:
+        raise ChangeOrderRejected(order.reference, f"milestone {m.seq} is partially accepted: change its amount, "
+                                  "not its percent (what was accepted is kept)", m.seq)
+    zero = Money.zero(project.currency)
+    accepted = max(m.accepted_amount or zero, m.billed or zero, key=lambda money: money.amount)
+    if "amount" in data:
+        if new.amount <= accepted.amount:
+            raise ChangeOrderRejected(
+                order.reference, f"milestone {m.seq} is partially accepted with {accepted} accepted: its new "
+                f"amount must stay above that (got {new}); credit the invoice for less", m.seq)
+        data["remainder"] = f"{old - accepted} -> {new - accepted}"
+
+
+def _mark_amended(
+    order: ChangeOrder, before: dict[int, Money], after: dict[int, Money], result: list[Milestone], touched: set[int]
+) -> list[Milestone]:
+    """Every milestone whose terms or amount the order changed remembers it, for its invoices' words."""
+    cite = f"{order.reference} of {order.on.isoformat()}"
+    return [
+        replace(m, amended_by=cite) if not m.removed and (m.seq in touched or before.get(m.seq) != after.get(m.seq)) else m
+        for m in result
+    ]
 
 
 def _void_first(key: str, order: ChangeOrder, seq: int) -> str:
@@ -174,7 +252,8 @@ def _check_totals(project: Project, milestones: list[Milestone], order: ChangeOr
 
 
 def _check_billed_kept(
-    old_project: Project, old: Sequence[Milestone], project: Project, new: list[Milestone], order: ChangeOrder
+    old_project: Project, old: Sequence[Milestone], project: Project, new: list[Milestone], order: ChangeOrder,
+    credited: set[int],
 ) -> None:
     after = scheduled_amounts(project, new)
     for m in new:
@@ -184,7 +263,7 @@ def _check_billed_kept(
             raise ChangeOrderRejected(order.reference, f"milestone {m.seq} would be worth {after[m.seq]}, less than the {m.billed} already invoiced", m.seq)
     before = scheduled_amounts(old_project, old)
     for m in old:
-        if is_locked(m) and not m.removed and after.get(m.seq) != before.get(m.seq):  # pragma: no cover - invariant
+        if is_locked(m) and not m.removed and m.seq not in credited and after.get(m.seq) != before.get(m.seq):  # pragma: no cover
             raise ChangeOrderRejected(order.reference, f"milestone {m.seq}'s invoiced amount would change", m.seq)
 
 

@@ -105,7 +105,8 @@ def milestone_wording(
 ) -> tuple[str, str, str]:
     """The three lines of the seed wording for this milestone in its current state."""
     signed = (contract_date or project.contract_date).isoformat()
-    first = f"Milestone {m.seq}: {m.name} (per contract dated {signed})"
+    amended = f", as amended by {m.amended_by}" if m.amended_by else ""
+    first = f"Milestone {m.seq}: {m.name} (per contract dated {signed}{amended})"
     second = f"Deliverable: {m.deliverable or m.name}, {_how_accepted(project, m, share, whole)}"
     third = (
         f"Approval window: {project.approval_window_days} business days"

@@ -164,6 +164,7 @@ class Milestone:
     generation: int = 1  # bumps when a rejected/voided milestone is billed again
     version: int = 1  # optimistic-locking counter, bumped by every transition
     removed: bool = False  # taken out by a change order (history keeps it)
+    amended_by: str = ""  # the change order that last amended it: "CO-1 of 2026-12-14"
 
 
 @dataclass(frozen=True)

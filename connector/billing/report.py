@@ -23,7 +23,7 @@ the store learned of it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -102,7 +102,7 @@ class ReportRow:
     amount: Money  # scheduled value
     state: MilestoneState
     approval_deadline: datetime | None
-    billed: Money  # billed to date
+    billed: Money  # billed to date, net of credits: invoiced - credited
     paid: Money
     invoice: InvoiceView | None
     previously_billed: Money
@@ -111,6 +111,12 @@ class ReportRow:
     balance_to_finish: Money
     retainage: Money
     basis: str = ""
+    credited: Money | None = None  # the net of credits on its invoice (`milepost invoice credit`)
+
+    @property
+    def invoiced(self) -> Money:
+        """What its live invoices billed, before credits."""
+        return self.billed + (self.credited or Money.zero(self.billed.currency))
 
 
 @dataclass(frozen=True)
@@ -144,7 +150,8 @@ def _row_json(r: ReportRow) -> dict[str, Any]:
     deadline = r.approval_deadline.isoformat() if r.approval_deadline and r.state is S.SUBMITTED else None
     return {
         "seq": r.seq, "name": r.name, "amount": str(r.amount), "state": r.state.value,
-        "approval_deadline": deadline, "billed": str(r.billed), "paid": str(r.paid),
+        "approval_deadline": deadline, "invoiced": str(r.invoiced),
+        "credited": str(r.credited or Money.zero(r.billed.currency)), "billed": str(r.billed), "paid": str(r.paid),
         "invoice": r.invoice.as_json() if r.invoice else None,
     }
 
@@ -173,10 +180,12 @@ def build_report(
     *,
     intents: Sequence[InvoiceIntent] = (),
     period_start: date | None = None,
+    credits: Mapping[int, Money] | None = None,
 ) -> Report:
     """The report as of `now`. `period_start` splits billed-to-date into previous and this
     period (default: the first of the current month in the project's time zone). `intents` are
-    every intent queued for the project: they date the billing."""
+    every intent queued for the project: they date the billing. `credits`: per milestone, the
+    net credited on its invoice (`store.credits.credited`)."""
     zero = Money.zero(project.currency)
     today = local_date(now, project.time_zone)
     period_start = period_start or today.replace(day=1)
@@ -184,7 +193,8 @@ def build_report(
     live = [i for i in invoices if i.live_at(now)]
     dated = [i for i in intents if i.invoice_date <= today]
     rows = tuple(
-        _row(project, m, amounts[m.seq], live, dated, period_start, dates=bool(intents))
+        _row(project, m, amounts[m.seq], live, dated, period_start, dates=bool(intents),
+             credited=(credits or {}).get(m.seq))
         for m in active(milestones)
     )
     billed = sum((r.billed for r in rows), zero)
@@ -215,7 +225,7 @@ def build_report(
 
 def _row(
     project: Project, m: Milestone, amount: Money, invoices: Sequence[InvoiceView],
-    intents: Sequence[InvoiceIntent], period_start: date, *, dates: bool,
+    intents: Sequence[InvoiceIntent], period_start: date, *, dates: bool, credited: Money | None = None,
 ) -> ReportRow:
     """One milestone's row from the intents dated up to the report's day (`dates`: the caller
     gave the project's intents, so they, not the milestone's current figure, say when work was
@@ -233,8 +243,10 @@ def _row(
             for line in intent.lines:
                 if line.kind == "retainage":
                     retainage = retainage - line.amount
-    # a voided and re-billed milestone has two intents: what it says now caps what they add up to
-    billed = min(m.billed or zero, to_date) if dates else m.billed or zero
+    # a voided and re-billed milestone has two intents: what it says now caps what they add up to;
+    # a credit takes its net off what the intents billed
+    credited = credited or zero
+    billed = min(m.billed or zero, to_date - credited) if dates else m.billed or zero
     previous = min(previous, billed)
     own = [i for i in invoices if i.seq == m.seq]
     complete = billed.amount * HUNDRED / amount.amount if amount.amount else ZERO
@@ -244,5 +256,5 @@ def _row(
         invoice=own[-1] if own else None, previously_billed=previous,
         this_period=billed - previous, percent_complete=complete,
         balance_to_finish=amount - billed, retainage=retainage,
-        basis=basis_text(project, m, amount),
+        basis=basis_text(project, m, amount), credited=credited,
     )

@@ -16,6 +16,7 @@ Contracts and milestones:
                         [--support "DESCRIPTION=HOURS@RATE" ...] [--date DATE]
     milepost report KEY [--format table|json|csv]
     milepost invoice void KEY SEQ --reason TEXT [--by NAME] [--reopen]
+    milepost invoice credit KEY SEQ --amount A --reason TEXT [--ref CO-N] [--by NAME]
 
 The customer's books:
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import tomllib
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +25,7 @@ from connector.billing.model import ChangeOrder, Milestone
 from connector.billing.money import D, Money
 from connector.billing.schedule import build_schedule, raw_to_toml
 from connector.billing.schema import SEQ_MAX, MilestoneShape, check_shape, plain_decimal
-from connector.store import service
+from connector.store import credits
 from connector.store.repository import BillingRepository
 
 from .context import CommandError, Context
@@ -116,8 +116,8 @@ def cmd_change_order(ctx: Context, args: argparse.Namespace) -> int:
     if not (order.add or order.change or order.remove or order.contract_total):
         raise CommandError("change-order: nothing to change (use --set, --remove, --add or --total)")
     with ctx.transaction() as session:
-        project, schedule = service.apply_change_order(
-            session, args.key, order, change_orders.apply_change_order
+        project, schedule, queued = credits.apply_change_order(
+            session, args.key, order, change_orders.apply_change_order, datetime.now(UTC)
         )
     open_count = sum(1 for m in schedule if not m.removed)
     ctx.out.print(
@@ -125,6 +125,13 @@ def cmd_change_order(ctx: Context, args: argparse.Namespace) -> int:
         f"{project.contract_total}, {open_count} milestones",
         markup=False,
     )
+    for credit in queued:
+        ctx.out.print(
+            f"  milestone {credit.seq}: credit of {credit.amount} {credit.currency} on "
+            f"{credit.platform} invoice {credit.number or credit.platform_id} queued "
+            f"({credit.idempotency_key}), citing {order.reference}",
+            markup=False,
+        )
     return 0
 
 

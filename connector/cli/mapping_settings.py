@@ -102,14 +102,18 @@ def cmd_settings(ctx: Context, args: argparse.Namespace) -> int:
             raise CommandError(f"connection {args.id}: nothing saved: {error}") from None
         finally:
             job_ctx.close()
-    if args.format == "json":
-        ctx.out.print(json.dumps(stored, indent=2), markup=False, highlight=False)
-        return 0
-    shown = ", ".join(f"{k}={v}" for k, v in stored.items()) or "none set"
-    ctx.out.print(f"connection {args.id} settings: {shown}", markup=False)
-    if requeued:
+    _show(ctx, args.format, f"connection {args.id} settings", stored)
+    if requeued and args.format != "json":
         ctx.out.print(f"{requeued} failed intent(s) queued again", markup=False)
     return 0
+
+
+def _show(ctx: Context, form: str, label: str, stored: dict[str, Any]) -> None:
+    if form == "json":
+        ctx.out.print(json.dumps(stored, indent=2), markup=False, highlight=False)
+        return
+    shown = ", ".join(f"{k}={v}" for k, v in stored.items()) or "none set"
+    ctx.out.print(f"{label}: {shown}", markup=False)
 
 
 def cmd_project_mapping(ctx: Context, args: argparse.Namespace) -> int:
@@ -126,15 +130,9 @@ def cmd_project_mapping(ctx: Context, args: argparse.Namespace) -> int:
         job_ctx = build_context(ctx.settings)
         try:
             stored = configure_project_mapping(job_ctx.sessions, job_ctx.gateway_for, args.key, changes)
-        except ValueError as error:
-            raise CommandError(f"project {args.key}: nothing saved: {error}") from None
-        except PlatformError as error:
+        except (ValueError, PlatformError) as error:
             raise CommandError(f"project {args.key}: nothing saved: {error}") from None
         finally:
             job_ctx.close()
-    if args.format == "json":
-        ctx.out.print(json.dumps(stored, indent=2), markup=False, highlight=False)
-        return 0
-    shown = ", ".join(f"{k}={v}" for k, v in stored.items()) or "none set"
-    ctx.out.print(f"project {args.key} mapping: {shown}", markup=False)
+    _show(ctx, args.format, f"project {args.key} mapping", stored)
     return 0

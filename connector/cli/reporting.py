@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from connector.billing.report import TABLE_COLUMNS, Report, build_report, table_rows
+from connector.store import credits
 from connector.store.repository import BillingRepository
 from jobs.pause_work import active_flags
 
@@ -49,9 +50,10 @@ def load_report(ctx: Context, key: str, at_text: str | None) -> tuple[Report, st
         project, milestones = repo.load(key)
         invoices = repo.invoice_views(key)
         intents = repo.queued_intents(key)
+        credited = credits.credited(session, key)
         reason = active_flags(session).get(key)
     at = parse_at(at_text, project.time_zone)
-    report = build_report(project, milestones, invoices, at, intents=intents)
+    report = build_report(project, milestones, invoices, at, intents=intents, credits=credited)
     return replace(report, pause_work=reason is not None), reason
 
 

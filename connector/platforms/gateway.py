@@ -124,10 +124,13 @@ class AccountingGateway(Protocol):
     def void_invoice(self, platform_id: str) -> InvoiceStatusFact: ...
 
     def credit_invoice(
-        self, platform_id: str, reason: str, idempotency_key: str, amount: Money | None = None
+        self, platform_id: str, reason: str, idempotency_key: str, amount: Money | None = None,
+        *, outcome_unknown: bool = False,
     ) -> CreditNoteFact:
-        """Credit (all that is still due, or `amount` of) an approved invoice and apply the
-        credit to it: what a change order or rejection calls for once voiding is too late."""
+        """Credit (all that is still due, or `amount` of, tax included: the credit's total is
+        exactly that) an approved invoice, split like its lines, and apply the credit to it in
+        full. `outcome_unknown`: an earlier try may have reached the books; the credit is
+        looked up by its key first and never issued twice."""
         ...
 
     def send_invoice(self, platform_id: str, to: str | None = None) -> None: ...

@@ -30,7 +30,7 @@ from connector.billing.model import Customer, InvoiceIntent, InvoiceLine
 from connector.billing.money import Money
 from mappings import quickbooks as qbmap
 from mappings.customers import email_match, name_candidates
-from mappings.facts import CreditNoteFact, InvoiceStatusFact
+from mappings.facts import CreditNoteFact, InvoiceStatusFact, to_decimal
 from mappings.settings import CompanyLists, MappingSettings, Ref, ResolvedSettings
 
 from .company_lists import KeptLists, Key
@@ -161,7 +161,9 @@ class QuickBooksGateway:
                 row = {}  # deleted or merged away in the books: match again
             if row and row.get("Active", True) not in (False, "false"):
                 return _customer_ref(row, "stored id")
-        candidates = name_candidates(customer)
+        # QuickBooks refuses ":", tabs and line breaks in a DisplayName: look up and create the
+        # name it will hold, so "Acme: West" is found again as "Acme - West"
+        candidates = list(dict.fromkeys(qbmap.display_name(name) for name in name_candidates(customer)))
         for number, name in enumerate(candidates):
             rows = [r for r in self._customers_where(f"DisplayName = {quote(name)}")
                     if str(r.get("DisplayName") or "").casefold() == name.casefold()]
@@ -312,36 +314,57 @@ class QuickBooksGateway:
         return qbmap.invoice_fact(self.get_invoice(platform_id), self._home_currency)
 
     def credit_invoice(
-        self, platform_id: str, reason: str, idempotency_key: str, amount: Money | None = None
+        self, platform_id: str, reason: str, idempotency_key: str, amount: Money | None = None,
+        *, outcome_unknown: bool = False,
     ) -> CreditNoteFact:
+        """A CreditMemo whose TotalAmt is exactly `amount` (default: all still due), split like
+        the invoice's lines, applied in full to it by a zero-total Payment. With
+        `outcome_unknown` the memo is first looked up by its key, and only its remaining credit
+        is applied."""
         invoice = self.get_invoice(platform_id)
         fact = qbmap.invoice_fact(invoice, self._home_currency)
         credit = amount or fact.balance
-        memo_body = _json(qbmap.credit_memo_payload(invoice, credit, reason, idempotency_key))
-        rid = request_id_for("credit", self._realm, idempotency_key)
-        memo = self.call(lambda qb: qb.create_object("CreditMemo", memo_body, request_id=rid), creating=True)["CreditMemo"]
-        apply_body = _json(qbmap.credit_application_payload(invoice, str(memo["Id"]), credit))
-        apply_rid = request_id_for("credit-apply", self._realm, idempotency_key)
-        try:
-            payment = self.call(
-                lambda qb: qb.create_object("Payment", apply_body, request_id=apply_rid), creating=True
-            )["Payment"]
-        except ValidationRejected:
-            # The company refused the zero-sum application: the memo stays an open customer
-            # credit (QuickBooks offers it on the next payment). Said, not hidden.
-            payment = {}
+        memo = self.find_credit_by_key(idempotency_key) if outcome_unknown else None
+        if memo is None:
+            memo_body = _json(qbmap.credit_memo_payload(invoice, credit, reason, idempotency_key))
+            rid = request_id_for("credit", self._realm, idempotency_key)
+            memo = self.call(lambda qb: qb.create_object("CreditMemo", memo_body, request_id=rid), creating=True)["CreditMemo"]
+        remaining = to_decimal(memo.get("RemainingCredit", memo.get("TotalAmt")))
+        left = Money(min(remaining, fact.balance.amount), credit.currency)
+        payment: dict[str, Any] = {}
+        if left.amount > 0:
+            apply_body = _json(qbmap.credit_application_payload(invoice, str(memo["Id"]), left))
+            apply_rid = request_id_for("credit-apply", self._realm, idempotency_key)
+            try:
+                payment = self.call(
+                    lambda qb: qb.create_object("Payment", apply_body, request_id=apply_rid), creating=True
+                )["Payment"]
+            except ValidationRejected:
+                # The company refused the zero-sum application: the memo stays an open customer
+                # credit (QuickBooks offers it on the next payment). Said, not hidden.
+                payment = {}
+        total = Money(to_decimal(memo.get("TotalAmt")), credit.currency)
         # What the books say was applied, not what was asked for.
-        used = sum((amount for applied in qbmap.credit_applications(payment, credit.currency)
-                    if applied.platform_id == str(memo["Id"])
-                    for invoice_id, amount in applied.applied_to if invoice_id == platform_id),
-                   Money.zero(credit.currency))
+        used = total - Money(remaining, credit.currency) + sum(
+            (amount for applied in qbmap.credit_applications(payment, credit.currency)
+             if applied.platform_id == str(memo["Id"])
+             for invoice_id, amount in applied.applied_to if invoice_id == platform_id),
+            Money.zero(credit.currency))
         return CreditNoteFact(
             platform_id=str(memo["Id"]),
             number=memo.get("DocNumber"),
-            status="applied" if used == credit else "partially_applied" if used.amount > 0 else "unapplied",
-            total=credit,
+            status="applied" if used == total else "partially_applied" if used.amount > 0 else "unapplied",
+            total=total,
             applied_to=((platform_id, used),) if used.amount > 0 else (),
         )
+
+    def find_credit_by_key(self, idempotency_key: str) -> dict[str, Any] | None:
+        """The CreditMemo created under the key (DocNumber, confirmed by PrivateNote), if any."""
+        number = qbmap.doc_number_for(idempotency_key)
+        for row in self.query(select("CreditMemo", f"DocNumber = {quote(number)}"), "CreditMemo"):
+            if qbmap.key_from_private_note(row.get("PrivateNote")) == idempotency_key:
+                return row
+        return None
 
     def send_invoice(self, platform_id: str, to: str | None = None) -> None:
         invoice = Invoice.from_json({"Id": platform_id})

@@ -31,7 +31,7 @@ from connector.billing.model import Customer, InvoiceIntent, InvoiceLine
 from connector.billing.money import Money
 from mappings import xero as xmap
 from mappings.customers import email_match, name_candidates
-from mappings.facts import CreditNoteFact, InvoiceStatusFact
+from mappings.facts import CreditNoteFact, InvoiceStatusFact, to_decimal
 from mappings.settings import CompanyLists, MappingSettings, Ref, ResolvedSettings
 
 from .company_lists import KeptLists, Key
@@ -281,27 +281,49 @@ class XeroGateway:
         return xmap.invoice_fact(self.get_invoice(platform_id))
 
     def credit_invoice(
-        self, platform_id: str, reason: str, idempotency_key: str, amount: Money | None = None
+        self, platform_id: str, reason: str, idempotency_key: str, amount: Money | None = None,
+        *, outcome_unknown: bool = False,
     ) -> CreditNoteFact:
+        """A credit note whose Total is exactly `amount` (default: all still due), split like
+        the invoice's lines, allocated in full to it. With `outcome_unknown` (an earlier try may
+        have reached Xero) the note is first looked up by the key in its Reference, and only
+        what it has not allocated yet is allocated."""
         invoice = self.get_invoice(platform_id)
         credit = amount or xmap.invoice_fact(invoice).balance
-        body = CreditNotes(credit_notes=[xmap.credit_note_model(invoice, credit, reason, idempotency_key)])
-        idem = idempotency_key_for(idempotency_key, "credit")
-        note = self.call(
-            lambda api: api.create_credit_notes(self._tenant, body, summarize_errors=True, idempotency_key=idem, **self._kw()),
-            creating=True,
-        ).credit_notes[0]
-        allocation = Allocations(allocations=[xmap.allocation_model(platform_id, credit, invoice.date)])
-        alloc_idem = idempotency_key_for(idempotency_key, "allocation")
-        self.call(
-            lambda api: api.create_credit_note_allocation(
-                self._tenant, note.credit_note_id, allocation, idempotency_key=alloc_idem, **self._kw()
-            ),
-            creating=True,
-        )
+        note = self.find_credit_by_key(idempotency_key) if outcome_unknown else None
+        if note is None:
+            rates = {str(r.tax_type): to_decimal(r.effective_rate) for r in
+                     self.call(lambda api: api.get_tax_rates(self._tenant, **self._kw())).tax_rates or []}
+            body = CreditNotes(credit_notes=[xmap.credit_note_model(invoice, credit, reason, idempotency_key, rates)])
+            idem = idempotency_key_for(idempotency_key, "credit")
+            note = self.call(
+                lambda api: api.create_credit_notes(self._tenant, body, summarize_errors=True, idempotency_key=idem, **self._kw()),
+                creating=True,
+            ).credit_notes[0]
+        remaining = to_decimal(note.remaining_credit if note.remaining_credit is not None else note.total)
+        left = Money(min(remaining, xmap.invoice_fact(self.get_invoice(platform_id)).balance.amount), credit.currency)
+        if left.amount > 0:
+            allocation = Allocations(allocations=[xmap.allocation_model(platform_id, left, invoice.date)])
+            alloc_idem = idempotency_key_for(idempotency_key, "allocation")
+            self.call(
+                lambda api: api.create_credit_note_allocation(
+                    self._tenant, note.credit_note_id, allocation, idempotency_key=alloc_idem, **self._kw()
+                ),
+                creating=True,
+            )
         return xmap.credit_note_fact(
             self.call(lambda api: api.get_credit_note(self._tenant, note.credit_note_id, **self._kw())).credit_notes[0]
         )
+
+    def find_credit_by_key(self, idempotency_key: str) -> Any | None:
+        """The credit note carrying the key in its Reference (not voided or deleted), if any."""
+        condition = f"Reference.Contains({literal(xmap.key_marker(idempotency_key))})"
+        result = self.call(lambda api: api.get_credit_notes(self._tenant, where=condition, **self._kw()))
+        for note in result.credit_notes or []:
+            if xmap.key_from_reference(note.reference) == idempotency_key and \
+                    _value(note.status) not in ("DELETED", "VOIDED"):
+                return note
+        return None
 
     def send_invoice(self, platform_id: str, to: str | None = None) -> None:
         self.call(lambda api: api.email_invoice(self._tenant, platform_id, RequestEmpty(), **self._kw()))

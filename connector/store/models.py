@@ -124,6 +124,8 @@ class MilestoneRow(Base):
     # Optimistic lock: every write is UPDATE ... WHERE version = :expected.
     version: Mapped[int] = mapped_column(Integer, default=1)
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The change order that last amended it, "CO-1 of 2026-12-14" (0009); "" when none did.
+    amended_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     project: Mapped[ProjectRow] = relationship(back_populates="milestones")
@@ -217,7 +219,7 @@ class OutboxRow(Base):
     kind: Mapped[str] = mapped_column(String(16), default="invoice", server_default="invoice")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
-    # why it last waited or failed: waiting, auth, infrastructure, retry, refused (0010)
+    # why it last waited or failed: waiting, auth, infrastructure, retry, refused (0011)
     cause: Mapped[str | None] = mapped_column(String(16))
     connection_id: Mapped[int | None] = mapped_column(ForeignKey("connections.id"))
     payload: Mapped[dict[str, Any]]

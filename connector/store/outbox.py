@@ -29,7 +29,7 @@ from .errors import StoreError
 from .models import InvoiceMilestoneRow, InvoiceRow, MilestoneRow, OutboxRow, ProjectRow, utcnow
 
 PENDING, PROCESSING, DONE, FAILED = "pending", "processing", "done", "failed"
-# Why a row last waited or failed (`outbox.cause`, 0010): reconnecting a company re-queues
+# Why a row last waited or failed (`outbox.cause`, 0011): reconnecting a company re-queues
 # the rows that waited or failed for AUTH; a row put back for any cause is looked up by its key
 # before it is created again.
 WAITING, AUTH, INFRASTRUCTURE, RETRY, REFUSED = "waiting", "auth", "infrastructure", "retry", "refused"

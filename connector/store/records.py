@@ -193,6 +193,7 @@ def fill_milestone_row(row: MilestoneRow, milestone: Milestone) -> MilestoneRow:
     row.generation = m.generation
     row.version = m.version
     row.removed = m.removed
+    row.amended_by = m.amended_by
     return row
 
 
@@ -222,6 +223,7 @@ def milestone_from_row(row: MilestoneRow, currency: str) -> Milestone:
         generation=row.generation,
         version=row.version,
         removed=row.removed,
+        amended_by=row.amended_by or "",
     )
 
 
@@ -251,6 +253,7 @@ def milestone_json(m: Milestone) -> dict[str, Any]:
         "evidence": list(m.evidence),
         "generation": m.generation,
         "removed": m.removed,
+        "amended_by": m.amended_by,
     }
 
 

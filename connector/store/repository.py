@@ -232,7 +232,7 @@ class BillingRepository:
                 InvoiceRow.project_id == self.project_row(key).id,
                 InvoiceRow.status.in_(("voided", "deleted")), InvoiceRow.outbox_id.is_not(None))))
         return [records.intent_from_json(row.payload) for row in self.outbox(key)
-                if row.kind != "void" and row.id not in dead]
+                if row.kind == "invoice" and row.id not in dead]
 
     def invoice_views(self, key: str) -> list[InvoiceView]:
         """The platform invoices of the project as the store last saw them, for reports."""

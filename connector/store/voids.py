@@ -99,7 +99,7 @@ def request_void(
     queued = session.scalars(select(OutboxRow).where(OutboxRow.idempotency_key == idempotency_key)).first()
     if queued is not None:
         return VoidRequest.from_json(queued.payload), False
-    invoice, invoice_key = _invoice_of(session, repo, key, current)
+    invoice, invoice_key = milestone_invoice(session, repo, key, current)
     request = VoidRequest(
         idempotency_key=idempotency_key, project_key=key, seq=seq, generation=current.generation,
         reason=reason.strip(), by=by, invoice_row_id=invoice.id, platform=invoice.platform,
@@ -118,8 +118,8 @@ def request_void(
     return request, True
 
 
-def _invoice_of(
-    session: Session, repo: BillingRepository, key: str, m: Milestone
+def milestone_invoice(
+    session: Session, repo: BillingRepository, key: str, m: Milestone, verb: str = "void"
 ) -> tuple[InvoiceRow, str]:
     """The milestone's latest invoice, which must bill it alone, and its idempotency key."""
     milestone_id = repo.milestone_row(repo.project_row(key), m.seq).id
@@ -127,7 +127,7 @@ def _invoice_of(
                                 .where(InvoiceMilestoneRow.milestone_id == milestone_id))
     invoice = session.get(InvoiceRow, invoice_id) if invoice_id is not None else None
     if invoice is None:
-        raise VoidRefused(f"milestone {m.seq} of {key} has no invoice stored: nothing to void")
+        raise VoidRefused(f"milestone {m.seq} of {key} has no invoice stored: nothing to {verb}")
     others = session.scalars(
         select(MilestoneRow.seq).join(InvoiceMilestoneRow, InvoiceMilestoneRow.milestone_id == MilestoneRow.id)
         .where(InvoiceMilestoneRow.invoice_id == invoice.id, MilestoneRow.id != milestone_id)
@@ -135,7 +135,7 @@ def _invoice_of(
     if others:
         seqs = ", ".join(str(s) for s in sorted(others))
         raise VoidRefused(f"invoice {invoice.number or invoice.platform_id} also bills milestone(s) "
-                          f"{seqs} of {key}: void it in the books, where the sync brings it home")
+                          f"{seqs} of {key}: {verb} it in the books, where the sync brings it home")
     outbox = session.get(OutboxRow, invoice.outbox_id) if invoice.outbox_id is not None else None
     return invoice, outbox.idempotency_key if outbox is not None else ""
 

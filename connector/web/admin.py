@@ -28,10 +28,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.billing.errors import BillingError
+from connector.billing.money import D
 from connector.billing.report import Report, build_report
 from connector.billing.schema import LONG_TEXT, text_problem
 from connector.platforms.connect import open_gateway
-from connector.store import links, voids
+from connector.store import credits, links, voids
 from connector.store.db import transaction
 from connector.store.errors import ProjectNotFound, StoreError
 from connector.store.job_runs import (
@@ -84,7 +85,7 @@ class ProjectLine:
 def _report(repo: BillingRepository, key: str, now: datetime) -> Report:
     project, milestones = repo.load(key)
     return build_report(project, milestones, repo.invoice_views(key), now,
-                        intents=repo.queued_intents(key))
+                        intents=repo.queued_intents(key), credits=credits.credited(repo.session, key))
 
 
 def _projects(db: Session, by_id: dict[int, connections.ConnectionView]) -> list[ProjectLine]:
@@ -253,4 +254,27 @@ def void(key: str, seq: int) -> Any:
     invoice = queued.number or queued.platform_id
     flash(f"Milestone {seq}: void of invoice {invoice} {'queued' if new else 'already queued'}; "
           "the worker voids it, or credits what is unpaid.")
+    return redirect(url_for("admin.project", key=key))
+
+
+@blueprint.post("/projects/<key>/milestones/<int:seq>/credit")
+@login_required
+def credit(key: str, seq: int) -> Any:
+    """The "Credit" form: queue a credit of the amount given (tax included) with its reason."""
+    try:
+        amount = D(request.form.get("amount", ""))
+    except ValueError:
+        flash(f"Milestone {seq}: amount: give the amount to credit, such as 500.00 [decimal].")
+        return redirect(url_for("admin.project", key=key))
+    try:
+        with transaction(resources().sessions) as db:
+            queued = credits.request_credit(db, key, seq, amount, request.form.get("reason", ""), "admin",
+                                            datetime.now(UTC), ref=request.form.get("ref", "").strip())
+    except ProjectNotFound:
+        abort(404, description=f"No project {key}.")
+    except (BillingError, StoreError) as error:
+        flash(f"Not credited: {error}")
+        return redirect(url_for("admin.project", key=key))
+    flash(f"Milestone {seq}: credit of {queued.amount} on invoice {queued.number or queued.platform_id} "
+          "queued; the worker issues it and allocates it in full.")
     return redirect(url_for("admin.project", key=key))

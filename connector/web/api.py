@@ -5,6 +5,9 @@
     POST /api/v1/projects/KEY/milestones/SEQ/ACTION       submit | accept | partial | reject
     POST /api/v1/projects/KEY/milestones/SEQ/void         {"reason", "by"}: void (or credit,
                                                           when partly paid) its invoice; 202
+    POST /api/v1/projects/KEY/milestones/SEQ/credit       {"amount", "reason", "ref", "by"}: a
+                                                          credit note/memo of exactly amount (tax
+                                                          included) allocated to its invoice; 202
     GET  /api/v1/projects/KEY/report                      where the contract stands
 
 Bad input is answered 400 with `{"errors": [{"field", "rule", "message"}, ...]}` listing every
@@ -24,6 +27,7 @@ from typing import Any
 from flask import Blueprint, request
 from pydantic_core import PydanticCustomError
 
+from connector.billing.crediting import CreditRefused
 from connector.billing.errors import BillingError, ScheduleInvalid
 from connector.billing.model import AuditEvent
 from connector.billing.money import UnknownCurrency
@@ -38,7 +42,7 @@ from connector.billing.schema import (
     plain_decimal,
     text_problem,
 )
-from connector.store import links, service, voids
+from connector.store import credits, links, service, voids
 from connector.store.db import transaction
 from connector.store.errors import DuplicateProject, MilestoneNotFound, ProjectNotFound, StoreError
 from connector.store.repository import BillingRepository
@@ -256,6 +260,44 @@ def void_invoice(key: str, seq: int) -> Any:
             "queued": new}, 202
 
 
+@blueprint.post("/projects/<key>/milestones/<int:seq>/credit")
+def credit_invoice(key: str, seq: int) -> Any:
+    """Queue a credit of `amount` (tax included) on the milestone's invoice: 202, since the
+    worker's drain issues it; refusals name the field and the rule and write nothing."""
+    body, failure = _body()
+    if failure:
+        return failure
+    assert body is not None
+    found: list[Problem] = []
+    amount = _decimal(body, "amount", found)
+    if amount is None and not _has(found, "amount"):
+        found.append(problem("amount", "required", "amount: what comes off the invoice, tax included (\"500.00\")"))
+    reason, by, ref = body.get("reason"), body.get("by", "api"), body.get("ref", "")
+    if not isinstance(reason, str) or not reason.strip():
+        found.append(problem("reason", "required", "reason: why the invoice is credited (a non-empty string)"))
+    if not isinstance(by, str) or not by.strip():
+        found.append(problem("by", "string", "by: who asks (a non-empty string)"))
+    if not isinstance(ref, str):
+        found.append(problem("ref", "string", "ref: the change order it follows, such as \"CO-3\""))
+    if found:
+        return errors(400, *found)
+    assert amount is not None
+    try:
+        with transaction(resources().sessions) as db:
+            queued = credits.request_credit(db, key, seq, amount, str(reason), str(by).strip(),
+                                            datetime.now(UTC), ref=str(ref).strip())
+    except (ProjectNotFound, MilestoneNotFound) as error:
+        return errors(404, problem("milestone", "not_found", str(error)))
+    except CreditRefused as refused:
+        status = 400 if refused.field in ("amount", "reason", "currency") else 409
+        return errors(status, problem(refused.field, refused.rule, refused.message))
+    except (BillingError, StoreError) as error:
+        return errors(409, problem("state", error.__class__.__name__, str(error)))
+    return {"key": key, "seq": seq, "idempotency_key": queued.idempotency_key,
+            "invoice": queued.number or queued.platform_id, "platform": queued.platform,
+            "amount": queued.amount, "net": queued.net, "queued": True}, 202
+
+
 @blueprint.get("/projects/<key>/report")
 def report(key: str) -> Any:
     with resources().sessions() as db:
@@ -265,6 +307,6 @@ def report(key: str) -> Any:
         except ProjectNotFound as error:
             return errors(404, problem("key", "not_found", str(error)))
         built = build_report(project, milestones, repo.invoice_views(key), datetime.now(UTC),
-                             intents=repo.queued_intents(key))
+                             intents=repo.queued_intents(key), credits=credits.credited(db, key))
         reason = pause_reasons(db).get(key)  # the stored flag, as `milepost report` says it
     return {**built.as_json(), "pause_work": reason is not None, "pause_work_reason": reason}

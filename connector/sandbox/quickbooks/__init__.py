@@ -22,8 +22,9 @@ def blueprint() -> list[Any]:
     from .api import api_blueprint
     from .oauth import oauth_blueprint
     from .pages import pages_blueprint
+    from .unserved import unserved_blueprint
 
-    return [oauth_blueprint(), api_blueprint(), pages_blueprint()]
+    return [oauth_blueprint(), api_blueprint(), pages_blueprint(), unserved_blueprint()]
 
 
 def quickbooks_info(state: Any, base_url: str) -> dict:

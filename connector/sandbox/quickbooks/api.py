@@ -17,11 +17,12 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from ..state import SandboxState, current_state
-from . import attachments, feeds, operations
+from . import attachments, catalogue, feeds, operations, preferences, schema
 from .books import Company, qbo_time
 from .errors import QBOError, business_rule, json_fault
 from .gate import guarded
-from .records import bump, check_sync_token, entity_name, fetch
+from .records import bump, check_sync_token, fetch
+from .unserved import served_entity
 from .webhooks import publish
 
 MIN_MINOR_VERSION = 75
@@ -86,6 +87,7 @@ def _serve(realm_id: str, endpoint: str, work: Callable[[SandboxState, Company],
 
 def _write(state: SandboxState, company: Company, entity: str) -> dict:
     body, now = _body(), state.clock.now()
+    schema.check_request(entity, body)
     operation = request.args.get("operation", "").lower()
     include = request.args.get("include", "").lower()
     if operation == "delete":
@@ -172,10 +174,17 @@ def api_blueprint() -> Blueprint:
         return _serve(realm_id, _endpoint("preferences"), lambda state, company: {
             "Preferences": company_preferences(company)})
 
+    @bp.get("/exchangerate")
+    def exchange_rate(realm_id: str):  # type: ignore[no-untyped-def]
+        return _serve(realm_id, _endpoint("exchangerate"), lambda state, company: {
+            "ExchangeRate": catalogue.read_exchange_rate(
+                company, request.args.get("sourcecurrencycode"), request.args.get("asofdate"),
+                state.clock.now())})
+
     @bp.post("/<segment>/<entity_id>/send")
     def send(realm_id: str, segment: str, entity_id: str):  # type: ignore[no-untyped-def]
         def work(state: SandboxState, company: Company) -> dict:
-            entity = entity_name(segment)
+            entity = served_entity(segment)
             if entity not in ("Invoice", "Estimate", "CreditMemo"):
                 raise QBOError(4000, "Unsupported Operation", f"{entity} cannot be sent")
             obj = send_invoice(state, company, entity, entity_id, request.args.get("sendTo"))
@@ -185,14 +194,14 @@ def api_blueprint() -> Blueprint:
     @bp.get("/<segment>/<entity_id>/pdf")
     def pdf(realm_id: str, segment: str, entity_id: str):  # type: ignore[no-untyped-def]
         def work(state: SandboxState, company: Company) -> Response:
-            obj = fetch(company, entity_name(segment), entity_id)
+            obj = fetch(company, served_entity(segment), entity_id)
             return Response(attachments.invoice_pdf(obj, company), mimetype="application/pdf")
         return _serve(realm_id, _endpoint(f"{segment}/pdf"), work)
 
     @bp.get("/<segment>/<entity_id>")
     def read(realm_id: str, segment: str, entity_id: str):  # type: ignore[no-untyped-def]
         def work(state: SandboxState, company: Company) -> dict:
-            entity = entity_name(segment)
+            entity = served_entity(segment)
             if entity == "CompanyInfo":
                 return {"CompanyInfo": company_info(company)}
             # serialised under the lock by _serve, so no copy is needed for a read
@@ -202,7 +211,7 @@ def api_blueprint() -> Blueprint:
     @bp.post("/<segment>")
     def write(realm_id: str, segment: str):  # type: ignore[no-untyped-def]
         return _serve(realm_id, _endpoint(segment),
-                      lambda state, company: _write(state, company, entity_name(segment)))
+                      lambda state, company: _write(state, company, served_entity(segment)))
 
     return bp
 
@@ -218,16 +227,7 @@ def company_info(company: Company) -> dict:
 
 def company_preferences(company: Company) -> dict:
     """What a connector reads to decide how to build invoices for this company."""
-    return {
-        "Id": "1", "SyncToken": "0", "domain": "QBO", "sparse": False,
-        "SalesFormsPrefs": {"CustomTxnNumbers": False, "AllowDeposit": True,
-                            "AllowDiscount": True, "AllowEstimates": True,
-                            "UsingProgressInvoicing": True, "ETransactionEnabledStatus": "Enabled",
-                            "ETransactionPaymentEnabled": False, "DefaultTerms": {"value": "3"}},
-        "CurrencyPrefs": {"MultiCurrencyEnabled": company.multicurrency,
-                          "HomeCurrency": {"value": company.currency}},
-        "TaxPrefs": {"UsingSalesTax": False, "PartnerTaxEnabled": False},
-    }
+    return copy.deepcopy(preferences.current(company, current_state().clock.now()))
 
 
 __all__ = ["api_blueprint", "check_sync_token", "send_invoice"]

@@ -18,6 +18,54 @@ from .books import Company
 from .errors import QBOError, invalid_reference, required
 from .records import READ_ONLY, clean, fetch
 
+MAX_FILE_BYTES = 100 * 1024 * 1024  # "100 MB" read as MiB (README assumptions)
+# Intuit's Attachable reference: the file types /upload takes, by extension, with the content
+# types QuickBooks lists for each (image/jpg and image/tif as written there, the usual
+# spellings beside them; application/rtf and application/xml are what mimetypes guesses).
+CONTENT_TYPES: dict[str, frozenset[str]] = {
+    "ai": frozenset({"application/postscript"}),
+    "eps": frozenset({"application/postscript"}),
+    "csv": frozenset({"text/csv"}),
+    "doc": frozenset({"application/msword"}),
+    "docx": frozenset({"application/vnd.openxmlformats-officedocument.wordprocessingml.document"}),
+    "gif": frozenset({"image/gif"}),
+    "jpeg": frozenset({"image/jpeg", "image/jpg"}),
+    "jpg": frozenset({"image/jpeg", "image/jpg"}),
+    "ods": frozenset({"application/vnd.oasis.opendocument.spreadsheet"}),
+    "pdf": frozenset({"application/pdf"}),
+    "png": frozenset({"image/png"}),
+    "rtf": frozenset({"text/rtf", "application/rtf"}),
+    "tif": frozenset({"image/tiff", "image/tif"}),
+    "txt": frozenset({"text/plain"}),
+    "xls": frozenset({"application/vnd.ms-excel"}),
+    "xlsx": frozenset({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
+    "xml": frozenset({"text/xml", "application/xml"}),
+}
+
+
+def _unsupported(detail: str, element: str) -> QBOError:
+    return QBOError(2010, "Request has invalid or unsupported property", detail, element=element)
+
+
+def check_file(obj: dict, size: int) -> None:
+    """Refuse a file QuickBooks would not keep: too big, or not one of its file types.
+
+    An absent ContentType is taken from the extension, as the QuickBooks UI does."""
+    name = str(obj.get("FileName") or "")
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    allowed = CONTENT_TYPES.get(extension)
+    if allowed is None:
+        raise _unsupported(f"The file type of {name} is not supported. Supported file types: "
+                           f"{', '.join(sorted(CONTENT_TYPES))}", "FileName")
+    kind = str(obj.get("ContentType") or "").split(";")[0].strip().lower()
+    if not kind:
+        obj["ContentType"] = sorted(allowed)[0]
+    elif kind not in allowed:
+        raise _unsupported(f"ContentType {kind} is not supported for {name}; expected "
+                           f"{' or '.join(sorted(allowed))}", "ContentType")
+    if size > MAX_FILE_BYTES:
+        raise _unsupported(f"{name} is {size:,} bytes; the limit is 100 MB per file", "Size")
+
 
 def parse_multipart(body: bytes, content_type: str) -> dict[str, tuple[dict, bytes]]:
     """Parts by name: (headers, payload); lenient about CRLF vs LF as QuickBooks is."""
@@ -55,14 +103,16 @@ def save_attachable(company: Company, body: dict, now: datetime, content: bytes 
     _check_refs(company, obj)
     if content is None and not obj.get("Note"):
         raise required("Note")
+    if content is not None:
+        if not obj.get("FileName"):
+            raise required("FileName")
+        check_file(obj, len(content))
     if body.get("Id") not in (None, "", 0, "0"):
         existing = fetch(company, "Attachable", body["Id"])
         obj = {**existing, **obj, "SyncToken": str(int(existing["SyncToken"]) + 1)}
     else:
         obj["Id"], obj["SyncToken"] = company.new_id(), "0"
     if content is not None:
-        if not obj.get("FileName"):
-            raise required("FileName")
         files[f"{company.realm_id}/{obj['Id']}"] = content
         obj["Size"] = len(content)
         obj["TempDownloadUri"] = f"{base_url}/quickbooks/download/{company.realm_id}/{obj['Id']}"
@@ -89,7 +139,9 @@ def upload(company: Company, raw: bytes, content_type: str, now: datetime,
         except binascii.Error:
             raise QBOError(2010, "Request has invalid or unsupported property",
                            "file_content_01 is not valid base64") from None
-    body.setdefault("ContentType", content[0].get("content-type", "application/octet-stream"))
+    if not body.get("ContentType") and content[0].get("content-type", "") not in (
+            "", "application/octet-stream"):
+        body["ContentType"] = content[0]["content-type"]
     return save_attachable(company, body, now, payload, files, base_url)
 
 

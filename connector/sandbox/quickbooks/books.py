@@ -105,6 +105,7 @@ class Grant:
     scope: str = "com.intuit.quickbooks.accounting"
     revoked: bool = False
     used_refresh_tokens: list[str] = field(default_factory=list)
+    refresh_issued: float = 0.0  # when the current refresh token value was first handed out
 
 
 class QuickBooksState:

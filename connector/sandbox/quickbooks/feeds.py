@@ -15,7 +15,9 @@ from .books import Company
 from .errors import QBOError
 from .operations import Change, delete, save
 from .query import COMPANY_ZONE, parse, run
+from .queryable import check_filterable
 from .records import NAME_LISTS, entity_name
+from .schema import check_request
 
 CDC_DAYS = 30
 CDC_MAX = 1000
@@ -25,6 +27,7 @@ BATCH_MAX = 30
 def query_response(company: Company, text: str) -> dict:
     query = parse(text)
     entity = entity_name(query.entity)
+    check_filterable(entity, query)
     rows = list(company.table(entity).values())
     page, total = run(query, rows, active_default=entity in NAME_LISTS)
     if query.count:
@@ -101,6 +104,7 @@ def _batch_item(company: Company, item: dict, now: datetime, changes: list[Chang
         raise QBOError(2010, "Request has invalid or unsupported property",
                        "A batch item needs exactly one entity")
     entity = entity_name(keys[0])
+    check_request(entity, item[keys[0]])
     if operation in ("create", "update"):
         obj, made = save(company, entity, item[keys[0]], now)
     elif operation == "delete":

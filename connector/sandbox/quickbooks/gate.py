@@ -3,7 +3,9 @@
 Authentication first (a bad token is a 401 whatever else is wrong), then the request counts,
 the per-company limits (500/minute, 10 in flight, 40 batches/minute), injected faults, the
 configured latency, and ``requestid`` replay: a repeated id returns the first answer and the
-write does not happen twice.
+write does not happen twice, whatever the repeated request's body (Intuit: "instead of
+performing the operation again or returning an error, the service sends back the same response
+it sent for the original request"). A requestid over 50 characters is refused (2050).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable
 from flask import Response, request
 
 from ..faults import drop_connection
-from ..idempotency import Conflict, StoredAnswer, fingerprint
+from ..idempotency import StoredAnswer, fingerprint
 from ..ratelimit import Refusal, Window
 from ..state import SandboxState
 from .books import qbo_time
@@ -26,6 +28,7 @@ from .errors import (
     render_injected,
     throttled,
 )
+from .field_rules import check_request_id
 
 SERVICE = "quickbooks"
 PER_MINUTE = 500
@@ -53,21 +56,22 @@ def windows(realm_id: str, endpoint: str) -> list[Window]:
     return rules
 
 
+# QuickBooks keys a replay by the requestid alone, so every request shares one fingerprint
+ANY_REQUEST = fingerprint("quickbooks requestid")
+
+
 def _replayed(state: SandboxState, realm_id: str, request_id: str) -> StoredAnswer | Response | None:
-    print_ = fingerprint(request.method, request.path, request.get_data())
     try:
-        return state.replay.claim(SERVICE, realm_id, request_id, print_)
-    except Conflict:
-        error = QBOError(6000, "A business validation error has occurred while processing your request",
-                         f"Business Validation Error: requestid {request_id} was already used "
-                         f"for a different request")
+        check_request_id(request_id)
+    except QBOError as error:
         return json_fault(error, qbo_time(state.clock.now(), millis=True))
+    return state.replay.claim(SERVICE, realm_id, request_id, ANY_REQUEST)
 
 
 def _remember(state: SandboxState, realm_id: str, request_id: str, answer: Response) -> None:
     stored = StoredAnswer(answer.status_code, tuple(
         (k, v) for k, v in answer.headers.items() if k.lower() == "content-type"),
-        answer.get_data(), fingerprint(request.method, request.path, request.get_data()))
+        answer.get_data(), ANY_REQUEST)
     state.replay.store(SERVICE, realm_id, request_id, stored)
 
 

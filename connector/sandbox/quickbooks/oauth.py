@@ -1,9 +1,12 @@
 """Intuit's OAuth 2.0 and OpenID endpoints, as intuit-oauth 1.2.6 uses them.
 
 intuit-oauth fetches the discovery document in its constructor and then follows it, so the
-discovery URL is the only thing a client configures. Refresh tokens rotate: once used, the old
-one is refused with ``invalid_grant``, which is how a connector that forgets to persist the
-new token finds out before production does.
+discovery URL is the only thing a client configures. Refresh tokens rotate about once a day,
+as Intuit's do: a refresh within 24 hours of the token's issue answers with the same refresh
+token (so it keeps working, and two workers refreshing at once both succeed); the first
+refresh after that issues a new one, and from then on the old one is refused with
+``invalid_grant``, which is how a connector that forgets to persist the new token finds out
+before production does.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from .books import Grant
 
 ACCESS_SECONDS = 3600
 REFRESH_SECONDS = 8726400  # 101 days, what Intuit reports in x_refresh_token_expires_in
+ROTATE_SECONDS = 24 * 3600  # how long one refresh token value is handed out again
 CODE_SECONDS = 600
 PREFIX = "/quickbooks"
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -62,7 +66,7 @@ def issue_grant(state: SandboxState, client_id: str, realm_id: str, scope: str) 
                   access_token="eyJ" + secrets.token_urlsafe(48),
                   access_expires=now + ACCESS_SECONDS,
                   refresh_token="AB11" + secrets.token_urlsafe(36),
-                  refresh_expires=now + REFRESH_SECONDS, scope=scope)
+                  refresh_expires=now + REFRESH_SECONDS, scope=scope, refresh_issued=now)
     state.quickbooks.add_grant(grant)
     return grant
 
@@ -228,12 +232,15 @@ def _refresh(state: SandboxState) -> Response:
             grant.refresh_expires <= state.clock.timestamp():
         return _oauth_error("invalid_grant", "Incorrect or invalid refresh token")
     books.access_index.pop(grant.access_token, None)
-    grant.used_refresh_tokens.append(old)
     now = state.clock.timestamp()
     grant.access_token = "eyJ" + secrets.token_urlsafe(48)
     grant.access_expires = now + ACCESS_SECONDS
-    grant.refresh_token = "AB11" + secrets.token_urlsafe(36)
-    grant.refresh_expires = now + REFRESH_SECONDS
+    if now - grant.refresh_issued >= ROTATE_SECONDS:
+        grant.used_refresh_tokens.append(old)
+        books.refresh_index.pop(old, None)
+        grant.refresh_token = "AB11" + secrets.token_urlsafe(36)
+        grant.refresh_issued = now
+    grant.refresh_expires = now + REFRESH_SECONDS  # rolling: every use extends it
     books.access_index[grant.access_token] = grant
     books.refresh_index[grant.refresh_token] = grant
     return _token_answer(grant)

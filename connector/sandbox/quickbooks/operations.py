@@ -11,8 +11,12 @@ import copy
 from datetime import datetime
 from decimal import Decimal
 
+from . import preferences
 from .books import Company, company_date
+from .catalogue import save_exchange_rate
 from .errors import QBOError, business_rule, invalid_reference, required
+from .field_rules import check_lengths
+from .receipts import save_deposit
 from .records import (
     NAME_LISTS,
     READ_ONLY,
@@ -198,11 +202,17 @@ def void_payment(company: Company, body: dict, now: datetime) -> tuple[dict, lis
     payment = fetch(company, "Payment", body.get("Id"))
     check_sync_token(payment, body, "Payment")
     linked = _linked(payment)
-    payment.update(Line=[], TotalAmt=0, UnappliedAmt=0, PrivateNote="Voided")
+    payment.update(Line=[], TotalAmt=0, UnappliedAmt=0, PrivateNote=voided_note(payment))
     bump(payment)
     company.put("Payment", payment, now, created=False)
     changes = [("Payment", payment["Id"], "Void")]
     return payment, changes + _settle(company, linked, payment["CustomerRef"]["value"], now)
+
+
+def voided_note(obj: dict) -> str:
+    """QuickBooks keeps the memo and puts "Voided - " in front of it (just "Voided" when empty)."""
+    note = str(obj.get("PrivateNote") or "")
+    return f"Voided - {note}" if note else "Voided"
 
 
 def _check_no_payments(invoice: dict) -> None:
@@ -218,7 +228,7 @@ def void_invoice(company: Company, body: dict, now: datetime) -> tuple[dict, lis
     for line in invoice.get("Line", []):
         if "Amount" in line:
             line["Amount"] = 0
-    invoice.update(TotalAmt=0, Balance=0, Deposit=0, PrivateNote="Voided")
+    invoice.update(TotalAmt=0, Balance=0, Deposit=0, PrivateNote=voided_note(invoice))
     if "HomeBalance" in invoice:
         invoice.update(HomeBalance=0, HomeTotalAmt=0)
     bump(invoice)
@@ -248,9 +258,18 @@ def delete(company: Company, entity: str, body: dict, now: datetime) -> tuple[di
 def save(company: Company, entity: str, body: dict, now: datetime,
          allow_duplicate: bool = False) -> tuple[dict, list[Change]]:
     """Create or update any writable entity (Attachable has its own module)."""
+    check_lengths(entity, body)
     if entity in SALES:
         return save_sales(company, entity, body, now, allow_duplicate)
     if entity == "Payment":
         return save_payment(company, body, now)
+    if entity == "Deposit":
+        obj, operation = save_deposit(company, body, now)
+        return obj, [(entity, obj["Id"], operation)]
+    if entity == "Preferences":
+        obj = preferences.update(company, body, now)
+        return obj, [(entity, obj["Id"], "Update")]
+    if entity == "ExchangeRate":
+        return save_exchange_rate(company, body, now), []
     obj, operation = save_name_list(company, entity, body, now)
     return obj, [(entity, obj["Id"], operation)]

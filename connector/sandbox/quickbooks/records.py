@@ -13,22 +13,28 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from . import catalogue, schema
 from .books import Company
 from .errors import QBOError, not_found, required, stale
+from .field_rules import check_lengths, check_name_characters
 
 # path segment -> entity name, for everything the v3 API serves here
 ENTITIES = {name.lower(): name for name in (
     "Customer", "Item", "Account", "TaxCode", "Class", "Term", "Invoice", "Estimate",
-    "CreditMemo", "Payment", "Attachable", "CompanyInfo")}
+    "CreditMemo", "Payment", "Attachable", "CompanyInfo", "Vendor", "Employee",
+    "PaymentMethod", "Department", "TaxRate", "TaxAgency", "CompanyCurrency", "ExchangeRate",
+    "SalesReceipt", "RefundReceipt", "Deposit", "Preferences")}
 NAME_FIELD = {"Customer": "DisplayName", "Item": "Name", "Account": "Name", "Class": "Name",
-              "Term": "Name", "TaxCode": "Name"}
-NAME_LISTS = set(NAME_FIELD)
+              "Term": "Name", "TaxCode": "Name", "Vendor": "DisplayName",
+              "Employee": "DisplayName", "PaymentMethod": "Name", "Department": "Name",
+              "TaxAgency": "DisplayName", "TaxRate": "Name"}
+NAME_LISTS = set(NAME_FIELD) | {"CompanyCurrency"}
 TRANSACTIONS = {"Invoice", "Estimate", "CreditMemo", "Payment"}
 READ_ONLY = {"Id", "SyncToken", "MetaData", "domain", "sparse", "Balance", "TotalAmt",
              "HomeBalance", "HomeTotalAmt", "UnappliedAmt", "InvoiceLink", "FullyQualifiedName",
              "BalanceWithJobs", "status"}
 CREATE_ONLY_READS = {"Balance", "BalanceWithJobs"}
-WRITE_PROTECTED = {"TaxCode", "CompanyInfo"}
+WRITE_PROTECTED = {"TaxCode", "CompanyInfo", "TaxRate"}
 
 
 def D(value: Any) -> Decimal:
@@ -101,13 +107,17 @@ def check_unique_name(company: Company, entity: str, obj: dict) -> None:
         else:
             raise required(field)
     folded = name.casefold()
-    for other in company.table(entity).values():
-        if other["Id"] != obj.get("Id") and str(other.get(field, "")).casefold() == folded:
-            raise QBOError(6240, "Duplicate Name Exists Error",
-                           f"The name supplied already exists. : Another {entity.lower()}, "
-                           f"vendor or employee is already using this name. Please use a "
-                           f"different name. Id={other['Id']}", element=field)
-    obj["FullyQualifiedName"] = name
+    # Customer, Vendor and Employee share one name space (Intuit's Customer reference)
+    for table in catalogue.PEOPLE if entity in catalogue.PEOPLE else (entity,):
+        for other in company.table(table).values():
+            if (table, other["Id"]) != (entity, obj.get("Id")) and \
+                    str(other.get(field, "")).casefold() == folded:
+                raise QBOError(6240, "Duplicate Name Exists Error",
+                               f"The name supplied already exists. : Another customer, vendor "
+                               f"or employee is already using this name. Please use a "
+                               f"different name. Id={other['Id']}", element=field)
+    if "FullyQualifiedName" in schema.load().members(entity)[0]:
+        obj["FullyQualifiedName"] = name
 
 
 def merge_for_update(existing: dict, body: dict) -> dict:
@@ -145,6 +155,9 @@ def prepare_name_list(company: Company, entity: str, obj: dict, created: bool) -
                 obj[field] = num(D(obj[field]))
         if obj["Type"] in ("Service", "NonInventory") and not obj.get("IncomeAccountRef"):
             raise required("IncomeAccountRef")
+    catalogue.prepare(company, entity, obj, created)
+    check_name_characters(entity, obj)
+    check_lengths(entity, obj)
     check_unique_name(company, entity, obj)
     return obj
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from . import catalogue, preferences
 from .books import Company
 
 US_REALM = "9130350000000001"
@@ -86,6 +87,7 @@ def _company(realm: str, name: str, currency: str, multicurrency: bool, now: dat
             "CurrencyRef": _ref(cur, CURRENCY_NAMES[cur]), "PreferredDeliveryMethod": "Email",
             "Active": True, "Job": False, "BillWithParent": False, "Taxable": False,
             "SyncToken": "0"}, now, created=True)
+    catalogue.seed(company, now)
     company.next_id = 200
     return company
 
@@ -99,4 +101,6 @@ def seed_companies(now: datetime) -> list[Company]:
         "Balance": 0, "BalanceWithJobs": 0, "CurrencyRef": _ref("EUR", CURRENCY_NAMES["EUR"]),
         "Active": True, "Job": False, "BillWithParent": False, "Taxable": False,
         "SyncToken": "0"}, now, created=True)
+    for company in (us, multi):
+        preferences.current(company, now)
     return [us, multi]

@@ -14,7 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .books import Company, company_date
+from .catalogue import DISCOUNT_ACCOUNT
 from .errors import QBOError, business_rule, invalid_reference, required
+from .receipts import RECEIPTS, finish_receipt
 from .records import (
     READ_ONLY,
     D,
@@ -29,7 +31,7 @@ from .records import (
 CENT = Decimal("0.01")
 EXCHANGE_RATES = {"EUR": Decimal("1.08"), "GBP": Decimal("1.27"), "CAD": Decimal("0.73"),
                   "USD": Decimal(1)}
-SALES = {"Invoice", "Estimate", "CreditMemo"}
+SALES = {"Invoice", "Estimate", "CreditMemo"} | RECEIPTS
 
 
 def money(value: Decimal) -> Decimal:
@@ -83,6 +85,7 @@ def compute_lines(company: Company, obj: dict) -> Decimal:
             subtotal += _sales_line(company, line)
         elif kind == "DiscountLineDetail":
             detail = line.get("DiscountLineDetail") or {}
+            _discount_account(company, detail)
             if detail.get("PercentBased"):
                 line["Amount"] = num(money(subtotal * D(detail.get("DiscountPercent")) / 100))
             discount += money(D(line.get("Amount")))
@@ -92,10 +95,20 @@ def compute_lines(company: Company, obj: dict) -> Decimal:
         else:
             raise QBOError(2010, "Request has invalid or unsupported property",
                            f"Property Name:DetailType specified is unsupported or invalid: {kind}")
+    # QuickBooks answers the SubTotal line before the discount it is the base of
+    discounts = [line for line in lines if line.get("DetailType") == "DiscountLineDetail"]
+    lines = [line for line in lines if line.get("DetailType") != "DiscountLineDetail"]
     lines.append({"Amount": num(subtotal), "DetailType": "SubTotalLineDetail",
                   "SubTotalLineDetail": {}})
-    obj["Line"] = lines
+    obj["Line"] = lines + discounts
     return subtotal - discount
+
+
+def _discount_account(company: Company, detail: dict) -> None:
+    """The discount posts to the account named, or to the company's default discount account."""
+    ref = detail.get("DiscountAccountRef") or {"value": DISCOUNT_ACCOUNT[0]}
+    account = _reference(company, "Account", ref)
+    detail["DiscountAccountRef"] = {"value": account["Id"], "name": account["Name"]}
 
 
 def _dates(company: Company, obj: dict, now: datetime) -> None:
@@ -111,6 +124,12 @@ def _dates(company: Company, obj: dict, now: datetime) -> None:
 
 def _currency(company: Company, obj: dict, customer: dict) -> Decimal:
     currency = (customer.get("CurrencyRef") or {}).get("value", company.currency)
+    sent = (obj.get("CurrencyRef") or {}).get("value") if isinstance(obj.get("CurrencyRef"), dict) else None
+    if sent and sent != currency:
+        # a customer has one currency and its transactions are in it (no silent re-pricing)
+        raise business_rule(f"The transaction currency {sent} does not match the currency "
+                            f"{currency} of customer {customer.get('DisplayName', customer['Id'])}",
+                            "CurrencyRef")
     obj["CurrencyRef"] = {"value": currency}
     if not company.multicurrency:
         obj.pop("ExchangeRate", None)
@@ -131,6 +150,7 @@ def compute_sales(company: Company, entity: str, obj: dict, now: datetime) -> di
     total = money(net + tax)
     obj["TotalAmt"] = num(total)
     rate = _currency(company, obj, customer)
+    sent_due_date = bool(obj.get("DueDate"))
     _dates(company, obj, now)
     obj.setdefault("PrintStatus", "NotSet")
     obj.setdefault("EmailStatus", "NotSet")
@@ -148,6 +168,8 @@ def compute_sales(company: Company, entity: str, obj: dict, now: datetime) -> di
         link_payments(company, obj, "CreditMemo")
         set_balance(obj, total - applied_on(company, "CreditMemo", obj["Id"]), rate, company)
         obj["RemainingCredit"] = obj["Balance"]
+    elif entity in RECEIPTS:
+        finish_receipt(company, entity, obj, sent_due_date)
     else:
         obj.setdefault("TxnStatus", "Pending")
     return obj
@@ -223,6 +245,11 @@ def refresh_customer_balance(company: Company, customer_id: str) -> None:
     customer["BalanceWithJobs"] = customer["Balance"]
 
 
+def is_voided(obj: dict) -> bool:
+    """A void zeroes the amounts and prefixes the memo with "Voided" (operations.voided_note)."""
+    return str(obj.get("PrivateNote") or "").startswith("Voided") and not D(obj.get("TotalAmt"))
+
+
 def new_sales(company: Company, entity: str, body: dict, now: datetime) -> dict:
     obj = {k: v for k, v in clean(body).items() if k not in READ_ONLY}
     obj["Id"] = company.new_id()
@@ -233,7 +260,7 @@ def new_sales(company: Company, entity: str, body: dict, now: datetime) -> dict:
 def updated_sales(company: Company, entity: str, body: dict) -> dict:
     existing = fetch(company, entity, body["Id"])
     check_sync_token(existing, body, entity)
-    if existing.get("PrivateNote") == "Voided" and entity == "Invoice":
+    if entity == "Invoice" and is_voided(existing):
         raise business_rule("A voided transaction cannot be changed")
     merged = merge_for_update(existing, body)
     bump(merged)

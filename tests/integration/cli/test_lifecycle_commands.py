@@ -68,8 +68,8 @@ def test_report_json_has_every_documented_field_with_decimal_strings(milepost, a
         assert DECIMAL.match(data[field]), (field, data[field])
     assert data["pause_work"] is False
     row = data["milestones"][0]
-    assert set(row) == {"seq", "name", "amount", "state", "approval_deadline", "billed", "paid",
-                        "invoice"}
+    assert set(row) == {"seq", "name", "amount", "state", "approval_deadline", "invoiced", "credited",
+                        "billed", "paid", "invoice"}
     assert DECIMAL.match(row["amount"])
     assert row["invoice"] is None
 

@@ -114,3 +114,25 @@ def test_the_second_invoice_for_a_customer_goes_to_the_stored_customer_without_a
     assert books_invoice(stack.sandbox, realm, second.platform_id)["CustomerRef"]["value"] == customer_id
     assert for_lists > 0  # the count does see queries
     assert searched == 0
+
+
+def test_a_projects_mapping_is_edited_after_import_checked_against_its_company(stack, milepost) -> None:
+    """Issue 8, "mapping per line kind": `milepost project mapping KEY` edits one project's
+    booking after import; a code its linked company lacks is named and nothing is saved; the
+    saved kind's item books that kind's lines."""
+    connection, realm = stack.connect_quickbooks()
+    stack.api("POST", "/schedules", {**schedule_json("ACME-WEB"), "connection": connection})
+
+    refused = milepost("project", "mapping", "ACME-WEB", "--kind", "milestone.item=Gardening")
+    saved = milepost("project", "mapping", "ACME-WEB", "--kind", "milestone.item=Consulting")
+    shown = json.loads(milepost("project", "mapping", "ACME-WEB", "--format", "json").out)
+    stack.api("POST", "/projects/ACME-WEB/milestones/1/submit", {"by": "Sam", "evidence": ["requirements document"]})
+    stack.api("POST", "/projects/ACME-WEB/milestones/1/accept", {"by": "Dana Lee"})
+    run_job(stack.context(), "drain_outbox")
+
+    assert refused.code == 1
+    assert "sales item 'Gardening' (milestone lines)" in refused.err
+    assert saved.code == 0
+    assert shown == {"kind_items": {"milestone": "Consulting"}}
+    [invoice] = stack.invoices()
+    assert _items_on(stack, realm, invoice.platform_id) == ["Consulting"]

@@ -39,6 +39,7 @@ def test_two_processes_due_at_once_spend_exactly_one_refresh(sandbox, postgres_u
     factory = session_factory(postgres_engine)
     realm, tokens = install_quickbooks(sandbox)
     connection_id = _connect(factory, "quickbooks", realm, tokens)
+    sandbox.control.advance_clock(24 * 3600)  # Intuit rotates the refresh token's value daily
     outcomes = race_refreshes(postgres_url, [connection_id, connection_id], KEY, sandbox.qb)
 
     assert sum(calls for _, calls in outcomes) == 1

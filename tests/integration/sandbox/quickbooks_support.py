@@ -27,7 +27,9 @@ from .qbo_schema import schema_problems
 os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 REDIRECT_URI = "http://127.0.0.1:8999/callback"
 ENTITY_KEYS = ("Invoice", "Customer", "Payment", "Item", "Account", "Estimate", "CreditMemo",
-               "Attachable", "TaxCode", "Class", "Term", "Preferences", "CompanyInfo")
+               "Attachable", "TaxCode", "Class", "Term", "Preferences", "CompanyInfo", "Vendor",
+               "Employee", "PaymentMethod", "Department", "TaxRate", "TaxAgency",
+               "CompanyCurrency", "ExchangeRate", "SalesReceipt", "RefundReceipt", "Deposit")
 
 
 def authorize(info: dict, realm_hint: str | None = None) -> AuthClient:

@@ -174,20 +174,6 @@ def test_request_counts_per_endpoint_are_readable(sandbox, qb):
     assert sandbox.control.request_count("quickbooks", "GET customer", qb.company_id) == 1
 
 
-def test_a_requestid_reused_for_a_different_request_is_refused(qb):
-    customer = new_customer(qb, "Harbour Lofts LLC")
-    new_invoice_with_request_id(qb, customer, "req-2")
-    other = Invoice.from_json({
-        "CustomerRef": {"value": customer.Id},
-        "Line": [{"Amount": 99, "DetailType": "SalesItemLineDetail",
-                  "SalesItemLineDetail": {"ItemRef": {"value": "2"}}}]})
-
-    with pytest.raises(QuickbooksException) as refused:
-        other.save(qb=qb, request_id="req-2")
-    assert refused.value.error_code == 6000
-    assert _invoice_count(qb) == 1
-
-
 def test_the_request_limit_is_500_a_minute_per_company(sandbox, qb, qbo_info):
     sandbox.control.freeze_clock()
     session = requests.Session()

@@ -42,9 +42,12 @@ def test_realm_hint_picks_the_company_to_connect(qbo_info):
     assert "Euro Works GmbH" in [c.DisplayName for c in customers]
 
 
-def test_refresh_rotates_and_the_old_refresh_token_is_refused(qbo_info):
+def test_refresh_rotates_and_the_old_refresh_token_is_refused(sandbox, qbo_info):
+    # Intuit hands out the same refresh token for about a day (issue 10, finding 20; see
+    # test_quickbooks_strict), so the rotation shows after the clock has moved on a day
     auth = authorize(qbo_info)
     first_refresh, first_access = auth.refresh_token, auth.access_token
+    sandbox.control.advance_clock(24 * 3600)
 
     auth.refresh()
 
@@ -58,10 +61,11 @@ def test_refresh_rotates_and_the_old_refresh_token_is_refused(qbo_info):
     assert refused.value.content.find(b"invalid_grant") >= 0
 
 
-def test_python_quickbooks_constructor_refreshes_and_exposes_the_rotated_token(qbo_info):
+def test_python_quickbooks_constructor_refreshes_and_exposes_the_rotated_token(sandbox, qbo_info):
     auth = authorize(qbo_info)
     original = auth.refresh_token
     auth.access_token = None  # what a connector has after a restart: only the refresh token
+    sandbox.control.advance_clock(24 * 3600)  # the refresh token's value rotates daily
 
     qb = client(qbo_info, auth)
 

@@ -139,3 +139,51 @@ def test_invoiced_amounts_never_change_under_any_change_order(case, invoiced_seq
     for seq in invoiced_seqs:
         assert amounts[seq] == before_amounts[seq]
     assert sum(a.amount for a in amounts.values()) == project.contract_total.amount
+
+
+# -- issue 8, finding 12 -------------------------------------------------------------------------
+
+def test_issue8_finding12_lowering_an_invoiced_milestone_is_a_credit_of_the_difference_citing_the_order():
+    project, ms = with_discovery_invoiced()
+    before = scheduled_amounts(project, ms)
+
+    project, ms, events = apply_change_order(project, ms, order(change=((2, {"amount": "8000.00"}),)))
+
+    [credit] = [e for e in events if e.kind == "change_order.credit"]
+    assert (credit.seq, credit.data["credit"], credit.data["reference"]) == (2, "2000.00", "CO-1")
+    m2 = next(m for m in ms if m.seq == 2)
+    assert (m2.billed, m2.state, m2.amended_by) == (Money("8000.00", USD), MilestoneState.INVOICED, "CO-1 of 2026-12-01")
+    assert project.contract_total == Money("48000.00", USD)
+    after = scheduled_amounts(project, ms)
+    assert {seq: after[seq] for seq in (1, 3, 4)} == {seq: before[seq] for seq in (1, 3, 4)}
+
+
+def test_issue8_finding12_an_invoiced_milestone_cannot_be_raised_or_lowered_once_paid():
+    project, ms = with_discovery_invoiced()
+    paid = [replace(m, state=MilestoneState.PAID, paid=m.billed) if m.seq == 2 else m for m in ms]
+    with pytest.raises(ChangeOrderRejected, match="fully paid: a refund is made in the books"):
+        apply_change_order(project, paid, order(change=((2, {"amount": "8000.00"}),)))
+    with pytest.raises(ChangeOrderRejected, match="may only lower its amount"):
+        apply_change_order(project, ms, order(change=((2, {"deliverable": "v2"}),)))
+
+
+def partly_accepted_design():
+    s = acme()
+    ms = [replace(m, state=MilestoneState.PARTIALLY_ACCEPTED, accepted_amount=Money("4000.00", USD),
+                  billed=Money("4000.00", USD)) if m.seq == 3 else m for m in s.milestones]
+    return s.project, ms
+
+
+def test_issue8_finding12_a_change_order_may_change_the_unbilled_remainder_of_a_partially_accepted_milestone():
+    project, ms = partly_accepted_design()  # 15,000.00, of which 4,000.00 accepted and billed
+
+    project, ms, events = apply_change_order(project, ms, order(change=((3, {"amount": "12000.00"}),)))
+
+    m3 = next(m for m in ms if m.seq == 3)
+    assert scheduled_amounts(project, ms)[3] == Money("12000.00", USD)
+    assert (m3.billed, m3.accepted_amount, m3.state) == (
+        Money("4000.00", USD), Money("4000.00", USD), MilestoneState.PARTIALLY_ACCEPTED)
+    assert events[1].data["remainder"] == "11000.00 -> 8000.00"
+    assert project.contract_total == Money("47000.00", USD)
+    with pytest.raises(ChangeOrderRejected, match="4000.00 accepted: its new amount must stay above that"):
+        apply_change_order(project, ms, order(change=((3, {"amount": "4000.00"}),)))

@@ -192,6 +192,22 @@ def test_retainage_over_released_after_a_void_is_withheld_again_saying_why():
     assert "released earlier was withheld on an invoice since voided" in withheld.description
 
 
+def test_issue8_finding12_lines_of_an_invoice_issued_after_a_change_order_cite_it():
+    s = acme()
+    co = ChangeOrder("CO-1", "Dana Lee", date(2026, 12, 14), "Prototype dropped",
+                     change=((3, {"deliverable": "Designs only"}),), contract_total=Money("48000.00", USD))
+    project, schedule, _ = apply_change_order(s.project, s.milestones, co)
+    m3 = next(m for m in schedule if m.seq == 3)
+    m3, _ = lc.accept(project, m3, at(2026, 12, 18, 16), "Dana Lee")
+
+    intent = invoice_intent_for(project, schedule, m3, date(2026, 12, 18))
+
+    first = intent.lines[0].description.split("\n")[0]
+    assert first == "Milestone 3: Design approved (per contract dated 2026-11-02, as amended by CO-1 of 2026-12-14)"
+    untouched = next(m for m in schedule if m.seq == 4)  # its share of the new total changed too
+    assert untouched.amended_by == "CO-1 of 2026-12-14"
+
+
 def test_no_deposit_is_credited_before_it_is_invoiced_and_a_voided_deposit_is_taken_back():
     """A milestone billed before signature credits nothing; when the deposit invoice is voided
     in the books after an invoice credited it, the next invoice reverses that credit."""

@@ -6,8 +6,8 @@
   good before this revision because a platform refused the grant (401/403, which used to fail
   an intent at once) are marked `auth`, so the first reconnect gives them another go.
 
-Revision ID: 0010_rel1_outbox_cause
-Revises: 0009_rel2_webhook_deliveries
+Revision ID: 0011_rel1_outbox_cause
+Revises: 0010_credits_amended_by
 Create Date: 2026-12-01 13:30:00
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0010_rel1_outbox_cause'
-down_revision = '0009_rel2_webhook_deliveries'
+revision = '0011_rel1_outbox_cause'
+down_revision = '0010_credits_amended_by'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,88 @@
+"""The credit requests in the outbox, carried to the books by drain_outbox, each exactly once.
+
+For one request (`store.credits`): the gateway issues a credit note (Xero) or credit memo
+(QuickBooks) totalling the amount asked for, tax included, split like the invoice's lines, under
+the request's own key (Idempotency-Key / requestid), and allocates (applies) it in full to the
+invoice. A request tried before (a worker died after claiming it) has the gateway look the
+credit up by its key first, so nothing is issued twice. Failures are treated as for invoice
+intents (`jobs.outbox`): only RetriableError is retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from connector.billing.money import Money
+from connector.platforms.errors import NeedsReconnect, PlatformError, RetriableError
+from connector.store import credits
+from connector.store import outbox as store_outbox
+from connector.store.db import transaction
+
+from .context import JobContext
+from .runs import Tally, describe
+
+log = logging.getLogger("milepost.jobs.credits")
+BATCH = 10
+
+
+def drain_credits(ctx: JobContext, now: datetime, counts: Tally, *, limit: int = 200) -> None:
+    """Carry pending credit requests to the books; each one once per run."""
+    tried: set[int] = set()
+    while len(tried) < limit:
+        with transaction(ctx.sessions) as session:
+            claimed = credits.claim_credits(session, limit=BATCH, skip=tried)
+        if not claimed:
+            return
+        for item in claimed:
+            tried.add(item.id)
+            outcome, problem = _deliver(ctx, item, now)
+            counts[outcome] = counts.get(outcome, 0) + 1
+            if problem:
+                counts.problems.append(f"{item.request.idempotency_key}: {problem}")
+
+
+def _deliver(ctx: JobContext, item: credits.ClaimedCredit, now: datetime) -> tuple[str, str]:
+    """One request to its books: ("credited" | "retry" | "failed", what went wrong)."""
+    request = item.request
+    if item.connection_id is None:
+        why = f"invoice {request.number or request.platform_id} has no connection to credit it through"
+        return _failed(ctx, item, ValueError(why)), why
+    try:
+        note = ctx.gateway_for(item.connection_id).credit_invoice(
+            request.platform_id, request.description, request.idempotency_key, request.money,
+            outcome_unknown=item.attempts > 1,
+        )
+    except SQLAlchemyError:
+        raise
+    except NeedsReconnect as error:
+        with transaction(ctx.sessions) as session:
+            store_outbox.put_back(session, item.id, describe(error))
+        return "retry", describe(error)
+    except Exception as error:  # noqa: BLE001 - recorded on the row and the run; the drain goes on
+        return _failed(ctx, item, error), describe(error)
+    applied = sum((amount for invoice_id, amount in note.applied_to if invoice_id == request.platform_id),
+                  Money.zero(request.currency))
+    with transaction(ctx.sessions) as session:
+        credits.complete_credit(session, item.id, credit_id=note.platform_id, number=note.number or "",
+                                total=note.total, applied=applied, at=now)
+    if note.total != request.money or applied != request.money:
+        problem = (f"credit {note.number or note.platform_id}: total {note.total}, applied {applied}, "
+                   f"asked {request.money}")
+        log.warning("%s: %s", request.idempotency_key, problem)
+        return "credited", problem
+    return "credited", ""
+
+
+def _failed(ctx: JobContext, item: credits.ClaimedCredit, error: Exception) -> str:
+    retry = isinstance(error, RetriableError)
+    if isinstance(error, PlatformError):
+        log.warning("credit %s: %s", item.request.idempotency_key, describe(error))
+    else:
+        log.error("credit %s failed: %s", item.request.idempotency_key, describe(error), exc_info=error)
+    with transaction(ctx.sessions) as session:
+        status = store_outbox.fail(session, item.id, describe(error),
+                                   max_attempts=ctx.settings.worker.max_attempts, retryable=retry)
+    return "retry" if status == store_outbox.PENDING else "failed"
