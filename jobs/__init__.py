@@ -9,7 +9,8 @@ Map:
     late_fees.py    charge_late_fees      a late-fee draft per overdue period, once
     pause_work.py   flag_pause_work       pause-work flags and their signed notification
     maintenance.py  refresh_tokens, housekeeping
-    runs.py         job_runs records around every run
+    runs.py         job_runs records around every run; one_item isolates a project/invoice
+    infrastructure.py  which failures are outages (database, Redis, broker), never the item's
     locks.py        one sync per connection (Redis, PostgreSQL advisory, or process lock)
     runner.py       the job table; run_once (`worker --once`), sync_due, sync_all
     clock.py        APScheduler 3: embedded scheduler, or the enqueueing clock

@@ -5,17 +5,16 @@ zone: `lifecycle.lapsed`); this job only finds them and records each deemed acce
 own transaction, with its invoice intent, exactly as `milepost deem` does. Running it twice, or
 in two workers at once, deems each milestone once: the second writer finds the milestone moved
 on (ConcurrentUpdate) and skips it. Any other refusal (the domain's BillingError: an intent
-that cannot be built, a milestone in an unexpected state) is that milestone's problem alone:
-it is logged and recorded in the run (`failed` and the message), and the others go on.
+that cannot be built, a milestone in an unexpected state) or any other failure of its own (a
+project whose payment terms reach past the calendar) is that milestone's problem alone: it is
+logged and recorded in the run with its key (`failed` and the message), and the others go on.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from connector.billing import lifecycle
-from connector.billing.errors import BillingError
 from connector.store import service
 from connector.store.billing import biller
 from connector.store.db import transaction
@@ -23,30 +22,28 @@ from connector.store.errors import ConcurrentUpdate
 from connector.store.repository import BillingRepository
 
 from .context import JobContext
-from .runs import Tally, describe
-
-log = logging.getLogger("milepost.jobs.acceptance")
+from .runs import Tally, one_item
 
 
 def deem_acceptances(ctx: JobContext, now: datetime) -> Tally:
+    tally = Tally(deemed=0, lapsed=0, failed=0)
+    due: list[tuple[str, int]] = []
     with ctx.sessions() as session:
         repo = BillingRepository(session)
-        due: list[tuple[str, int]] = []
         for key in repo.project_keys():
-            project, schedule = repo.load(key)
-            due += [(key, m.seq) for m in lifecycle.lapsed(project, schedule, now)]
-    tally = Tally(deemed=0, lapsed=len(due), failed=0)
+            with one_item(tally, f"project {key}"):
+                project, schedule = repo.load(key)
+                due += [(key, m.seq) for m in lifecycle.lapsed(project, schedule, now)]
+    tally["lapsed"] = len(due)
     for key, seq in due:
-        try:
-            with transaction(ctx.sessions) as session:
-                service.transition(
-                    session, key, seq, lambda p, m, _s: lifecycle.deem_accepted(p, m, now),
-                    bill=biller(now),
-                )
-            tally["deemed"] += 1
-        except ConcurrentUpdate:
-            continue  # someone else moved it first: nothing left to deem
-        except BillingError as error:
-            log.warning("deeming %s milestone %s failed: %s", key, seq, describe(error))
-            tally.problem("failed", f"{key} milestone {seq}: {describe(error)}")
+        with one_item(tally, f"{key} milestone {seq}"):
+            try:
+                with transaction(ctx.sessions) as session:
+                    service.transition(
+                        session, key, seq, lambda p, m, _s: lifecycle.deem_accepted(p, m, now),
+                        bill=biller(now),
+                    )
+                tally["deemed"] += 1
+            except ConcurrentUpdate:
+                continue  # someone else moved it first: nothing left to deem
     return tally

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from connector.billing.calendar import local_date
 from connector.billing.late_fees import late_fee_intent, late_fees_due
@@ -25,35 +26,52 @@ from connector.store.repository import BillingRepository
 from mappings.facts import OPEN, PARTIALLY_PAID
 
 from .context import JobContext
-from .runs import Counts
+from .runs import Tally, one_item
 
 
-def charge_late_fees(ctx: JobContext, now: datetime) -> Counts:
+def charge_late_fees(ctx: JobContext, now: datetime) -> Tally:
     """Queue each overdue invoice's fee for the period: its own draft (`queued`), or, for a
-    policy of `as = "line"`, a fee waiting for the project's next invoice (`waiting`)."""
-    queued = waiting = 0
-    with transaction(ctx.sessions) as session:
-        repo = BillingRepository(session)
-        rows = session.execute(
-            select(InvoiceRow, OutboxRow.idempotency_key, ProjectRow.key)
+    policy of `as = "line"`, a fee waiting for the project's next invoice (`waiting`). Each
+    invoice in its own transaction: one that cannot be charged (`failed`, with its project and
+    number in the run) leaves the others charged."""
+    tally = Tally(queued=0, waiting=0, failed=0)
+    with ctx.sessions() as session:
+        overdue = session.execute(
+            select(InvoiceRow.id, InvoiceRow.number, InvoiceRow.platform_id, ProjectRow.key)
             .join(ProjectRow, ProjectRow.id == InvoiceRow.project_id)
             .outerjoin(OutboxRow, OutboxRow.id == InvoiceRow.outbox_id)
             .where(InvoiceRow.status.in_((OPEN, PARTIALLY_PAID)), InvoiceRow.balance > 0,
-                   InvoiceRow.due_date.is_not(None))
+                   InvoiceRow.due_date.is_not(None),
+                   OutboxRow.idempotency_key.is_(None) | OutboxRow.idempotency_key.not_like("%:late-fee:%"))
+            .order_by(InvoiceRow.id)
         ).all()
-        for invoice, key, project_key in rows:
-            if key and ":late-fee:" in key:
-                continue
-            project, _ = repo.load(project_key)
-            today = local_date(now, project.time_zone)
-            reference = invoice.number or invoice.platform_id
-            balance = Money(invoice.balance, invoice.currency)
-            for fee in late_fees_due(project, reference, balance, invoice.due_date, today):  # type: ignore[arg-type]
-                if late_fee_lines.period_charged(session, fee.period_key):
-                    continue
-                if project.late_fee.as_separate_invoice:
-                    repo.enqueue(late_fee_intent(project, fee, today), invoice.connection_id)
-                    queued += 1
-                elif late_fee_lines.owe(session, project_key, fee, now):
-                    waiting += 1
-    return {"queued": queued, "waiting": waiting}
+    for invoice_id, number, platform_id, project_key in overdue:
+        with one_item(tally, f"{project_key} invoice {number or platform_id}"):
+            with transaction(ctx.sessions) as session:
+                queued, waiting = _charge(session, invoice_id, project_key, now)
+            tally["queued"] += queued
+            tally["waiting"] += waiting
+    return tally
+
+
+def _charge(session: Session, invoice_id: int, project_key: str, now: datetime) -> tuple[int, int]:
+    """One overdue invoice's fees for every started period not yet charged: how many were
+    queued as drafts and how many wait for the project's next invoice."""
+    invoice = session.get(InvoiceRow, invoice_id)
+    if invoice is None or invoice.due_date is None:
+        return 0, 0
+    repo = BillingRepository(session)
+    project, _ = repo.load(project_key)
+    today = local_date(now, project.time_zone)
+    reference = invoice.number or invoice.platform_id
+    balance = Money(invoice.balance, invoice.currency)
+    queued = waiting = 0
+    for fee in late_fees_due(project, reference, balance, invoice.due_date, today):
+        if late_fee_lines.period_charged(session, fee.period_key):
+            continue
+        if project.late_fee.as_separate_invoice:
+            repo.enqueue(late_fee_intent(project, fee, today), invoice.connection_id)
+            queued += 1
+        elif late_fee_lines.owe(session, project_key, fee, now):
+            waiting += 1
+    return queued, waiting

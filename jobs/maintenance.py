@@ -15,20 +15,22 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 
 from connector.platforms import custody
-from connector.platforms.errors import NeedsReconnect, PlatformError
+from connector.platforms.errors import NeedsReconnect
 from connector.platforms.token_endpoint import quickbooks_refresher, xero_refresher
 from connector.store.db import transaction
 from connector.store.models import ConnectionRow, JobRunRow
 
 from .context import JobContext, utcnow
-from .runs import Counts
+from .runs import Counts, Tally, one_item
 from .tables import SyncLogRow, WebhookDeliveryRow, WebhookEventRow
 
 JOB_RUN_DAYS, EVENT_DAYS, SYNC_LOG_DAYS = 30, 30, 90
 
 
-def refresh_tokens(ctx: JobContext, now: datetime) -> Counts:
-    counts = {"refreshed": 0, "needs_reconnect": 0, "failed": 0}
+def refresh_tokens(ctx: JobContext, now: datetime) -> Tally:
+    """Each due grant on its own: a refresh that fails (a platform fault, or any other of its
+    own) is recorded with its connection and the others are still refreshed."""
+    counts = Tally(refreshed=0, needs_reconnect=0, failed=0)
     with ctx.sessions() as session:
         due = custody.due_for_refresh(session, now)
         platforms = dict(session.execute(select(ConnectionRow.id, ConnectionRow.platform)).all())
@@ -36,13 +38,12 @@ def refresh_tokens(ctx: JobContext, now: datetime) -> Counts:
     for connection_id in due:
         refresher = (quickbooks_refresher(qb, utcnow) if platforms.get(connection_id) == "quickbooks"  # type: ignore[arg-type]
                      else xero_refresher(xero, utcnow))  # type: ignore[arg-type]
-        try:
-            custody.refresh_if_needed(ctx.sessions, connection_id, refresher, ctx.cipher, now=now)
-            counts["refreshed"] += 1
-        except NeedsReconnect:
-            counts["needs_reconnect"] += 1
-        except PlatformError:
-            counts["failed"] += 1
+        with one_item(counts, f"connection {connection_id}"):
+            try:
+                custody.refresh_if_needed(ctx.sessions, connection_id, refresher, ctx.cipher, now=now)
+                counts["refreshed"] += 1
+            except NeedsReconnect:
+                counts["needs_reconnect"] += 1
     return counts
 
 

@@ -11,16 +11,24 @@ Crash safety, step by step:
 3. complete (own transaction, the row re-read under lock): only a row still `processing`
    is completed, so two workers that both delivered (after a reclaim) record one invoice.
 
-What a failure does to the intent:
-- waiting (no connection chosen, the grant is dead, the rate gate held a call back): back to
-  pending, no attempt spent, tried again by the next drain;
+What a failure does to the intent (by its cause):
+- waiting (no connection chosen, the rate gate held a call back): back to pending, no attempt
+  spent, tried again by the next drain;
+- authentication (the grant refused even after one forced refresh: the connection is now
+  `needs_reconnect` or `disconnected`): back to pending, no attempt spent, marked as waiting
+  for authentication so reconnecting the company gives it (and any that failed for that
+  before) a fresh start (`store.outbox.requeue_after_reconnect`);
+- infrastructure (the database, Redis or the broker is down, `jobs.infrastructure`): not the
+  intent's fault: it and the rest of the claimed batch go back to pending, no attempt spent,
+  and the run ends recording the error (the next intent would meet the same outage). When
+  even that cannot be written, the rows stay `processing` and are reclaimed later;
 - a platform fault worth retrying (RetriableError: throttling, 5xx, network, unknown outcome):
   back to pending until `max_attempts`;
 - anything else (a refused payload, a missing setting, a bug such as a ValueError): failed at
-  once with its message; a bug is also logged once with its traceback;
-- a database error is not the intent's fault: it ends the run (recorded as its error) and the
-  row is reclaimed later.
-Every failure also goes into the run's record, so `milepost jobs` says what went wrong.
+  once with its message; a bug is also logged once with its traceback.
+An intent put back once is looked up by its key before it is created again (the outage or
+refusal may have come after the create reached the platform). Every failure also goes into
+the run's record, so `milepost jobs` says what went wrong.
 """
 
 from __future__ import annotations
@@ -46,9 +54,10 @@ from mappings.settings import MappingSettings, Ref
 from .connections import mapping_for, route_for
 from .context import JobContext
 from .credits import drain_credits
+from .infrastructure import is_infrastructure
 from .runs import Tally, describe
 from .tables import SyncLogRow
-from .voids import drain_voids
+from .voids import drain_voids, put_back_outage
 
 log = logging.getLogger("milepost.jobs.outbox")
 BATCH = 10
@@ -80,9 +89,14 @@ def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
             claimed = store_outbox.claim_pending(session, limit=BATCH, skip=tried)
         if not claimed:
             break
-        for item in claimed:
+        for index, item in enumerate(claimed):
             tried.add(item.id)
-            outcome, problem = _deliver(ctx, item, now)
+            try:
+                outcome, problem = _deliver(ctx, item, now)
+            except Exception as error:
+                if is_infrastructure(error):
+                    put_back_outage(ctx, [c.id for c in claimed[index:]], describe(error))
+                raise  # the run records it; the next drain (or reclaim) carries on
             counts[outcome] += 1
             if problem:
                 counts.problems.append(f"{item.intent.idempotency_key}: {problem}")
@@ -105,13 +119,18 @@ def _deliver(ctx: JobContext, item: store_outbox.ClaimedIntent, now: datetime) -
         customer = gateway.find_or_create_customer(intent.customer, known_id=delivery.customer_id)
         resolved = gateway.resolve_settings(delivery.mapping, intent.lines)
         made = gateway.create_draft_invoice(
-            intent, customer, resolved, delivery.attachments, outcome_unknown=item.attempts > 1
+            intent, customer, resolved, delivery.attachments,
+            outcome_unknown=item.attempts > 1 or item.put_back_before,
         )
     except SQLAlchemyError:
-        raise  # the store is in trouble, not the intent: the run records it, reclaim retries
-    except (NeedsReconnect, HeldBack) as error:
+        raise  # the store is in trouble, not the intent: the caller puts it back, the run records it
+    except NeedsReconnect as error:
+        return _put_back(ctx, item.id, describe(error), store_outbox.AUTH), describe(error)
+    except HeldBack as error:
         return _put_back(ctx, item.id, describe(error)), describe(error)
-    except Exception as error:  # noqa: BLE001 - recorded on the row and the run; the drain goes on
+    except Exception as error:
+        if is_infrastructure(error):
+            raise  # Redis or the broker is down, not the intent's fault: put back by the caller
         return _failed(ctx, item, error), describe(error)
     with transaction(ctx.sessions) as session:
         if customer.id != delivery.customer_id:
@@ -178,9 +197,9 @@ def _still_processing(session: Session, outbox_id: int) -> bool:
     return session.scalars(query).one() == store_outbox.PROCESSING
 
 
-def _put_back(ctx: JobContext, outbox_id: int, why: str) -> str:
+def _put_back(ctx: JobContext, outbox_id: int, why: str, cause: str = store_outbox.WAITING) -> str:
     """Not the intent's fault (no company chosen, grant dead, budget spent): wait without
     spending an attempt."""
     with transaction(ctx.sessions) as session:
-        store_outbox.put_back(session, outbox_id, why)
+        store_outbox.put_back(session, outbox_id, why, cause)
     return "retry"

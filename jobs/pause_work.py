@@ -27,7 +27,7 @@ from connector.store.records import project_from_row
 from mappings.facts import OPEN, PARTIALLY_PAID
 
 from .context import JobContext
-from .runs import Counts
+from .runs import Tally, one_item
 from .tables import PauseFlagRow
 
 log = logging.getLogger("milepost.jobs.pause_work")
@@ -38,34 +38,50 @@ def sign(secret: str, body: bytes) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
-def flag_pause_work(ctx: JobContext, now: datetime) -> Counts:
-    counts = {"flagged": 0, "cleared": 0}
+def flag_pause_work(ctx: JobContext, now: datetime) -> Tally:
+    """Flag or clear each project in its own transaction; one whose data cannot be judged is
+    recorded (`failed`, with its key) and the others are still flagged."""
+    tally = Tally(flagged=0, cleared=0)
     notices: list[dict[str, object]] = []
-    with transaction(ctx.sessions) as session:
-        for project_row in session.scalars(select(ProjectRow)):
-            project = project_from_row(project_row)
-            oldest = _oldest_unpaid(session, project_row.id)
-            flag = session.get(PauseFlagRow, project_row.id)
-            active = flag is not None and flag.cleared_at is None
-            if pause_work_due(project, oldest[0] if oldest else None, now) and not active:
-                assert oldest is not None
-                days = days_overdue(project, oldest[0], now)
-                reason = (f"invoice {oldest[1]} is {days} days overdue (pause work after "
-                          f"{project.pause_work_after_days})")
-                if flag is None:
-                    flag = PauseFlagRow(project_id=project_row.id, flagged_at=now, reason=reason)
-                    session.add(flag)
-                flag.flagged_at, flag.reason, flag.cleared_at = now, reason, None
-                counts["flagged"] += 1
-                notices.append({"project": project.key, "paused": True, "reason": reason})
-            elif active and not pause_work_due(project, oldest[0] if oldest else None, now):
-                assert flag is not None
-                flag.cleared_at = now
-                counts["cleared"] += 1
-                notices.append({"project": project.key, "paused": False, "reason": "paid"})
+    with ctx.sessions() as session:
+        projects = list(session.execute(select(ProjectRow.id, ProjectRow.key).order_by(ProjectRow.id)).all())
+    for project_id, key in projects:
+        with one_item(tally, f"project {key}"):
+            with transaction(ctx.sessions) as session:
+                notice = _judge(session, project_id, now)
+            if notice is not None:
+                tally["flagged" if notice["paused"] else "cleared"] += 1
+                notices.append(notice)
     for notice in notices:
         _notify(ctx, {**notice, "at": now.isoformat()})
-    return counts
+    return tally
+
+
+def _judge(session: Session, project_id: int, now: datetime) -> dict[str, object] | None:
+    """Flag or clear one project; the notice to send, or None when nothing changed."""
+    project_row = session.get(ProjectRow, project_id)
+    if project_row is None:
+        return None
+    project = project_from_row(project_row)
+    oldest = _oldest_unpaid(session, project_row.id)
+    flag = session.get(PauseFlagRow, project_row.id)
+    active = flag is not None and flag.cleared_at is None
+    due = pause_work_due(project, oldest[0] if oldest else None, now)
+    if due and not active:
+        assert oldest is not None
+        days = days_overdue(project, oldest[0], now)
+        reason = (f"invoice {oldest[1]} is {days} days overdue (pause work after "
+                  f"{project.pause_work_after_days})")
+        if flag is None:
+            flag = PauseFlagRow(project_id=project_row.id, flagged_at=now, reason=reason)
+            session.add(flag)
+        flag.flagged_at, flag.reason, flag.cleared_at = now, reason, None
+        return {"project": project.key, "paused": True, "reason": reason}
+    if active and not due:
+        assert flag is not None
+        flag.cleared_at = now
+        return {"project": project.key, "paused": False, "reason": "paid"}
+    return None
 
 
 def active_flags(session: Session) -> dict[str, str]:

@@ -20,13 +20,12 @@ from sqlalchemy.exc import IntegrityError
 
 from connector.billing.calendar import local_date
 from connector.config import ReminderSettings
-from connector.platforms.errors import PlatformError
 from connector.store.db import transaction
 from connector.store.models import InvoiceRow, ProjectRow
 from mappings.facts import OPEN, PARTIALLY_PAID
 
 from .context import JobContext
-from .runs import Counts, describe
+from .runs import Tally, one_item
 from .tables import InvoiceReminderRow
 
 log = logging.getLogger("milepost.jobs.reminders")
@@ -44,27 +43,28 @@ def reminder_due(due: date, today: date, policy: ReminderSettings) -> str | None
     return f"after_{max(reached)}" if reached else None
 
 
-def remind(ctx: JobContext, now: datetime) -> Counts:
-    counts = {"sent": 0, "failed": 0}
+def remind(ctx: JobContext, now: datetime) -> Tally:
+    """Each due reminder on its own: one the platform refuses (or that fails any other way of
+    its own) is withdrawn and recorded with its invoice, and the others are still sent."""
+    tally = Tally(sent=0, failed=0)
     if not ctx.settings.reminders.enabled:
-        return counts
-    for invoice_id, connection_id, platform_id, kind in _due(ctx, now):
+        return tally
+    for invoice_id, connection_id, platform_id, kind in _due(ctx, now, tally):
         claim = _claim(ctx, invoice_id, kind, now)
         if claim is None:
             continue
-        try:
-            ctx.gateway_for(connection_id).send_invoice(platform_id)
-        except PlatformError as error:
-            _withdraw(ctx, claim)
-            counts["failed"] += 1
-            log.warning("reminder %s for invoice %s not sent: %s", kind, platform_id, describe(error))
-            continue
-        counts["sent"] += 1
-        log.info("reminder %s sent for invoice %s (connection %s)", kind, platform_id, connection_id)
-    return counts
+        with one_item(tally, f"reminder {kind} for invoice {platform_id}"):
+            try:
+                ctx.gateway_for(connection_id).send_invoice(platform_id)
+            except Exception:
+                _withdraw(ctx, claim)
+                raise
+            tally["sent"] += 1
+            log.info("reminder %s sent for invoice %s (connection %s)", kind, platform_id, connection_id)
+    return tally
 
 
-def _due(ctx: JobContext, now: datetime) -> list[tuple[int, int, str, str]]:
+def _due(ctx: JobContext, now: datetime, tally: Tally) -> list[tuple[int, int, str, str]]:
     with ctx.sessions() as session:
         rows = session.execute(
             select(InvoiceRow, ProjectRow.time_zone)
@@ -77,9 +77,10 @@ def _due(ctx: JobContext, now: datetime) -> list[tuple[int, int, str, str]]:
     for invoice, time_zone in rows:
         if invoice.due_date is None:
             continue
-        kind = reminder_due(invoice.due_date, local_date(now, time_zone), ctx.settings.reminders)
-        if kind is not None and invoice.connection_id is not None and (invoice.id, kind) not in sent:
-            due.append((invoice.id, invoice.connection_id, invoice.platform_id, kind))
+        with one_item(tally, f"invoice {invoice.platform_id}"):
+            kind = reminder_due(invoice.due_date, local_date(now, time_zone), ctx.settings.reminders)
+            if kind is not None and invoice.connection_id is not None and (invoice.id, kind) not in sent:
+                due.append((invoice.id, invoice.connection_id, invoice.platform_id, kind))
     return due
 
 

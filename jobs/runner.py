@@ -20,7 +20,7 @@ from .maintenance import housekeeping, refresh_tokens
 from .outbox import drain_outbox
 from .pause_work import flag_pause_work
 from .reminders import remind
-from .runs import Counts, recorded
+from .runs import ERROR, OK, PARTIAL, Counts, Tally, recorded
 from .sync import sync_connection
 from .tables import SyncStateRow
 from .webhooks import process_webhooks
@@ -41,12 +41,12 @@ ONCE_ORDER = ("refresh_tokens", "deem_acceptances", "drain_outbox", "process_web
               "charge_late_fees", "drain_outbox", "flag_pause_work")
 
 
-def run_job(ctx: JobContext, name: str, now: datetime | None = None) -> Counts:
+def run_job(ctx: JobContext, name: str, now: datetime | None = None) -> Tally:
     job = JOBS[name]
     return recorded(ctx, name, lambda: job(ctx, now or utcnow()))
 
 
-def run_sync(ctx: JobContext, connection_id: int, now: datetime | None = None) -> Counts:
+def run_sync(ctx: JobContext, connection_id: int, now: datetime | None = None) -> Tally:
     return recorded(
         ctx, "sync_connection", lambda: sync_connection(ctx, connection_id, now or utcnow()),
         connection_id,
@@ -70,30 +70,43 @@ def connections_due(ctx: JobContext, now: datetime) -> list[int]:
     return [c for c in active if c not in fresh]
 
 
+def _sync_each(ctx: JobContext, targets: list[int]) -> Tally:
+    """Each connection's sync under its own record; one that fails leaves the others synced.
+    Counts `connections` and `failed`; the outcome is partial when any sync failed."""
+    tally = Tally(connections=len(targets), failed=0)
+    for connection_id in targets:
+        if run_sync(ctx, connection_id).failed:
+            tally["failed"] += 1
+    tally.outcome = PARTIAL if tally["failed"] else OK
+    return tally
+
+
 def sync_due(ctx: JobContext, now: datetime | None = None) -> int:
     """Sync every connection that is due, one after another; returns how many were due."""
-    due = connections_due(ctx, now or utcnow())
-    for connection_id in due:
-        run_sync(ctx, connection_id)
-    return len(due)
+    return _sync_each(ctx, connections_due(ctx, now or utcnow()))["connections"]
 
 
-def sync_all(ctx: JobContext, connection_id: int | None = None) -> int:
-    """`milepost sync [--connection ID]`: sync now, due or not."""
+def sync_all(ctx: JobContext, connection_id: int | None = None) -> Tally:
+    """`milepost sync [--connection ID]`: sync now, due or not; `connections` counts them,
+    `failed` those whose sync failed (its run record says why)."""
     with ctx.sessions() as session:
         targets = [connection_id] if connection_id is not None else active_connections(session)
-    for target in targets:
-        run_sync(ctx, target)
-    return len(targets)
+    return _sync_each(ctx, targets)
 
 
-def run_once(ctx: JobContext, now: datetime | None = None) -> dict[str, Counts]:
+def run_once(ctx: JobContext, now: datetime | None = None) -> dict[str, Tally]:
     """`milepost worker --once`: every job that is due, once, in an order where each feeds the
     next (acceptances deemed before the drain, payments synced before fees are judged). A job
-    that runs twice (the drain, again for late-fee drafts) reports the sum of both runs."""
-    results: dict[str, Counts] = {}
+    that runs twice (the drain, again for late-fee drafts) reports the sum of both runs, and
+    failed if either run did (`Tally.failed`: the command then exits 1)."""
+    results: dict[str, Tally] = {}
     for name in ONCE_ORDER:
-        counts = {"connections": sync_due(ctx, now)} if name == "sync" else run_job(ctx, name, now)
-        earlier = results.get(name, {})
-        results[name] = {key: earlier.get(key, 0) + value for key, value in counts.items()}
+        if name == "sync":
+            counts = _sync_each(ctx, connections_due(ctx, now or utcnow()))
+        else:
+            counts = run_job(ctx, name, now)
+        earlier = results.get(name, Tally())
+        merged = Tally({key: earlier.get(key, 0) + value for key, value in counts.items()})
+        merged.outcome = next((o for o in (ERROR, PARTIAL) if o in (earlier.outcome, counts.outcome)), OK)
+        results[name] = merged
     return results

@@ -12,7 +12,8 @@ sync log holds what a person can act on.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from connector.platforms.errors import PlatformError, redact
@@ -20,6 +21,7 @@ from connector.store.db import transaction
 from connector.store.job_runs import finish_job, forget_idle, start_job
 
 from .context import JobContext, utcnow
+from .infrastructure import is_infrastructure
 
 log = logging.getLogger("milepost.jobs")
 Counts = dict[str, int]
@@ -34,6 +36,13 @@ class Tally(dict[str, int]):
     def __init__(self, *args: object, **kwargs: int) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.problems: list[str] = []
+        self.outcome = OK  # set by `recorded`: ok, partial, error or skipped
+
+    @property
+    def failed(self) -> bool:
+        """Did the run fail, whole (error) or in part (some items counted `failed`)? Items that
+        only wait (no connection yet, a rate hold, a reconnect) make a run partial, not failed."""
+        return self.outcome == ERROR or (self.outcome == PARTIAL and self.get("failed", 0) > 0)
 
     def problem(self, count: str, message: str) -> None:
         self[count] = self.get(count, 0) + 1
@@ -51,6 +60,20 @@ class Skip(Exception):  # noqa: N818 - a signal, not a failure
     """Raised by a job body that found nothing it may do now (lock held, grant dead)."""
 
 
+@contextmanager
+def one_item(tally: Tally, label: str, count: str = "failed") -> Iterator[None]:
+    """One project's, invoice's or connection's share of a job. A failure that is its own (bad
+    data, a refusal, a bug) is logged and recorded with `label` (its key) in the run, and the
+    job goes on with the rest; an outage (`jobs.infrastructure`) is everyone's and ends the run."""
+    try:
+        yield
+    except Exception as error:
+        if is_infrastructure(error):
+            raise
+        log.warning("%s failed: %s", label, describe(error), exc_info=not isinstance(error, PlatformError))
+        tally.problem(count, f"{label}: {describe(error)}")
+
+
 def describe(error: BaseException) -> str:
     """An error as operators see it: the platform's message, code and request id, no secret."""
     if isinstance(error, PlatformError):
@@ -61,8 +84,9 @@ def describe(error: BaseException) -> str:
 def recorded(
     ctx: JobContext, job: str, body: Callable[[], Counts], connection_id: int | None = None,
     now: datetime | None = None,
-) -> Counts:
-    """Run `body` under a job_runs record; errors are recorded and logged, never raised."""
+) -> Tally:
+    """Run `body` under a job_runs record; errors are recorded and logged, never raised. The
+    counts come back as a Tally whose `outcome` says how the run ended."""
     with transaction(ctx.sessions) as session:
         run_id = start_job(session, job, connection_id, at=utcnow())
     outcome, counts, error = OK, {}, None
@@ -79,4 +103,6 @@ def recorded(
         finish_job(session, run_id, outcome, counts, error, at=utcnow())
         session.flush()
         forget_idle(session, run_id)  # a run that did nothing and went well is not worth a line
-    return counts
+    result = counts if isinstance(counts, Tally) else Tally(counts)
+    result.outcome = outcome
+    return result

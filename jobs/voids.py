@@ -30,6 +30,7 @@ from connector.store.db import transaction
 from mappings.facts import DELETED, PAID, VOIDED
 
 from .context import JobContext
+from .infrastructure import is_infrastructure
 from .runs import Tally, describe
 
 log = logging.getLogger("milepost.jobs.voids")
@@ -45,9 +46,14 @@ def drain_voids(ctx: JobContext, now: datetime, counts: Tally, *, limit: int = 2
             claimed = voids.claim_voids(session, limit=BATCH, skip=tried)
         if not claimed:
             return
-        for item in claimed:
+        for index, item in enumerate(claimed):
             tried.add(item.id)
-            outcome, problem = _deliver(ctx, item, now)
+            try:
+                outcome, problem = _deliver(ctx, item, now)
+            except Exception as error:
+                if is_infrastructure(error):
+                    put_back_outage(ctx, [c.id for c in claimed[index:]], describe(error))
+                raise  # the run records it; the next drain (or reclaim) carries on
             counts[outcome] = counts.get(outcome, 0) + 1
             if problem:
                 counts.problems.append(f"{item.request.idempotency_key}: {problem}")
@@ -68,7 +74,9 @@ def _deliver(ctx: JobContext, item: voids.ClaimedVoid, now: datetime) -> tuple[s
         raise
     except NeedsReconnect as error:
         return _put_back(ctx, item.id, describe(error)), describe(error)
-    except Exception as error:  # noqa: BLE001 - recorded on the row and the run; the drain goes on
+    except Exception as error:
+        if is_infrastructure(error):
+            raise  # Redis or the broker is down, not the request's fault: put back by the caller
         return _failed(ctx, item, error), describe(error)
     with transaction(ctx.sessions) as session:
         voids.complete_void(session, item.id, settled, now)
@@ -131,5 +139,19 @@ def _failed(ctx: JobContext, item: voids.ClaimedVoid, error: Exception) -> str:
 def _put_back(ctx: JobContext, outbox_id: int, why: str) -> str:
     """The grant is dead: wait for a reconnect without spending an attempt."""
     with transaction(ctx.sessions) as session:
-        store_outbox.put_back(session, outbox_id, why)
+        store_outbox.put_back(session, outbox_id, why, store_outbox.AUTH)
     return "retry"
+
+
+def put_back_outage(ctx: JobContext, outbox_ids: list[int], why: str) -> None:
+    """An outage met mid-batch (`jobs.infrastructure`): every claimed row not yet carried waits
+    again, no attempt spent. If the database itself is what is down this cannot be written
+    either; then the rows stay `processing` and `reclaim_stale` returns them."""
+    try:
+        with transaction(ctx.sessions) as session:
+            for outbox_id in outbox_ids:
+                store_outbox.put_back(session, outbox_id, why, store_outbox.INFRASTRUCTURE)
+    except Exception as error:  # noqa: BLE001 - the original outage is what the run records
+        if not is_infrastructure(error):
+            raise
+        log.warning("%d outbox rows left for reclaim: %s", len(outbox_ids), describe(error))

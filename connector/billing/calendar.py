@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays
 
-from .errors import BillingError, UnknownCalendar
+from .errors import BillingError, DateOutOfRange, UnknownCalendar
 
 END_OF_DAY = time(23, 59, 59, 999999)
 
@@ -28,6 +28,15 @@ class UnknownTimeZone(BillingError, ValueError):
     def __init__(self, name: object) -> None:
         super().__init__(f"unknown time zone {name!r}: use an IANA name such as America/New_York")
         self.name = name
+
+
+def days_after(day: date, days: int, field: str) -> date:
+    """`day` plus `days` calendar days; DateOutOfRange (naming `field`) instead of the bare
+    OverflowError when the sum leaves the calendar."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        raise DateOutOfRange(field, day, days) from None
 
 
 def check_calendar(code: str) -> str:

@@ -7,6 +7,7 @@ BillingError                      root: anything the domain refuses
 ├── IllegalTransition             a lifecycle step the transition table does not allow
 ├── NotBillableYet                a legal step whose condition is not met (window still open...)
 ├── InvalidShare                  a partial acceptance / progress step that is out of range
+├── DateOutOfRange                a number of days that takes a date past what a calendar holds
 └── ChangeOrderRejected           a change order that would touch invoiced amounts or break totals
 ```
 
@@ -91,6 +92,15 @@ class NotBillableYet(BillingError):
 
 class InvalidShare(BillingError, ValueError):
     """A partial acceptance or progress step outside what is still open."""
+
+
+class DateOutOfRange(BillingError, ValueError):
+    """A project's number of days (payment terms, grace) takes a date past year 9999: the
+    project's own data is wrong, so it is refused for that project alone, naming the field."""
+
+    def __init__(self, field: str, start: object, days: int) -> None:
+        self.field = field
+        super().__init__(f"{field}: {days} days after {start} is past the last date a calendar can hold")
 
 
 class ChangeOrderRejected(BillingError):

@@ -26,11 +26,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from .allocation import active, format_amount, format_percent, is_locked, scheduled_amounts
-from .calendar import local_date
+from .calendar import days_after, local_date
 from .errors import NotBillableYet
 from .lifecycle import DEEMED_ACTOR
 from .model import (
@@ -52,7 +52,7 @@ _BILLABLE = frozenset({S.ACCEPTED, S.DEEMED_ACCEPTED, S.PARTIALLY_ACCEPTED, S.PL
 
 def due_date(invoice_date: date, terms_days: int) -> date:
     """Net N: the invoice date plus N calendar days."""
-    return invoice_date + timedelta(days=terms_days)
+    return days_after(invoice_date, terms_days, "project.payment_terms_days")
 
 
 def project_intent(

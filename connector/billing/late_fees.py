@@ -11,10 +11,10 @@ Per started month rather than prorated by day, because a customer can check it b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from .allocation import format_amount, format_percent
-from .calendar import local_date
+from .calendar import days_after, local_date
 from .intents import project_intent
 from .model import InvoiceIntent, InvoiceLine, Project
 from .money import Money
@@ -72,7 +72,8 @@ def late_fees_due(
     policy = project.late_fee
     if balance.amount <= 0 or (policy.percent_per_month <= 0 and policy.flat <= 0):
         return []
-    first_day = invoice_due + timedelta(days=policy.grace_days + 1)
+    grace_end = days_after(invoice_due, policy.grace_days, "project.late_fee.grace_days")
+    first_day = days_after(grace_end, 1, "project.late_fee.grace_days")
     amount = balance.percent(policy.percent_per_month) + Money(policy.flat, balance.currency)
     if amount.amount <= 0:
         return []

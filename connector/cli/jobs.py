@@ -100,10 +100,12 @@ def cmd_worker(ctx: Context, args: argparse.Namespace) -> int:
     job_ctx = _context(ctx)
     try:
         if args.once:
-            for name, counts in run_once(job_ctx).items():
+            results = run_once(job_ctx)
+            for name, counts in results.items():
                 shown = ", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing to do"
-                ctx.out.print(f"{name}: {shown}", markup=False)
-            return 0
+                failed = f" [{counts.outcome}: see `milepost jobs`]" if counts.failed else ""
+                ctx.out.print(f"{name}: {shown}{failed}", markup=False)
+            return 1 if any(counts.failed for counts in results.values()) else 0
         _logging()
         scheduler = embedded_scheduler(job_ctx)
         stop = _until_stopped()
@@ -163,11 +165,14 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
                 raise CommandError(f"no connection {args.connection}: `milepost connections` lists them")
     job_ctx = _context(ctx)
     try:
-        count = sync_all(job_ctx, args.connection)
+        synced = sync_all(job_ctx, args.connection)
     finally:
         job_ctx.close()
-    ctx.out.print(f"synced {count} connection(s)", markup=False)
-    return cmd_jobs(ctx, argparse.Namespace(limit=count, job="sync_connection"))
+    count = synced["connections"]
+    ctx.out.print(f"synced {count} connection(s)"
+                  + (f", {synced['failed']} failed" if synced["failed"] else ""), markup=False)
+    cmd_jobs(ctx, argparse.Namespace(limit=count, job="sync_connection"))
+    return 1 if synced.failed else 0
 
 
 def cmd_jobs(ctx: Context, args: argparse.Namespace) -> int:

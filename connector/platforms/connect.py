@@ -3,7 +3,9 @@
 A job has a session factory, a connection row and the endpoints from configuration; it gets
 back an `AccountingGateway` whose every call first asks custody for a usable token (refreshing
 it under the connection's lock when due). A connection waiting for an admin to reconnect raises
-`NeedsReconnect` here, before any work starts, so the job can skip it quietly.
+`NeedsReconnect` here, before any work starts, so the job can skip it quietly. A call the
+platform refuses for its credentials is tried once more after a forced refresh, and then marks
+the connection (refusal.py).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connector.store.models import ConnectionRow
 
-from . import custody
+from . import custody, install
 from .company_lists import lists_key
 from .custody import TokenCipher, TokenSet
 from .endpoints import QuickBooksEndpoints, XeroEndpoints
@@ -23,8 +25,10 @@ from .errors import ConfigurationError, NeedsReconnect
 from .gateway import AccountingGateway
 from .limits import RateGate
 from .quickbooks import QuickBooksGateway
+from .refusal import Refusal
 from .token_endpoint import quickbooks_refresher, xero_refresher
 from .xero import XeroGateway
+from .xero_faults import translate_xero_error
 
 
 def _utcnow() -> datetime:
@@ -54,11 +58,21 @@ def open_gateway(
     def tokens() -> TokenSet:
         return custody.refresh_if_needed(factory, connection_id, refresher, cipher, now=clock())
 
+    def xero_lists_tenant() -> bool:
+        try:
+            return any(t.tenant_id == tenant for t in install.xero_tenants(xero_endpoints, tokens()))
+        except NeedsReconnect:
+            raise
+        except Exception as error:  # noqa: BLE001 - the SDK's and urllib3's, made PlatformErrors
+            raise translate_xero_error(error) from error
+
+    refusal = Refusal(factory, connection_id, refresher, cipher, platform,
+                      still_listed=xero_lists_tenant if platform == "xero" else None)
     kept = lists_key(factory, connection_id)  # the company's lists, shared a few minutes
     if platform == "quickbooks":
         return QuickBooksGateway(qb_endpoints, tenant, tokens, connection_id=str(connection_id), gate=gate,
-                                 clock=clock, lists_key=kept)
+                                 clock=clock, lists_key=kept, refusal=refusal)
     if platform == "xero":
         return XeroGateway(xero_endpoints, tenant, tokens, connection_id=str(connection_id), gate=gate,
-                           lists_key=kept)
+                           lists_key=kept, refusal=refusal)
     raise ConfigurationError(f"unknown platform {platform!r}", code="platform")

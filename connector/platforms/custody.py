@@ -266,9 +266,39 @@ def refresh_if_needed(
             return current
         try:
             with _process_lock(grant_id):
-                return _refresh_locked(factory, connection_id, grant_id, refresher, cipher, now, margin)
+                return _refresh_locked(factory, connection_id, grant_id, refresher, cipher,
+                                       lambda tokens: tokens.expires_within(now, margin))
         except _GrantReplaced:
             continue  # read the new grant the reconnect stored
+    raise NeedsReconnect(f"connection {connection_id} keeps changing grants", code="no_tokens")
+
+
+def force_refresh(
+    factory: sessionmaker[Session],
+    connection_id: int,
+    refresher: Refresher,
+    cipher: TokenCipher,
+    *,
+    refused_access_token: str,
+) -> TokenSet:
+    """A call was refused (401/403) with `refused_access_token` although it had not expired:
+    refresh the grant now, whatever its expiry says (the platform may have ended the access
+    token early). Under the same lock as every refresh, and only while the stored access token
+    is still the refused one: a sibling that refreshed meanwhile has already done it, and a
+    second refresh would spend a rotated refresh token for nothing. NeedsReconnect when the
+    platform refuses the refresh too (the grant is dead; the connections are marked)."""
+    for _ in range(3):
+        with factory() as session:
+            grant = grant_of(session, connection_id)
+            if grant is None:
+                raise NeedsReconnect(f"connection {connection_id} has no tokens", code="no_tokens")
+            grant_id = grant.id
+        try:
+            with _process_lock(grant_id):
+                return _refresh_locked(factory, connection_id, grant_id, refresher, cipher,
+                                       lambda tokens: tokens.access_token == refused_access_token)
+        except _GrantReplaced:
+            continue
     raise NeedsReconnect(f"connection {connection_id} keeps changing grants", code="no_tokens")
 
 
@@ -278,8 +308,7 @@ def _refresh_locked(
     grant_id: int,
     refresher: Refresher,
     cipher: TokenCipher,
-    now: datetime,
-    margin: timedelta,
+    due: Callable[[TokenSet], bool],
 ) -> TokenSet:
     failure: NeedsReconnect | None = None
     with factory() as session, session.begin():
@@ -296,7 +325,7 @@ def _refresh_locked(
         if _status(session, connection_id) == NEEDS_RECONNECT:
             raise NeedsReconnect(f"connection {connection_id} needs reconnecting", code="invalid_grant")
         tokens = cipher.decrypt(grant.ciphertext)
-        if not tokens.expires_within(now, margin):
+        if not due(tokens):
             return tokens  # another worker refreshed while we waited for the lock
         try:
             fresh = refresher(tokens)
@@ -314,6 +343,21 @@ def _refresh_locked(
 def _status(session: Session, connection_id: int) -> str | None:
     connection = session.get(ConnectionRow, connection_id, populate_existing=True)
     return connection.status if connection is not None else None
+
+
+def mark_needs_reconnect(factory: sessionmaker[Session], connection_id: int, why: str) -> None:
+    """The platform refuses this connection's grant even freshly refreshed (a 401/403 on the
+    call after a forced refresh): every connection of the grant waits for an admin to
+    reconnect; `why` (the platform's message) is what the dashboard shows beside Reconnect."""
+    with factory() as session, session.begin():
+        grant = grant_of(session, connection_id)
+        if grant is None:
+            connection = session.get(ConnectionRow, connection_id)
+            if connection is not None and connection.status == ACTIVE:
+                connection.status = NEEDS_RECONNECT
+            return
+        session.execute(select(TokenGrantRow.id).where(TokenGrantRow.id == grant.id).with_for_update())
+        _mark_needs_reconnect(session, grant, NeedsReconnect(why, code="refused"))
 
 
 def _mark_needs_reconnect(session: Session, grant: TokenGrantRow, error: NeedsReconnect) -> None:

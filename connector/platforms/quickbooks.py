@@ -41,6 +41,7 @@ from .limits import RateGate
 from .quickbooks_changes import read_changes, server_time
 from .quickbooks_client import TimedSession, build_client, quote, select
 from .quickbooks_faults import translate_quickbooks_error
+from .refusal import Refusal, once_more_after_refresh
 from .retry import create_once, platform_retrying
 
 T = TypeVar("T")
@@ -71,8 +72,10 @@ class QuickBooksGateway:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         transport: requests.adapters.BaseAdapter | None = None,
         lists_key: Key | None = None,
+        refusal: Refusal | None = None,
     ) -> None:
         self._endpoints = endpoints
+        self._refusal = refusal
         self._realm = realm_id
         self._tokens = tokens
         self._connection = connection_id or realm_id
@@ -95,6 +98,11 @@ class QuickBooksGateway:
         return build_client(self._endpoints, self._realm, session.access_token, session), session
 
     def _once(self, op: Callable[[QuickBooks], T], creating: bool = False) -> T:
+        """One try; refused for its credentials, once more after a forced refresh (refusal.py)."""
+        return once_more_after_refresh(lambda: self._send(op, creating),
+                                       lambda: self._tokens().access_token, self._refusal)
+
+    def _send(self, op: Callable[[QuickBooks], T], creating: bool = False) -> T:
         client, session = self._client()
         try:
             if self._gate is None:

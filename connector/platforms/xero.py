@@ -40,6 +40,7 @@ from .errors import Conflict, NotFound, ValidationRejected
 from .gateway import Attachment, ChangeBatch, CreatedInvoice, TokenSource
 from .header_keys import header_safe
 from .limits import RateGate
+from .refusal import Refusal, once_more_after_refresh
 from .retry import create_once, platform_retrying
 from .xero_client import accounting_api, build_api_client, request_timeout
 from .xero_faults import translate_xero_error
@@ -79,8 +80,11 @@ class XeroGateway:
         retrying: Callable[[], Retrying] = platform_retrying,
         pool_manager: Any = None,
         lists_key: Key | None = None,
+        refusal: Refusal | None = None,
     ) -> None:
         self._endpoints = endpoints
+        self._tokens = tokens
+        self._refusal = refusal
         self._tenant = tenant_id
         self._connection = connection_id or tenant_id
         self._gate = gate
@@ -95,6 +99,11 @@ class XeroGateway:
 
     # -- plumbing -----------------------------------------------------------------------------
     def _once(self, op: Callable[[AccountingApi], T], creating: bool = False) -> T:
+        """One try; refused for its credentials, once more after a forced refresh (refusal.py)."""
+        return once_more_after_refresh(lambda: self._send(op, creating),
+                                       lambda: self._tokens().access_token, self._refusal)
+
+    def _send(self, op: Callable[[AccountingApi], T], creating: bool = False) -> T:
         try:
             if self._gate is None:
                 return op(self._api)

@@ -219,6 +219,8 @@ class OutboxRow(Base):
     kind: Mapped[str] = mapped_column(String(16), default="invoice", server_default="invoice")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # why it last waited or failed: waiting, auth, infrastructure, retry, refused (0011)
+    cause: Mapped[str | None] = mapped_column(String(16))
     connection_id: Mapped[int | None] = mapped_column(ForeignKey("connections.id"))
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

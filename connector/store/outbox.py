@@ -29,6 +29,10 @@ from .errors import StoreError
 from .models import InvoiceMilestoneRow, InvoiceRow, MilestoneRow, OutboxRow, ProjectRow, utcnow
 
 PENDING, PROCESSING, DONE, FAILED = "pending", "processing", "done", "failed"
+# Why a row last waited or failed (`outbox.cause`, 0011): reconnecting a company re-queues
+# the rows that waited or failed for AUTH; a row put back for any cause is looked up by its key
+# before it is created again.
+WAITING, AUTH, INFRASTRUCTURE, RETRY, REFUSED = "waiting", "auth", "infrastructure", "retry", "refused"
 INVOICE = "invoice"  # the row's kind; void requests (kind "void") are claimed by `voids`
 
 
@@ -38,6 +42,7 @@ class ClaimedIntent:
     intent: InvoiceIntent
     attempts: int  # including this one
     connection_id: int | None
+    put_back_before: bool = False  # waited once (an outage, a refusal): look before creating
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,8 @@ def claim_pending(session: Session, limit: int = 10, skip: Collection[int] = ())
     """Take up to `limit` pending invoice intents, oldest first, and mark them processing. `skip`:
     rows this drain already tried (put back to wait or retry later), not to be taken again."""
     return [
-        ClaimedIntent(row.id, records.intent_from_json(row.payload), row.attempts, row.connection_id)
+        ClaimedIntent(row.id, records.intent_from_json(row.payload), row.attempts, row.connection_id,
+                      put_back_before=row.cause is not None)
         for row in claim_rows(session, INVOICE, limit, skip)
     ]
 
@@ -98,7 +104,7 @@ def complete(session: Session, outbox_id: int, created: CreatedInvoice, at: date
         amount_paid=created.amount_paid, balance=created.balance, due_date=created.due_date,
     )
     session.add(invoice)
-    row.status, row.last_error, row.connection_id = DONE, None, created.connection_id
+    row.status, row.last_error, row.cause, row.connection_id = DONE, None, None, created.connection_id
     session.flush()
     intent = records.intent_from_json(row.payload)
     for seq in billed_milestones(intent):
@@ -137,17 +143,37 @@ def fail(session: Session, outbox_id: int, error: str, *, max_attempts: int, ret
     row = _row(session, outbox_id)
     row.last_error = error[:2000]
     row.status = PENDING if retryable and row.attempts < max_attempts else FAILED
+    row.cause = RETRY if retryable else REFUSED
     session.flush()
     return row.status
 
 
-def put_back(session: Session, outbox_id: int, why: str) -> None:
+def put_back(session: Session, outbox_id: int, why: str, cause: str = WAITING) -> None:
     """A claimed row goes back to pending without spending its attempt (the cause is not the
-    row's own: no company chosen, grant dead, budget spent); `why` is kept as its last error.
-    A row no longer processing is left alone."""
+    row's own: no company chosen, grant dead, budget spent, an outage); `why` is kept as its
+    last error and `cause` says which. A row no longer processing is left alone."""
     row = session.get(OutboxRow, outbox_id)
     if row is not None and row.status == PROCESSING:
-        row.status, row.attempts, row.last_error = PENDING, row.attempts - 1, why
+        row.status, row.attempts, row.last_error = PENDING, max(row.attempts - 1, 0), why
+        row.cause = cause
+    session.flush()
+
+
+def requeue_after_reconnect(session: Session, connection_ids: Collection[int]) -> int:
+    """A company was connected again: every row that waited or failed for authentication and
+    is bound for one of these connections (or not bound yet) goes (back) to pending with a
+    fresh count of attempts. Returns how many."""
+    ids = list(connection_ids)
+    rows = list(session.scalars(
+        select(OutboxRow).where(
+            OutboxRow.cause == AUTH, OutboxRow.status.in_((PENDING, FAILED)),
+            OutboxRow.connection_id.in_(ids) | OutboxRow.connection_id.is_(None),
+        )
+    ))
+    for row in rows:
+        row.status, row.attempts = PENDING, 0
+    session.flush()
+    return len(rows)
 
 
 def reclaim_stale(session: Session, older_than: timedelta, now: datetime | None = None) -> int:

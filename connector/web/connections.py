@@ -2,7 +2,8 @@
 
 A connection is one QuickBooks company (its realmId) or one Xero organisation (its tenant id).
 Installing the same company again (a reconnect) updates the existing row and its tokens and
-makes it active again, so there is never a second connection for one company. One Xero
+makes it active again, so there is never a second connection for one company, and gives every
+intent that waited or failed for authentication a fresh start. One Xero
 consent reaching several organisations makes one connection each, all sharing the consent's
 one grant (custody keeps its tokens once). Disconnecting forgets the connection's tokens and
 keeps the row and everything that refers to it (invoices, job runs), so the history stays
@@ -25,6 +26,7 @@ from connector.platforms.custody import (
     DISCONNECTED,
     TokenCipher,
     TokenSet,
+    force_refresh,
     load_tokens,
     mark_disconnected,
     refresh_if_needed,
@@ -37,6 +39,7 @@ from connector.platforms.token_endpoint import quickbooks_refresher, xero_refres
 from connector.platforms.token_rows import ConnectionTokenRow, TokenGrantRow
 from connector.store.db import transaction
 from connector.store.models import ConnectionRow
+from connector.store.outbox import requeue_after_reconnect
 
 log = logging.getLogger(__name__)
 PLATFORMS = ("quickbooks", "xero")
@@ -94,6 +97,7 @@ def save_connection(
     tokens become a grant of this connection alone (`install_xero` shares one among several)."""
     connection_id, created = upsert_connection(session, platform, tenant_id, name)
     store_grant(session, [connection_id], tokens, cipher)
+    requeue_after_reconnect(session, [connection_id])
     return connection_id, created
 
 
@@ -151,6 +155,7 @@ def install_xero(
     with transaction(sessions) as session:
         made = [upsert_connection(session, "xero", t.tenant_id, t.name) for t in tenants]
         store_grant(session, [connection_id for connection_id, _ in made], tokens, cipher)
+        requeue_after_reconnect(session, [connection_id for connection_id, _ in made])
         for connection_id, created in made:
             view = get_connection(session, connection_id)
             assert view is not None
@@ -196,6 +201,37 @@ def disconnect(
         _end_at_platform(view, tokens, endpoints, revoke_grant=last_user)
     assert after is not None
     return after
+
+
+def quickbooks_disconnected(
+    sessions: sessionmaker[Session], realm_id: str, endpoints: QuickBooksEndpoints, cipher: TokenCipher,
+) -> ConnectionView | None:
+    """Intuit sent a user to the Disconnect landing URL for `realm_id`: the app was disconnected
+    from inside QuickBooks, which revokes the grant's tokens (Intuit, "Disconnect URL" in the
+    app's settings). The visit itself proves nothing (anyone can open the URL), so the grant is
+    put to the test: a forced refresh. Refused (invalid_grant), the connection is marked
+    `disconnected` (its history kept, its intents waiting for a reconnect); still honoured,
+    nothing changes. Returns the connection as it now is (None for an unknown company)."""
+    with sessions() as session:
+        row = session.scalars(select(ConnectionRow).where(
+            ConnectionRow.platform == "quickbooks", ConnectionRow.tenant_id == realm_id)).first()
+        if row is None:
+            return None
+        connection_id, status = row.id, row.status
+    if status != DISCONNECTED:
+        try:
+            with sessions() as session:
+                current = load_tokens(session, connection_id, cipher)
+            force_refresh(sessions, connection_id, quickbooks_refresher(endpoints), cipher,
+                          refused_access_token=current.access_token)
+        except NeedsReconnect:
+            with transaction(sessions) as session:
+                mark_disconnected(session, connection_id)
+            log.warning("connection %s was disconnected from inside QuickBooks", connection_id)
+        except PlatformError as error:  # Intuit unreachable: leave it; the next call will tell
+            log.warning("disconnect of connection %s not confirmed: %s", connection_id, error)
+    with sessions() as session:
+        return get_connection(session, connection_id)
 
 
 def _end_at_platform(

@@ -128,10 +128,9 @@ def _complete(platform: str, flow: dict[str, Any]) -> Any:
 @blueprint.get("/quickbooks/disconnected")
 def quickbooks_disconnected() -> Any:
     """QuickBooks' Disconnect landing URL: where Intuit sends a user who disconnected the app
-    from inside QuickBooks. The grant is already gone there; the next refresh marks the
-    connection for reconnecting, and an admin may disconnect it here for good."""
+    from inside QuickBooks. The connection is marked `disconnected` once Intuit confirms the
+    grant is gone (`connections.quickbooks_disconnected`); its intents wait for a reconnect."""
+    res = resources()
     realm = request.args.get("realmId", "")
-    with resources().sessions() as db:
-        found = [c for c in connections.list_connections(db)
-                 if c.platform == "quickbooks" and c.tenant_id == realm]
-    return render_template("disconnected.html", connection=found[0] if found else None)
+    found = connections.quickbooks_disconnected(res.sessions, realm, res.endpoints()[0], res.cipher())
+    return render_template("disconnected.html", connection=found)

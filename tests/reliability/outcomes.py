@@ -5,7 +5,7 @@ Each case prints one line of the README "Reliability" table."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
@@ -47,3 +47,43 @@ def quickbooks_outcome(stack: Stack, realm: str, payment_ids: set[str]) -> Outco
         payments=len(payment_ids),
         payments_home=len(payment_ids & home),
     )
+
+
+# -- the suite's table ------------------------------------------------------------------------
+# What each case injected and what came of it, printed at the end of the run
+# (`pytest_terminal_summary` in conftest.py). `books.settle` counts from the books: for every
+# invoice intent the invoices the sandbox company holds with its key (QuickBooks `PrivateNote`),
+# for every payment recorded there whether Milepost shows it. `lost` is an intent with no invoice
+# in the books (or not done in the outbox) plus a payment not home; `duplicated` is every invoice
+# beyond the first for one intent plus any payment counted twice.
+
+COLUMNS = ("fault", "injected", "intents", "payments", "lost", "duplicated")
+
+
+@dataclass(frozen=True)
+class Row:
+    fault: str
+    injected: str
+    intents: int
+    payments: int
+    lost: int
+    duplicated: int
+
+    def cells(self) -> tuple[str, ...]:
+        return (self.fault, self.injected, str(self.intents), str(self.payments), str(self.lost),
+                str(self.duplicated))
+
+
+@dataclass
+class Outcomes:
+    rows: list[Row] = field(default_factory=list)
+
+    def record(self, row: Row) -> Row:
+        self.rows.append(row)
+        return row
+
+    def table(self) -> str:
+        """A Markdown table (it goes into the README as printed)."""
+        lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+        lines += ["| " + " | ".join(row.cells()) + " |" for row in self.rows]
+        return "\n".join(lines)
