@@ -22,7 +22,9 @@ from connector.store import outbox as store_outbox
 from connector.store.db import transaction
 
 from .context import JobContext
+from .infrastructure import is_infrastructure
 from .runs import Tally, describe
+from .voids import put_back_for_reconnect, put_back_outage
 
 log = logging.getLogger("milepost.jobs.credits")
 BATCH = 10
@@ -36,9 +38,14 @@ def drain_credits(ctx: JobContext, now: datetime, counts: Tally, *, limit: int =
             claimed = credits.claim_credits(session, limit=BATCH, skip=tried)
         if not claimed:
             return
-        for item in claimed:
+        for index, item in enumerate(claimed):
             tried.add(item.id)
-            outcome, problem = _deliver(ctx, item, now)
+            try:
+                outcome, problem = _deliver(ctx, item, now)
+            except Exception as error:
+                if is_infrastructure(error):
+                    put_back_outage(ctx, [c.id for c in claimed[index:]], describe(error))
+                raise  # the run records it; the next drain (or reclaim) carries on
             counts[outcome] = counts.get(outcome, 0) + 1
             if problem:
                 counts.problems.append(f"{item.request.idempotency_key}: {problem}")
@@ -58,10 +65,10 @@ def _deliver(ctx: JobContext, item: credits.ClaimedCredit, now: datetime) -> tup
     except SQLAlchemyError:
         raise
     except NeedsReconnect as error:
-        with transaction(ctx.sessions) as session:
-            store_outbox.put_back(session, item.id, describe(error))
-        return "retry", describe(error)
+        return put_back_for_reconnect(ctx, item.id, describe(error)), describe(error)
     except Exception as error:  # noqa: BLE001 - recorded on the row and the run; the drain goes on
+        if is_infrastructure(error):
+            raise  # Redis or the broker is down, not the request's fault: put back by the caller
         return _failed(ctx, item, error), describe(error)
     applied = sum((amount for invoice_id, amount in note.applied_to if invoice_id == request.platform_id),
                   Money.zero(request.currency))

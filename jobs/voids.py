@@ -73,7 +73,7 @@ def _deliver(ctx: JobContext, item: voids.ClaimedVoid, now: datetime) -> tuple[s
     except SQLAlchemyError:
         raise
     except NeedsReconnect as error:
-        return _put_back(ctx, item.id, describe(error)), describe(error)
+        return put_back_for_reconnect(ctx, item.id, describe(error)), describe(error)
     except Exception as error:
         if is_infrastructure(error):
             raise  # Redis or the broker is down, not the request's fault: put back by the caller
@@ -136,7 +136,7 @@ def _failed(ctx: JobContext, item: voids.ClaimedVoid, error: Exception) -> str:
     return "retry" if status == store_outbox.PENDING else "failed"
 
 
-def _put_back(ctx: JobContext, outbox_id: int, why: str) -> str:
+def put_back_for_reconnect(ctx: JobContext, outbox_id: int, why: str) -> str:
     """The grant is dead: wait for a reconnect without spending an attempt."""
     with transaction(ctx.sessions) as session:
         store_outbox.put_back(session, outbox_id, why, store_outbox.AUTH)
