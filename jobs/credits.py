@@ -22,33 +22,17 @@ from connector.store import outbox as store_outbox
 from connector.store.db import transaction
 
 from .context import JobContext
+from .drains import drain, put_back_for_reconnect
 from .infrastructure import is_infrastructure
 from .runs import Tally, describe
-from .voids import put_back_for_reconnect, put_back_outage
 
 log = logging.getLogger("milepost.jobs.credits")
-BATCH = 10
 
 
 def drain_credits(ctx: JobContext, now: datetime, counts: Tally, *, limit: int = 200) -> None:
     """Carry pending credit requests to the books; each one once per run."""
-    tried: set[int] = set()
-    while len(tried) < limit:
-        with transaction(ctx.sessions) as session:
-            claimed = credits.claim_credits(session, limit=BATCH, skip=tried)
-        if not claimed:
-            return
-        for index, item in enumerate(claimed):
-            tried.add(item.id)
-            try:
-                outcome, problem = _deliver(ctx, item, now)
-            except Exception as error:
-                if is_infrastructure(error):
-                    put_back_outage(ctx, [c.id for c in claimed[index:]], describe(error))
-                raise  # the run records it; the next drain (or reclaim) carries on
-            counts[outcome] = counts.get(outcome, 0) + 1
-            if problem:
-                counts.problems.append(f"{item.request.idempotency_key}: {problem}")
+    drain(ctx, now, counts, lambda s, n, skip: credits.claim_credits(s, limit=n, skip=skip), _deliver,
+          lambda item: item.request.idempotency_key, limit=limit)
 
 
 def _deliver(ctx: JobContext, item: credits.ClaimedCredit, now: datetime) -> tuple[str, str]:

@@ -54,13 +54,13 @@ from mappings.settings import MappingSettings, Ref
 from .connections import mapping_for, route_for
 from .context import JobContext
 from .credits import drain_credits
+from .drains import drain
 from .infrastructure import is_infrastructure
 from .runs import Tally, describe
 from .tables import SyncLogRow
-from .voids import drain_voids, put_back_outage
+from .voids import drain_voids
 
 log = logging.getLogger("milepost.jobs.outbox")
-BATCH = 10
 
 
 @dataclass(frozen=True)
@@ -83,23 +83,8 @@ def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
         counts["reclaimed"] = store_outbox.reclaim_stale(
             session, timedelta(seconds=ctx.reclaim_after_seconds), now
         )
-    tried: set[int] = set()  # each intent once per run: one put back waits for the next run
-    while len(tried) < limit:
-        with transaction(ctx.sessions) as session:
-            claimed = store_outbox.claim_pending(session, limit=BATCH, skip=tried)
-        if not claimed:
-            break
-        for index, item in enumerate(claimed):
-            tried.add(item.id)
-            try:
-                outcome, problem = _deliver(ctx, item, now)
-            except Exception as error:
-                if is_infrastructure(error):
-                    put_back_outage(ctx, [c.id for c in claimed[index:]], describe(error))
-                raise  # the run records it; the next drain (or reclaim) carries on
-            counts[outcome] += 1
-            if problem:
-                counts.problems.append(f"{item.intent.idempotency_key}: {problem}")
+    drain(ctx, now, counts, lambda s, n, skip: store_outbox.claim_pending(s, limit=n, skip=skip), _deliver,
+          lambda item: item.intent.idempotency_key, limit=limit)
     drain_credits(ctx, now, counts, limit=limit)
     drain_voids(ctx, now, counts, limit=limit)
     return counts

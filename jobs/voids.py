@@ -30,33 +30,18 @@ from connector.store.db import transaction
 from mappings.facts import DELETED, PAID, VOIDED
 
 from .context import JobContext
+from .drains import drain, put_back_for_reconnect
 from .infrastructure import is_infrastructure
 from .runs import Tally, describe
 
 log = logging.getLogger("milepost.jobs.voids")
-BATCH = 10
 ZERO = Decimal(0)
 
 
 def drain_voids(ctx: JobContext, now: datetime, counts: Tally, *, limit: int = 200) -> None:
     """Carry pending void requests to the books; each one once per run."""
-    tried: set[int] = set()
-    while len(tried) < limit:
-        with transaction(ctx.sessions) as session:
-            claimed = voids.claim_voids(session, limit=BATCH, skip=tried)
-        if not claimed:
-            return
-        for index, item in enumerate(claimed):
-            tried.add(item.id)
-            try:
-                outcome, problem = _deliver(ctx, item, now)
-            except Exception as error:
-                if is_infrastructure(error):
-                    put_back_outage(ctx, [c.id for c in claimed[index:]], describe(error))
-                raise  # the run records it; the next drain (or reclaim) carries on
-            counts[outcome] = counts.get(outcome, 0) + 1
-            if problem:
-                counts.problems.append(f"{item.request.idempotency_key}: {problem}")
+    drain(ctx, now, counts, lambda s, n, skip: voids.claim_voids(s, limit=n, skip=skip), _deliver,
+          lambda item: item.request.idempotency_key, limit=limit)
 
 
 def _deliver(ctx: JobContext, item: voids.ClaimedVoid, now: datetime) -> tuple[str, str]:
@@ -134,24 +119,3 @@ def _failed(ctx: JobContext, item: voids.ClaimedVoid, error: Exception) -> str:
         status = store_outbox.fail(session, item.id, describe(error),
                                    max_attempts=ctx.settings.worker.max_attempts, retryable=retry)
     return "retry" if status == store_outbox.PENDING else "failed"
-
-
-def put_back_for_reconnect(ctx: JobContext, outbox_id: int, why: str) -> str:
-    """The grant is dead: wait for a reconnect without spending an attempt."""
-    with transaction(ctx.sessions) as session:
-        store_outbox.put_back(session, outbox_id, why, store_outbox.AUTH)
-    return "retry"
-
-
-def put_back_outage(ctx: JobContext, outbox_ids: list[int], why: str) -> None:
-    """An outage met mid-batch (`jobs.infrastructure`): every claimed row not yet carried waits
-    again, no attempt spent. If the database itself is what is down this cannot be written
-    either; then the rows stay `processing` and `reclaim_stale` returns them."""
-    try:
-        with transaction(ctx.sessions) as session:
-            for outbox_id in outbox_ids:
-                store_outbox.put_back(session, outbox_id, why, store_outbox.INFRASTRUCTURE)
-    except Exception as error:  # noqa: BLE001 - the original outage is what the run records
-        if not is_infrastructure(error):
-            raise
-        log.warning("%d outbox rows left for reclaim: %s", len(outbox_ids), describe(error))

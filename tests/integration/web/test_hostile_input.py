@@ -166,7 +166,8 @@ def test_a_signed_webhook_of_the_right_shape_is_still_recorded(client, engine):
     body = json.dumps({"eventNotifications": [{"realmId": REALM, "dataChangeEvent": {"entities": [
         {"name": "Invoice", "id": "130", "operation": "Update", "lastUpdated": "2026-11-25T10:00:00Z"}]}}]})
     answer = deliver(client, "quickbooks", body.encode())
-    assert (answer.status_code, answer.get_json()) == (200, {"recorded": 1})
+    assert answer.status_code == 200
+    assert set(answer.get_json()) == {"stored"}  # kept whole; `process_webhooks` records it
 
 
 
