@@ -1,9 +1,9 @@
 """The test suite stands alone: no test may read a file outside the repository.
 
-A clone of Milepost on its own (no `../shared` beside it, no developer's home directory) must
+A clone of Milepost on its own (no a folder beside it beside it, no developer's home directory) must
 pass its tests, so every file a test opens must come from the repository, the Python
 installation running it, a temporary directory or the operating system. Whatever lies beside
-the repository (its parent folder's other entries, such as `../shared`) is refused even when
+the repository (its parent folder's other entries, such as a folder beside it) is refused even when
 that parent is itself in a temporary directory, as in a clone made under /tmp; pytest's own
 temporary folders stay allowed. An audit hook (`sys.addaudithook`, events `open`,
 `os.listdir`, `os.scandir`) notes every other path; the report of the phase (collection, setup,
@@ -11,7 +11,7 @@ call or teardown) during which it was opened is turned into a failure naming eac
 test that did it is the one that fails.
 
 `tests/conftest.py` imports the two hooks below; `tests/integration/test_standalone.py` proves,
-in a separate pytest process, that a read of `../shared` is caught.
+in a separate pytest process, that a read of a folder beside it is caught.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Issue 10, finding 14: a clone of the repository on its own passes its tests.
 
-The tests used to read Xero's OpenAPI document and Intuit's XSDs from `../shared/specs/`, so a
+The tests used to read Xero's OpenAPI document and Intuit's XSDs from the reference folder beside the repository, so a
 clone without that folder beside it errored in hundreds of tests. The documents now ship in the
 sandbox package (`connector/sandbox/*/specs/`, with their licences), and `tests/read_guard.py`
 fails any test that opens a path outside the repository. These tests prove both: the specs the
-suite reads are inside the repository, and the guard really catches a read of `../shared`
+suite reads are inside the repository, and the guard really catches a read of a folder beside the repository
 (run in a separate pytest process, so its failure is that process's, not this one's).
 """
 
@@ -46,19 +46,19 @@ import os
 from pathlib import Path
 
 ROOT = Path({root!r})
-SHARED = ROOT.parent / "shared" / "specs"
+OUTSIDE = ROOT.parent / "a-folder-beside-the-repository"
 
 
-def test_reads_shared_specs():
+def test_reads_beside_the_repository():
     try:
-        (SHARED / "README.md").read_text()
+        (OUTSIDE / "README.md").read_text()
     except OSError:
-        pass  # a clone has no ../shared: the attempt alone is the fault
+        pass  # it need not exist: the attempt alone is the fault
 
 
-def test_lists_shared_specs():
+def test_lists_beside_the_repository():
     try:
-        os.listdir(SHARED)
+        os.listdir(OUTSIDE)
     except OSError:
         pass
 
@@ -72,7 +72,7 @@ READS_ON_IMPORT = """
 from pathlib import Path
 
 try:
-    Path({shared!r}).read_text()
+    Path({outside!r}).read_text()
 except OSError:
     pass
 
@@ -85,23 +85,23 @@ def test_nothing():
 def _run_guarded_suite(folder: Path) -> subprocess.CompletedProcess[str]:
     (folder / "conftest.py").write_text(GUARDED_CONFTEST)
     (folder / "test_guarded.py").write_text(textwrap.dedent(GUARDED_TESTS.format(root=str(ROOT))))
-    shared_readme = str(ROOT.parent / "shared" / "specs" / "README.md")
-    (folder / "test_import_reads.py").write_text(READS_ON_IMPORT.format(shared=shared_readme))
+    outside_readme = str(ROOT.parent / "a-folder-beside-the-repository" / "README.md")
+    (folder / "test_import_reads.py").write_text(READS_ON_IMPORT.format(outside=outside_readme))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", "-o", "addopts=", "--continue-on-collection-errors",
          str(folder)], cwd=folder, env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_a_test_that_reads_shared_specs_fails_naming_the_path(tmp_path: Path) -> None:
+def test_a_test_that_reads_beside_the_repository_fails_naming_the_path(tmp_path: Path) -> None:
     run = _run_guarded_suite(tmp_path)
     output = run.stdout + run.stderr
-    shared = str(ROOT.parent / "shared" / "specs")
+    outside = str(ROOT.parent / "a-folder-beside-the-repository")
 
     assert run.returncode == 1, output
-    assert "FAILED test_guarded.py::test_reads_shared_specs" in output, output
-    assert "FAILED test_guarded.py::test_lists_shared_specs" in output, output
+    assert "FAILED test_guarded.py::test_reads_beside_the_repository" in output, output
+    assert "FAILED test_guarded.py::test_lists_beside_the_repository" in output, output
     assert "PASSED test_guarded.py::test_reads_inside_the_repository" in output, output
     assert "ERROR test_import_reads.py" in output, output
-    assert f"{shared}/README.md" in output, output
+    assert f"{outside}/README.md" in output, output
     assert "read outside the repository" in output, output
