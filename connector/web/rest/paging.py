@@ -92,7 +92,7 @@ def page_request(model: type[ListQuery]) -> tuple[PageRequest | None, list[Probl
     if parsed is None:
         return None, found
     assert isinstance(parsed, ListQuery)
-    return PageRequest(after=parsed.cursor or 0, limit=parsed.limit, updated_since=parsed.updated_since,
+    return PageRequest(after=parsed.cursor or 0, limit=parsed.limit or DEFAULT_LIMIT, updated_since=parsed.updated_since,
                        project=getattr(parsed, "project", None)), []
 
 
