@@ -23,7 +23,7 @@ from connector.store.listing import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from ..path_bounds import MAX_ID
 from .answers import Answer, send
 from .bodies import Body, Instant, checked, refuse
-from .problems import Problem
+from .problems import Problem, problem
 
 CURSOR = 200
 
@@ -86,11 +86,11 @@ class ProjectListQuery(ListQuery):
 
 def page_request(model: type[ListQuery]) -> tuple[PageRequest | None, list[Problem]]:
     """The page asked for by the query string, or every problem with it."""
-    args = {name: values[0] if len(values) == 1 else values
-            for name, values in request.args.to_dict(flat=False).items()}
-    parsed, found = checked(model, args)
-    if parsed is None:
-        return None, found
+    given = request.args.to_dict(flat=False)
+    repeated = [problem(name[:40], "repeated", f"{name[:40]}: give it once") for name, v in given.items() if len(v) > 1]
+    parsed, found = checked(model, {name: values[0] for name, values in given.items()})
+    if parsed is None or repeated:
+        return None, repeated + found
     assert isinstance(parsed, ListQuery)
     return PageRequest(after=parsed.cursor or 0, limit=parsed.limit or DEFAULT_LIMIT, updated_since=parsed.updated_since,
                        project=getattr(parsed, "project", None)), []

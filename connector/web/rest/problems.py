@@ -12,7 +12,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from flask import Response, jsonify
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 PROBLEM_JSON = "application/problem+json"
 Problem = dict[str, str]
@@ -21,7 +21,6 @@ Problem = dict[str, str]
 class ProblemItem(BaseModel):
     """One problem: the field it is about, the rule it breaks and a message for a person."""
 
-    model_config = ConfigDict(title="ProblemItem")
     field: str = Field(description="the field, as `milestones[1].percent`, `body` or `Authorization`")
     rule: str = Field(description="a stable code, as `percent_over_100` or `unknown_field`")
     message: str
@@ -30,7 +29,6 @@ class ProblemItem(BaseModel):
 class ProblemDetails(BaseModel):
     """RFC 9457 problem details with every problem found."""
 
-    model_config = ConfigDict(title="Problem")
     type: str = Field(default="about:blank", description="about:blank: the status says the kind")
     title: str
     status: int

@@ -14,6 +14,7 @@ from flask import Response
 from sqlalchemy.orm import Session
 
 from connector.billing.allocation import scheduled_amounts
+from connector.billing.money import Money
 from connector.store import listing
 from connector.store.links import links
 from connector.store.models import AuditEventRow, InvoiceRow, MilestoneRow, PaymentRow, ProjectRow
@@ -27,14 +28,20 @@ from .routes import route
 
 
 def _text(value: Any) -> str | None:
-    return None if value is None else f"{value:f}"
+    """A stored decimal (a percent) as written, without PostgreSQL's padding of trailing zeros."""
+    return None if value is None else f"{value.normalize():f}" if value else "0"
+
+
+def _money(value: Any, currency: str) -> str | None:
+    """A stored amount in the currency's minor unit (NUMERIC(18, 4) keeps four places)."""
+    return None if value is None else str(Money(value, currency))
 
 
 def project_json(row: ProjectRow, connection: int | None) -> dict[str, Any]:
     return {
         "key": row.key, "name": row.name,
         "customer": {"name": row.customer_name, "email": row.customer_email, "company": row.customer_company},
-        "currency": row.currency, "contract_total": _text(row.contract_total),
+        "currency": row.currency, "contract_total": _money(row.contract_total, row.currency),
         "contract_date": row.contract_date, "time_zone": row.time_zone,
         "payment_terms_days": row.payment_terms_days, "approval_window_days": row.approval_window_days,
         "holiday_calendar": row.holiday_calendar, "pause_work_after_days": row.pause_work_after_days,
@@ -43,7 +50,7 @@ def project_json(row: ProjectRow, connection: int | None) -> dict[str, Any]:
     }
 
 
-def milestone_json(row: MilestoneRow, key: str, amount: Any) -> dict[str, Any]:
+def milestone_json(row: MilestoneRow, key: str, currency: str, amount: Any) -> dict[str, Any]:
     return {
         "project": key, "seq": row.seq, "name": row.name, "deliverable": row.deliverable,
         "acceptance_criteria": row.acceptance_criteria,
@@ -52,9 +59,9 @@ def milestone_json(row: MilestoneRow, key: str, amount: Any) -> dict[str, Any]:
         "amount": None if amount is None else str(amount), "state": row.state,
         "planned_date": row.planned_date, "submitted_at": row.submitted_at,
         "approval_deadline": row.approval_deadline, "accepted_at": row.accepted_at,
-        "accepted_by": row.accepted_by, "accepted_amount": _text(row.accepted_amount),
-        "percent_complete": _text(row.percent_complete), "billed": _text(row.billed),
-        "paid": _text(row.paid), "evidence": list(row.evidence or ()), "removed": row.removed,
+        "accepted_by": row.accepted_by, "accepted_amount": _money(row.accepted_amount, currency),
+        "percent_complete": _text(row.percent_complete), "billed": _money(row.billed, currency),
+        "paid": _money(row.paid, currency), "evidence": list(row.evidence or ()), "removed": row.removed,
         "version": row.version, "updated_at": row.updated_at,
     }
 
@@ -64,14 +71,15 @@ def invoice_json(row: InvoiceRow, key: str, idempotency_key: str | None, seqs: S
         "id": row.id, "project": key, "milestones": list(seqs), "idempotency_key": idempotency_key,
         "connection": row.connection_id, "platform": row.platform, "platform_id": row.platform_id,
         "number": row.number, "status": row.status, "currency": row.currency,
-        "total": _text(row.total), "amount_paid": _text(row.amount_paid), "balance": _text(row.balance),
+        "total": _money(row.total, row.currency), "amount_paid": _money(row.amount_paid, row.currency),
+        "balance": _money(row.balance, row.currency),
         "due_date": row.due_date, "created_at": row.created_at, "updated_at": row.updated_at,
     }
 
 
 def payment_json(row: PaymentRow, invoice: InvoiceRow, key: str) -> dict[str, Any]:
     return {"id": row.id, "project": key, "invoice": invoice.id, "platform_id": row.platform_id,
-            "on": row.on, "amount": _text(row.amount), "currency": invoice.currency,
+            "on": row.on, "amount": _money(row.amount, invoice.currency), "currency": invoice.currency,
             "method": row.method, "recorded_at": row.recorded_at}
 
 
@@ -94,8 +102,8 @@ def _milestones(db: Session, rows: Sequence[Any]) -> list[dict[str, Any]]:
     for key in dict.fromkeys(r.ProjectRow.key for r in rows):
         project, schedule = repo.load(key)
         amounts[key] = scheduled_amounts(project, schedule)
-    return [milestone_json(r.MilestoneRow, r.ProjectRow.key, amounts[r.ProjectRow.key].get(r.MilestoneRow.seq))
-            for r in rows]
+    return [milestone_json(r.MilestoneRow, r.ProjectRow.key, r.ProjectRow.currency,
+                           amounts[r.ProjectRow.key].get(r.MilestoneRow.seq)) for r in rows]
 
 
 def _invoices(db: Session, rows: Sequence[Any]) -> list[dict[str, Any]]:
