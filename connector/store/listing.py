@@ -18,10 +18,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import AuditEventRow, InvoiceMilestoneRow, InvoiceRow, MilestoneRow, OutboxRow, PaymentRow, ProjectRow
+from .models import (
+    AuditEventRow,
+    InvoiceMilestoneRow,
+    InvoiceRow,
+    MilestoneRow,
+    OutboxRow,
+    PaymentRow,
+    ProjectRow,
+)
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 
@@ -38,10 +46,10 @@ class PageRequest:
 class Listing:
     """What a list is read from: its query, the id that orders it and the time that dates it."""
 
-    query: Select[Any]
-    id: ColumnElement[int]
-    changed: ColumnElement[datetime]
-    project_key: ColumnElement[str] | None
+    query: Any  # a Select of the kind's row (and the columns it needs)
+    id: Any  # its id column
+    changed: Any  # the column that dates its last change
+    project_key: Any
 
 
 def _listing(kind: str) -> Listing:

@@ -40,7 +40,7 @@ from connector.billing.schedule import build_schedule
 from connector.store import credits, links, service, voids
 from connector.store.db import transaction
 from connector.store.errors import DuplicateProject, MilestoneNotFound, ProjectNotFound, StoreError
-from connector.store.evidence import EvidenceRefused
+from connector.store.evidence import EvidenceRefused, Upload
 from connector.store.repository import BillingRepository
 from jobs.connections import evidence_policy
 
@@ -50,7 +50,15 @@ from .json_body import BodyRefused, read_json
 from .resources import resources
 from .rest import answers as a
 from .rest import openapi, reads  # noqa: F401  (reads registers the read endpoints)
-from .rest.bodies import CreditBody, DecisionBody, DecisionForm, ScheduleBody, VoidBody, checked, decision_from
+from .rest.bodies import (
+    CreditBody,
+    DecisionBody,
+    DecisionForm,
+    ScheduleBody,
+    VoidBody,
+    checked,
+    decision_from,
+)
 from .rest.problems import Problem, problem, problem_response
 from .rest.routes import Scope, blueprint, route, route_of
 from .rest.uploads import allow_files, form_step
@@ -157,7 +165,7 @@ def import_schedule() -> Response:
 def milestone_action(key: str, seq: int, action: str) -> Response:
     if action not in ACTIONS:
         return errors(404, problem("action", "unknown_action", f"action must be one of {', '.join(ACTIONS)}"))
-    uploads = []
+    uploads: list[Upload] = []
     if request.mimetype == "multipart/form-data":
         allow_files(resources().settings)
         body, uploads, found = form_step()
@@ -224,7 +232,8 @@ def credit_invoice(key: str, seq: int) -> Response:
     parsed, found = checked(CreditBody, body)
     if found:
         return errors(400, *found)
-    assert isinstance(parsed, CreditBody) and parsed.amount is not None
+    assert isinstance(parsed, CreditBody)
+    assert parsed.amount is not None
     try:
         with transaction(resources().sessions) as db:
             queued = credits.request_credit(db, key, seq, parsed.amount, str(parsed.reason),

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from werkzeug.routing import Rule
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from werkzeug.routing import Rule
 
 from connector.billing.schema import KEY_PATTERN
 
@@ -25,6 +25,7 @@ from .problems import PROBLEM_JSON, ProblemDetails
 from .routes import PREFIX, ROUTES, Route
 
 REF = "#/components/schemas/{model}"
+Refs = dict[Any, Any]  # (model, mode) -> {"$ref": ...}
 SECURITY_SCHEMES = {
     "bearerKey": {"type": "http", "scheme": "bearer",
                   "description": "an API key: `Authorization: Bearer KEY`"},
@@ -45,7 +46,7 @@ STATUS_TEXT = {200: "OK", 201: "Created", 202: "Accepted", 400: "The input break
                404: "No such record (or a path naming nothing storable)",
                409: "The record's state does not allow this; nothing was written",
                413: "The body is too large"}
-ANSWER_HEADERS = {
+ANSWER_HEADERS: dict[str, dict[str, Any]] = {
     "Link": {"description": 'the next page: `<URL>; rel="next"` (absent on the last page)',
              "schema": {"type": "string"}},
     "Location": {"description": "the new record's URL", "schema": {"type": "string"}},
@@ -107,7 +108,7 @@ def _query_parameters(route: Route) -> list[dict[str, Any]]:
             for name, prop in schema.get("properties", {}).items()]
 
 
-def _responses(route: Route, refs: dict[tuple[type[BaseModel], JsonSchemaMode], Any]) -> dict[str, Any]:
+def _responses(route: Route, refs: Refs) -> dict[str, Any]:
     problem = {PROBLEM_JSON: {"schema": refs[(ProblemDetails, "serialization")]}}
     out: dict[str, Any] = {}
     for status in route.statuses():
@@ -127,7 +128,7 @@ def _responses(route: Route, refs: dict[tuple[type[BaseModel], JsonSchemaMode], 
     return out
 
 
-def _operation(route: Route, refs: dict[tuple[type[BaseModel], JsonSchemaMode], Any]) -> dict[str, Any]:
+def _operation(route: Route, refs: Refs) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": route.operation_id, "summary": route.summary, "tags": [route.tag],
         "parameters": [*(_path_parameter(route, n, k) for n, k in route.path_parameters()),

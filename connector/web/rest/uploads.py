@@ -52,7 +52,7 @@ def form_step() -> tuple[dict[str, Any], list[Upload], list[Problem]]:
             found.append(problem(name[:40], "repeated", f"{name[:40]}: give it once"))
         elif values[0] != "":  # a form's empty field is a field not given
             fields[name] = values[0]
-    uploads = []
+    uploads: list[Upload] = []
     for name, parts in request.files.to_dict(flat=False).items():
         if name != "evidence":
             where = "evidence" if name.startswith("evidence") else name[:40]

@@ -12,7 +12,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from connector.store.db import transaction
-from connector.store.models import InvoiceMilestoneRow, InvoiceRow, MilestoneRow, PaymentRow, ProjectRow
+from connector.store.models import (
+    InvoiceMilestoneRow,
+    InvoiceRow,
+    MilestoneRow,
+    PaymentRow,
+    ProjectRow,
+)
 from tests.integration.web.projects import schedule
 
 

@@ -63,7 +63,8 @@ def test_routing_and_key_refusals_are_problem_json_too(client, path, status):
     answer = client.get(f"/api/v1{path}")
     assert answer.status_code == status
     assert answer.mimetype == "application/problem+json"
-    assert answer.get_json()["status"] == status and answer.get_json()["errors"]
+    assert answer.get_json()["status"] == status
+    assert answer.get_json()["errors"]
 
 
 def test_a_key_without_the_write_scope_reads_but_changes_nothing(app, client, monkeypatch):

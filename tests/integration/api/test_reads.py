@@ -39,7 +39,8 @@ def test_every_list_holds_the_stored_records(app, client):
     payment, = get(client, "/payments")["items"]
     assert (payment["invoice"], payment["amount"], payment["on"]) == (invoice["id"], "100.00", "2026-11-25")
     kinds = [e["kind"] for e in get(client, "/history?project=ACME-WEB")["items"]]
-    assert kinds[0] == "imported" and "submitted" in kinds
+    assert kinds[0] == "imported"
+    assert "submitted" in kinds
 
 
 def test_each_record_reads_by_its_id_and_an_unknown_one_is_a_404_problem(app, client):
