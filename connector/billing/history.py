@@ -24,6 +24,7 @@ from .model import AuditEvent
 
 ACCEPTANCES = frozenset({"accepted", "deemed_accepted", "partially_accepted", "progress"})
 _ENDS_ACCEPTANCE = frozenset({"submitted", "rejected", "reopened", "voided", *ACCEPTANCES})
+_WITH_AMOUNT = frozenset({"invoice_due", "payment", "payment_removed", "credit_requested"})
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class HistoryEntry:
         """`rejected (submitted -> rejected)`: the kind, with the move when the state changed."""
         e = self.event
         kind = e.kind.replace("_", " ")
+        if e.data.get("amount") and e.kind in _WITH_AMOUNT:
+            kind = f"{kind} {e.data['amount']}"
         if e.from_state and e.to_state and e.from_state is not e.to_state:
             return f"{kind} ({e.from_state.value} -> {e.to_state.value})"
         return kind
@@ -106,10 +109,14 @@ def _led_to(
     if event.kind == "credit_requested":
         return f"credit queued on invoice {invoice}"
     if invoice:
-        return f"invoice {invoice}"
+        known = next((ref for ref in invoices.values() if ref.number == invoice), None)
+        return _invoice_text(known) if known else f"invoice {invoice}"
     if key in invoices:
-        ref = invoices[key]
-        return f"invoice {ref.number} ({ref.platform}, {ref.status})"
+        return _invoice_text(invoices[key])
     if key in queued:
         return f"invoice queued ({queued[key]})"
     return ""
+
+
+def _invoice_text(ref: InvoiceRef) -> str:
+    return f"invoice {ref.number} ({ref.platform}, {ref.status.replace('_', ' ')})"

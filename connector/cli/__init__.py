@@ -63,7 +63,18 @@ from connector.platforms.errors import PlatformError
 from connector.sandbox.cli import add_cli as add_sandbox_cli
 from connector.store.errors import StoreError
 
-from . import changes, commands, connections, demo, forecast, history, invoices, jobs, progress, reporting
+from . import (
+    changes,
+    commands,
+    connections,
+    demo,
+    forecast,
+    history,
+    invoices,
+    jobs,
+    progress,
+    reporting,
+)
 from .context import CommandError, Context
 
 Handler = Callable[[Context, argparse.Namespace], int]

@@ -56,7 +56,7 @@ def payment_history(session: Session) -> list[PaidRecord]:
         .order_by(PaymentRow.id)
     )
     return [PaidRecord(customers[project_id], due, on, Money(amount, currency))
-            for project_id, due, currency, on, amount in rows]
+            for project_id, due, currency, on, amount in rows if due is not None]
 
 
 def _owed_invoices(repo: BillingRepository, key: str, customer: str) -> list[DueInvoice]:

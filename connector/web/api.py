@@ -46,9 +46,9 @@ from connector.billing.schema import (
     text_problem,
 )
 from connector.store import credits, links, service, voids
-from connector.store.forecast import DEFAULT_WEEKS, MAX_WEEKS, forecast_for
 from connector.store.db import transaction
 from connector.store.errors import DuplicateProject, MilestoneNotFound, ProjectNotFound, StoreError
+from connector.store.forecast import DEFAULT_WEEKS, MAX_WEEKS, forecast_for
 from connector.store.repository import BillingRepository
 from mappings.attachments import MAX_FILES_PER_MILESTONE
 
