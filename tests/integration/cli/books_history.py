@@ -15,6 +15,9 @@ still queued (due 7 Dec); design planned 11 Dec, launch 29 Jan.
 
 from __future__ import annotations
 
+import contextlib
+import io
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from connector.billing.money import Money
+from connector.cli import main
 from connector.platforms.gateway import ChangeBatch
 from connector.store.db import make_engine, session_factory, transaction
 from connector.store.models import ConnectionRow, InvoiceRow, OutboxRow
@@ -29,6 +33,7 @@ from connector.store.outbox import CreatedInvoice, claim_pending, complete
 from jobs.sync import apply_changes
 from mappings.facts import OPEN, PAID, PARTIALLY_PAID, InvoiceStatusFact, PaymentFact
 
+from .conftest import Result
 from .schedules import GOOD
 
 BEISPIEL = (GOOD.replace('key = "ACME-WEB"', 'key = "BEISPIEL"').replace('currency = "USD"', 'currency = "EUR"')
@@ -64,9 +69,23 @@ def build(milepost, folder: Path, database_url: str) -> None:  # type: ignore[no
         engine.dispose()
 
 
+def cli(database_url: str, folder: Path) -> Callable[..., Result]:
+    """`milepost(*args)` on this database, run in `folder` (the evidence folder), for tests
+    outside the CLI's own folder (the API's, the browser's)."""
+
+    def run(*args: str) -> Result:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.chdir(folder), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["--database", database_url, *args])
+        return Result(code, out.getvalue(), err.getvalue())
+
+    return run
+
+
 def decide(milepost, key: str, seq: int, submitted: str, accepted: str, evidence: str) -> None:  # type: ignore[no-untyped-def]
-    assert milepost("milestone", "submit", key, str(seq), "--at", submitted, "--by", "Sam",
-                    "--evidence", evidence).code == 0
+    result = milepost("milestone", "submit", key, str(seq), "--at", submitted, "--by", "Sam",
+                      "--evidence", evidence)
+    assert result.code == 0, result.err
     result = milepost("milestone", "accept", key, str(seq), "--at", accepted, "--by", "Dana Lee")
     assert result.code == 0, result.err
 
