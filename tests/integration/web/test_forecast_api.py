@@ -32,7 +32,8 @@ def test_the_forecast_of_one_project_names_what_it_is_made_of(client):
         ("submitted", 2, None, "370.37", "2026-12-17"),
         ("planned", 3, None, "617.29", "2027-02-16"),
     ]
-    assert data["drafts"] == [] and data["undated"] == []
+    assert data["drafts"] == []
+    assert data["undated"] == []
 
 
 def test_every_project_by_default_each_currency_apart(client):
