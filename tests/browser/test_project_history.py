@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from connector.store.db import make_engine, session_factory
 from tests.integration.cli import books_history
 from tests.integration.cli.schedules import GOOD
 
@@ -30,12 +29,7 @@ def decided(live, sqlite_url, tmp_path):  # type: ignore[no-untyped-def]
     ]:
         result = milepost("milestone", action, "ACME-WEB", "1", *args)
         assert result.code == 0, result.err
-    engine = make_engine(sqlite_url)
-    try:
-        sessions = session_factory(engine)
-        books_history.books(sessions, books_history.add_connection(sessions), {"ACME-WEB": ["1041"]})
-    finally:
-        engine.dispose()
+    books_history.books_made(sqlite_url, {"ACME-WEB": ["1041"]})
 
 
 def test_the_project_page_shows_the_history(page, live, decided):

@@ -90,6 +90,17 @@ def decide(milepost, key: str, seq: int, submitted: str, accepted: str, evidence
     assert result.code == 0, result.err
 
 
+def books_made(database_url: str, numbers: dict[str, list[str]]) -> None:
+    """A connection to the books, and the invoices `numbers` they made for the projects'
+    pending intents (as `books`), from outside a session."""
+    engine = make_engine(database_url)
+    try:
+        sessions = session_factory(engine)
+        books(sessions, add_connection(sessions), numbers)
+    finally:
+        engine.dispose()
+
+
 def add_connection(sessions) -> int:  # type: ignore[no-untyped-def]
     with transaction(sessions) as session:
         row = ConnectionRow(platform="quickbooks", tenant_id="realm-forecast", name="Acme's books", status="active")

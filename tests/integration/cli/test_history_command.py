@@ -6,8 +6,6 @@ import json
 
 import pytest
 
-from connector.store.db import make_engine, session_factory
-
 from . import books_history
 from .schedules import GOOD, import_with_evidence
 
@@ -48,12 +46,7 @@ def test_the_trail_says_who_did_what_when_and_why(milepost, rejected_then_accept
 
 
 def test_once_the_books_made_the_invoice_the_acceptance_names_it(milepost, rejected_then_accepted, database_url):
-    engine = make_engine(database_url)
-    try:
-        sessions = session_factory(engine)
-        books_history.books(sessions, books_history.add_connection(sessions), {"ACME-WEB": ["1041"]})
-    finally:
-        engine.dispose()
+    books_history.books_made(database_url, {"ACME-WEB": ["1041"]})
     accepted = next(e for e in history(milepost, "ACME-WEB") if e["kind"] == "accepted")
     assert accepted["led_to"] == "invoice 1041 (quickbooks, open)"
     result = milepost("history", "ACME-WEB")
