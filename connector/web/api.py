@@ -11,6 +11,9 @@
                                                           credit note/memo of exactly amount (tax
                                                           included) allocated to its invoice; 202
     GET  /api/v1/projects/KEY/report                      where the contract stands
+    GET  /api/v1/forecast?project=KEY&weeks=N&at=DATE     expected cash in per week and currency
+                                                          (`rest.forecast`; README "Cash-flow
+                                                          forecast"); every parameter optional
     GET  /api/v1/projects, milestones, invoices, payments, history (and each by its id): the
          read endpoints of `rest.reads`, cursor pages
 
@@ -49,7 +52,7 @@ from .decisions import ACTIONS, decide
 from .json_body import BodyRefused, read_json
 from .resources import resources
 from .rest import answers as a
-from .rest import openapi, reads  # noqa: F401  (reads registers the read endpoints)
+from .rest import forecast, openapi, reads  # noqa: F401  (they register their endpoints)
 from .rest.bodies import (
     CreditBody,
     DecisionBody,

@@ -84,13 +84,22 @@ class ProjectListQuery(ListQuery):
     project: ProjectKey = None
 
 
-def page_request(model: type[ListQuery]) -> tuple[PageRequest | None, list[Problem]]:
-    """The page asked for by the query string, or every problem with it."""
+def read_query(model: type[Body]) -> tuple[Body | None, list[Problem]]:
+    """The query string as `model` reads it, or every problem (a parameter given twice too)."""
     given = request.args.to_dict(flat=False)
     repeated = [problem(name[:40], "repeated", f"{name[:40]}: give it once") for name, v in given.items() if len(v) > 1]
     parsed, found = checked(model, {name: values[0] for name, values in given.items()})
     if parsed is None or repeated:
         return None, repeated + found
+    assert isinstance(parsed, model)
+    return parsed, []
+
+
+def page_request(model: type[ListQuery]) -> tuple[PageRequest | None, list[Problem]]:
+    """The page asked for by the query string, or every problem with it."""
+    parsed, found = read_query(model)
+    if parsed is None:
+        return None, found
     assert isinstance(parsed, ListQuery)
     return PageRequest(after=parsed.cursor or 0, limit=parsed.limit or DEFAULT_LIMIT, updated_since=parsed.updated_since,
                        project=getattr(parsed, "project", None)), []
