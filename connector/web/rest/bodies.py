@@ -139,27 +139,27 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
 
-class DecisionBody(Body):
-    """A milestone step: submit, accept, partial (a percent or an amount) or reject (a reason)."""
+class StepFields(Body):
+    """What a milestone step says besides its evidence."""
 
     by: Who
     at: Instant = None
     reason: Reason = ""
     percent: ApiDecimal = None
     amount: ApiDecimal = None
+
+
+class DecisionBody(StepFields):
+    """A milestone step: submit, accept, partial (a percent or an amount) or reject (a reason)."""
+
     evidence: Annotated[Any, AfterValidator(_names), WithJsonSchema(
         {"type": "array", "items": {"type": "string", "maxLength": EVIDENCE_NAME},
          "maxItems": MAX_FILES_PER_MILESTONE})] = None
 
 
-class DecisionForm(Body):
+class DecisionForm(StepFields):
     """The same step as multipart/form-data, with the evidence files themselves."""
 
-    by: Who
-    at: Instant = None
-    reason: Reason = ""
-    percent: ApiDecimal = None
-    amount: ApiDecimal = None
     evidence: Annotated[Any, WithJsonSchema(
         {"type": "array", "items": {"type": "string", "format": "binary"},
          "maxItems": MAX_FILES_PER_MILESTONE})] = None

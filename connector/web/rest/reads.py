@@ -147,10 +147,36 @@ def _one(kind: str, row: Any, db: Session, what: str) -> Response:
     return a.send(model, build(db, [row])[0])
 
 
-@route("GET", "/projects", scope="read", tag="projects", summary="List projects",
-       answers={200: a.ProjectPage}, query=ListQuery)
-def list_projects() -> Response:
-    return _list("projects", ListQuery)
+def _list_view(kind: str, query: type[ListQuery]) -> Callable[[], Response]:
+    def view() -> Response:
+        return _list(kind, query)
+
+    view.__name__ = f"list_{kind}"
+    return view
+
+
+def _read_view(kind: str, what: str) -> Callable[..., Response]:
+    def view(**values: int) -> Response:
+        with resources().sessions() as db:
+            return _one(kind, listing.one(db, kind, values[f"{what}_id"]), db, what)
+
+    view.__name__ = f"read_{what}"
+    return view
+
+
+LISTS = (("projects", ListQuery, "List projects"), ("milestones", ProjectListQuery, "List milestones"),
+         ("invoices", ProjectListQuery, "List invoices"), ("payments", ProjectListQuery, "List payments"),
+         ("history", ProjectListQuery, "List history (audit events)"))
+BY_ID = (("invoices", "invoice", "Read an invoice"), ("payments", "payment", "Read a payment"),
+         ("history", "event", "Read a history event"))
+
+for kind, query, summary in LISTS:
+    route("GET", f"/{kind}", scope="read", tag=kind, summary=summary, answers={200: KINDS[kind][2]},
+          query=query, headers={200: {"Link": 'the next page: `<URL>; rel="next"` (absent on the last page)'}},
+          )(_list_view(kind, query))
+for kind, what, summary in BY_ID:
+    route("GET", f"/{kind}/<int:{what}_id>", scope="read", tag=kind, summary=summary,
+          answers={200: KINDS[kind][1]})(_read_view(kind, what))
 
 
 @route("GET", "/projects/<key>", scope="read", tag="projects", summary="Read a project",
@@ -160,53 +186,8 @@ def read_project(key: str) -> Response:
         return _one("projects", listing.project(db, key), db, "project")
 
 
-@route("GET", "/milestones", scope="read", tag="milestones", summary="List milestones",
-       answers={200: a.MilestonePage}, query=ProjectListQuery)
-def list_milestones() -> Response:
-    return _list("milestones", ProjectListQuery)
-
-
 @route("GET", "/projects/<key>/milestones/<int:seq>", scope="read", tag="milestones",
        summary="Read a milestone", answers={200: a.Milestone})
 def read_milestone(key: str, seq: int) -> Response:
     with resources().sessions() as db:
         return _one("milestones", listing.milestone(db, key, seq), db, "milestone")
-
-
-@route("GET", "/invoices", scope="read", tag="invoices", summary="List invoices",
-       answers={200: a.InvoicePage}, query=ProjectListQuery)
-def list_invoices() -> Response:
-    return _list("invoices", ProjectListQuery)
-
-
-@route("GET", "/invoices/<int:invoice_id>", scope="read", tag="invoices", summary="Read an invoice",
-       answers={200: a.Invoice})
-def read_invoice(invoice_id: int) -> Response:
-    with resources().sessions() as db:
-        return _one("invoices", listing.one(db, "invoices", invoice_id), db, "invoice")
-
-
-@route("GET", "/payments", scope="read", tag="payments", summary="List payments",
-       answers={200: a.PaymentPage}, query=ProjectListQuery)
-def list_payments() -> Response:
-    return _list("payments", ProjectListQuery)
-
-
-@route("GET", "/payments/<int:payment_id>", scope="read", tag="payments", summary="Read a payment",
-       answers={200: a.Payment})
-def read_payment(payment_id: int) -> Response:
-    with resources().sessions() as db:
-        return _one("payments", listing.one(db, "payments", payment_id), db, "payment")
-
-
-@route("GET", "/history", scope="read", tag="history", summary="List history (audit events)",
-       answers={200: a.EventPage}, query=ProjectListQuery)
-def list_history() -> Response:
-    return _list("history", ProjectListQuery)
-
-
-@route("GET", "/history/<int:event_id>", scope="read", tag="history", summary="Read a history event",
-       answers={200: a.Event})
-def read_event(event_id: int) -> Response:
-    with resources().sessions() as db:
-        return _one("history", listing.one(db, "history", event_id), db, "event")
