@@ -131,6 +131,8 @@ def import_schedule() -> Response:
     if failure:
         return failure
     assert body is not None
+    # `connection` is checked by its field of the body's model; the schedule itself by
+    # build_schedule, through the same ScheduleShape the model extends
     connection_field, found = checked(ScheduleBody, {"connection": body.pop("connection", None)})
     if found:
         return errors(400, *found)
