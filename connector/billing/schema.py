@@ -193,8 +193,10 @@ Window: TypeAlias = Annotated[Any, _whole(WINDOW_MIN, WINDOW_MAX),
                               _doc({"type": "integer", "minimum": WINDOW_MIN, "maximum": WINDOW_MAX})]
 Seq: TypeAlias = Annotated[Any, _whole(SEQ_MIN, SEQ_MAX),
                            _doc({"type": "integer", "minimum": SEQ_MIN, "maximum": SEQ_MAX})]
-Dec: TypeAlias = Annotated[Any, _checked(plain_decimal), _doc({
-    "type": "string", "pattern": rf"^[+-]?[0-9]{{0,{INTEGER_DIGITS}}}(\.[0-9]{{0,{FRACTION_DIGITS}}})?$"})]
+# What a decimal string looks like, for the API's description (plain_decimal is the check).
+DECIMAL_JSON: dict[str, Any] = {
+    "type": "string", "pattern": rf"^[+-]?[0-9]{{0,{INTEGER_DIGITS}}}(\.[0-9]{{0,{FRACTION_DIGITS}}})?$"}
+Dec: TypeAlias = Annotated[Any, _checked(plain_decimal), _doc(DECIMAL_JSON)]
 Day: TypeAlias = Annotated[Any, _checked(day_in_range), _doc({
     "type": "string", "format": "date", "formatMinimum": str(FIRST_DAY), "formatMaximum": str(LAST_DAY)})]
 Anything: TypeAlias = Any

@@ -6,7 +6,8 @@
     admin    /admin/...    login, dashboard (connections, sync log, pause-work flags), projects
     oauth    /oauth/...    Connect to QuickBooks / Xero, callbacks, QuickBooks disconnect landing
     portal   /portal/...   an approver's signed link: see, accept, partially accept, reject
-    api      /api/v1/...   JSON for schedules, decisions and reports, with an API key
+    api      /api/v1/...   JSON for schedules, decisions, reads and reports, with an API key;
+                           its OpenAPI document at /api/v1/openapi.json
     webhooks               registered when connector.web.webhooks exists (another room owns it)
 """
 
@@ -107,8 +108,9 @@ def _register_errors(app: Flask) -> None:
         if request.path.startswith("/webhooks/"):
             return Response(b"", status=error.code or 500)  # Xero wants empty bodies, errors too
         if request.path.startswith("/api/"):
-            body = {"errors": [{"field": "request", "rule": error.name.lower().replace(" ", "_"),
-                                "message": error.description}]}
-            return body, error.code or 500
+            from .rest.problems import problem, problem_response
+
+            rule = error.name.lower().replace(" ", "_")
+            return problem_response(error.code or 500, problem("request", rule, error.description or error.name))
         page = render_template("message.html", title=error.name, message=error.description)
         return page, error.code or 500
