@@ -4,6 +4,8 @@ Contracts and milestones:
 
     milepost init
     milepost schedule validate|import FILE [--connection ID]
+    milepost schedule import --connection ID --from-estimate ID | --from-quote ID --key KEY
+                        [--template NAME | --per-line] [--approver-email E ...] [-o FILE]
     milepost schedule new --template three-phase|five-phase|inspection --total AMOUNT --currency CODE
     milepost sign KEY [--at DATETIME] [--by NAME]
     milepost milestone submit|accept|reject|partial KEY SEQ [--by NAME] [--at DATETIME]
@@ -61,7 +63,7 @@ from connector.platforms.errors import PlatformError
 from connector.sandbox.cli import add_cli as add_sandbox_cli
 from connector.store.errors import StoreError
 
-from . import changes, commands, connections, demo, invoices, jobs, progress, reporting
+from . import changes, commands, connections, demo, imports, invoices, jobs, progress, reporting
 from .context import CommandError, Context
 
 Handler = Callable[[Context, argparse.Namespace], int]
@@ -88,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     progress.add_parsers(sub)
     reporting.add_parser(sub)
     connections.add_parsers(sub)
+    imports.extend_schedule_import(sub)
     jobs.add_parser(sub)
     add_sandbox_cli(sub)
 
@@ -105,7 +108,7 @@ def _schedule_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     validate.add_argument("file")
     validate.set_defaults(handler=commands.cmd_schedule_validate)
     imp = ssub.add_parser("import", help="validate, then import atomically")
-    imp.add_argument("file")
+    imp.add_argument("file", nargs="?", help="the schedule file (or --from-estimate/--from-quote)")
     imp.add_argument("--by", default="cli", help="who imports it (audit trail)")
     imp.set_defaults(handler=commands.cmd_schedule_import)
     changes.add_template_parser(ssub)
