@@ -10,8 +10,9 @@ writes nothing:
 - a connection that does not exist, is not active, or is the wrong platform for the kind
   (estimates are QuickBooks', quotes Xero's);
 - a document the books do not have (the platform's NotFound, naming it);
+- a document imported before (the project it became is named; asked first, since QuickBooks
+  closes an estimate once an invoice links to it); the unique row settles a race;
 - a document not accepted (the books' own status word);
-- a document imported before (the project it became is named); the unique row settles a race;
 - a schedule that does not validate (every problem, as for a file);
 - a company that cannot bill in the document's currency.
 """
@@ -93,12 +94,12 @@ def import_from_books(
         _platform(session, connection_id, kind)
     gateway = gateway_for(connection_id)
     estimate = gateway.estimate(reference)
-    if (why := refusal(estimate)) is not None:
-        raise ImportRefused(f"{why}; nothing imported")
-    with sessions() as session:
+    with sessions() as session:  # first: once invoiced, QuickBooks has closed the estimate
         if (earlier := imported_as(session, connection_id, estimate.source.platform_id)) is not None:
             raise ImportedBefore(f"{estimate.label} was imported before, as project {earlier}: "
                                  "nothing imported")
+    if (why := refusal(estimate)) is not None:
+        raise ImportRefused(f"{why}; nothing imported")
     if not choices.today:
         choices = replace(choices, today=datetime.now(UTC).date())
     try:
