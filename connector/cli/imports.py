@@ -75,7 +75,7 @@ def cmd_schedule_import(ctx: Context, args: argparse.Namespace) -> int:
     estimate = done.estimate
     ctx.out.print(
         f"imported {done.key} from {estimate.label}: {done.milestones} milestones, "
-        f"{estimate.total} for {estimate.customer.name} (id {estimate.customer_id}), billing "
+        f"{estimate.currency} {estimate.total} for {estimate.customer.name} (id {estimate.customer_id}), billing "
         f"through connection {args.connection}", markup=False)
     if out is not None:
         out.write_text(done.toml, encoding="utf-8")
