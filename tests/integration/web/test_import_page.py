@@ -57,7 +57,8 @@ def test_an_accepted_estimate_is_chosen_from_the_list_and_becomes_a_project(app,
     assert 'href="/admin/imports/new"' in admin.get("/admin/").get_data(as_text=True)
     page = html.unescape(admin.get("/admin/imports/new").get_data(as_text=True))
     table = page.split('id="estimates"')[1].split("</table>")[0]
-    assert f'value="{accepted}"' in table and "USD 10000.01" in table
+    assert f'value="{accepted}"' in table
+    assert "USD 10000.01" in table
     assert "777" not in table  # the pending estimate cannot be chosen
 
     answer = _post(admin, estimate=accepted, key="GARDEN", split="three-phase",
@@ -71,7 +72,8 @@ def test_an_accepted_estimate_is_chosen_from_the_list_and_becomes_a_project(app,
     assert [m.name for m in milestones] == ["Kickoff deposit", "Midpoint", "Final delivery"]
     assert {m.approver.email for m in milestones} == {"amy@birds.example"}
     listed = html.unescape(admin.get("/admin/imports/new").get_data(as_text=True))
-    assert "imported as" in listed and "GARDEN" in listed
+    assert "imported as" in listed
+    assert "GARDEN" in listed
 
 
 def test_refusals_are_shown_on_the_page_and_nothing_is_written(app, admin):

@@ -38,7 +38,8 @@ def test_a_quickbooks_estimate_gives_its_amount_before_tax_its_priced_lines_and_
 
     found = estimates.quickbooks_estimate(ESTIMATE, customer, "USD")
 
-    assert found.accepted and found.status == "Accepted"
+    assert found.accepted
+    assert found.status == "Accepted"
     assert found.total.amount == Decimal("1000.00")  # 1,089.00 less 89.00 tax
     assert [(line.description, line.amount.amount) for line in found.lines] == [
         ("Aviary", Decimal("600.00")), ("Services", Decimal("400.00"))]
@@ -66,8 +67,10 @@ def test_a_xero_quote_gives_its_amount_before_tax_and_its_contact() -> None:
 
     found = estimates.xero_quote(quote, contact)
 
-    assert not found.accepted and found.status == "SENT"
-    assert found.total.amount == Decimal("1000.00") and found.currency == "NZD"
+    assert not found.accepted
+    assert found.status == "SENT"
+    assert found.total.amount == Decimal("1000.00")
+    assert found.currency == "NZD"
     assert (found.customer_id, found.customer.email) == ("c-1", "ap@quoted.example")
     assert found.label == "Xero quote QU-0042"
     assert found.source == SourceDocument("xero", "quote", quote.quote_id, "QU-0042")
@@ -92,6 +95,7 @@ def test_a_xero_invoice_from_a_quote_starts_its_reference_with_the_quote_number(
     assert key_from_reference(reference_for(quoted)) == "milepost:ACME-WEB:2:1"
     assert reference_for(intent) == "ACME-WEB M2 [milepost:ACME-WEB:2:1]"
     assert len(reference_for(long)) <= REFERENCE_MAX
-    assert reference_for(long).startswith("QU-0042 ") and key_from_reference(reference_for(long))
+    assert reference_for(long).startswith("QU-0042 ")
+    assert key_from_reference(reference_for(long))
     assert xero.reference_for(replace(intent, source=SourceDocument("quickbooks", "estimate", "41", "1007"))) \
         == "ACME-WEB M2 [milepost:ACME-WEB:2:1]"
