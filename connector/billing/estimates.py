@@ -8,7 +8,8 @@ say, and nothing else:
   estimate's total is the project's to the cent;
 - the customer: the platform customer's own name and e-mail (its id is remembered by the store,
   so the invoices go to that customer and no other is ever created);
-- the contract date: the estimate's date.
+- the contract date: the estimate's date;
+- the approver, unless the user names others: the customer's e-mail.
 The milestones are either one per priced line (`per_line`), each the line's share of the total
 (largest remainder, weighted by the line amounts, so a discount line is spread over the lines
 and the parts sum to the total exactly), or a template's split of the total
@@ -102,7 +103,8 @@ def schedule_from_estimate(estimate: Estimate, choices: ImportChoices) -> dict[s
         raw["project"]["customer"]["company"] = estimate.customer.company
     if choices.template == PER_LINE:
         raw["milestones"] = per_line_milestones(estimate, contract_date)
-    _set_approvers(raw["milestones"], choices.approver_emails)
+    emails = choices.approver_emails or ((estimate.customer.email,) if estimate.customer.email else ())
+    _set_approvers(raw["milestones"], emails)
     return raw
 
 
@@ -128,7 +130,7 @@ def per_line_milestones(estimate: Estimate, start: date) -> list[dict[str, Any]]
 
 def _set_approvers(milestones: Sequence[dict[str, Any]], emails: Sequence[str]) -> None:
     """One e-mail approves every milestone; several go one per milestone in order, the last
-    approving the rest."""
+    approving the rest. Without any, the customer who accepted the estimate approves."""
     for index, milestone in enumerate(milestones):
         if emails:
             email = emails[min(index, len(emails) - 1)]

@@ -68,8 +68,7 @@ def cmd_schedule_import(ctx: Context, args: argparse.Namespace) -> int:
     try:
         done = _import(ctx, args, reference, choices)
     except ScheduleInvalid as invalid:
-        commands.print_problems(ctx, invalid.problems)
-        ctx.err.print(f"{reference}: {len(invalid.errors)} error(s); nothing imported", markup=False)
+        commands.print_refused(ctx, reference, invalid)
         return 1
     commands.print_problems(ctx, done.warnings)
     estimate = done.estimate

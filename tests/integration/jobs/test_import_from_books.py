@@ -17,9 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from quickbooks.objects.base import Ref as QbRef
-from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
-from quickbooks.objects.estimate import Estimate as QbEstimate
 from sqlalchemy import func, select
 from xero_python.accounting import Contact, Contacts, LineItem, Quote, Quotes, QuoteStatusCodes
 
@@ -27,8 +24,10 @@ from connector.cli import main
 from connector.store.mapping_rows import known_customer
 from connector.store.models import ProjectRow
 from connector.store.repository import BillingRepository
+from jobs.imports import list_accepted
 from jobs.runner import run_job
 from tests.jobs_harness import Stack, books_invoice
+from tests.sandbox_books import quickbooks_estimate
 
 
 @pytest.fixture
@@ -65,24 +64,7 @@ def _accept_first_and_drain(stack: Stack, milepost: Any, key: str) -> None:
 
 def _quickbooks_estimate(stack: Stack, connection: int, status: str, amounts: list[str]) -> dict:
     """An estimate for the seeded customer 58, saved through python-quickbooks."""
-    gateway: Any = stack.context().gateway_for(connection)
-    estimate = QbEstimate()
-    estimate.CustomerRef = QbRef()
-    estimate.CustomerRef.value = "58"
-    estimate.TxnDate = "2026-11-02"
-    estimate.TxnStatus = status
-    for number, amount in enumerate(amounts, start=1):
-        line = SalesItemLine()
-        line.Amount = Decimal(amount)
-        line.Description = f"Phase {number}: work as described"
-        line.SalesItemLineDetail = SalesItemLineDetail()
-        line.SalesItemLineDetail.ItemRef = QbRef()
-        line.SalesItemLineDetail.ItemRef.value = "1"
-        line.SalesItemLineDetail.Qty = 1
-        line.SalesItemLineDetail.UnitPrice = Decimal(amount)
-        estimate.Line.append(line)
-    saved = gateway.call(lambda qb: estimate.save(qb=qb))
-    return dict(gateway.call(lambda qb: qb.get_single_object("Estimate", saved.Id))["Estimate"])
+    return quickbooks_estimate(stack.context().gateway_for(connection), status, amounts)
 
 
 def test_an_accepted_quickbooks_estimate_becomes_a_project_whose_invoice_links_to_it(stack, milepost):
@@ -182,6 +164,9 @@ def test_a_xero_quote_is_refused_until_accepted_then_becomes_a_project_invoiced_
     assert project.contract_total.amount == accepted.total == Decimal("3734.57")
     assert project.customer.email == "ap@quoted.example"
     assert len(milestones) == 3
+    ctx = stack.context()
+    [listed] = list_accepted(ctx.sessions, ctx.gateway_for, connection)  # what the admin page offers
+    assert (listed.estimate.source.number, listed.imported_as) == (made.quote_number, "QUO-1")
 
     assert milepost("sign", "QUO-1")[0] == 0  # three-phase: the kickoff is billed on signature
     run_job(stack.context(), "drain_outbox")

@@ -7,14 +7,12 @@ import html
 from decimal import Decimal
 from typing import Any
 
-from quickbooks.objects.base import Ref as QbRef
-from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
-from quickbooks.objects.estimate import Estimate as QbEstimate
 from sqlalchemy import func, select
 
 from connector.platforms.connect import open_gateway
 from connector.store.models import ProjectRow
 from connector.store.repository import BillingRepository
+from tests.sandbox_books import quickbooks_estimate
 
 from .conftest import consent_and_callback, csrf_of
 
@@ -22,22 +20,8 @@ from .conftest import consent_and_callback, csrf_of
 def _estimate(app: Any, status: str, amount: str) -> str:
     """An estimate for the seeded customer 58, saved with python-quickbooks; its Id."""
     res = app.extensions["milepost"]
-    gateway: Any = open_gateway(res.sessions, 1, res.endpoints(), res.cipher())
-    estimate = QbEstimate()
-    estimate.CustomerRef = QbRef()
-    estimate.CustomerRef.value = "58"
-    estimate.TxnDate = "2026-11-02"
-    estimate.TxnStatus = status
-    line = SalesItemLine()
-    line.Amount = Decimal(amount)
-    line.Description = "Garden design and build"
-    line.SalesItemLineDetail = SalesItemLineDetail()
-    line.SalesItemLineDetail.ItemRef = QbRef()
-    line.SalesItemLineDetail.ItemRef.value = "1"
-    line.SalesItemLineDetail.Qty = 1
-    line.SalesItemLineDetail.UnitPrice = Decimal(amount)
-    estimate.Line.append(line)
-    return str(gateway.call(lambda qb: estimate.save(qb=qb)).Id)
+    gateway = open_gateway(res.sessions, 1, res.endpoints(), res.cipher())
+    return str(quickbooks_estimate(gateway, status, [amount])["Id"])
 
 
 def _projects(app: Any) -> int:

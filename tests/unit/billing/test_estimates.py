@@ -50,6 +50,7 @@ def test_one_milestone_per_line_keeps_each_line_amount() -> None:
     assert schedule.project.customer.email == "birds@example.com"
     assert [m.fixed_amount for m in schedule.milestones] == [usd("1200.10"), usd("3400.45"), usd("999.99")]
     assert [m.name for m in schedule.milestones] == ["Phase 1", "Phase 2", "Phase 3"]
+    assert {m.approver.email for m in schedule.milestones} == {"birds@example.com"}  # the customer
 
 
 def test_a_discount_is_spread_over_the_lines_and_the_parts_still_sum_to_the_total() -> None:
