@@ -116,6 +116,13 @@ def test_a_pending_quickbooks_estimate_is_refused_with_its_status(stack, milepos
     assert "is Pending, not Accepted" in err
     assert _projects(stack) == 0
     assert not Path("pending.toml").exists()
+    unknown = milepost("schedule", "import", "--connection", str(connection),
+                       "--from-estimate", "99999", "--key", "EST-U")
+    wrong_kind = milepost("schedule", "import", "--connection", str(connection),
+                          "--from-quote", str(estimate["Id"]), "--key", "EST-Q")
+    assert unknown[0] == 1 and "QuickBooks has no estimate '99999'" in unknown[2]
+    assert wrong_kind[0] == 1 and "use --from-estimate" in wrong_kind[2]
+    assert _projects(stack) == 0
 
 
 # -- Xero -------------------------------------------------------------------------------------
