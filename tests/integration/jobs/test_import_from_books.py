@@ -120,8 +120,10 @@ def test_a_pending_quickbooks_estimate_is_refused_with_its_status(stack, milepos
                        "--from-estimate", "99999", "--key", "EST-U")
     wrong_kind = milepost("schedule", "import", "--connection", str(connection),
                           "--from-quote", str(estimate["Id"]), "--key", "EST-Q")
-    assert unknown[0] == 1 and "QuickBooks has no estimate '99999'" in unknown[2]
-    assert wrong_kind[0] == 1 and "use --from-estimate" in wrong_kind[2]
+    assert unknown[0] == 1
+    assert "QuickBooks has no estimate '99999'" in unknown[2]
+    assert wrong_kind[0] == 1
+    assert "use --from-estimate" in wrong_kind[2]
     assert _projects(stack) == 0
 
 
