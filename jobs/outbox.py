@@ -34,13 +34,14 @@ the run's record, so `milepost jobs` says what went wrong.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from connector.billing.model import SourceDocument
 from connector.platforms.endpoints import uses_sandbox
 from connector.platforms.errors import HeldBack, NeedsReconnect, PlatformError, RetriableError
 from connector.platforms.gateway import Attachment, CreatedInvoice
@@ -49,6 +50,7 @@ from connector.store.db import transaction
 from connector.store.evidence import evidence_files
 from connector.store.mapping_rows import known_customer, remember_customer
 from connector.store.models import ConnectionRow, OutboxRow
+from connector.store.sources import source_for
 from mappings.settings import MappingSettings, Ref
 
 from .connections import mapping_for, route_for
@@ -72,6 +74,7 @@ class Delivery:
     mapping: MappingSettings
     customer_id: str | None
     attachments: tuple[Attachment, ...] = field(default=(), repr=False)
+    source: SourceDocument | None = None  # the estimate or quote the project was imported from
 
 
 def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
@@ -104,7 +107,7 @@ def _deliver(ctx: JobContext, item: store_outbox.ClaimedIntent, now: datetime) -
         customer = gateway.find_or_create_customer(intent.customer, known_id=delivery.customer_id)
         resolved = gateway.resolve_settings(delivery.mapping, intent.lines)
         made = gateway.create_draft_invoice(
-            intent, customer, resolved, delivery.attachments,
+            replace(intent, source=delivery.source), customer, resolved, delivery.attachments,
             outcome_unknown=item.attempts > 1 or item.put_back_before,
         )
     except SQLAlchemyError:
@@ -148,6 +151,7 @@ def _delivery(ctx: JobContext, session: Session, item: store_outbox.ClaimedInten
         mapping=mapping,
         customer_id=known_customer(session, connection_id, intent.customer),
         attachments=tuple(Attachment(f.filename, content_type=f.content_type, loader=f.load) for f in files),
+        source=source_for(session, intent.project_key, connection_id),
     )
 
 

@@ -4,6 +4,8 @@ Contracts and milestones:
 
     milepost init
     milepost schedule validate|import FILE [--connection ID]
+    milepost schedule import --connection ID --from-estimate ID | --from-quote ID --key KEY
+                        [--template NAME | --per-line] [--approver-email E ...] [-o FILE]
     milepost schedule new --template three-phase|five-phase|inspection --total AMOUNT --currency CODE
     milepost sign KEY [--at DATETIME] [--by NAME]
     milepost milestone submit|accept|reject|partial KEY SEQ [--by NAME] [--at DATETIME]
@@ -70,6 +72,7 @@ from . import (
     demo,
     forecast,
     history,
+    imports,
     invoices,
     jobs,
     progress,
@@ -103,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     forecast.add_parser(sub)
     history.add_parser(sub)
     connections.add_parsers(sub)
+    imports.extend_schedule_import(sub)
     jobs.add_parser(sub)
     add_sandbox_cli(sub)
 
@@ -120,7 +124,7 @@ def _schedule_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     validate.add_argument("file")
     validate.set_defaults(handler=commands.cmd_schedule_validate)
     imp = ssub.add_parser("import", help="validate, then import atomically")
-    imp.add_argument("file")
+    imp.add_argument("file", nargs="?", help="the schedule file (or --from-estimate/--from-quote)")
     imp.add_argument("--by", default="cli", help="who imports it (audit trail)")
     imp.set_defaults(handler=commands.cmd_schedule_import)
     changes.add_template_parser(ssub)

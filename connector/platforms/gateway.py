@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from connector.billing.estimates import Estimate
 from connector.billing.model import Customer, InvoiceIntent
 from connector.billing.money import Money
 from mappings.attachments import file_upload_allowed
@@ -134,6 +135,16 @@ class AccountingGateway(Protocol):
         ...
 
     def send_invoice(self, platform_id: str, to: str | None = None) -> None: ...
+
+    def accepted_estimates(self) -> list[Estimate]:
+        """The accepted estimates (QuickBooks) or quotes (Xero), to choose one to import; their
+        customers are not read (`customer.email` may be empty)."""
+        ...
+
+    def estimate(self, reference: str) -> Estimate:
+        """One estimate or quote by its platform id or its number, whatever its status, with
+        its customer read whole; NotFound naming it when the books have neither."""
+        ...
 
     def company_name(self) -> str:
         """The company's own name as its books give it (QuickBooks CompanyInfo, Xero
