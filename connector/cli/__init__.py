@@ -38,6 +38,12 @@ Background work:
     milepost jobs [--limit N] [--job NAME]
     milepost retry [INTENT_ID | --all-failed]
 
+Project tools:
+
+    milepost api-key create --name NAME --scope read|write
+    milepost api-key list | revoke ID | rotate-secret ID
+    milepost api-key subscribe ID --url URL --event EVENT ... | subscriptions ID | unsubscribe ID SUB
+
 Trying it out:
 
     milepost sandbox serve [--port N] [--auto-consent] [--state FILE]
@@ -64,6 +70,7 @@ from connector.sandbox.cli import add_cli as add_sandbox_cli
 from connector.store.errors import StoreError
 
 from . import (
+    api_keys,
     changes,
     commands,
     connections,
@@ -104,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_parser(sub)
     connections.add_parsers(sub)
     jobs.add_parser(sub)
+    api_keys.add_parser(sub)
     add_sandbox_cli(sub)
 
     demo_cmd = sub.add_parser("demo", help="run a sample five-phase project end to end")

@@ -7,6 +7,9 @@
     oauth    /oauth/...    Connect to QuickBooks / Xero, callbacks, QuickBooks disconnect landing
     portal   /portal/...   an approver's signed link: see, accept, partially accept, reject
     api      /api/v1/...   JSON for schedules, decisions and reports, with an API key
+    hooks    /api/v1/hooks/KEY_ID   a project tool's signed message: submit or accept a milestone
+    subscriptions /api/v1/subscriptions   a key's outbound webhook subscriptions
+    api_keys /admin/api-keys   list, create (shown once), revoke API keys
     webhooks               registered when connector.web.webhooks exists (another room owns it)
 """
 
@@ -79,9 +82,12 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import admin, api, mapping_pages, oauth, portal
+    from . import admin, api, api_key_pages, hooks, mapping_pages, oauth, portal, subscriptions
 
     app.register_blueprint(admin.blueprint)
+    app.register_blueprint(api_key_pages.blueprint)
+    app.register_blueprint(hooks.blueprint)
+    app.register_blueprint(subscriptions.blueprint)
     app.register_blueprint(mapping_pages.blueprint)
     app.register_blueprint(oauth.blueprint)
     app.register_blueprint(portal.blueprint)

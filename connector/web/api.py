@@ -73,12 +73,10 @@ def errors(status: int, *problems: Problem) -> tuple[dict[str, Any], int]:
 
 @blueprint.before_request
 def authenticate() -> Any:
-    header = request.headers.get("Authorization", "")
-    given = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get("X-API-Key", "")
-    if not given or not resources().api_key_ok(given):
-        return errors(401, problem("Authorization", "api_key", "a valid API key is required "
-                                   "(Authorization: Bearer KEY)"))
-    return None
+    from .keys import refused, scope_of_method  # database keys with a scope, and legacy keys
+
+    refusal = refused(scope_of_method())
+    return None if refusal is None else errors(refusal[0], problem(*refusal[1:]))
 
 
 def _body() -> tuple[dict[str, Any] | None, tuple[dict[str, Any], int] | None]:

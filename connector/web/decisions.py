@@ -112,10 +112,15 @@ def _step(decision: Decision):  # type: ignore[no-untyped-def]
 
 def decide(sessions: sessionmaker[Session], key: str, seq: int, decision: Decision) -> Milestone:
     """Apply the decision; the domain's or the store's error propagates and nothing is written."""
+    with transaction(sessions) as session:
+        return decide_in(session, key, seq, decision)
+
+
+def decide_in(session: Session, key: str, seq: int, decision: Decision) -> Milestone:
+    """`decide` inside the caller's transaction (the inbound hook commits its message id with it)."""
     if decision.action not in ACTIONS:
         raise ValueError(f"unknown action {decision.action!r}")
     problems = decision_problems(decision)
     if problems:
         raise DecisionOutOfBounds(problems)
-    with transaction(sessions) as session:
-        return service.transition(session, key, seq, _step(decision), bill=biller(decision.at))
+    return service.transition(session, key, seq, _step(decision), bill=biller(decision.at))
