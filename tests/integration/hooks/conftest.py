@@ -68,7 +68,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def stack(sandbox: SandboxServer, database_url: str) -> Iterator[Stack]:
+def stack(sandbox: SandboxServer, database_url: str) -> Iterator[Stack]:  # noqa: F811 - the fixture, by name
     sandbox.control.reset()
     built = Stack.build(sandbox, database_url)
     built.settings = replace(built.settings, notifications=replace(built.settings.notifications,

@@ -15,8 +15,8 @@ from sqlalchemy import select, update
 from connector.platforms.custody import TokenCipher
 from connector.store import api_keys
 from connector.store.db import make_engine, session_factory, transaction
-from connector.store.models import InvoiceRow, OutboxRow
 from connector.store.job_runs import recent_runs
+from connector.store.models import InvoiceRow, OutboxRow
 from jobs.runner import run_job, sync_all
 from tests.jobs_harness import Stack, schedule_json
 from tests.webhook_signatures import signature
