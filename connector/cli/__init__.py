@@ -41,8 +41,10 @@ Background work:
 Project tools:
 
     milepost api-key create --name NAME --scope read|write
-    milepost api-key list | revoke ID | rotate-secret ID
-    milepost api-key subscribe ID --url URL --event EVENT ... | subscriptions ID | unsubscribe ID SUB
+    milepost api-key list [--format table|json]
+    milepost api-key revoke|rotate-secret|subscriptions ID
+    milepost api-key subscribe ID --url URL --event EVENT [--event EVENT ...]
+    milepost api-key unsubscribe ID SUBSCRIPTION
 
 Trying it out:
 

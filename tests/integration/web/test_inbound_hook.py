@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from connector.store import api_keys
+from connector.store import api_keys, hook_messages
 from connector.store.db import transaction
 from connector.store.key_rows import HookMessageRow
 from connector.store.models import AuditEventRow, OutboxRow
@@ -152,3 +153,19 @@ def test_a_bad_step_is_refused_in_the_apis_shape_writes_nothing_and_its_id_stays
     answer = hook(client, key, fixed, signed(key.webhook_secret, "msg_fix_me", fixed))
     assert answer.status_code == 200  # the refused message's id was not remembered
     assert milestone(client)["state"] == "invoice_due"
+
+
+def test_remembered_message_ids_are_forgotten_after_a_day(app, client):
+    import_and_submit(client)
+    key = new_key(app)
+    body = message()
+    assert hook(client, key, body, signed(key.webhook_secret, "msg_day", body)).status_code == 200
+    sessions = app.extensions["milepost"].sessions
+    now = datetime.now(UTC)
+
+    with transaction(sessions) as db:
+        kept = hook_messages.forget_old(db, now + timedelta(hours=23))
+    with transaction(sessions) as db:
+        dropped = hook_messages.forget_old(db, now + timedelta(hours=25))
+
+    assert (kept, dropped) == (0, 1)
