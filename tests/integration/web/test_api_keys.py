@@ -16,7 +16,7 @@ from connector.store.db import transaction
 from connector.store.key_rows import ApiKeyRow
 
 from .conftest import csrf_of
-from .projects import AUTH, schedule
+from .projects import AUTH, database_key, schedule
 
 
 @pytest.fixture
@@ -25,9 +25,7 @@ def client(app: Flask) -> FlaskClient:
 
 
 def new_key(app: Flask, scope: str) -> api_keys.NewKey:
-    res = app.extensions["milepost"]
-    with transaction(res.sessions) as db:
-        return api_keys.create(db, f"tracker ({scope})", scope, res.cipher())
+    return database_key(app, scope, f"tracker ({scope})")
 
 
 def bearer(key: api_keys.NewKey) -> dict[str, str]:

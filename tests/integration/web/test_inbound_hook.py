@@ -18,7 +18,7 @@ from connector.store.key_rows import HookMessageRow
 from connector.store.models import AuditEventRow, OutboxRow
 from tests.webhook_signatures import signed
 
-from .projects import api, import_and_submit, milestone, schedule
+from .projects import api, database_key, import_and_submit, milestone, schedule
 
 
 @pytest.fixture
@@ -27,9 +27,7 @@ def client(app: Flask) -> FlaskClient:
 
 
 def new_key(app: Flask, scope: str = "write") -> api_keys.NewKey:
-    res = app.extensions["milepost"]
-    with transaction(res.sessions) as db:
-        return api_keys.create(db, "Jira automation", scope, res.cipher())
+    return database_key(app, scope, "Jira automation")
 
 
 def message(kind: str = "milestone.accepted", seq: int = 1, **data: object) -> bytes:
