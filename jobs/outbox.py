@@ -56,6 +56,7 @@ from mappings.settings import MappingSettings, Ref
 from .connections import mapping_for, route_for
 from .context import JobContext
 from .credits import drain_credits
+from .deliveries import drain_webhooks
 from .drains import drain
 from .infrastructure import is_infrastructure
 from .runs import Tally, describe
@@ -80,7 +81,8 @@ class Delivery:
 def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
     """Carry pending intents to the platforms until none is left (or `limit` were tried), then
     the pending credit requests (`jobs.credits`) and void requests (`jobs.voids`), so neither
-    overtakes its invoice, and a credit asked before a void is issued before it."""
+    overtakes its invoice, and a credit asked before a void is issued before it; last the
+    outbound webhook events (`jobs.deliveries`), those this run's invoices queued included."""
     counts = Tally(created=0, failed=0, retry=0, reclaimed=0)
     with transaction(ctx.sessions) as session:
         counts["reclaimed"] = store_outbox.reclaim_stale(
@@ -90,6 +92,7 @@ def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
           lambda item: item.intent.idempotency_key, limit=limit)
     drain_credits(ctx, now, counts, limit=limit)
     drain_voids(ctx, now, counts, limit=limit)
+    drain_webhooks(ctx, now, counts, limit=limit)
     return counts
 
 

@@ -40,6 +40,14 @@ Background work:
     milepost jobs [--limit N] [--job NAME]
     milepost retry [INTENT_ID | --all-failed]
 
+Project tools:
+
+    milepost api-key create --name NAME --scope read|write
+    milepost api-key list [--format table|json]
+    milepost api-key revoke|rotate-secret|subscriptions ID
+    milepost api-key subscribe ID --url URL --event EVENT [--event EVENT ...]
+    milepost api-key unsubscribe ID SUBSCRIPTION
+
 Trying it out:
 
     milepost sandbox serve [--port N] [--auto-consent] [--state FILE]
@@ -66,6 +74,7 @@ from connector.sandbox.cli import add_cli as add_sandbox_cli
 from connector.store.errors import StoreError
 
 from . import (
+    api_keys,
     changes,
     commands,
     connections,
@@ -108,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     connections.add_parsers(sub)
     imports.extend_schedule_import(sub)
     jobs.add_parser(sub)
+    api_keys.add_parser(sub)
     add_sandbox_cli(sub)
 
     demo_cmd = sub.add_parser("demo", help="run a sample five-phase project end to end")

@@ -8,6 +8,9 @@
     portal   /portal/...   an approver's signed link: see, accept, partially accept, reject
     api      /api/v1/...   JSON for schedules, decisions, reads and reports, with an API key;
                            its OpenAPI document at /api/v1/openapi.json
+    hooks    /api/v1/hooks/KEY_ID   a project tool's signed message: submit or accept a milestone
+    subscriptions /api/v1/subscriptions   a key's outbound webhook subscriptions
+    api_keys /admin/api-keys   list, create (shown once), revoke API keys
     webhooks               registered when connector.web.webhooks exists (another room owns it)
 """
 
@@ -80,9 +83,22 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import admin, api, imports, mapping_pages, oauth, portal
+    from . import (
+        admin,
+        api,
+        api_key_pages,
+        hooks,
+        imports,
+        mapping_pages,
+        oauth,
+        portal,
+        subscriptions,
+    )
 
     app.register_blueprint(admin.blueprint)
+    app.register_blueprint(api_key_pages.blueprint)
+    app.register_blueprint(hooks.blueprint)
+    app.register_blueprint(subscriptions.blueprint)
     app.register_blueprint(mapping_pages.blueprint)
     app.register_blueprint(imports.blueprint)
     app.register_blueprint(oauth.blueprint)

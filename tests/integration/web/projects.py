@@ -8,6 +8,8 @@ from datetime import datetime
 from flask import Flask
 from flask.testing import FlaskClient
 
+from connector.store import api_keys
+from connector.store.db import transaction
 from connector.web.security import portal_token
 from tests.integration.cli.schedules import BROKEN, GOOD
 
@@ -49,3 +51,10 @@ def report(client: FlaskClient) -> dict:
 
 def milestone(client: FlaskClient, seq: int = 1) -> dict:
     return next(m for m in report(client)["milestones"] if m["seq"] == seq)
+
+
+def database_key(app: Flask, scope: str = "write", name: str = "tracker") -> api_keys.NewKey:
+    """A key as `milepost api-key create` makes it, in the app's database."""
+    res = app.extensions["milepost"]
+    with transaction(res.sessions) as db:
+        return api_keys.create(db, name, scope, res.cipher())
