@@ -49,3 +49,13 @@ def report(client: FlaskClient) -> dict:
 
 def milestone(client: FlaskClient, seq: int = 1) -> dict:
     return next(m for m in report(client)["milestones"] if m["seq"] == seq)
+
+
+def outbox_count(app: Flask) -> int:
+    """How many intents are queued: a decision that was not recorded queued none."""
+    from sqlalchemy import func, select
+
+    from connector.store.models import OutboxRow
+
+    with app.extensions["milepost"].sessions() as db:
+        return int(db.scalar(select(func.count()).select_from(OutboxRow)) or 0)

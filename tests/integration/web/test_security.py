@@ -18,12 +18,10 @@ from connector.store.db import transaction
 from connector.store.models import OutboxRow
 
 from .conftest import ADMIN_PASSWORD, csrf_of, sign_in
-from .projects import api, import_and_submit, link_for, milestone, schedule
+from .projects import api, import_and_submit, link_for, milestone, outbox_count, schedule
 
 
-def outbox_rows(app) -> int:  # type: ignore[no-untyped-def]
-    with app.extensions["milepost"].sessions() as db:
-        return int(db.scalar(select(func.count()).select_from(OutboxRow)) or 0)
+outbox_rows = outbox_count
 
 
 def portal_csrf(client, path: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
@@ -58,7 +56,7 @@ def test_a_partly_accepted_milestone_cannot_be_rejected_through_the_portal(app):
     import_and_submit(client)
     path = link_for(app)
     _, csrf = portal_csrf(client, path)
-    assert client.post(path, data={"csrf": csrf, "action": "partial", "percent": "40"}).status_code == 302
+    assert client.post(path, data={"csrf": csrf, "action": "partial", "percent": "40", "confirm": "yes"}).status_code == 302
     page, csrf = portal_csrf(client, path)
     assert 'value="reject"' not in page
 
