@@ -79,10 +79,11 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import admin, api, mapping_pages, oauth, portal
+    from . import admin, api, mapping_pages, oauth, portal, project_import
 
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(mapping_pages.blueprint)
+    app.register_blueprint(project_import.blueprint)
     app.register_blueprint(oauth.blueprint)
     app.register_blueprint(portal.blueprint)
     app.register_blueprint(api.blueprint)

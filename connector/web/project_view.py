@@ -53,7 +53,8 @@ def project_figures(db: Session, key: str, now: datetime) -> ProjectFigures:
                           credits=credits.credited(db, key))
     today = local_date(now, project.time_zone)
     lines = milestone_lines(report, milestones, now, today)
-    links = {line.invoice.id: url for line in lines if (url := invoice_link(line.invoice))}
+    links = {line.invoice.id: url for line in lines
+             if line.invoice is not None and (url := invoice_link(line.invoice))}
     series = progress_series(report, milestones, intents, [i for i in invoices if i.live_at(now)], today)
     chart = charts.progress_chart(series, project.currency, formatting.money, formatting.day)
     return ProjectFigures(project, list(milestones), report, lines, links, chart)

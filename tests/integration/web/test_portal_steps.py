@@ -112,7 +112,8 @@ def test_a_rejection_without_a_reason_stays_on_the_page_with_what_was_typed(app,
 
     text = html.unescape(answer.get_data(as_text=True))
     assert answer.status_code == 400
-    assert 'id="reason-problem"' in text and "A rejection needs a reason" in text
+    assert 'id="reason-problem"' in text
+    assert "A rejection needs a reason" in text
     assert 'value="reject" checked' in text  # the choice is kept...
     assert 'value="15"' in text  # ...and what was typed
     assert "Deliverable" in text  # the milestone page itself, not a separate error page
@@ -127,7 +128,8 @@ def test_a_bad_percent_is_named_beside_its_field_and_kept(app, client):
 
     text = html.unescape(answer.get_data(as_text=True))
     assert answer.status_code == 400
-    assert 'id="percent-problem"' in text and 'value="forty"' in text
+    assert 'id="percent-problem"' in text
+    assert 'value="forty"' in text
 
 
 def evidence_href(page: str) -> str:
