@@ -20,7 +20,6 @@ from .conftest import ADMIN_PASSWORD, csrf_of, sign_in
 from .projects import api, import_and_submit, link_for, milestone, outbox_count, schedule
 
 
-
 def portal_csrf(client, path: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     """The portal page, and a CSRF token valid for this browser (any page with a form gives one,
     the sign-in page included, so a page without a form is no protection)."""
