@@ -59,3 +59,20 @@ def outbox_count(app: Flask) -> int:
 
     with app.extensions["milepost"].sessions() as db:
         return int(db.scalar(select(func.count()).select_from(OutboxRow)) or 0)
+
+
+def submitted_browser(app: Flask) -> FlaskClient:
+    """A browser for which ACME-WEB is imported and its milestone 1 submitted."""
+    browser = app.test_client()
+    import_and_submit(browser)
+    return browser
+
+
+def open_page(client: FlaskClient, path: str):  # type: ignore[no-untyped-def]
+    """(answer, its text unescaped, this browser's CSRF token) for a GET of `path`."""
+    import html
+
+    answer = client.get(path)
+    with client.session_transaction() as session:
+        csrf = session.get("csrf", "")
+    return answer, html.unescape(answer.get_data(as_text=True)), csrf

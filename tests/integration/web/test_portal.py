@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import html
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from .projects import import_and_submit, link_for, milestone
+from .projects import link_for, milestone, open_page, submitted_browser
 
 
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
-    browser = app.test_client()
-    import_and_submit(browser)
-    return browser
-
-
-def open_page(client, path):  # type: ignore[no-untyped-def]
-    answer = client.get(path)
-    with client.session_transaction() as session:
-        csrf = session.get("csrf", "")
-    return answer, html.unescape(answer.get_data(as_text=True)), csrf
+    return submitted_browser(app)
 
 
 def test_the_approver_sees_deliverable_criteria_evidence_and_amount(app, client):

@@ -15,23 +15,19 @@ from connector.store.evidence import milestone_evidence
 from connector.store.repository import BillingRepository
 from connector.web.evidence_links import EVIDENCE_LINK_MINUTES, evidence_token
 
-from .projects import import_and_submit, link_for, milestone, outbox_count
+from .projects import link_for, milestone, outbox_count, submitted_browser
 
 PDF = b"%PDF-1.4 requirements v1.3\n"
 
 
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
-    browser = app.test_client()
-    import_and_submit(browser)
-    return browser
+    return submitted_browser(app)
 
 
-def open_page(client, path):  # type: ignore[no-untyped-def]
-    answer = client.get(path)
-    with client.session_transaction() as session:
-        csrf = session.get("csrf", "")
-    return html.unescape(answer.get_data(as_text=True)), csrf
+def page_and_csrf(client, path):  # type: ignore[no-untyped-def]
+    _, text, csrf = open_page(client, path)
+    return text, csrf
 
 
 def words(answer) -> str:  # type: ignore[no-untyped-def]
@@ -47,14 +43,14 @@ def add_file(app, seq: int = 1, name: str = "signed-scope.pdf", content: bytes =
 
 
 def test_no_decision_is_chosen_for_the_approver(app, client):
-    page, _ = open_page(client, link_for(app))
+    page, _ = page_and_csrf(client, link_for(app))
     assert 'name="action"' in page
     assert "checked" not in page
 
 
 def test_accepting_asks_to_confirm_naming_the_amount_and_records_only_then(app, client):
     path = link_for(app)
-    _, csrf = open_page(client, path)
+    _, csrf = page_and_csrf(client, path)
 
     first = client.post(path, data={"csrf": csrf, "action": "accept"})
 
@@ -70,12 +66,12 @@ def test_accepting_asks_to_confirm_naming_the_amount_and_records_only_then(app, 
 
 def test_after_a_partial_acceptance_the_page_shows_the_part_and_what_remains(app, client):
     path = link_for(app)
-    _, csrf = open_page(client, path)
+    _, csrf = page_and_csrf(client, path)
     confirm = client.post(path, data={"csrf": csrf, "action": "partial", "percent": "40"})
     assert "$98.76 will be invoiced" in words(confirm)
     client.post(path, data={"csrf": csrf, "action": "partial", "percent": "40", "confirm": "yes"})
 
-    page, _ = open_page(client, path)
+    page, _ = page_and_csrf(client, path)
 
     assert re.search(r"Accepted so far</dt><dd[^>]*>\$98.76 \(40%\)", page)
     assert re.search(r"Remaining</dt><dd[^>]*>\$148.15 \(60%\)", page)
@@ -85,7 +81,7 @@ def test_after_a_partial_acceptance_the_page_shows_the_part_and_what_remains(app
 
 def test_accepting_the_rest_names_only_what_remains(app, client):
     path = link_for(app)
-    _, csrf = open_page(client, path)
+    _, csrf = page_and_csrf(client, path)
     client.post(path, data={"csrf": csrf, "action": "partial", "percent": "40", "confirm": "yes"})
 
     confirm = client.post(path, data={"csrf": csrf, "action": "accept"})
@@ -95,7 +91,7 @@ def test_accepting_the_rest_names_only_what_remains(app, client):
 
 def test_a_share_that_would_take_all_that_remains_is_refused_before_confirming(app, client):
     path = link_for(app)
-    _, csrf = open_page(client, path)
+    _, csrf = page_and_csrf(client, path)
     client.post(path, data={"csrf": csrf, "action": "partial", "percent": "40", "confirm": "yes"})
 
     answer = client.post(path, data={"csrf": csrf, "action": "partial", "percent": "60"})
@@ -106,7 +102,7 @@ def test_a_share_that_would_take_all_that_remains_is_refused_before_confirming(a
 
 def test_a_rejection_without_a_reason_stays_on_the_page_with_what_was_typed(app, client):
     path = link_for(app)
-    _, csrf = open_page(client, path)
+    _, csrf = page_and_csrf(client, path)
 
     answer = client.post(path, data={"csrf": csrf, "action": "reject", "reason": "  ", "percent": "15"})
 
@@ -122,7 +118,7 @@ def test_a_rejection_without_a_reason_stays_on_the_page_with_what_was_typed(app,
 
 def test_a_bad_percent_is_named_beside_its_field_and_kept(app, client):
     path = link_for(app)
-    _, csrf = open_page(client, path)
+    _, csrf = page_and_csrf(client, path)
 
     answer = client.post(path, data={"csrf": csrf, "action": "partial", "percent": "forty"})
 
@@ -140,7 +136,7 @@ def evidence_href(page: str) -> str:
 
 def test_an_evidence_file_downloads_through_a_signed_no_store_link(app, client):
     add_file(app)
-    page, _ = open_page(client, link_for(app))
+    page, _ = page_and_csrf(client, link_for(app))
 
     answer = client.get(evidence_href(page))
 
@@ -153,7 +149,7 @@ def test_an_evidence_file_downloads_through_a_signed_no_store_link(app, client):
 
 def test_an_altered_evidence_link_reads_nothing(app, client):
     add_file(app)
-    page, _ = open_page(client, link_for(app))
+    page, _ = page_and_csrf(client, link_for(app))
     href = evidence_href(page)
 
     answer = client.get(href[:-3] + ("AAA" if not href.endswith("AAA") else "BBB"))
@@ -164,7 +160,7 @@ def test_an_altered_evidence_link_reads_nothing(app, client):
 
 def test_an_evidence_link_expires(app, client, monkeypatch):
     add_file(app)
-    page, _ = open_page(client, link_for(app))
+    page, _ = page_and_csrf(client, link_for(app))
     href = evidence_href(page)
     now = itsdangerous.timed.time.time()
     monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: now + EVIDENCE_LINK_MINUTES * 60 + 5)
