@@ -15,7 +15,7 @@ from connector.store.evidence import milestone_evidence
 from connector.store.repository import BillingRepository
 from connector.web.evidence_links import EVIDENCE_LINK_MINUTES, evidence_token
 
-from .projects import link_for, milestone, outbox_count, submitted_browser
+from .projects import link_for, milestone, open_page, outbox_count, submitted_browser
 
 PDF = b"%PDF-1.4 requirements v1.3\n"
 
