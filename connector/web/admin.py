@@ -137,8 +137,9 @@ def dashboard() -> Any:
     return render_template(
         "dashboard.html", connections=conns, projects=projects, runs=runs, by_id=by_id,
         totals=totals_by_currency(p.report for p in projects),
-        # LEAD: connect the 12-week forecast here (issue 12's forecast, per currency, as
-        # charts.ForecastWeek tuples): forecast=charts.forecast_chart(FIGURES, money, day)
+        # LEAD: wire issue 12's forecast here, one line, e.g. (with `from . import charts, formatting`)
+        # forecast=charts.forecast_chart({cur: [charts.ForecastWeek(w.start, w.early, w.expected, w.late)
+        #     for w in weeks] for cur, weeks in FORECAST.items()}, formatting.money, formatting.day),
         forecast=None,
         needs_reconnect=[c for c in conns if c.status == "needs_reconnect"],
         paused=paused, edits=edits, failures=failures, failed=failed, syncs=syncs,
