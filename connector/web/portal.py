@@ -35,7 +35,7 @@ from connector.store.evidence import StoredEvidence, evidence_content, milestone
 from connector.store.repository import BillingRepository
 
 from .decisions import Decision, decide, decision_problems, portal_actions
-from .evidence_links import evidence_token, read_evidence_token
+from .evidence_links import EVIDENCE_LINK_MINUTES, evidence_token, read_evidence_token
 from .resources import resources
 from .security import LinkRefused, check_csrf, read_portal_token
 
@@ -115,7 +115,7 @@ def _page(token: str, email: str, loaded: Loaded, *, form: Any = None, problems:
              for e in loaded.evidence if e.has_content}
     page = render_template(
         "portal.html", token=token, project=loaded.project, m=m, email=email, evidence=loaded.evidence,
-        evidence_links=links, shares=loaded.shares, actions=portal_actions(m.state),
+        evidence_links=links, link_minutes=EVIDENCE_LINK_MINUTES, shares=loaded.shares, actions=portal_actions(m.state),
         done=request.args.get("done"), words=WORDS, deadline=_local(m.approval_deadline, loaded.project.time_zone),
         form=form or MultiDict(), problems=problems or {}, confirm=confirm,
     )
