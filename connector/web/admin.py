@@ -50,7 +50,7 @@ from jobs.connections import currency_refusal
 from . import connections
 from .activity import bookkeeper_edits, pause_reasons
 from .path_bounds import MAX_ID
-from .project_view import project_figures
+from .project_view import dashboard_forecast, project_figures
 from .resources import resources
 from .security import (
     check_csrf,
@@ -134,13 +134,11 @@ def dashboard() -> Any:
         syncs = [SyncLine(c, last_ok.get(c.id), totals.get(c.id, {}), failed_by.get(c.id, 0)) for c in conns]
         edits = bookkeeper_edits(db)
         paused = pause_reasons(db)
+        forecast = dashboard_forecast(db)
     return render_template(
         "dashboard.html", connections=conns, projects=projects, runs=runs, by_id=by_id,
         totals=totals_by_currency(p.report for p in projects),
-        # LEAD: wire issue 12's forecast here, one line, e.g. (with `from . import charts, formatting`)
-        # forecast=charts.forecast_chart({cur: [charts.ForecastWeek(w.start, w.early, w.expected, w.late)
-        #     for w in weeks] for cur, weeks in FORECAST.items()}, formatting.money, formatting.day),
-        forecast=None,
+        forecast=forecast,
         needs_reconnect=[c for c in conns if c.status == "needs_reconnect"],
         paused=paused, edits=edits, failures=failures, failed=failed, syncs=syncs,
     )

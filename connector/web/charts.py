@@ -176,8 +176,10 @@ def _bar_swatch(name: str) -> str:
 
 def forecast_chart(figures: Mapping[str, Sequence[ForecastWeek]], fmt: Formatter, day: Callable[[date], str],
                    title: str = "Cash expected in the next 12 weeks") -> Markup:
-    """One panel per currency (sorted by code), three bars a week: early, expected, late."""
-    panels = {c: list(weeks) for c, weeks in sorted(figures.items()) if weeks}
+    """One panel per currency (sorted by code; none for a currency expecting nothing in these
+    weeks), three bars a week: early, expected, late."""
+    panels = {c: list(weeks) for c, weeks in sorted(figures.items())
+              if any(w.early or w.expected or w.late for w in weeks)}
     if not panels:
         return _trusted(f'<p class="muted chart-empty">{escape(title)}: no cash expected.</p>')
     panel_height, body, said, tables = 170, [], [], []

@@ -20,6 +20,7 @@ from connector.billing.model import Milestone, Project
 from connector.billing.report import InvoiceView, Report, build_report
 from connector.platforms.invoice_links import invoice_url, quickbooks_is_sandbox
 from connector.store import credits
+from connector.store.forecast import forecast_for
 from connector.store.repository import BillingRepository
 
 from . import charts, formatting
@@ -58,3 +59,15 @@ def project_figures(db: Session, key: str, now: datetime) -> ProjectFigures:
     series = progress_series(report, milestones, intents, [i for i in invoices if i.live_at(now)], today)
     chart = charts.progress_chart(series, project.currency, formatting.money, formatting.day)
     return ProjectFigures(project, list(milestones), report, lines, links, chart)
+
+
+FORECAST_WEEKS = 12
+
+
+def dashboard_forecast(db: Session) -> Markup:
+    """The next 12 weeks of expected cash (issue 12's forecast), a panel per currency."""
+    forecast = forecast_for(db, FORECAST_WEEKS)
+    figures = {c.currency: [charts.ForecastWeek(w.start, f.early.amount, f.expected.amount, f.late.amount)
+                            for w, f in zip(forecast.weeks, c.weeks, strict=True)]
+               for c in forecast.currencies}
+    return charts.forecast_chart(figures, formatting.money, formatting.day)

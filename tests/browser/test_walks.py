@@ -219,6 +219,8 @@ def test_an_approver_accepts_40_percent_on_a_phone_and_the_bookkeeper_sees_it_bi
     pages.look(desk, "project-paid")
     desk.goto(f"{live.url}/admin/")
     assert "$98.76" in desk.inner_text("#currency-totals")
+    assert desk.locator("#forecast svg.chart").count() == 1  # the rest of ACME-WEB, in USD
+    assert "USD:" in desk.inner_text("#forecast figcaption")
     pages.look(desk, "dashboard-paid")
 
 

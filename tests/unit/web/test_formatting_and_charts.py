@@ -125,3 +125,5 @@ def test_the_forecast_draws_a_panel_per_currency_each_on_its_own_scale():
 
 def test_no_forecast_figures_say_so():
     assert "no cash expected" in str(charts.forecast_chart({}, fmt, day))
+    nothing_in_gbp = {"GBP": weeks(date(2026, 12, 7), ["0"] * 12)}
+    assert "no cash expected" in str(charts.forecast_chart(nothing_in_gbp, fmt, day))
