@@ -188,7 +188,7 @@ def forecast_chart(figures: Mapping[str, Sequence[ForecastWeek]], fmt: Formatter
         top = _nice_top(max(max(w.early, w.expected, w.late) for w in weeks))
         y = _y_scale(top, panel_height, offset)
         body += _axes(y, top, currency, fmt, WIDTH, offset)
-        body.append(_text(LEFT, offset + TOP - 2, currency, "start", 13))
+        body.append(_text(WIDTH - RIGHT, offset + TOP - 2, currency, "end", 13))
         slot = (WIDTH - LEFT - RIGHT) / len(weeks)
         bar = slot / 4
         for i, week in enumerate(weeks):
