@@ -18,7 +18,7 @@ from connector.billing.model import Customer, InvoiceIntent
 from connector.billing.money import Money
 from mappings.attachments import file_upload_allowed
 from mappings.facts import CreditNoteFact, InvoiceStatusFact, PaymentFact
-from mappings.settings import MappingSettings, Ref, ResolvedSettings
+from mappings.settings import CompanyLists, MappingSettings, Ref, ResolvedSettings
 
 from .custody import TokenSet
 from .errors import ValidationRejected
@@ -91,6 +91,11 @@ class AccountingGateway(Protocol):
         """The customer's platform ref: the stored mapping if still there, else the one with
         the same email, else the one with exactly the same name, else a new one (with a name
         made unique if the plain one is taken). Never a duplicate."""
+        ...
+
+    def company_lists(self) -> CompanyLists:
+        """The company's own items, accounts, tax codes, classes, terms and tracking (kept a
+        few minutes per connection): what the settings page offers to pick from."""
         ...
 
     def resolve_settings(

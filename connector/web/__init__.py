@@ -30,7 +30,7 @@ from werkzeug.exceptions import HTTPException
 from connector.config import Settings, load_settings, with_environment
 from connector.store.db import engine_for, session_factory
 
-from . import hardening, history, path_bounds, redaction, throttle
+from . import formatting, hardening, history, path_bounds, redaction, throttle
 from .resources import WebResources
 from .security import csrf_field, signed_in
 
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
     app.extensions["milepost"] = WebResources(settings, engine, session_factory(engine), environ=env)
     app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.globals["signed_in"] = signed_in
+    formatting.install(app, settings.app.locale)
     app.jinja_env.globals["project_history"] = history.project_history
     _register_blueprints(app)
     _register_errors(app)
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
         mapping_pages,
         oauth,
         portal,
+        project_import,
         subscriptions,
     )
 
@@ -101,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(subscriptions.blueprint)
     app.register_blueprint(mapping_pages.blueprint)
     app.register_blueprint(imports.blueprint)
+    app.register_blueprint(project_import.blueprint)
     app.register_blueprint(oauth.blueprint)
     app.register_blueprint(portal.blueprint)
     app.register_blueprint(api.blueprint)

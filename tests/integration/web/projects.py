@@ -58,3 +58,30 @@ def database_key(app: Flask, scope: str = "write", name: str = "tracker") -> api
     res = app.extensions["milepost"]
     with transaction(res.sessions) as db:
         return api_keys.create(db, name, scope, res.cipher())
+
+
+def outbox_count(app: Flask) -> int:
+    """How many intents are queued: a decision that was not recorded queued none."""
+    from sqlalchemy import func, select
+
+    from connector.store.models import OutboxRow
+
+    with app.extensions["milepost"].sessions() as db:
+        return int(db.scalar(select(func.count()).select_from(OutboxRow)) or 0)
+
+
+def submitted_browser(app: Flask) -> FlaskClient:
+    """A browser for which ACME-WEB is imported and its milestone 1 submitted."""
+    browser = app.test_client()
+    import_and_submit(browser)
+    return browser
+
+
+def open_page(client: FlaskClient, path: str):  # type: ignore[no-untyped-def]
+    """(answer, its text unescaped, this browser's CSRF token) for a GET of `path`."""
+    import html
+
+    answer = client.get(path)
+    with client.session_transaction() as session:
+        csrf = session.get("csrf", "")
+    return answer, html.unescape(answer.get_data(as_text=True)), csrf
