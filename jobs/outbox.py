@@ -56,6 +56,7 @@ from .context import JobContext
 from .credits import drain_credits
 from .drains import drain
 from .infrastructure import is_infrastructure
+from .mail import drain_mail
 from .runs import Tally, describe
 from .tables import SyncLogRow
 from .voids import drain_voids
@@ -77,7 +78,8 @@ class Delivery:
 def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
     """Carry pending intents to the platforms until none is left (or `limit` were tried), then
     the pending credit requests (`jobs.credits`) and void requests (`jobs.voids`), so neither
-    overtakes its invoice, and a credit asked before a void is issued before it."""
+    overtakes its invoice, and a credit asked before a void is issued before it; last the
+    queued e-mail (`jobs.mail`), including what this run's failures queued for the bookkeeper."""
     counts = Tally(created=0, failed=0, retry=0, reclaimed=0)
     with transaction(ctx.sessions) as session:
         counts["reclaimed"] = store_outbox.reclaim_stale(
@@ -87,6 +89,7 @@ def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
           lambda item: item.intent.idempotency_key, limit=limit)
     drain_credits(ctx, now, counts, limit=limit)
     drain_voids(ctx, now, counts, limit=limit)
+    drain_mail(ctx, now, counts, limit=limit)
     return counts
 
 

@@ -23,7 +23,7 @@ from connector.billing.model import AuditEvent, ChangeOrder, InvoiceIntent, Mile
 from connector.billing.progress import MonthlyCharge, monthly_intent
 from mappings.settings import MappingSettings
 
-from . import evidence, late_fee_lines, records
+from . import evidence, late_fee_lines, mail_outbox, records
 from .errors import DuplicateChangeOrder, DuplicateMonthlyInvoice, MilestoneNotFound
 from .mapping_rows import set_project_mapping
 from .models import ChangeOrderRow
@@ -94,6 +94,7 @@ def transition(
     new, event = step(project, current, schedule)
     stored = repo.save_milestone(key, new, current.version)
     repo.append_event(event)
+    mail_outbox.queue_for_event(session, project, new, event)  # the approver's, when e-mail is on
     for where, path in files:  # one file's bytes in memory at a time
         file = evidence.read_file(path, policy, where)
         repo.add_evidence(key, seq, file.name, file.sha256, len(file.content), event.actor,
