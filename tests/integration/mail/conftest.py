@@ -112,6 +112,13 @@ def mail_stack(sandbox, database_url, inbox) -> Iterator[Stack]:  # noqa: F811 -
 
 
 @pytest.fixture
+def no_bookkeeper_stack(sandbox, database_url, inbox) -> Iterator[Stack]:  # noqa: F811 - the imported fixture
+    """E-mail on for approvers, no bookkeeper address."""
+    yield from _stack(sandbox, database_url,
+                      lambda settings: with_mail(settings, mail_for(inbox, bookkeeper="")))
+
+
+@pytest.fixture
 def plain_stack(sandbox, database_url) -> Iterator[Stack]:  # noqa: F811 - the imported fixture
     """The jobs' stack as shipped: no `[mail]`."""
     yield from _stack(sandbox, database_url, lambda settings: settings)

@@ -40,7 +40,8 @@ def drain(stack: Stack, now: datetime | None = None) -> None:
 
 def text_and_html(message: EmailMessage) -> tuple[str, str]:
     plain, html = message.get_body(("plain",)), message.get_body(("html",))
-    assert plain is not None and html is not None
+    assert plain is not None
+    assert html is not None
     return str(plain.get_content()), str(html.get_content())
 
 
