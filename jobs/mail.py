@@ -46,9 +46,11 @@ from connector.store.db import transaction
 from connector.store.portal_links import portal_url
 from connector.store.repository import BillingRepository
 
+from .acceptance import milestones_picked
 from .context import JobContext
 from .drains import drain
-from .runs import Tally, one_item
+from .infrastructure import is_infrastructure
+from .runs import Tally, describe, one_item
 
 log = logging.getLogger("milepost.jobs.mail")
 APPROVER_MESSAGES = {mail_outbox.APPROVAL_REQUEST, mail_outbox.APPROVAL_REMINDER, mail_outbox.DEEMED_ACCEPTED}
@@ -69,13 +71,8 @@ def remind_approvers(ctx: JobContext, now: datetime) -> Tally:
     tally = Tally(reminded=0, failed=0)
     if not ctx.settings.mail.configured:
         return tally
-    due: list[tuple[str, int]] = []
-    with ctx.sessions() as session:
-        repo = BillingRepository(session)
-        for key in repo.project_keys():
-            with one_item(tally, f"project {key}"):
-                project, schedule = repo.load(key)
-                due += [(key, m.seq) for m in active(schedule) if reminder_due(project, m, now)]
+    due = milestones_picked(ctx, tally, lambda project, schedule: [
+        m for m in active(schedule) if reminder_due(project, m, now)])
     for key, seq in due:
         with one_item(tally, f"{key} milestone {seq}"), transaction(ctx.sessions) as session:
             project, milestone = BillingRepository(session).milestone(key, seq)
@@ -93,12 +90,18 @@ def _deliver(ctx: JobContext, item: mail_outbox.ClaimedMail, now: datetime) -> t
     """One message to the server: ("sent" | "retry" | "failed", what went wrong)."""
     try:
         message = _compose(ctx, item)
-    except (KeyError, ValueError, TypeError) as error:  # a row this version cannot make a message of
-        return _failed(ctx, item, f"cannot build the message: {error}", retryable=False, now=now)
+    except Exception as error:  # noqa: BLE001 - a row this version cannot make a message of
+        log.error("mail %s cannot be built", item.idempotency_key, exc_info=error)
+        return _failed(ctx, item, f"cannot build the message: {describe(error)}", retryable=False, now=now)
     try:
         send(ctx.settings.mail, message)
     except MailError as error:
         return _failed(ctx, item, str(error), retryable=error.retryable, now=now)
+    except Exception as error:  # a bug on the way out (smtplib and the message disagree): not worth a retry
+        if is_infrastructure(error):
+            raise
+        log.error("mail %s failed", item.idempotency_key, exc_info=error)
+        return _failed(ctx, item, describe(error), retryable=False, now=now)
     with transaction(ctx.sessions) as session:
         mail_outbox.complete_mail(session, item.id)
     log.info("sent %s (%s)", item.message, item.idempotency_key)

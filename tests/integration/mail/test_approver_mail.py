@@ -38,6 +38,24 @@ def drain(stack: Stack, now: datetime | None = None) -> None:
     run_job(stack.context(), "drain_outbox", now)
 
 
+def worker_dies_at(target: str, stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A drain whose worker dies when it reaches `target` (a dotted name)."""
+    def dies(*_args, **_kwargs):
+        raise Killed
+
+    monkeypatch.setattr(target, dies)
+    with pytest.raises(Killed):
+        drain(stack)
+    monkeypatch.undo()
+
+
+def drain_after_the_reclaim(stack: Stack) -> None:
+    """Two drains once the dead worker's rows may be reclaimed."""
+    later = datetime.now(UTC) + timedelta(seconds=stack.settings.worker.reclaim_after_seconds + 5)
+    drain(stack, later)
+    drain(stack, later + timedelta(minutes=1))
+
+
 def text_and_html(message: EmailMessage) -> tuple[str, str]:
     plain, html = message.get_body(("plain",)), message.get_body(("html",))
     assert plain is not None
@@ -78,20 +96,11 @@ def test_a_submission_emails_the_approver_a_link_that_opens_the_milestone_once(m
 def test_a_worker_killed_before_the_send_sends_the_message_once_after_the_reclaim(mail_stack, inbox, monkeypatch) -> None:
     submit(mail_stack)
 
-    def killed(*_args, **_kwargs):
-        raise Killed
-
-    monkeypatch.setattr("jobs.mail.send", killed)
-    with pytest.raises(Killed):
-        drain(mail_stack)
-    monkeypatch.undo()
+    worker_dies_at("jobs.mail.send", mail_stack, monkeypatch)
     assert mail_rows(mail_stack)[0][0] == "processing"  # what the dead worker left
-
     drain(mail_stack)  # too soon: the row may still be another worker's
     assert inbox.messages == []
-    later = datetime.now(UTC) + timedelta(seconds=mail_stack.settings.worker.reclaim_after_seconds + 5)
-    drain(mail_stack, later)
-    drain(mail_stack, later + timedelta(minutes=1))
+    drain_after_the_reclaim(mail_stack)
 
     assert len(inbox.about("Please review")) == 1
     assert mail_rows(mail_stack)[0][0] == "done"
@@ -103,16 +112,8 @@ def test_a_crash_after_the_server_took_it_resends_the_same_message_recognisably(
     Message-ID, Date and link, so the copy is recognisable (and folded by most mail clients)."""
     submit(mail_stack)
 
-    def dies_before_done(*_args, **_kwargs):
-        raise Killed
-
-    monkeypatch.setattr("connector.store.mail_outbox.complete_mail", dies_before_done)
-    with pytest.raises(Killed):
-        drain(mail_stack)
-    monkeypatch.undo()
-    later = datetime.now(UTC) + timedelta(seconds=mail_stack.settings.worker.reclaim_after_seconds + 5)
-    drain(mail_stack, later)
-    drain(mail_stack, later + timedelta(minutes=1))
+    worker_dies_at("connector.store.mail_outbox.complete_mail", mail_stack, monkeypatch)
+    drain_after_the_reclaim(mail_stack)
 
     first, second = inbox.messages
     assert first["Message-ID"] == second["Message-ID"]
