@@ -108,7 +108,8 @@ def run_once(ctx: JobContext, now: datetime | None = None) -> dict[str, Tally]:
         else:
             counts = run_job(ctx, name, now)
         earlier = results.get(name, Tally())
-        merged = Tally({key: earlier.get(key, 0) + value for key, value in counts.items()})
+        keys = dict.fromkeys([*earlier, *counts])  # a count only one of the runs had is kept too
+        merged = Tally({key: earlier.get(key, 0) + counts.get(key, 0) for key in keys})
         merged.outcome = next((o for o in (ERROR, PARTIAL) if o in (earlier.outcome, counts.outcome)), OK)
         results[name] = merged
     return results
