@@ -68,10 +68,7 @@ def test_without_a_bookkeeper_address_only_approvers_are_emailed(no_bookkeeper_s
 
 def fail_an_intent(stack: Stack) -> None:
     """A BHD project for a USD-only company: its intent fails for good on the first drain."""
-    realm = stack.sandbox.control.add_quickbooks_company("Dollar Books LLC", "USD")
-    stack.connect_quickbooks(realm)
-    data = schedule_json()
-    data["project"]["currency"] = "BHD"
-    stack.api("POST", "/schedules", data)
-    stack.api("POST", "/projects/ACME-WEB/milestones/1/submit", {"by": "Sam", "evidence": ["requirements document"]})
-    stack.api("POST", "/projects/ACME-WEB/milestones/1/accept", {"by": "Dana Lee"})
+    connection, _ = stack.connect_quickbooks(stack.sandbox.control.add_quickbooks_company("Dollar Books LLC", "USD"))
+    bhd = schedule_json()
+    bhd["project"]["currency"] = "BHD"
+    stack.import_and_accept("ACME-WEB", connection, schedule=bhd)

@@ -3,37 +3,16 @@ approver's message, `milepost worker --once` sends it, and `milepost jobs` says 
 
 from __future__ import annotations
 
-import os
-
-import pytest
 from cryptography.fernet import Fernet
 
-from connector.cli import main
-from tests.integration.cli.conftest import Result
+from tests.integration.cli.conftest import _isolated, milepost  # noqa: F401 - the CLI's fixtures
 from tests.integration.cli.schedules import GOOD, import_with_evidence
 
 from .conftest import SECRET_KEY
 
 
-@pytest.fixture
-def milepost(engine, database_url, tmp_path, monkeypatch, capsys):
-    """The CLI in-process on this test's database, from an empty folder, no stray MILEPOST_*."""
-    for name in list(os.environ):
-        if name.startswith("MILEPOST_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args: str) -> Result:
-        capsys.readouterr()
-        code = main(["--database", database_url, *args])
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
-
-
 def test_the_cli_submission_is_emailed_by_worker_once_with_mail_set_in_the_environment(
-        milepost, inbox, tmp_path, monkeypatch) -> None:
+        milepost, inbox, tmp_path, monkeypatch) -> None:  # noqa: F811 - the imported fixture
     for name, value in {"MILEPOST_MAIL__HOST": inbox.host, "MILEPOST_MAIL__PORT": str(inbox.port),
                         "MILEPOST_MAIL__TLS": "none", "MILEPOST_MAIL__FROM_ADDRESS": "billing@studio.example",
                         "MILEPOST_APP__SECRET_KEY": SECRET_KEY,
