@@ -54,9 +54,9 @@ from connector.store.evidence import EvidenceRefused, Upload
 from connector.store.repository import BillingRepository
 from jobs.connections import evidence_policy
 
+from . import hooks, subscriptions  # noqa: F401  (they register their endpoints)
 from .activity import pause_reasons
 from .decisions import ACTIONS, decide
-from . import hooks, subscriptions  # noqa: F401  (they register their endpoints)
 from .keys import refused
 from .resources import resources
 from .rest import answers as a
@@ -75,7 +75,7 @@ from .rest.problems import Problem, problem, problem_response
 from .rest.routes import Scope, blueprint, route, route_of
 from .rest.uploads import allow_files, form_step
 
-__all__ = ["authenticate", "blueprint", "errors", "problem"]
+__all__ = ["authenticate", "blueprint"]
 
 
 def errors(status: int, *problems: Problem) -> Response:
