@@ -132,7 +132,7 @@ def _milestone_number(value: Any) -> int:
 
 
 def _hook_type(value: Any) -> str:
-    if value not in HOOK_STEPS:
+    if not isinstance(value, str) or value not in HOOK_STEPS:
         refuse("unknown_type", f"one of {', '.join(HOOK_STEPS)}")
     return str(value)
 

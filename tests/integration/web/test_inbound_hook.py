@@ -181,5 +181,9 @@ def test_the_envelope_is_checked_by_its_model_and_the_answer_says_it_was_not_rep
     assert refused.status_code == 400
     assert rules(refused) == {("type", "required"), ("typ", "unknown_field")}
     assert any("did you mean 'type'" in p["message"] for p in refused.get_json()["errors"])
+    odd = json.dumps({"type": ["milestone.accepted"], "data": []}).encode()
+    odd_answer = hook(client, key, odd, signed(key.webhook_secret, "msg_odd", odd))
+    assert odd_answer.status_code == 400  # not a 500 from a list where a type name goes
+    assert rules(odd_answer) == {("type", "unknown_type"), ("data", "not_table")}
     assert answer.status_code == 200
     assert answer.get_json()["replayed"] is False
