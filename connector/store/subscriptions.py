@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connector.billing.schema import text_problem
 from connector.standard_webhooks import new_secret
 
 from .api_keys import ApiKey, KeyRefused, Sealer
@@ -146,7 +147,7 @@ def url_problem(url: Any, *, private_ok: bool) -> tuple[str, str] | None:
         return "required", "url: the http(s) URL to post events to"
     if len(url) > MAX_URL:
         return "too_long", f"url: at most {MAX_URL} characters"
-    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+    if any(c.isspace() for c in url) or text_problem(url, MAX_URL):  # a lone surrogate cannot be stored
         return "control_character", "url: no spaces or control characters"
     try:
         parts = urlsplit(url)

@@ -7,9 +7,9 @@
     oauth    /oauth/...    Connect to QuickBooks / Xero, callbacks, QuickBooks disconnect landing
     portal   /portal/...   an approver's signed link: see, accept, partially accept, reject
     api      /api/v1/...   JSON for schedules, decisions, reads and reports, with an API key;
-                           its OpenAPI document at /api/v1/openapi.json
-    hooks    /api/v1/hooks/KEY_ID   a project tool's signed message: submit or accept a milestone
-    subscriptions /api/v1/subscriptions   a key's outbound webhook subscriptions
+                           a project tool's signed hook (/api/v1/hooks/KEY_ID) and a key's
+                           outbound webhook subscriptions (/api/v1/subscriptions); its
+                           OpenAPI document at /api/v1/openapi.json
     api_keys /admin/api-keys   list, create (shown once), revoke API keys
     webhooks               registered when connector.web.webhooks exists (another room owns it)
 """
@@ -97,19 +97,15 @@ def _register_blueprints(app: Flask) -> None:
         admin,
         api,
         api_key_pages,
-        hooks,
         imports,
         mapping_pages,
         oauth,
         portal,
         project_import,
-        subscriptions,
     )
 
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(api_key_pages.blueprint)
-    app.register_blueprint(hooks.blueprint)
-    app.register_blueprint(subscriptions.blueprint)
     app.register_blueprint(mapping_pages.blueprint)
     app.register_blueprint(imports.blueprint)
     app.register_blueprint(project_import.blueprint)

@@ -16,15 +16,22 @@
                                                           forecast"); every parameter optional
     GET  /api/v1/projects, milestones, invoices, payments, history (and each by its id): the
          read endpoints of `rest.reads`, cursor pages
+    POST /api/v1/hooks/KEY_ID                             a project tool's signed message (`hooks`):
+                                                          submit or accept a milestone
+    POST|GET /api/v1/subscriptions, DELETE .../ID         a database key's outbound webhook
+                                                          subscriptions (`subscriptions`)
 
 Every endpoint is declared once with `rest.routes.route`, which names the scope a key needs
 (`read` for GETs, `write` for changes) and the models of what goes in and out; `authenticate`
-checks the key against that scope, and the OpenAPI document is built from the same table.
+checks the key against that scope, and the OpenAPI document is built from the same table. The
+inbound hook is the one route without a bearer key: it is `signed` (Standard Webhooks headers,
+made with the webhook secret of the key its path names), and checks that itself.
 
 Bad input is answered 400 as `application/problem+json` (RFC 9457) whose `errors` lists every
 problem found as `{"field", "rule", "message"}`, and writes nothing. A step the lifecycle
 refuses is 409 in the same shape; an unknown project or milestone 404. Keys are made by `milepost api-key create`
-(`web.keys`: a `read` key may only read); legacy keys from MILEPOST_API_KEYS have both scopes.
+(`web.keys`: a `read` key may only read); legacy keys from MILEPOST_API_KEYS have both scopes but
+own no subscriptions and no hook.
 """
 
 from __future__ import annotations
@@ -47,9 +54,9 @@ from connector.store.evidence import EvidenceRefused, Upload
 from connector.store.repository import BillingRepository
 from jobs.connections import evidence_policy
 
+from . import hooks, subscriptions  # noqa: F401  (they register their endpoints)
 from .activity import pause_reasons
 from .decisions import ACTIONS, decide
-from .json_body import BodyRefused, read_json
 from .keys import refused
 from .resources import resources
 from .rest import answers as a
@@ -62,12 +69,13 @@ from .rest.bodies import (
     VoidBody,
     checked,
     decision_from,
+    request_json,
 )
 from .rest.problems import Problem, problem, problem_response
 from .rest.routes import Scope, blueprint, route, route_of
 from .rest.uploads import allow_files, form_step
 
-__all__ = ["authenticate", "blueprint", "errors", "problem"]
+__all__ = ["authenticate", "blueprint"]
 
 
 def errors(status: int, *problems: Problem) -> Response:
@@ -87,26 +95,19 @@ def authenticate(scope: Scope) -> Response | None:
 
 @blueprint.before_request
 def check_key() -> Response | None:
-    """The scope the matched route declares (a route declared elsewhere: read for GET, else write)."""
+    """The scope the matched route declares (a route declared elsewhere: read for GET, else write);
+    a signed route checks its signature itself."""
     declared = route_of(request)
     if declared is not None:
-        return None if declared.scope is None else authenticate(declared.scope)
+        return None if declared.scope is None or declared.signed else authenticate(declared.scope)
     if request.method == "OPTIONS":
         return None
     return authenticate("read" if request.method in ("GET", "HEAD") else "write")
 
 
 def _body() -> tuple[dict[str, Any] | None, Response | None]:
-    if not request.is_json:
-        return None, errors(400, problem("body", "json_object", "the body must be a JSON object"))
-    try:
-        body = read_json(request.get_data(cache=True))
-    except BodyRefused as refused:
-        rule = "json_object" if refused.rule == "json" else refused.rule
-        return None, errors(400, problem("body", rule, str(refused)))
-    if not isinstance(body, dict):
-        return None, errors(400, problem("body", "json_object", "the body must be a JSON object"))
-    return body, None
+    body, found = request_json()
+    return body, errors(400, *found) if found else None
 
 
 @route("GET", "/openapi.json", scope=None, tag="meta", summary="This API's OpenAPI 3.1 document",

@@ -6,83 +6,88 @@
     DELETE /api/v1/subscriptions/ID     204; deliveries still queued for it are dropped
 
 A subscription belongs to the key that made it: listing and deleting see only the caller's.
-POST and DELETE need a `write` key, GET a `read` one; configured (legacy) keys own no
-subscriptions (403). Refusals are in the API's error shape: a URL that is not http(s), holds
-credentials or names a private address (`store.subscriptions`), an unknown event (with a "did
-you mean"), an unknown field: 400, nothing written.
+POST and DELETE need a `write` key, GET a `read` one (the route table's scopes, checked before
+the view); configured (legacy) keys own no subscriptions (403). The body is checked by its
+model (`rest.bodies.SubscriptionBody`: unknown fields, the URL's shape, known events with a "did
+you mean"), and the store checks the URL against `[notifications] private_webhook_urls`; each
+refusal is 400 in the API's error shape, nothing written.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Response
 
 from connector.store import subscriptions
-from connector.store.api_keys import READ, WRITE, ApiKey, KeyRefused
+from connector.store.api_keys import ApiKey, KeyRefused
 from connector.store.db import transaction
 
-from .api import _body, errors, problem
-from .keys import caller, refused
+from .keys import caller, refused, scope_of_method
 from .resources import resources
-from .rest.problems import unknown_fields
+from .rest import answers as a
+from .rest.bodies import SubscriptionBody, checked, request_json
+from .rest.problems import problem, problem_response
+from .rest.routes import route
 
-blueprint = Blueprint("subscriptions", __name__, url_prefix="/api/v1/subscriptions")
-FIELDS = ("url", "events")
+OWNED = "Only a database key (`milepost api-key create`) owns subscriptions: a configured key is 403."
 
 
-def _key(scope: str) -> tuple[ApiKey | None, Any]:
-    refusal = refused(scope, database_key=True)
+def _owner() -> ApiKey | Response:
+    """The calling key, when it is one from the database (its scope was checked before the view)."""
+    refusal = refused(scope_of_method(), database_key=True)
     if refusal is not None:
-        return None, errors(refusal[0], problem(*refusal[1:]))
+        return problem_response(refusal[0], problem(*refusal[1:]))
     found = caller()
     assert found is not None
     assert found.key is not None
-    return found.key, None
+    return found.key
 
 
-@blueprint.post("")
-def create() -> Any:
-    key, failure = _key(WRITE)
-    if failure is not None:
-        return failure
-    assert key is not None
-    body, failure = _body()
-    if failure:
-        return failure
-    assert body is not None
-    if unknown := unknown_fields(body, FIELDS):
-        return errors(400, *[problem(*u) for u in unknown])
+@route("POST", "/subscriptions", scope="write", tag="subscriptions",
+       summary="Subscribe to events: they are posted to the URL, signed per Standard Webhooks",
+       answers={201: a.NewSubscription}, body=SubscriptionBody, description=OWNED)
+def subscribe() -> Response:
+    key = _owner()
+    if isinstance(key, Response):
+        return key
+    body, found = request_json()
+    parsed = None
+    if not found:
+        parsed, found = checked(SubscriptionBody, body)
+    if found:
+        return problem_response(400, *found)
+    assert isinstance(parsed, SubscriptionBody)
     res = resources()
     try:
         with transaction(res.sessions) as db:
-            made = subscriptions.subscribe(db, key, body.get("url"), body.get("events"), res.cipher(),
+            made = subscriptions.subscribe(db, key, parsed.url, parsed.events, res.cipher(),
                                            private_ok=res.settings.notifications.private_webhook_urls)
     except KeyRefused as refusal:
-        return errors(400, problem(refusal.field, refusal.rule, refusal.message))
-    return {**made.subscription.as_json(), "secret": made.secret}, 201
+        return problem_response(400, problem(refusal.field, refusal.rule, refusal.message))
+    return a.send(a.NewSubscription, {**made.subscription.as_json(), "secret": made.secret}, 201)
 
 
-@blueprint.get("")
-def listing() -> Any:
-    key, failure = _key(READ)
-    if failure is not None:
-        return failure
-    assert key is not None
+@route("GET", "/subscriptions", scope="read", tag="subscriptions",
+       summary="The calling key's subscriptions (without their secrets)",
+       answers={200: a.Subscriptions}, description=OWNED)
+def subscriptions_of_key() -> Response:
+    key = _owner()
+    if isinstance(key, Response):
+        return key
     with resources().sessions() as db:
         found = subscriptions.subscriptions_of(db, key)
-    return {"subscriptions": [s.as_json() for s in found]}
+    return a.send(a.Subscriptions, {"subscriptions": [s.as_json() for s in found]})
 
 
-@blueprint.delete("/<int:subscription_id>")
-def delete(subscription_id: int) -> Any:
-    key, failure = _key(WRITE)
-    if failure is not None:
-        return failure
-    assert key is not None
+@route("DELETE", "/subscriptions/<int:subscription_id>", scope="write", tag="subscriptions",
+       summary="Stop a subscription; deliveries still queued for it are dropped",
+       answers={204: None}, description=OWNED)
+def unsubscribe(subscription_id: int) -> Response:
+    key = _owner()
+    if isinstance(key, Response):
+        return key
     try:
         with transaction(resources().sessions) as db:
             subscriptions.remove(db, key, subscription_id)
     except subscriptions.SubscriptionNotFound as missing:
-        return errors(404, problem("id", "not_found", str(missing)))
-    return "", 204
+        return problem_response(404, problem("id", "not_found", str(missing)))
+    return Response(status=204)

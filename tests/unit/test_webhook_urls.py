@@ -25,6 +25,8 @@ REFUSED = [
     ("https://user:pw@hooks.example.com/x", "credentials"),
     ("https://hooks.example.com:99999/x", "url"),
     ("https://hooks.example.com/a b", "control_character"),
+    ("https://hooks.example.com/\ud800", "control_character"),  # unstorable: was a 500 from PostgreSQL
+    ("https://hooks.example.com/\u202ex", "control_character"),
     ("http://127.0.0.1:8000/x", "private_address"),
     ("http://localhost/x", "private_address"),
     ("http://api.localhost/x", "private_address"),

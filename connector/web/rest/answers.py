@@ -40,6 +40,14 @@ class Stepped(Answer):
     billed: DecimalText | None
 
 
+class HookStepped(Stepped):
+    """A hook message acted on (or, replayed, the answer it had then)."""
+
+    message_id: str = Field(description="the message's webhook-id")
+    replayed: bool = Field(default=False, description="true: this webhook-id was already acted on; "
+                                                      "this is its first answer and nothing was done again")
+
+
 class VoidQueued(Answer):
     key: str
     seq: int
@@ -213,6 +221,24 @@ class Event(Answer):
     evidence: list[str]
     data: dict[str, Any]
     recorded_at: datetime
+
+
+class Subscription(Answer):
+    """An outbound webhook subscription of the calling key."""
+
+    id: int
+    key: str = Field(description="the public id of the API key that owns it")
+    url: str
+    events: list[str]
+    created_at: datetime
+
+
+class NewSubscription(Subscription):
+    secret: str = Field(description="the signing secret (`whsec_...`), shown this once")
+
+
+class Subscriptions(Answer):
+    subscriptions: list[Subscription]
 
 
 def page_of(item: type[Answer]) -> type[Answer]:

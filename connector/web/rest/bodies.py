@@ -8,6 +8,9 @@ schedule file's own model (`ScheduleShape`), with the optional `connection`.
 
 Rules that join two fields and depend on the step (a rejection needs a reason; a partial
 acceptance exactly one of percent and amount) are checked after the fields, in `decision_from`.
+The inbound hook's message (`HookMessage`) carries the same step's fields; a subscription's body
+(`SubscriptionBody`) checks its URL's shape and its events, and the store checks the URL again
+against `[notifications] private_webhook_urls` when it saves it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, NoReturn, TypeAlias
 
+from flask import request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -30,13 +34,18 @@ from connector.billing.schema import (
     problems_of,
     text_problem,
 )
+from connector.store.api_keys import KeyRefused
+from connector.store.subscriptions import EVENTS, MAX_URL, checked_events, url_problem
 from mappings.attachments import MAX_FILES_PER_MILESTONE
 
 from ..decisions import EVIDENCE_NAME, Decision, decision_problems
+from ..json_body import BodyRefused, read_json
 from ..path_bounds import MAX_ID
 from .problems import Problem, problem
 
 REFERENCE = 100  # change_orders.reference
+KEY_LENGTH = 64  # projects.key
+HOOK_STEPS = {"milestone.submitted": "submit", "milestone.accepted": "accept"}  # message type: step
 
 
 def refuse(rule: str, message: str) -> NoReturn:
@@ -116,6 +125,32 @@ def _connection(value: Any) -> int | None:
     return value
 
 
+def _milestone_number(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        refuse("integer", "the milestone's number (a positive integer)")
+    return value
+
+
+def _hook_type(value: Any) -> str:
+    if not isinstance(value, str) or value not in HOOK_STEPS:
+        refuse("unknown_type", f"one of {', '.join(HOOK_STEPS)}")
+    return str(value)
+
+
+def _url(value: Any) -> str:
+    """The URL's shape; whether it may name a private address is the store's check (a setting)."""
+    if found := url_problem(value, private_ok=True):
+        refuse(found[0], found[1].removeprefix("url: "))
+    return str(value)
+
+
+def _events(value: Any) -> list[str]:
+    try:
+        return list(checked_events(value))
+    except KeyRefused as refused:
+        refuse(refused.rule, refused.message.removeprefix("events: "))
+
+
 def _string(limit: int, minimum: int = 0) -> WithJsonSchema:
     return WithJsonSchema({"type": "string", "minLength": minimum, "maxLength": limit})
 
@@ -133,6 +168,11 @@ Instant: TypeAlias = Annotated[Any, AfterValidator(instant), WithJsonSchema(
     {"type": "string", "format": "date-time", "description": "with a UTC offset; 2000 to 2100"})]
 ConnectionId: TypeAlias = Annotated[Any, AfterValidator(_connection), WithJsonSchema(
     {"type": "integer", "minimum": 1, "maximum": MAX_ID, "description": "link to this connection"})]
+
+
+ProjectKey: TypeAlias = Annotated[Any, _text(KEY_LENGTH, what="the project's key"), _string(KEY_LENGTH, 1)]
+MilestoneNumber: TypeAlias = Annotated[Any, AfterValidator(_milestone_number), WithJsonSchema(
+    {"type": "integer", "minimum": 1, "maximum": MAX_ID, "description": "the milestone's number"})]
 
 
 class Body(BaseModel):
@@ -181,10 +221,56 @@ class CreditBody(Body):
     by: Asker = "api"
 
 
+class HookStep(DecisionBody):
+    """The milestone a project tool's message is about, and the step's own fields."""
+
+    project: ProjectKey
+    seq: MilestoneNumber
+
+
+class HookMessage(Body):
+    """A Standard Webhooks message from a project tool: a milestone submitted or accepted there."""
+
+    type: Annotated[Any, AfterValidator(_hook_type), WithJsonSchema(
+        {"type": "string", "enum": list(HOOK_STEPS)})]
+    timestamp: Annotated[Any, _optional_text(64), _string(64)] = Field(
+        default=None, json_schema_extra={"description": "when it happened there (not read)"})
+    data: HookStep
+
+
+class SubscriptionBody(Body):
+    """Where to post which events; each delivery is signed with the subscription's secret."""
+
+    url: Annotated[Any, AfterValidator(_url), WithJsonSchema(
+        {"type": "string", "format": "uri", "minLength": 1, "maxLength": MAX_URL,
+         "description": "http or https, no user name or password, a public address"})]
+    events: Annotated[Any, AfterValidator(_events), WithJsonSchema(
+        {"type": "array", "items": {"type": "string", "enum": list(EVENTS)}, "minItems": 1})]
+
+
 class ScheduleBody(ScheduleShape):
     """The schedule file's structure, as JSON, and the connection to bill through."""
 
     connection: ConnectionId = None
+
+
+def json_object(data: bytes) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """The body as a JSON object, or the problem with it (not JSON, nested too deeply, not an object)."""
+    try:
+        body = read_json(data)
+    except BodyRefused as refused:
+        rule = "json_object" if refused.rule == "json" else refused.rule
+        return None, [problem("body", rule, str(refused))]
+    if not isinstance(body, dict):
+        return None, [problem("body", "json_object", "the body must be a JSON object")]
+    return body, []
+
+
+def request_json() -> tuple[dict[str, Any] | None, list[Problem]]:
+    """The request's JSON object body (its Content-Type must say JSON), or the problem with it."""
+    if not request.is_json:
+        return None, [problem("body", "json_object", "the body must be a JSON object")]
+    return json_object(request.get_data(cache=True))
 
 
 def checked(model: type[BaseModel], body: Any) -> tuple[BaseModel | None, list[Problem]]:

@@ -19,6 +19,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from werkzeug.routing import Rule
 
 from connector.billing.schema import KEY_PATTERN
+from connector.standard_webhooks import MAX_MESSAGE_ID
 
 from ..path_bounds import MAX_ID
 from .problems import PROBLEM_JSON, ProblemDetails
@@ -36,13 +37,28 @@ DESCRIPTION = (
     "Milestone billing for QuickBooks Online and Xero: schedules, milestone steps with evidence, "
     "voids and credits, and read access to projects, milestones, invoices, payments and history. "
     "Authenticate with an API key (`Authorization: Bearer KEY` or `X-API-Key: KEY`); each "
-    "operation names the scope it needs (`read` or `write`) in its security requirement. Amounts "
+    "operation names the scope it needs (`read` or `write`) in its security requirement; the "
+    "inbound hook instead carries a Standard Webhooks signature made with its key's webhook "
+    "secret. Amounts "
     "are decimal strings. Every refusal is `application/problem+json` (RFC 9457) whose `errors` "
     "lists each problem as field, rule and message. Lists are cursor pages: pass `next_cursor` "
     "back as `cursor` (or follow `next`), and `updated_since` to read only what changed."
 )
+SIGNATURE_HEADERS: list[dict[str, Any]] = [  # what a signed route (the inbound hook) is called with
+    {"name": "webhook-id", "in": "header", "required": True,
+     "description": "the message's unique id: a retry sends the same id and gets the first answer",
+     "schema": {"type": "string", "minLength": 1, "maxLength": MAX_MESSAGE_ID}},
+    {"name": "webhook-timestamp", "in": "header", "required": True,
+     "description": "when this attempt was signed, in whole seconds since 1970-01-01 UTC; "
+                    "refused more than five minutes from now",
+     "schema": {"type": "string", "pattern": "^[0-9]{1,12}$"}},
+    {"name": "webhook-signature", "in": "header", "required": True,
+     "description": "`v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` under the "
+                    "key's webhook secret (several, space separated, while a secret is being rotated)",
+     "schema": {"type": "string", "minLength": 1}},
+]
 STATUS_TEXT = {200: "OK", 201: "Created", 202: "Accepted", 400: "The input breaks a rule; nothing was written",
-               401: "No valid API key", 403: "The key lacks the scope this needs",
+               401: "No valid API key (or signature)", 403: "The key lacks the scope this needs",
                404: "No such record (or a path naming nothing storable)",
                409: "The record's state does not allow this; nothing was written",
                413: "The body is too large"}
@@ -122,7 +138,7 @@ def _responses(route: Route, refs: Refs) -> dict[str, Any]:
                 answer["headers"] = {h: {**ANSWER_HEADERS[h], "description": text} for h, text in named.items()}
         else:
             answer["content"] = problem
-            if status == 401:
+            if status == 401 and not route.signed:
                 answer["headers"] = {"WWW-Authenticate": ANSWER_HEADERS["WWW-Authenticate"]}
         out[str(status)] = answer
     return out
@@ -132,9 +148,9 @@ def _operation(route: Route, refs: Refs) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": route.operation_id, "summary": route.summary, "tags": [route.tag],
         "parameters": [*(_path_parameter(route, n, k) for n, k in route.path_parameters()),
-                       *_query_parameters(route)],
+                       *_query_parameters(route), *(SIGNATURE_HEADERS if route.signed else ())],
         "responses": _responses(route, refs),
-        "security": [] if route.scope is None else [{name: [route.scope]} for name in SECURITY_SCHEMES],
+        "security": [] if route.scope is None or route.signed else [{name: [route.scope]} for name in SECURITY_SCHEMES],
     }
     if route.description:
         operation["description"] = route.description

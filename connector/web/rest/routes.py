@@ -4,7 +4,9 @@ goes in and out.
 `@route(...)` registers a view on the API blueprint and records a `Route`: its method and path,
 the scope a key needs (`read` for GETs, `write` for changes, None for the public description),
 the pydantic models of its JSON body, multipart form, query and answers, and the problems it
-can answer. The key check (`connector.web.api.authenticate`) reads the scope from here, and the
+can answer. A `signed` route (the inbound hook) is not called with a bearer key: the caller
+signs the body (Standard Webhooks) with the secret of the key its path names, and the view checks
+that signature and the key's scope itself. The key check (`connector.web.api.authenticate`) reads the scope from here, and the
 OpenAPI document (`openapi.py`) is built from these records and the models' JSON Schemas, so
 what is described is what is checked.
 """
@@ -42,6 +44,7 @@ class Route:
     headers: Mapping[int, Mapping[str, str]] = field(default_factory=dict)  # answer headers
     description: str = ""
     operation_id: str = ""
+    signed: bool = False  # proven by Standard Webhooks signature headers, not a bearer key
 
     @property
     def path(self) -> str:

@@ -66,3 +66,20 @@ def test_routing_and_key_refusals_are_problem_json_too(client, path, status):
     assert answer.get_json()["errors"]
 
 
+
+
+def test_the_hook_is_signed_not_keyed_and_subscriptions_name_their_scopes(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    hook = paths["/api/v1/hooks/{key_id}"]["post"]
+    subscriptions = paths["/api/v1/subscriptions"]
+
+    assert hook["security"] == []
+    assert {(p["name"], p["required"]) for p in hook["parameters"] if p["in"] == "header"} == {
+        ("webhook-id", True), ("webhook-timestamp", True), ("webhook-signature", True)}
+    assert "HMAC-SHA256" in hook["description"]
+    assert hook["requestBody"]["content"] == {
+        "application/json": {"schema": {"$ref": "#/components/schemas/HookMessage"}}}
+    assert {"200", "400", "401", "403", "404", "409", "413"} == set(hook["responses"])
+    assert subscriptions["get"]["security"] == [{"bearerKey": ["read"]}, {"apiKeyHeader": ["read"]}]
+    assert subscriptions["post"]["security"] == [{"bearerKey": ["write"]}, {"apiKeyHeader": ["write"]}]
+    assert paths["/api/v1/subscriptions/{subscription_id}"]["delete"]["security"] == subscriptions["post"]["security"]

@@ -132,3 +132,16 @@ def test_the_admin_page_shows_a_new_key_once_lists_and_revokes(app, admin):
 def test_the_admin_page_needs_a_sign_in(client):
     assert client.get("/admin/api-keys").status_code == 302
     assert client.post("/admin/api-keys", data={"name": "x", "scope": "write"}).status_code == 302
+
+
+def test_a_subscription_body_is_checked_by_its_model_every_problem_at_once(app, client):
+    key = new_key(app, "write")
+    refused = client.post("/api/v1/subscriptions", headers=bearer(key),
+                          json={"url": "https://hooks.example.com/x\ud800", "events": ["invoice.creatd"], "evnts": []})
+
+    assert refused.status_code == 400
+    assert refused.mimetype == "application/problem+json"
+    assert {(p["field"], p["rule"]) for p in refused.get_json()["errors"]} == {
+        ("url", "control_character"), ("events", "unknown_event"), ("evnts", "unknown_field")}
+    assert "did you mean 'invoice.created'" in refused.get_data(as_text=True)
+    assert client.get("/api/v1/subscriptions", headers=bearer(key)).get_json() == {"subscriptions": []}

@@ -167,3 +167,23 @@ def test_remembered_message_ids_are_forgotten_after_a_day(app, client):
         dropped = hook_messages.forget_old(db, now + timedelta(hours=25))
 
     assert (kept, dropped) == (0, 1)
+
+
+def test_the_envelope_is_checked_by_its_model_and_the_answer_says_it_was_not_replayed(app, client):
+    import_and_submit(client)
+    key = new_key(app)
+    typo = json.dumps({"typ": "milestone.accepted", "data": {"project": "ACME-WEB", "seq": 1, "by": "D"}}).encode()
+    body = message()
+
+    refused = hook(client, key, typo, signed(key.webhook_secret, "msg_typo", typo))
+    answer = hook(client, key, body, signed(key.webhook_secret, "msg_ok", body))
+
+    assert refused.status_code == 400
+    assert rules(refused) == {("type", "required"), ("typ", "unknown_field")}
+    assert any("did you mean 'type'" in p["message"] for p in refused.get_json()["errors"])
+    odd = json.dumps({"type": ["milestone.accepted"], "data": []}).encode()
+    odd_answer = hook(client, key, odd, signed(key.webhook_secret, "msg_odd", odd))
+    assert odd_answer.status_code == 400  # not a 500 from a list where a type name goes
+    assert rules(odd_answer) == {("type", "unknown_type"), ("data", "not_table")}
+    assert answer.status_code == 200
+    assert answer.get_json()["replayed"] is False
