@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
+from connector import logs
 from connector.platforms.errors import PlatformError, redact
 from connector.store.db import transaction
 from connector.store.job_runs import finish_job, forget_idle, start_job
@@ -86,19 +87,21 @@ def recorded(
     now: datetime | None = None,
 ) -> Tally:
     """Run `body` under a job_runs record; errors are recorded and logged, never raised. The
-    counts come back as a Tally whose `outcome` says how the run ended."""
+    counts come back as a Tally whose `outcome` says how the run ended. Every line the body
+    logs carries the job's name and run id (and the connection's id)."""
     with transaction(ctx.sessions) as session:
         run_id = start_job(session, job, connection_id, at=utcnow())
     outcome, counts, error = OK, {}, None
-    try:
-        counts = body()
-        if isinstance(counts, Tally) and counts.problems:
-            outcome, error = PARTIAL, redact(counts.summary())
-    except Skip as why:
-        outcome, error = SKIPPED, str(why)
-    except Exception as exc:  # noqa: BLE001 - a job's failure is recorded, the worker lives on
-        outcome, error = ERROR, describe(exc)
-        log.warning("job %s (connection %s) failed: %s", job, connection_id, error)
+    with logs.bound(job=job, job_run_id=run_id, connection_id=connection_id):
+        try:
+            counts = body()
+            if isinstance(counts, Tally) and counts.problems:
+                outcome, error = PARTIAL, redact(counts.summary())
+        except Skip as why:
+            outcome, error = SKIPPED, str(why)
+        except Exception as exc:  # noqa: BLE001 - a job's failure is recorded, the worker lives on
+            outcome, error = ERROR, describe(exc)
+            log.warning("job %s (connection %s) failed: %s", job, connection_id, error)
     with transaction(ctx.sessions) as session:
         finish_job(session, run_id, outcome, counts, error, at=utcnow())
         session.flush()

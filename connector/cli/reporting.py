@@ -16,7 +16,7 @@ import csv
 import io
 import json
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -28,19 +28,8 @@ from jobs.pause_work import active_flags
 
 from .context import Context, parse_at
 
-if TYPE_CHECKING:
-    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
-
 TABLE_WIDTH = 200  # amounts and headings are never cut: wider than a terminal beats "1000…"
 _NUMERIC = {c for c in TABLE_COLUMNS if c not in ("seq", "name", "state")}
-
-
-def add_parser(sub: SubParsers) -> None:
-    p = sub.add_parser("report", help="where a contract stands")
-    p.add_argument("key")
-    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    p.add_argument("--at", help="the moment to report at (ISO 8601; default now)")
-    p.set_defaults(handler=cmd_report)
 
 
 def load_report(ctx: Context, key: str, at_text: str | None) -> tuple[Report, str | None]:

@@ -7,6 +7,7 @@
     oauth    /oauth/...    Connect to QuickBooks / Xero, callbacks, QuickBooks disconnect landing
     portal   /portal/...   an approver's signed link: see, accept, partially accept, reject
     api      /api/v1/...   JSON for schedules, decisions and reports, with an API key
+    health   /healthz, /readyz   the process is up; the database (and Redis) answer
     webhooks               registered when connector.web.webhooks exists (another room owns it)
 """
 
@@ -26,7 +27,7 @@ from werkzeug.exceptions import HTTPException
 from connector.config import Settings, load_settings, with_environment
 from connector.store.db import engine_for, session_factory
 
-from . import hardening, path_bounds, redaction, throttle
+from . import hardening, health, path_bounds, redaction, request_log, throttle
 from .resources import WebResources
 from .security import csrf_field, signed_in
 
@@ -63,10 +64,11 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
     app.extensions["milepost"] = WebResources(settings, engine, session_factory(engine), environ=env)
     app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.globals["signed_in"] = signed_in
+    request_log.install(app)
     _register_blueprints(app)
     _register_errors(app)
     path_bounds.register(app)
-    throttle.install(app, settings)
+    throttle.install(app, settings).exempt(health.blueprint)
     hardening.install(app)
     redaction.install(app)
 
@@ -85,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(oauth.blueprint)
     app.register_blueprint(portal.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(health.blueprint)
     try:
         webhooks = importlib.import_module("connector.web.webhooks")
     except ModuleNotFoundError as missing:
