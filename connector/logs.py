@@ -14,7 +14,7 @@ for it), `job` and `job_run_id` (the `job_runs` row), and the platform's own req
 attached to every line logged while they hold. They live in a context variable: `bound(...)`
 sets fields for a block (a request, a job run) and puts the previous ones back when it ends,
 and `note(...)` adds a field until the enclosing block ends (the platform clients note each
-answer's id as they see it). Threads start with none, so a worker thread's job never inherits
+answer's id as they see it; outside a block a note is dropped). Threads start with none, so a worker thread's job never inherits
 another's fields.
 
 The formatting is python-json-logger's (a maintained library: extras, exceptions and values
@@ -45,6 +45,7 @@ from pythonjsonlogger.json import JsonFormatter as _LibraryJsonFormatter
 
 _FIELDS: ContextVar[Mapping[str, object]] = ContextVar("milepost_log_fields",
                                                        default=MappingProxyType({}))
+_BOUND: ContextVar[bool] = ContextVar("milepost_log_bound", default=False)
 # Libraries whose routine INFO lines repeat every tick: only their warnings are worth a line.
 QUIET = ("apscheduler", "celery.app.trace", "celery.worker.strategy", "werkzeug")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -55,15 +56,19 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 def bound(**fields: object) -> Iterator[None]:
     """Attach `fields` (None values left out) to every line logged in this block."""
     token = _FIELDS.set({**_FIELDS.get(), **{k: v for k, v in fields.items() if v is not None}})
+    inside = _BOUND.set(True)
     try:
         yield
     finally:
+        _BOUND.reset(inside)
         _FIELDS.reset(token)
 
 
 def note(**fields: object) -> None:
-    """Attach `fields` to the lines that follow, until the enclosing `bound` block ends."""
-    _FIELDS.set({**_FIELDS.get(), **{k: v for k, v in fields.items() if v is not None}})
+    """Attach `fields` to the lines that follow, until the enclosing `bound` block ends; outside
+    any block (nothing would ever take them back) they are not kept."""
+    if _BOUND.get():
+        _FIELDS.set({**_FIELDS.get(), **{k: v for k, v in fields.items() if v is not None}})
 
 
 def current() -> Mapping[str, object]:

@@ -65,9 +65,11 @@ class Skip(Exception):  # noqa: N818 - a signal, not a failure
 def one_item(tally: Tally, label: str, count: str = "failed") -> Iterator[None]:
     """One project's, invoice's or connection's share of a job. A failure that is its own (bad
     data, a refusal, a bug) is logged and recorded with `label` (its key) in the run, and the
-    job goes on with the rest; an outage (`jobs.infrastructure`) is everyone's and ends the run."""
+    job goes on with the rest; an outage (`jobs.infrastructure`) is everyone's and ends the run.
+    Lines logged meanwhile carry `label` as their `item`."""
     try:
-        yield
+        with logs.bound(item=label):
+            yield
     except Exception as error:
         if is_infrastructure(error):
             raise

@@ -12,13 +12,14 @@ SIGTERM and Ctrl-C stop the scheduler after the running jobs finish, so a worker
 cleanly; a killed one leaves nothing lost (see jobs/outbox.py).
 
 The long-running ones (worker, clock, run, the Celery worker) log JSON lines on stdout
-(`connector.logs`, `[logging]`); `worker --once` and `sync` log the same lines on stderr, so
+(`connector.logs`, `[logging]`), their "running" line included; `worker --once` and `sync` log the same lines on stderr, so
 their summary on stdout stays readable by a script.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import threading
 from pathlib import Path
@@ -32,6 +33,7 @@ from connector.store.retries import failed_intents, retry_all_failed, retry_inte
 
 from .context import CommandError, Context
 
+log = logging.getLogger("milepost.cli")
 NO_TOKEN_KEYS = (
     "MILEPOST_TOKEN_KEYS is not set: the worker decrypts each connection's OAuth tokens with "
     "the key(s) the web app uses (MILEPOST_SECURITY__TOKEN_KEYS also works); a new key: "
@@ -105,7 +107,7 @@ def cmd_worker(ctx: Context, args: argparse.Namespace) -> int:
         scheduler = embedded_scheduler(job_ctx)
         stop = _until_stopped()
         scheduler.start()
-        ctx.out.print("milepost worker running (embedded); Ctrl-C to stop", markup=False)
+        log.info("milepost worker running (embedded); Ctrl-C to stop")
         stop.wait()
         scheduler.shutdown(wait=True)
         return 0
@@ -122,7 +124,7 @@ def cmd_clock(ctx: Context, args: argparse.Namespace) -> int:
     scheduler = enqueueing_scheduler(job_ctx, enqueue, blocking=False)
     stop = _until_stopped()
     scheduler.start()
-    ctx.out.print("milepost clock running; Ctrl-C to stop", markup=False)
+    log.info("milepost clock running; Ctrl-C to stop")
     stop.wait()
     scheduler.shutdown(wait=True)
     job_ctx.close()
@@ -142,8 +144,7 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     stop = _until_stopped()
     scheduler.start()
     threading.Thread(target=server.serve_forever, name="web", daemon=True).start()
-    ctx.out.print(f"milepost on http://{args.host}:{server.server_port} with the worker; "
-                  "Ctrl-C to stop", markup=False)
+    log.info("milepost on http://%s:%s with the worker; Ctrl-C to stop", args.host, server.server_port)
     stop.wait()
     server.shutdown()
     scheduler.shutdown(wait=True)
