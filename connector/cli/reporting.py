@@ -16,10 +16,9 @@ import csv
 import io
 import json
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.table import Table
 
 from connector.billing.report import TABLE_COLUMNS, Report, build_report, table_rows
 from connector.store import credits
@@ -27,6 +26,9 @@ from connector.store.repository import BillingRepository
 from jobs.pause_work import active_flags
 
 from .context import Context, parse_at
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 TABLE_WIDTH = 200  # amounts and headings are never cut: wider than a terminal beats "1000…"
 _NUMERIC = {c for c in TABLE_COLUMNS if c not in ("seq", "name", "state")}
@@ -72,6 +74,8 @@ def report_csv(report: Report) -> str:
 
 
 def report_table(report: Report) -> Table:
+    from rich.table import Table  # here: a JSON or CSV report never draws one
+
     table = Table(title=f"{report.key} — contract total {report.contract_total} {report.currency}")
     for column in TABLE_COLUMNS:
         numeric = column in _NUMERIC or column == "seq"
