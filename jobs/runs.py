@@ -19,7 +19,7 @@ from datetime import datetime
 from connector import logs
 from connector.platforms.errors import PlatformError, redact
 from connector.store.db import transaction
-from connector.store.job_runs import finish_job, forget_idle, start_job
+from connector.store.job_runs import finish_job, forget_idle, is_idle, start_job
 
 from .context import JobContext, utcnow
 from .infrastructure import is_infrastructure
@@ -104,6 +104,8 @@ def recorded(
         except Exception as exc:  # noqa: BLE001 - a job's failure is recorded, the worker lives on
             outcome, error = ERROR, describe(exc)
             log.warning("job %s (connection %s) failed: %s", job, connection_id, error)
+        if outcome == OK and not is_idle(outcome, counts):  # an idle run is not worth a line either
+            log.info("job %s done: %s", job, ", ".join(f"{k} {v}" for k, v in counts.items()))
     with transaction(ctx.sessions) as session:
         finish_job(session, run_id, outcome, counts, error, at=utcnow())
         session.flush()

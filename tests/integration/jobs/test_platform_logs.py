@@ -38,6 +38,9 @@ def test_each_quickbooks_answer_is_logged_with_its_intuit_tid_and_the_job_run(st
     assert create["item"].startswith("milepost:ACME-WEB:1:")  # the intent's idempotency key
     assert all(INTUIT_TID.fullmatch(c["intuit_tid"]) and c["job_run_id"] == run_id for c in calls)
     assert len({c["intuit_tid"] for c in calls}) == len(calls)  # each answer its own id
+    [done] = from_logger(lines, "milepost.jobs")
+    assert done["message"].startswith("job drain_outbox done: created 1")
+    assert done["job_run_id"] == run_id
 
 
 def test_a_retried_quickbooks_failure_is_logged_with_the_failed_answers_intuit_tid(stack) -> None:
