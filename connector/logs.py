@@ -169,4 +169,5 @@ def configure(level: str = "INFO", fmt: str = "json", to: str = "stdout",
     if any(not isinstance(handler, ConsoleHandler) for handler in logging.getLogger().handlers):
         return False
     logging.config.dictConfig(dict_config(level, fmt, to, filters))
+    logging.captureWarnings(True)  # a library's warning is a line like the others (py.warnings)
     return True

@@ -10,6 +10,8 @@ the request id (`connector.web.request_log`). Anything else gunicorn takes from 
 
 from __future__ import annotations
 
+import logging
+
 from connector.config import load_settings
 from connector.logs import dict_config
 from connector.web.redaction import RedactingFilter
@@ -18,3 +20,4 @@ _logging = load_settings().logging
 
 logconfig_dict = dict_config(_logging.level, _logging.format, "stdout", {"redact": RedactingFilter})
 loglevel = _logging.level.lower()
+logging.captureWarnings(True)  # a library's warning is a JSON line too (py.warnings)
