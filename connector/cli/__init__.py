@@ -4,6 +4,8 @@ Contracts and milestones:
 
     milepost init
     milepost schedule validate|import FILE [--connection ID]
+    milepost schedule import --connection ID --from-estimate ID | --from-quote ID --key KEY
+                        [--template NAME | --per-line] [--approver-email E ...] [-o FILE]
     milepost schedule new --template three-phase|five-phase|inspection --total AMOUNT --currency CODE
     milepost sign KEY [--at DATETIME] [--by NAME]
     milepost milestone submit|accept|reject|partial KEY SEQ [--by NAME] [--at DATETIME]
@@ -15,6 +17,8 @@ Contracts and milestones:
     milepost monthly KEY --month YYYY-MM [--pass-through "DESCRIPTION=AMOUNT" ...]
                         [--support "DESCRIPTION=HOURS@RATE" ...] [--date DATE]
     milepost report KEY [--format table|json|csv]
+    milepost forecast [KEY] [--weeks N] [--format table|json|csv] [--at DATE]
+    milepost history KEY [SEQ] [--format table|json]
     milepost invoice void KEY SEQ --reason TEXT [--by NAME] [--reopen]
     milepost invoice credit KEY SEQ --amount A --reason TEXT [--ref CO-N] [--by NAME]
 
@@ -35,6 +39,14 @@ Background work:
     milepost sync [--connection ID]
     milepost jobs [--limit N] [--job NAME]
     milepost retry [INTENT_ID | --all-failed]
+
+Project tools:
+
+    milepost api-key create --name NAME --scope read|write
+    milepost api-key list [--format table|json]
+    milepost api-key revoke|rotate-secret|subscriptions ID
+    milepost api-key subscribe ID --url URL --event EVENT [--event EVENT ...]
+    milepost api-key unsubscribe ID SUBSCRIPTION
 
 Trying it out:
 

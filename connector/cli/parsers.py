@@ -11,8 +11,11 @@ A handler may also be a callable (the sandbox's, whose module is light).
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+import importlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
+from connector.billing.forecast import DEFAULT_WEEKS, MAX_WEEKS
 from connector.billing.templates import TEMPLATES
 from connector.platforms import PLATFORMS
 from connector.sandbox.cli import add_cli as add_sandbox_cli
@@ -54,6 +57,25 @@ MAPPING_OPTIONS = (  # option, stored key, help: `connections settings` and `pro
 )
 
 
+class LazyChoices:
+    """An argument's choices read from its command's module when first checked (that module
+    is imported to run the command anyway); give the argument a `metavar` so that building
+    the parser never lists them."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self._where = (module, name)
+
+    def _values(self) -> tuple[Any, ...]:
+        module, name = self._where
+        return tuple(getattr(importlib.import_module(module), name))
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._values()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._values())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="milepost", description="Milestone billing for QuickBooks Online and Xero.",
@@ -78,8 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=["table", "json", "csv"], default="table")
     report.add_argument("--at", help="the moment to report at (ISO 8601; default now)")
     report.set_defaults(handler="reporting:cmd_report")
+    _forecast_and_history(sub)
     _connections(sub)
     _background(sub)
+    _api_keys(sub)
     add_sandbox_cli(sub)
 
     demo = sub.add_parser("demo", help="run a sample five-phase project end to end")
@@ -96,10 +120,11 @@ def _schedule(sub: SubParsers) -> None:
     validate.add_argument("file")
     validate.set_defaults(handler="commands:cmd_schedule_validate")
     imp = ssub.add_parser("import", help="validate, then import atomically")
-    imp.add_argument("file")
+    imp.add_argument("file", nargs="?", help="the schedule file (or --from-estimate/--from-quote)")
     imp.add_argument("--by", default="cli", help="who imports it (audit trail)")
     imp.add_argument("--connection", type=int, metavar="ID", help="the connection the project bills through")
-    imp.set_defaults(handler="connections:cmd_schedule_import")
+    _from_the_books(imp)
+    imp.set_defaults(handler="imports:cmd_schedule_import")
     new = ssub.add_parser("new", help="write a schedule file from a template")
     new.add_argument("--template", required=True, choices=list(TEMPLATES))
     new.add_argument("--total", required=True, help="the contract total, e.g. 50000.00")
@@ -109,6 +134,76 @@ def _schedule(sub: SubParsers) -> None:
     new.add_argument("--output", "-o", help="file to write (default: print)")
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
     new.set_defaults(handler="changes:cmd_schedule_new")
+
+
+def _from_the_books(imp: argparse.ArgumentParser) -> None:
+    """`schedule import`'s options that read an accepted estimate or quote from the books."""
+    source = imp.add_mutually_exclusive_group()
+    source.add_argument("--from-estimate", metavar="ID",
+                        help="an accepted QuickBooks estimate (its Id or number), instead of FILE")
+    source.add_argument("--from-quote", metavar="ID",
+                        help="an accepted Xero quote (its QuoteID or number), instead of FILE")
+    imp.add_argument("--key", help="with --from-*: the new project's key")
+    split = imp.add_mutually_exclusive_group()
+    split.add_argument("--template", choices=list(TEMPLATES),
+                       help="with --from-*: split the total as this template does")
+    split.add_argument("--per-line", action="store_true",
+                       help="with --from-*: one milestone per line of the estimate (the default)")
+    imp.add_argument("--approver-email", nargs="+", action="extend", default=[], metavar="E",
+                     help="with --from-*: who accepts the milestones (several: one per milestone "
+                          "in order, the last for the rest)")
+    imp.add_argument("--output", "-o", metavar="FILE",
+                     help="with --from-*: write the imported schedule here as TOML, for review")
+    imp.add_argument("--force", action="store_true", help="overwrite --output if it exists")
+
+
+def _forecast_and_history(sub: SubParsers) -> None:
+    forecast = sub.add_parser("forecast", help="expected cash in per week and currency")
+    forecast.add_argument("key", nargs="?", help="one project (default: all)")
+    forecast.add_argument("--weeks", type=int, default=DEFAULT_WEEKS,
+                          help=f"how many weeks (1 to {MAX_WEEKS}; default {DEFAULT_WEEKS})")
+    forecast.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    forecast.add_argument("--at", help="the day to forecast from (YYYY-MM-DD; default today, UTC)")
+    forecast.set_defaults(handler="forecast:cmd_forecast")
+    history = sub.add_parser("history", help="the audit trail: who did what, when, why, and what it led to")
+    history.add_argument("key")
+    history.add_argument("seq", type=int, nargs="?", help="one milestone (default: the whole project)")
+    history.add_argument("--format", choices=["table", "json"], default="table")
+    history.set_defaults(handler="history:cmd_history")
+
+
+def _api_keys(sub: SubParsers) -> None:
+    keys = sub.add_parser("api-key", help="API keys for project tools and their webhook subscriptions")
+    ksub = keys.add_subparsers(dest="api_key_command", required=True, metavar="ACTION")
+    create = ksub.add_parser("create", help="make a key; it is printed once")
+    create.add_argument("--name", required=True, help="who or what uses it")
+    create.add_argument("--scope", required=True, metavar="read|write",
+                        choices=LazyChoices("connector.store.api_keys", "SCOPES"),
+                        help="read: GET only; write: everything")
+    create.set_defaults(handler="api_keys:cmd_create")
+    listing = ksub.add_parser("list", help="every key: name, scope, created, last used, revoked")
+    listing.add_argument("--format", choices=["table", "json"], default="table")
+    listing.set_defaults(handler="api_keys:cmd_list")
+    revoke = ksub.add_parser("revoke", help="refuse a key from now on")
+    revoke.add_argument("id", help="the key's id (api-key list)")
+    revoke.set_defaults(handler="api_keys:cmd_revoke")
+    rotate = ksub.add_parser("rotate-secret", help="a new inbound webhook secret, printed once")
+    rotate.add_argument("id")
+    rotate.set_defaults(handler="api_keys:cmd_rotate")
+    subscribe = ksub.add_parser("subscribe", help="post events to a URL, signed (Standard Webhooks)")
+    subscribe.add_argument("id")
+    subscribe.add_argument("--url", required=True, help="http(s) URL the events are posted to")
+    subscribe.add_argument("--event", action="append", required=True, metavar="EVENT",
+                           choices=LazyChoices("connector.store.subscriptions", "EVENTS"),
+                           help="an event to send (repeat for several; a wrong one lists them)")
+    subscribe.set_defaults(handler="api_keys:cmd_subscribe")
+    subs = ksub.add_parser("subscriptions", help="a key's subscriptions")
+    subs.add_argument("id")
+    subs.set_defaults(handler="api_keys:cmd_subscriptions")
+    unsubscribe = ksub.add_parser("unsubscribe", help="stop a subscription")
+    unsubscribe.add_argument("id")
+    unsubscribe.add_argument("subscription", type=int)
+    unsubscribe.set_defaults(handler="api_keys:cmd_unsubscribe")
 
 
 def _lifecycle(sub: SubParsers) -> None:
