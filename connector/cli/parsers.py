@@ -184,12 +184,12 @@ def _api_keys(sub: SubParsers) -> None:
     listing = ksub.add_parser("list", help="every key: name, scope, created, last used, revoked")
     listing.add_argument("--format", choices=["table", "json"], default="table")
     listing.set_defaults(handler="api_keys:cmd_list")
-    revoke = ksub.add_parser("revoke", help="refuse a key from now on")
-    revoke.add_argument("id", help="the key's id (api-key list)")
-    revoke.set_defaults(handler="api_keys:cmd_revoke")
-    rotate = ksub.add_parser("rotate-secret", help="a new inbound webhook secret, printed once")
-    rotate.add_argument("id")
-    rotate.set_defaults(handler="api_keys:cmd_rotate")
+    for name, text, handler in (("revoke", "refuse a key from now on", "cmd_revoke"),
+                                ("rotate-secret", "a new inbound webhook secret, printed once", "cmd_rotate"),
+                                ("subscriptions", "a key's subscriptions", "cmd_subscriptions")):
+        one_key = ksub.add_parser(name, help=text)
+        one_key.add_argument("id", help="the key's id (api-key list)")
+        one_key.set_defaults(handler=f"api_keys:{handler}")
     subscribe = ksub.add_parser("subscribe", help="post events to a URL, signed (Standard Webhooks)")
     subscribe.add_argument("id")
     subscribe.add_argument("--url", required=True, help="http(s) URL the events are posted to")
@@ -197,9 +197,6 @@ def _api_keys(sub: SubParsers) -> None:
                            choices=LazyChoices("connector.store.subscriptions", "EVENTS"),
                            help="an event to send (repeat for several; a wrong one lists them)")
     subscribe.set_defaults(handler="api_keys:cmd_subscribe")
-    subs = ksub.add_parser("subscriptions", help="a key's subscriptions")
-    subs.add_argument("id")
-    subs.set_defaults(handler="api_keys:cmd_subscriptions")
     unsubscribe = ksub.add_parser("unsubscribe", help="stop a subscription")
     unsubscribe.add_argument("id")
     unsubscribe.add_argument("subscription", type=int)
