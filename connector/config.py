@@ -9,6 +9,11 @@
    MILEPOST_TOKEN_KEYS, MILEPOST_PAUSE_WORK_WEBHOOK_URL/_SECRET, MILEPOST_RECLAIM_AFTER_SECONDS);
    the canonical name wins when both are set.
 
+Hosting add-ons announce their services as `DATABASE_URL` and `REDIS_URL`; those are read as
+`[database] url` and `[worker] broker_url` (`PLATFORM_ENV`), over the files and under any
+`MILEPOST_*` variable naming the same key. A `postgres://` or `postgresql://` URL, wherever it
+comes from, becomes the SQLAlchemy URL of the driver Milepost uses (`postgresql+psycopg://`).
+
 A key that was renamed keeps its old name as an alias (`KEY_ALIASES`: `[reminders]
 before_deadline_days` is now `before_due_days`); the new name wins when both are set. Keys that
 were documented but never used (`[notifications] enabled`, `from_address`, `smtp_*`) are
@@ -47,6 +52,13 @@ ENV_ALIASES = {
     "MILEPOST_PAUSE_WORK_WEBHOOK_SECRET": ("notifications", "pause_work_webhook_secret"),
     "MILEPOST_RECLAIM_AFTER_SECONDS": ("worker", "reclaim_after_seconds"),
 }
+# The variables hosting add-ons set: read below every MILEPOST_* name and above the files.
+PLATFORM_ENV = {"DATABASE_URL": ("database", "url"), "REDIS_URL": ("worker", "broker_url")}
+# The PostgreSQL driver Milepost installs (psycopg 3); `postgres://` is Heroku's spelling.
+POSTGRES_SCHEMES = ("postgres://", "postgresql://")
+POSTGRES_DRIVER = "postgresql+psycopg://"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("json", "text")
 # (section, old key) -> new key, in files and in MILEPOST_SECTION__OLD_KEY variables alike.
 KEY_ALIASES = {("reminders", "before_deadline_days"): "before_due_days"}
 # Documented once, never used: accepted and ignored (with a warning) so old files still load.
@@ -68,11 +80,22 @@ def secret(default: str | None = None) -> Any:
     return field(default=default, repr=False, metadata={"secret": True})
 
 
+def sqlalchemy_url(url: str) -> str:
+    """`url` with a bare PostgreSQL scheme (`postgres://`, `postgresql://`) naming psycopg."""
+    for scheme in POSTGRES_SCHEMES:
+        if url.startswith(scheme):
+            return POSTGRES_DRIVER + url[len(scheme):]
+    return url
+
+
 @dataclass(frozen=True)
 class DatabaseSettings:
     url: str = "sqlite:///./var/milepost.db"
     echo: bool = False
     busy_timeout_ms: int = 5000  # SQLite: how long a writer waits for the lock
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url", sqlalchemy_url(self.url))
 
 
 @dataclass(frozen=True)
@@ -145,9 +168,14 @@ class XeroSettings:
             raise ConfigError(f"xero.scopes: expected one of {', '.join(XERO_SCOPE_SETS)}")
 
 
+LOCAL_BROKER = "redis://127.0.0.1:6379/0"
+
+
 @dataclass(frozen=True)
 class WorkerSettings:
-    broker_url: str = "redis://127.0.0.1:6379/0"
+    # The Celery broker (Redis). Set, it says the deployment is scaled out (`/readyz` then
+    # checks Redis too); empty, `worker --celery` and `clock` use LOCAL_BROKER.
+    broker_url: str = ""
     drain_outbox_seconds: int = 30
     deem_acceptances_seconds: int = 300
     sync_seconds: int = 900  # 15 minutes; a webhook asks for a sync at once anyway
@@ -157,6 +185,32 @@ class WorkerSettings:
     max_attempts: int = 8
     # An intent left `processing` this long (its worker died) is taken back by another.
     reclaim_after_seconds: int = 120
+
+    @property
+    def scale_out(self) -> bool:
+        """Celery is configured: web, clock and workers share this broker."""
+        return bool(self.broker_url)
+
+    @property
+    def celery_broker(self) -> str:
+        return self.broker_url or LOCAL_BROKER
+
+
+@dataclass(frozen=True)
+class LoggingSettings:
+    """The long-running processes' logs (web, worker, clock): one JSON object a line on
+    stdout, or plain text lines for a person at a terminal."""
+
+    level: str = "INFO"
+    format: str = "json"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "level", self.level.strip().upper())
+        object.__setattr__(self, "format", self.format.strip().lower())
+        if self.level not in LOG_LEVELS:
+            raise ConfigError(f"logging.level: expected one of {', '.join(LOG_LEVELS)}")
+        if self.format not in LOG_FORMATS:
+            raise ConfigError(f"logging.format: expected one of {', '.join(LOG_FORMATS)}")
 
 
 @dataclass(frozen=True)
@@ -233,6 +287,7 @@ class Settings:
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     mail: MailSettings = field(default_factory=MailSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
     source: str | None = None  # the file the settings were read from, for messages
 
     def with_database(self, url: str) -> Settings:
@@ -332,9 +387,13 @@ def _check_shape(data: Mapping[str, Any], origin: str) -> None:
 
 def _env_layer(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
     """MILEPOST_SECTION__KEY or MILEPOST_SECTION_KEY -> {section: {key: value}}; others ignored.
-    The older names of ENV_ALIASES count too, below the canonical ones."""
+    The older names of ENV_ALIASES and the hosting add-ons' PLATFORM_ENV count too, below the
+    canonical ones (an empty add-on variable counts as unset)."""
     sections = _sections()
     layer: dict[str, dict[str, str]] = {}
+    for name, (section, key) in PLATFORM_ENV.items():
+        if environ.get(name):
+            layer.setdefault(section, {})[key] = environ[name]
     for name, (section, key) in ENV_ALIASES.items():
         if name in environ:
             layer.setdefault(section, {})[key] = environ[name]

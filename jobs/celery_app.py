@@ -6,7 +6,8 @@ job is idempotent, so running twice is harmless. One prefetched task per worker 
 slow sync from holding others hostage. Locks and rate budgets live in Redis (the context's
 CELERY mode), so "one sync per connection" and the platforms' limits hold across machines.
 
-The broker is `[worker] broker_url`; there is no result backend (job_runs is the record).
+The broker is `[worker] broker_url` (or REDIS_URL; redis://127.0.0.1:6379/0 when unset); there
+is no result backend (job_runs is the record).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def make_celery(broker_url: str) -> Celery:
     return celery
 
 
-app = make_celery(load_settings().worker.broker_url)
+app = make_celery(load_settings().worker.celery_broker)
 
 
 def context() -> JobContext:

@@ -9,6 +9,10 @@ The pause-work webhook (`[notifications] pause_work_webhook_url` and its secret)
 `[worker] reclaim_after_seconds` come from Settings like everything else; their older
 environment names (MILEPOST_PAUSE_WORK_WEBHOOK_URL, ..._SECRET, MILEPOST_RECLAIM_AFTER_SECONDS)
 still work because the config loader understands them.
+
+The platform side (SDKs, custody, the rate gate) is imported when a context is built, not
+when this module is: a command that only reads the store (`milepost report`, which asks the
+jobs for the pause-work flags) must not load both SDKs to do it.
 """
 
 from __future__ import annotations
@@ -17,23 +21,25 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config import Settings, with_environment
-from connector.platforms.connect import open_gateway
-from connector.platforms.custody import TokenCipher, token_cipher
-from connector.platforms.endpoints import QuickBooksEndpoints, XeroEndpoints, platform_endpoints
-from connector.platforms.gateway import AccountingGateway
-from connector.platforms.limits import RateGate
 from connector.store.db import engine_for, session_factory
 
-from .locks import ConnectionLocks, locks_for
+if TYPE_CHECKING:
+    from connector.platforms.custody import TokenCipher
+    from connector.platforms.endpoints import QuickBooksEndpoints, XeroEndpoints
+    from connector.platforms.gateway import AccountingGateway
+    from connector.platforms.limits import RateGate
+
+    from .locks import ConnectionLocks
+
+    Endpoints = tuple[QuickBooksEndpoints, XeroEndpoints]
 
 EMBEDDED, CELERY = "embedded", "celery"
-Endpoints = tuple[QuickBooksEndpoints, XeroEndpoints]
 
 
 def utcnow() -> datetime:
@@ -60,6 +66,8 @@ class JobContext:
         """The gateway of a stored connection (NeedsReconnect when its grant is dead)."""
         if self.gateway_factory is not None:
             return self.gateway_factory(connection_id)
+        from connector.platforms.connect import open_gateway
+
         return open_gateway(
             self.sessions, connection_id, self.endpoints(), self.cipher, gate=self.gate, clock=utcnow
         )
@@ -80,6 +88,12 @@ def build_context(
 
     `environ`, when given, is laid over `settings` the way the config loader would (for
     settings built by hand); without it the settings are taken as loaded."""
+    from connector.platforms.custody import token_cipher
+    from connector.platforms.endpoints import platform_endpoints
+    from connector.platforms.limits import RateGate
+
+    from .locks import locks_for
+
     if environ is not None:
         settings = with_environment(settings, environ)
     env = os.environ if environ is None else environ
@@ -91,7 +105,7 @@ def build_context(
             cached.append(platform_endpoints(settings))
         return cached[0]
 
-    shared = settings.worker.broker_url if mode == CELERY else None
+    shared = settings.worker.celery_broker if mode == CELERY else None
     return JobContext(
         settings=settings,
         engine=engine,

@@ -14,6 +14,7 @@ from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
+from connector import logs
 from connector.store import outbox as store_outbox
 from connector.store.db import transaction
 
@@ -54,7 +55,8 @@ def drain(
         for index, item in enumerate(claimed):
             tried.add(item.id)
             try:
-                outcome, problem = deliver(ctx, item, now)
+                with logs.bound(item=key_of(item)):  # its lines (platform calls too) carry its key
+                    outcome, problem = deliver(ctx, item, now)
             except Exception as error:
                 if is_infrastructure(error):
                     put_back_outage(ctx, [c.id for c in claimed[index:]], describe(error))

@@ -18,7 +18,6 @@ import json
 import logging
 from datetime import date, datetime
 
-import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -115,6 +114,8 @@ def _oldest_unpaid(session: Session, project_id: int) -> tuple[date, str] | None
 def _notify(ctx: JobContext, notice: dict[str, object]) -> None:
     if not ctx.pause_webhook_url:
         return
+    import requests  # here, not up front: the report imports this module for `active_flags`
+
     body = json.dumps({"event": "pause_work", **notice}, separators=(",", ":")).encode()
     headers = {"Content-Type": "application/json"}
     if ctx.pause_webhook_secret:

@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
+from connector import logs
 from connector.platforms.errors import PlatformError, redact
 from connector.store.db import transaction
-from connector.store.job_runs import finish_job, forget_idle, start_job
+from connector.store.job_runs import finish_job, forget_idle, is_idle, start_job
 
 from .context import JobContext, utcnow
 from .infrastructure import is_infrastructure
@@ -64,9 +65,11 @@ class Skip(Exception):  # noqa: N818 - a signal, not a failure
 def one_item(tally: Tally, label: str, count: str = "failed") -> Iterator[None]:
     """One project's, invoice's or connection's share of a job. A failure that is its own (bad
     data, a refusal, a bug) is logged and recorded with `label` (its key) in the run, and the
-    job goes on with the rest; an outage (`jobs.infrastructure`) is everyone's and ends the run."""
+    job goes on with the rest; an outage (`jobs.infrastructure`) is everyone's and ends the run.
+    Lines logged meanwhile carry `label` as their `item`."""
     try:
-        yield
+        with logs.bound(item=label):
+            yield
     except Exception as error:
         if is_infrastructure(error):
             raise
@@ -86,19 +89,23 @@ def recorded(
     now: datetime | None = None,
 ) -> Tally:
     """Run `body` under a job_runs record; errors are recorded and logged, never raised. The
-    counts come back as a Tally whose `outcome` says how the run ended."""
+    counts come back as a Tally whose `outcome` says how the run ended. Every line the body
+    logs carries the job's name and run id (and the connection's id)."""
     with transaction(ctx.sessions) as session:
         run_id = start_job(session, job, connection_id, at=utcnow())
     outcome, counts, error = OK, {}, None
-    try:
-        counts = body()
-        if isinstance(counts, Tally) and counts.problems:
-            outcome, error = PARTIAL, redact(counts.summary())
-    except Skip as why:
-        outcome, error = SKIPPED, str(why)
-    except Exception as exc:  # noqa: BLE001 - a job's failure is recorded, the worker lives on
-        outcome, error = ERROR, describe(exc)
-        log.warning("job %s (connection %s) failed: %s", job, connection_id, error)
+    with logs.bound(job=job, job_run_id=run_id, connection_id=connection_id):
+        try:
+            counts = body()
+            if isinstance(counts, Tally) and counts.problems:
+                outcome, error = PARTIAL, redact(counts.summary())
+        except Skip as why:
+            outcome, error = SKIPPED, str(why)
+        except Exception as exc:  # noqa: BLE001 - a job's failure is recorded, the worker lives on
+            outcome, error = ERROR, describe(exc)
+            log.warning("job %s (connection %s) failed: %s", job, connection_id, error)
+        if outcome == OK and not is_idle(outcome, counts):  # an idle run is not worth a line either
+            log.info("job %s done: %s", job, ", ".join(f"{k} {v}" for k, v in counts.items()))
     with transaction(ctx.sessions) as session:
         finish_job(session, run_id, outcome, counts, error, at=utcnow())
         session.flush()

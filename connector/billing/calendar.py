@@ -8,18 +8,21 @@ Example: submitted Tuesday 24 Nov 2026 with a US calendar and 3 days: Wed 25, (T
 Thu 26, skipped), Fri 27, (weekend skipped), Mon 30 -> deadline Mon 30 Nov 23:59:59.999999.
 
 Public holidays come from the `holidays` package for the project's country code; nothing is
-hand-rolled here.
+hand-rolled here. It is imported when a calendar is first asked for, not with this module: a
+report or a `--help` has no business day to count.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-import holidays
-
 from .errors import BillingError, DateOutOfRange, UnknownCalendar
+
+if TYPE_CHECKING:
+    import holidays
 
 END_OF_DAY = time(23, 59, 59, 999999)
 
@@ -41,6 +44,8 @@ def days_after(day: date, days: int, field: str) -> date:
 
 def check_calendar(code: str) -> str:
     """Return the upper-cased country code, or raise UnknownCalendar."""
+    import holidays
+
     if not isinstance(code, str) or code.upper() not in holidays.list_supported_countries():
         raise UnknownCalendar(code)
     return code.upper()
@@ -64,6 +69,8 @@ def _zone_names() -> frozenset[str]:
 @lru_cache(maxsize=64)
 def _holidays_for(code: str) -> holidays.HolidayBase:
     # The package expands years lazily on lookup, so one object serves every year.
+    import holidays
+
     return holidays.country_holidays(check_calendar(code))
 
 

@@ -44,6 +44,8 @@ from .model import Milestone, MilestoneState, Project, Trigger
 from .money import ZERO, Money
 
 S = MilestoneState
+DEFAULT_WEEKS = 12
+MAX_WEEKS = 104  # two years of weeks: further out, a weekly figure says nothing
 NO_HISTORY_EARLY_DAYS = 7
 NO_HISTORY_LATE_DAYS = 30
 SOURCES = ("invoice", "queued", "accepted", "submitted", "planned")

@@ -36,6 +36,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .errors import ValidationProblem
+from .text_bounds import LONG_TEXT, NAME, text_problem
 
 # A project key names the project in URLs, file names and invoice numbers.
 KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
@@ -45,29 +46,14 @@ DAYS_MAX = 365  # payment terms, grace, pause-work: calendar days
 WINDOW_MIN, WINDOW_MAX = 1, 60  # the approval window, in business days
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 INTEGER_DIGITS, FRACTION_DIGITS = 12, 10
-LONG_TEXT = 4000  # deliverables, acceptance criteria, reasons (a QuickBooks line holds 4000)
 EVIDENCE_KINDS = 20
 RETAINAGE_STEPS = 10
 # Column lengths (connector.store.models): names 200, e-mails 320, keys 64, time zone 64.
-NAME, EMAIL, TIME_ZONE, CALENDAR, EVIDENCE_KIND = 200, 320, 64, 16, 100
+EMAIL, TIME_ZONE, CALENDAR, EVIDENCE_KIND = 320, 64, 16, 100  # NAME, LONG_TEXT: text_bounds
 # An approver's e-mail is who decided (milestones.accepted_by, audit_events.actor: 200).
 APPROVER_EMAIL = 200
 
-# C0/C1 controls (NUL included), lone surrogates (unencodable in UTF-8) and the bidirectional
-# overrides and isolates that make text read differently from what it is (U+202E).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
-_CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 _PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
-
-
-def text_problem(value: str, limit: int, *, multiline: bool = False) -> tuple[str, str] | None:
-    """(rule, message) when the text is too long or holds a control character, else None."""
-    if len(value) > limit:
-        return "too_long", f"at most {limit} characters, got {len(value)}"
-    found = (_CONTROL_MULTILINE if multiline else _CONTROL).search(value)
-    if found:
-        return "control_character", f"control character U+{ord(found.group()):04X} is not allowed"
-    return None
 
 
 def key_problem(value: str) -> tuple[str, str] | None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from rich.table import Table
 
@@ -28,42 +27,8 @@ from connector.store import api_keys, subscriptions
 
 from .context import CommandError, Context
 
-if TYPE_CHECKING:
-    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
-
 NO_TOKEN_KEYS = ("MILEPOST_TOKEN_KEYS is not set: webhook secrets are kept encrypted with the key(s) the "
                  "web app and the worker use (MILEPOST_SECURITY__TOKEN_KEYS also works)")
-
-
-def add_parser(sub: SubParsers) -> None:
-    keys = sub.add_parser("api-key", help="API keys for project tools and their webhook subscriptions")
-    ksub = keys.add_subparsers(dest="api_key_command", required=True, metavar="ACTION")
-    create = ksub.add_parser("create", help="make a key; it is printed once")
-    create.add_argument("--name", required=True, help="who or what uses it")
-    create.add_argument("--scope", required=True, choices=api_keys.SCOPES, help="read: GET only; write: everything")
-    create.set_defaults(handler=cmd_create)
-    listing = ksub.add_parser("list", help="every key: name, scope, created, last used, revoked")
-    listing.add_argument("--format", choices=["table", "json"], default="table")
-    listing.set_defaults(handler=cmd_list)
-    revoke = ksub.add_parser("revoke", help="refuse a key from now on")
-    revoke.add_argument("id", help="the key's id (api-key list)")
-    revoke.set_defaults(handler=cmd_revoke)
-    rotate = ksub.add_parser("rotate-secret", help="a new inbound webhook secret, printed once")
-    rotate.add_argument("id")
-    rotate.set_defaults(handler=cmd_rotate)
-    subscribe = ksub.add_parser("subscribe", help="post events to a URL, signed (Standard Webhooks)")
-    subscribe.add_argument("id")
-    subscribe.add_argument("--url", required=True, help="http(s) URL the events are posted to")
-    subscribe.add_argument("--event", action="append", required=True, choices=subscriptions.EVENTS,
-                           help="an event to send (repeat for several)")
-    subscribe.set_defaults(handler=cmd_subscribe)
-    subs = ksub.add_parser("subscriptions", help="a key's subscriptions")
-    subs.add_argument("id")
-    subs.set_defaults(handler=cmd_subscriptions)
-    unsubscribe = ksub.add_parser("unsubscribe", help="stop a subscription")
-    unsubscribe.add_argument("id")
-    unsubscribe.add_argument("subscription", type=int)
-    unsubscribe.set_defaults(handler=cmd_unsubscribe)
 
 
 def cmd_create(ctx: Context, args: argparse.Namespace) -> int:

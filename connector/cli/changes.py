@@ -16,7 +16,6 @@ import tomllib
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pydantic_core import PydanticCustomError
 
@@ -29,24 +28,7 @@ from connector.store import credits
 from connector.store.repository import BillingRepository
 
 from .context import CommandError, Context
-
-if TYPE_CHECKING:
-    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
-
-
-def add_parser(sub: SubParsers) -> None:
-    p = sub.add_parser("change-order", help="apply a written change order to a project")
-    p.add_argument("key")
-    p.add_argument("--ref", required=True, help="the change order's reference, e.g. CO-1")
-    p.add_argument("--approver", required=True, help="who approved it")
-    p.add_argument("--date", help="the date of the change order (default today)")
-    p.add_argument("--reason", required=True)
-    p.add_argument("--set", action="append", default=[], metavar="SEQ.FIELD=VALUE",
-                   help="change amount, percent, name, deliverable or planned_date of a milestone")
-    p.add_argument("--remove", action="append", type=int, default=[], metavar="SEQ")
-    p.add_argument("--add", metavar="FILE", help="TOML with [[milestones]] tables to add")
-    p.add_argument("--total", help="the new contract total, when the price itself changes")
-    p.set_defaults(handler=cmd_change_order)
+from .parsers import TEMPLATE_ANSWERS
 
 
 def parse_set(items: list[str]) -> tuple[tuple[int, dict[str, object]], ...]:
@@ -136,36 +118,6 @@ def cmd_change_order(ctx: Context, args: argparse.Namespace) -> int:
 
 
 # --- schedule new ---------------------------------------------------------------------------
-
-
-def add_template_parser(ssub: SubParsers) -> None:
-    p = ssub.add_parser("new", help="write a schedule file from a template")
-    p.add_argument("--template", required=True, choices=list(templates.TEMPLATES))
-    p.add_argument("--total", required=True, help="the contract total, e.g. 50000.00")
-    p.add_argument("--currency", required=True, help="ISO 4217 code, e.g. USD")
-    for option, what in TEMPLATE_ANSWERS.items():
-        p.add_argument(option, help=what)
-    p.add_argument("--output", "-o", help="file to write (default: print)")
-    p.add_argument("--force", action="store_true", help="overwrite an existing file")
-    p.set_defaults(handler=cmd_schedule_new)
-
-
-TEMPLATE_ANSWERS = {
-    "--key": "the project's reference (default NEW-PROJECT)",
-    "--name": "the project's name",
-    "--customer-name": "the customer's name",
-    "--customer-email": "where invoices go",
-    "--approver-name": "who accepts the milestones",
-    "--approver-role": "the approver's role",
-    "--approver-email": "the approver's e-mail",
-    "--contract-date": "ISO date of the contract",
-    "--time-zone": "IANA zone (default: the configured default)",
-    "--holiday-calendar": "country code of the holiday calendar, e.g. US",
-    "--payment-terms-days": "Net N",
-    "--approval-window-days": "business days the approver has",
-    "--weeks-per-phase": "spacing of the planned dates",
-    "--kickoff-percent": "five-phase: the kickoff deposit on signature (0 for none)",
-}
 
 
 def cmd_schedule_new(ctx: Context, args: argparse.Namespace) -> int:

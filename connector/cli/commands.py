@@ -131,13 +131,6 @@ def cmd_sign(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-ACTS = {  # the `milestone` subcommands and their help
-    "submit": "submit the deliverable for acceptance (the approval window starts)",
-    "accept": "the approver accepts it (an invoice intent is queued)",
-    "reject": "the approver rejects it, with --reason",
-    "partial": "the approver accepts a share: --percent of the milestone or --amount",
-}
-
 
 def cmd_milestone(ctx: Context, args: argparse.Namespace) -> int:
     project = _project(ctx, args.key)

@@ -36,52 +36,10 @@ from connector.store import links, service
 from connector.store.repository import BillingRepository
 from connector.web import connections as conn
 
-from . import commands, mapping_settings
+from . import commands
 from .context import CommandError, Context
 
-SubParsers = argparse._SubParsersAction  # type: ignore[type-arg]
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
-def add_parsers(sub: SubParsers) -> None:
-    connect = sub.add_parser("connect", help="connect a QuickBooks company or Xero organisation")
-    connect.add_argument("platform", choices=conn.PLATFORMS, help="where the invoices go")
-    connect.add_argument("--non-interactive", action="store_true",
-                         help="follow the consent redirect without a browser (auto-consent sandbox)")
-    connect.add_argument("--port", type=int, help="loopback port for the callback "
-                         "(default: the configured redirect URI's)")
-    connect.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the callback")
-    connect.set_defaults(handler=cmd_connect)
-
-    listing = sub.add_parser("connections", help="list connections (id, platform, company, status)")
-    listing.add_argument("--format", choices=["table", "json"], default="table",
-                         help="table (default) or json")
-    listing.set_defaults(handler=cmd_connections)
-    mapping_settings.add_parser(listing)
-
-    project = sub.add_parser("project", help="project settings: which connection bills it")
-    psub = project.add_subparsers(dest="project_command", required=True, metavar="ACTION")
-    link = psub.add_parser("link", help="bill a project through a connection")
-    link.add_argument("key", help="the project's key")
-    link.add_argument("--connection", type=int, required=True, metavar="ID",
-                      help="the connection's id (see `milepost connections`)")
-    link.set_defaults(handler=cmd_project_link)
-    mapping_settings.add_project_parser(psub)
-
-    _extend_schedule_import(sub)
-
-
-def _extend_schedule_import(sub: SubParsers) -> None:
-    """Give the existing `schedule import` a --connection option, and import-and-link at once."""
-    schedule = sub.choices.get("schedule")
-    if schedule is None:
-        return
-    for action in schedule._actions:
-        if isinstance(action, argparse._SubParsersAction) and "import" in action.choices:
-            imp = action.choices["import"]
-            imp.add_argument("--connection", type=int, metavar="ID",
-                             help="the connection the project bills through")
-            imp.set_defaults(handler=cmd_schedule_import)
 
 
 # --- connect --------------------------------------------------------------------------------

@@ -12,30 +12,17 @@ import csv
 import io
 import json
 from datetime import date
-from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
 from connector.billing.forecast import CurrencyForecast, Figures, Forecast, ForecastItem
-from connector.store.forecast import DEFAULT_WEEKS, MAX_WEEKS, forecast_for
+from connector.store.forecast import MAX_WEEKS, forecast_for
 
 from .context import CommandError, Context
 from .reporting import TABLE_WIDTH
 
-if TYPE_CHECKING:
-    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
-
 CSV_COLUMNS = ("currency", "week", "start", "end", "early", "expected", "late")
-
-
-def add_parser(sub: SubParsers) -> None:
-    p = sub.add_parser("forecast", help="expected cash in per week and currency")
-    p.add_argument("key", nargs="?", help="one project (default: all)")
-    p.add_argument("--weeks", type=int, default=DEFAULT_WEEKS, help=f"how many weeks (1 to {MAX_WEEKS}; default {DEFAULT_WEEKS})")
-    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    p.add_argument("--at", help="the day to forecast from (YYYY-MM-DD; default today, UTC)")
-    p.set_defaults(handler=cmd_forecast)
 
 
 def cmd_forecast(ctx: Context, args: argparse.Namespace) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
@@ -20,18 +19,7 @@ from connector.store.history import history_for
 from .context import Context
 from .reporting import TABLE_WIDTH
 
-if TYPE_CHECKING:
-    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
-
 COLUMNS = ("when (UTC)", "seq", "what", "who", "reason", "evidence", "led to")
-
-
-def add_parser(sub: SubParsers) -> None:
-    p = sub.add_parser("history", help="the audit trail: who did what, when, why, and what it led to")
-    p.add_argument("key")
-    p.add_argument("seq", type=int, nargs="?", help="one milestone (default: the whole project)")
-    p.add_argument("--format", choices=["table", "json"], default="table")
-    p.set_defaults(handler=cmd_history)
 
 
 def cmd_history(ctx: Context, args: argparse.Namespace) -> int:

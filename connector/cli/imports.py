@@ -14,44 +14,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from connector.billing import templates
 from connector.billing.errors import ScheduleInvalid
 from connector.billing.estimates import PER_LINE, ImportChoices
 from jobs.imports import Imported, import_from_books
 
 from . import commands, connections
 from .context import CommandError, Context
-
-SubParsers = argparse._SubParsersAction  # type: ignore[type-arg]
-
-
-def extend_schedule_import(sub: SubParsers) -> None:
-    """Give `schedule import` (FILE now optional) the options that read from the books."""
-    schedule = sub.choices.get("schedule")
-    for action in schedule._actions if schedule is not None else ():
-        if isinstance(action, argparse._SubParsersAction) and "import" in action.choices:
-            _add_options(action.choices["import"])
-
-
-def _add_options(imp: argparse.ArgumentParser) -> None:
-    source = imp.add_mutually_exclusive_group()
-    source.add_argument("--from-estimate", metavar="ID",
-                        help="an accepted QuickBooks estimate (its Id or number), instead of FILE")
-    source.add_argument("--from-quote", metavar="ID",
-                        help="an accepted Xero quote (its QuoteID or number), instead of FILE")
-    imp.add_argument("--key", help="with --from-*: the new project's key")
-    split = imp.add_mutually_exclusive_group()
-    split.add_argument("--template", choices=list(templates.TEMPLATES),
-                       help="with --from-*: split the total as this template does")
-    split.add_argument("--per-line", action="store_true",
-                       help="with --from-*: one milestone per line of the estimate (the default)")
-    imp.add_argument("--approver-email", nargs="+", action="extend", default=[], metavar="E",
-                     help="with --from-*: who accepts the milestones (several: one per milestone "
-                          "in order, the last for the rest)")
-    imp.add_argument("--output", "-o", metavar="FILE",
-                     help="with --from-*: write the imported schedule here as TOML, for review")
-    imp.add_argument("--force", action="store_true", help="overwrite --output if it exists")
-    imp.set_defaults(handler=cmd_schedule_import)
 
 
 def cmd_schedule_import(ctx: Context, args: argparse.Namespace) -> int:

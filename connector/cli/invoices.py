@@ -11,38 +11,11 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from connector.billing.money import D
 from connector.store import credits, voids
 
 from .context import CommandError, Context
-
-if TYPE_CHECKING:
-    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
-
-
-def add_parser(sub: SubParsers) -> None:
-    invoice = sub.add_parser("invoice", help="void or credit a milestone's invoice in the books")
-    isub = invoice.add_subparsers(dest="invoice_command", required=True, metavar="ACTION")
-    void = isub.add_parser(
-        "void", help="void the milestone's invoice (credit its unpaid balance if partly paid)")
-    void.add_argument("key")
-    void.add_argument("seq", type=int)
-    void.add_argument("--reason", required=True, help="why (a change order, a rejection...)")
-    void.add_argument("--by", default="cli", help="who asks (audit trail)")
-    void.add_argument("--reopen", action="store_true",
-                      help="once voided, reopen the milestone to bill again (a new generation)")
-    void.set_defaults(handler=cmd_invoice_void)
-    credit = isub.add_parser(
-        "credit", help="credit part of the milestone's invoice: a credit note/memo of exactly AMOUNT, tax included")
-    credit.add_argument("key")
-    credit.add_argument("seq", type=int)
-    credit.add_argument("--amount", required=True, help="what comes off the invoice, tax included (\"500.00\")")
-    credit.add_argument("--reason", required=True, help="why (printed on the credit note)")
-    credit.add_argument("--ref", default="", help="the change order it follows (CO-3)")
-    credit.add_argument("--by", default="cli", help="who asks (audit trail)")
-    credit.set_defaults(handler=cmd_invoice_credit)
 
 
 def cmd_invoice_void(ctx: Context, args: argparse.Namespace) -> int:

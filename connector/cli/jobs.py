@@ -10,6 +10,10 @@
 
 SIGTERM and Ctrl-C stop the scheduler after the running jobs finish, so a worker exits
 cleanly; a killed one leaves nothing lost (see jobs/outbox.py).
+
+The long-running ones (worker, clock, run, the Celery worker) log JSON lines on stdout
+(`connector.logs`, `[logging]`), their "running" line included; `worker --once` and `sync` log the same lines on stderr, so
+their summary on stdout stays readable by a script.
 """
 
 from __future__ import annotations
@@ -29,36 +33,12 @@ from connector.store.retries import failed_intents, retry_all_failed, retry_inte
 
 from .context import CommandError, Context
 
+log = logging.getLogger("milepost.cli")
 NO_TOKEN_KEYS = (
     "MILEPOST_TOKEN_KEYS is not set: the worker decrypts each connection's OAuth tokens with "
     "the key(s) the web app uses (MILEPOST_SECURITY__TOKEN_KEYS also works); a new key: "
     "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
 )
-
-
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    worker = sub.add_parser("worker", help="run the background jobs")
-    worker.add_argument("--once", action="store_true", help="run every due job once and exit")
-    worker.add_argument("--celery", action="store_true", help="run a Celery worker (scale-out)")
-    worker.add_argument("--concurrency", type=int, default=2, help="Celery worker processes")
-    worker.set_defaults(handler=cmd_worker)
-    clock = sub.add_parser("clock", help="scale-out: enqueue jobs on the timetable")
-    clock.set_defaults(handler=cmd_clock)
-    run = sub.add_parser("run", help="the web app and the worker in one process")
-    run.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    run.add_argument("--port", type=int, default=5000, help="port to listen on (default: 5000)")
-    run.set_defaults(handler=cmd_run)
-    sync = sub.add_parser("sync", help="sync payments and statuses now")
-    sync.add_argument("--connection", type=int, metavar="ID", help="one connection id (default: all active)")
-    sync.set_defaults(handler=cmd_sync)
-    runs = sub.add_parser("jobs", help="list recent job runs")
-    runs.add_argument("--limit", type=int, default=20, help="how many runs to list (default: 20)")
-    runs.add_argument("--job", help="only this job")
-    runs.set_defaults(handler=cmd_jobs)
-    retry = sub.add_parser("retry", help="give failed intents another go")
-    retry.add_argument("intent", type=int, nargs="?", metavar="INTENT_ID", help="one failed intent's id")
-    retry.add_argument("--all-failed", action="store_true", help="every failed intent")
-    retry.set_defaults(handler=cmd_retry)
 
 
 def _context(ctx: Context, mode: str = "embedded") -> Any:
@@ -75,8 +55,21 @@ def _context(ctx: Context, mode: str = "embedded") -> Any:
         raise
 
 
-def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def _logging(ctx: Context, to: str = "stdout", web: bool = False) -> None:
+    """This process's logs as `[logging]` says; a process serving web requests also redacts
+    credentials in URLs (portal tokens, OAuth codes) from every line."""
+    from connector import logs
+
+    filters = {}
+    if web:
+        from connector.web.redaction import RedactingFilter
+
+        filters["redact"] = RedactingFilter
+    logs.configure(ctx.settings.logging.level, ctx.settings.logging.format, to, filters)
+
+
+def _logging_is_ours(**_: Any) -> None:
+    """Celery's `setup_logging` signal: connected, Celery leaves logging as `_logging` set it."""
 
 
 def _until_stopped() -> threading.Event:
@@ -88,11 +81,14 @@ def _until_stopped() -> threading.Event:
 
 def cmd_worker(ctx: Context, args: argparse.Namespace) -> int:
     if args.celery:
+        from celery.signals import setup_logging
+
         from jobs.celery_app import app
 
-        _logging()
-        app.worker_main(["worker", "--loglevel=INFO", f"--concurrency={args.concurrency}",
-                         "--without-gossip", "--without-mingle"])
+        _logging(ctx)
+        setup_logging.connect(_logging_is_ours, weak=False)  # Celery then configures none
+        app.worker_main(["--quiet", "worker", f"--loglevel={ctx.settings.logging.level}",
+                         f"--concurrency={args.concurrency}", "--without-gossip", "--without-mingle"])
         return 0
     from jobs.clock import embedded_scheduler
     from jobs.runner import run_once
@@ -100,17 +96,18 @@ def cmd_worker(ctx: Context, args: argparse.Namespace) -> int:
     job_ctx = _context(ctx)
     try:
         if args.once:
+            _logging(ctx, "stderr")
             results = run_once(job_ctx)
             for name, counts in results.items():
                 shown = ", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing to do"
                 failed = f" [{counts.outcome}: see `milepost jobs`]" if counts.failed else ""
                 ctx.out.print(f"{name}: {shown}{failed}", markup=False)
             return 1 if any(counts.failed for counts in results.values()) else 0
-        _logging()
+        _logging(ctx)
         scheduler = embedded_scheduler(job_ctx)
         stop = _until_stopped()
         scheduler.start()
-        ctx.out.print("milepost worker running (embedded); Ctrl-C to stop", markup=False)
+        log.info("milepost worker running (embedded); Ctrl-C to stop")
         stop.wait()
         scheduler.shutdown(wait=True)
         return 0
@@ -122,12 +119,12 @@ def cmd_clock(ctx: Context, args: argparse.Namespace) -> int:
     from jobs.celery_app import enqueue
     from jobs.clock import enqueueing_scheduler
 
-    _logging()
+    _logging(ctx)
     job_ctx = _context(ctx, "celery")
     scheduler = enqueueing_scheduler(job_ctx, enqueue, blocking=False)
     stop = _until_stopped()
     scheduler.start()
-    ctx.out.print("milepost clock running; Ctrl-C to stop", markup=False)
+    log.info("milepost clock running; Ctrl-C to stop")
     stop.wait()
     scheduler.shutdown(wait=True)
     job_ctx.close()
@@ -140,15 +137,14 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     from connector.web import create_app
     from jobs.clock import embedded_scheduler
 
-    _logging()
+    _logging(ctx, web=True)
     job_ctx = _context(ctx)
     scheduler = embedded_scheduler(job_ctx)
     server = make_server(args.host, args.port, create_app(ctx.settings), threaded=True)
     stop = _until_stopped()
     scheduler.start()
     threading.Thread(target=server.serve_forever, name="web", daemon=True).start()
-    ctx.out.print(f"milepost on http://{args.host}:{server.server_port} with the worker; "
-                  "Ctrl-C to stop", markup=False)
+    log.info("milepost on http://%s:%s with the worker; Ctrl-C to stop", args.host, server.server_port)
     stop.wait()
     server.shutdown()
     scheduler.shutdown(wait=True)
@@ -163,6 +159,7 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
         with ctx.ready()() as session:
             if session.get(ConnectionRow, args.connection) is None:
                 raise CommandError(f"no connection {args.connection}: `milepost connections` lists them")
+    _logging(ctx, "stderr")
     job_ctx = _context(ctx)
     try:
         synced = sync_all(job_ctx, args.connection)

@@ -24,51 +24,13 @@ from typing import Any
 from connector.platforms.errors import PlatformError
 
 from .context import CommandError, Context
-
-OPTIONS = (  # option, stored key, help
-    ("--item", "sales_item", "default sales item (QuickBooks Item name or id; Xero item code)"),
-    ("--account", "sales_account", "default sales account code (Xero, e.g. 200)"),
-    ("--tax-code", "tax_code", "tax code (QuickBooks TaxCode name or id; Xero TaxType, e.g. OUTPUT2)"),
-    ("--class", "class_name", "QuickBooks class"),
-    ("--terms", "terms", "QuickBooks terms name, e.g. 'Net 30'"),
-    ("--line-amounts", "line_amount_types", "Xero: Exclusive, Inclusive or NoTax"),
-)
-
-
-def add_parser(connections: argparse.ArgumentParser) -> None:
-    sub = connections.add_subparsers(dest="connections_command", metavar="ACTION")
-    p = sub.add_parser("settings", help="show or set a connection's default item, account, tax code")
-    p.add_argument("id", type=int, help="the connection's id (see `milepost connections`)")
-    for option, key, text in OPTIONS:
-        p.add_argument(option, dest=key, metavar="CODE", help=f"{text}; \"\" clears it")
-    p.add_argument("--tracking", nargs="+", metavar="CATEGORY=OPTION",
-                   help="Xero tracking (or QuickBooks) category and option")
-    _add_kind_option(p)
-    p.add_argument("--format", choices=["table", "json"], default="table")
-    p.set_defaults(handler=cmd_settings)
-
+from .parsers import MAPPING_OPTIONS
 
 _KIND_FIELDS = {"item": "kind_items", "account": "kind_accounts", "tax-code": "kind_tax_codes"}
 
 
-def _add_kind_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--kind", action="append", metavar="KIND.FIELD=CODE",
-                   help="one line kind's own item, account or tax-code, e.g. late_fee.tax-code=NON")
-
-
-def add_project_parser(psub: Any) -> None:
-    p = psub.add_parser("mapping", help="show or set a project's own item, account, tax code")
-    p.add_argument("key", help="the project's key")
-    for option, key, text in OPTIONS:
-        p.add_argument(option, dest=key, metavar="CODE", help=f"{text}; \"\" clears it")
-    p.add_argument("--tracking", nargs="+", metavar="CATEGORY=OPTION", help="tracking category and option")
-    _add_kind_option(p)
-    p.add_argument("--format", choices=["table", "json"], default="table")
-    p.set_defaults(handler=cmd_project_mapping)
-
-
 def _changes(args: argparse.Namespace) -> dict[str, Any]:
-    changes: dict[str, Any] = {key: getattr(args, key) for _, key, _ in OPTIONS if getattr(args, key) is not None}
+    changes: dict[str, Any] = {key: getattr(args, key) for _, key, _ in MAPPING_OPTIONS if getattr(args, key) is not None}
     if args.tracking:
         pairs = [pair.partition("=") for pair in args.tracking]
         if any(not sep or not name or not option for name, sep, option in pairs):

@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from connector.billing.allocation import format_percent
 from connector.billing.model import AuditEvent, Milestone, Project
@@ -35,45 +34,7 @@ from jobs.connections import evidence_policy
 
 from .context import CommandError, Context, parse_at
 
-if TYPE_CHECKING:
-    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
-
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-def add_parsers(sub: SubParsers) -> None:
-    """Register `monthly`, and `progress` under the already registered `milestone` command."""
-    add_progress_parser(_subcommands_of(sub.choices["milestone"]))
-    p = sub.add_parser("monthly", help="queue a month's invoice: its milestones, pass-through costs, support")
-    p.add_argument("key")
-    p.add_argument("--month", required=True, help="the month, YYYY-MM")
-    p.add_argument("--pass-through", action="append", default=[], metavar="DESCRIPTION=AMOUNT",
-                   help='a pass-through cost, e.g. "Stock photos=120.00" (repeatable)')
-    p.add_argument("--support", action="append", default=[], metavar="DESCRIPTION=HOURS@RATE",
-                   help='support time, e.g. "Support=3@90.00" (repeatable)')
-    p.add_argument("--date", help="the invoice date (default: the month's last day)")
-    p.add_argument("--by", default="cli", help="who records it (audit trail)")
-    p.set_defaults(handler=cmd_monthly)
-
-
-def _subcommands_of(parser: argparse.ArgumentParser) -> SubParsers:
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    raise LookupError(f"{parser.prog} has no subcommands")
-
-
-def add_progress_parser(msub: SubParsers) -> None:
-    p = msub.add_parser("progress", help="record percent complete (with evidence) and bill the new share")
-    p.add_argument("key")
-    p.add_argument("seq", type=int)
-    p.add_argument("--percent", required=True, help="percent complete now, e.g. 40")
-    p.add_argument("--evidence", nargs="+", metavar="FILE", help="evidence files (at least one)")
-    p.add_argument("--by", default="cli", help="who confirms the progress")
-    p.add_argument("--at", help="when it was confirmed (ISO 8601; default now)")
-    p.add_argument("--monthly", action="store_true",
-                   help="leave the new share for the month's monthly invoice instead of billing it now")
-    p.set_defaults(handler=cmd_progress)
 
 
 # --- progress -------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.table import Table
 
 from connector.billing.report import TABLE_COLUMNS, Report, build_report, table_rows
 from connector.store import credits
@@ -29,18 +28,10 @@ from jobs.pause_work import active_flags
 from .context import Context, parse_at
 
 if TYPE_CHECKING:
-    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+    from rich.table import Table
 
 TABLE_WIDTH = 200  # amounts and headings are never cut: wider than a terminal beats "1000…"
 _NUMERIC = {c for c in TABLE_COLUMNS if c not in ("seq", "name", "state")}
-
-
-def add_parser(sub: SubParsers) -> None:
-    p = sub.add_parser("report", help="where a contract stands")
-    p.add_argument("key")
-    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    p.add_argument("--at", help="the moment to report at (ISO 8601; default now)")
-    p.set_defaults(handler=cmd_report)
 
 
 def load_report(ctx: Context, key: str, at_text: str | None) -> tuple[Report, str | None]:
@@ -83,6 +74,8 @@ def report_csv(report: Report) -> str:
 
 
 def report_table(report: Report) -> Table:
+    from rich.table import Table  # here: a JSON or CSV report never draws one
+
     table = Table(title=f"{report.key} — contract total {report.contract_total} {report.currency}")
     for column in TABLE_COLUMNS:
         numeric = column in _NUMERIC or column == "seq"

@@ -1,0 +1,3 @@
+"""The accounting platforms Milepost bills through (each one's quirks live in its own modules)."""
+
+PLATFORMS = ("quickbooks", "xero")

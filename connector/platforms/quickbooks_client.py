@@ -10,18 +10,21 @@ sets a timeout on every request and remembers what the last answer's status and 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 from quickbooks import QuickBooks
 
+from .answers import REQUEST_ID_HEADERS, answered
 from .endpoints import QuickBooksEndpoints
 
 
 class TimedSession(requests.Session):
     """The session python-quickbooks sends through: a timeout always, and the last answer's
-    status, `intuit_tid` and `Retry-After` kept for the fault translator."""
+    status, `intuit_tid` and `Retry-After` kept for the fault translator (and each answer
+    logged with its `intuit_tid`, `answers.answered`)."""
 
     def __init__(self, access_token: str, timeout: float) -> None:
         super().__init__()
@@ -37,10 +40,12 @@ class TimedSession(requests.Session):
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         kwargs.setdefault("timeout", self.timeout)
         self.last_status = self.last_request_id = self.last_retry_after = None
+        started = time.monotonic()
         response = super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
         self.last_status = response.status_code
-        self.last_request_id = response.headers.get("intuit_tid")
+        self.last_request_id = response.headers.get(REQUEST_ID_HEADERS["quickbooks"])
         self.last_retry_after = response.headers.get("Retry-After")
+        answered("quickbooks", method, url, self.last_status, self.last_request_id, started)
         return response
 
 

@@ -8,10 +8,15 @@ after the last one the platform's own error is raised, not a tenacity wrapper.
 
 A `HeldBack` (our own rate gate, which has already held the caller as long as it may) is not
 retried here: the job puts its work back for a later run instead of holding a worker longer.
+
+Each retry is logged (a warning naming the platform's error and the wait) before the wait, so
+the line carries the failed answer's request id (`intuit_tid`, `xero_correlation_id`) that the
+client noted (`answers.answered`).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -26,6 +31,7 @@ from tenacity import (
 from .errors import HeldBack, OutcomeUnknown, RateLimited, RetriableError
 
 T = TypeVar("T")
+log = logging.getLogger("milepost.platforms.retry")
 
 DEFAULT_ATTEMPTS = 5
 DEFAULT_MAX_WAIT = 60.0  # seconds; a longer Retry-After (Xero's daily limit) is handed back
@@ -77,6 +83,14 @@ def _only_on_retries(
     return before
 
 
+def _log_retry(state: RetryCallState) -> None:
+    outcome = state.outcome
+    error = outcome.exception() if outcome is not None and outcome.failed else None
+    wait = state.next_action.sleep if state.next_action is not None else 0.0
+    # A PlatformError's text is already scrubbed of tokens and secrets (errors.redact).
+    log.warning("attempt %d failed (%s), retrying in %.1f s", state.attempt_number, error, wait)
+
+
 def platform_retrying(
     *,
     attempts: int = DEFAULT_ATTEMPTS,
@@ -96,6 +110,7 @@ def platform_retrying(
         stop=stop_after_attempt(attempts),
         sleep=sleep,
         before=_only_on_retries(before_retry),
+        before_sleep=_log_retry,
         reraise=True,
     )
 

@@ -7,12 +7,14 @@ custody.py holds around a refresh. These functions are the `Refresher`s custody 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
 
+from .answers import REQUEST_ID_HEADERS, answered
 from .custody import Refresher, TokenSet
 from .endpoints import QuickBooksEndpoints, XeroEndpoints
 from .errors import AuthError, NeedsReconnect, NetworkError, PlatformError, ServerError
@@ -27,13 +29,15 @@ def _utcnow() -> datetime:
 def _post_token(
     url: str, platform: str, timeout: float, data: dict[str, str], auth: tuple[str, str] | None
 ) -> dict[str, Any]:
+    started = time.monotonic()
     try:
         response = requests.post(
             url, data=data, auth=auth, timeout=timeout, headers={"Accept": "application/json"}
         )
     except requests.RequestException as exc:
         raise NetworkError(f"token endpoint unreachable: {type(exc).__name__}", platform=platform) from None
-    request_id = response.headers.get("intuit_tid") or response.headers.get("Xero-Correlation-Id")
+    request_id = response.headers.get(REQUEST_ID_HEADERS[platform])
+    answered(platform, "POST", url, response.status_code, request_id, started)
     if response.status_code == 200:
         return dict(response.json())
     try:

@@ -35,7 +35,7 @@ from typing import Protocol
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from connector.billing.schema import NAME, text_problem
+from connector.billing.text_bounds import NAME, text_problem
 from connector.standard_webhooks import new_secret
 
 from .errors import StoreError

@@ -8,24 +8,28 @@ do by default.
 Engines are built with `hide_parameters=True`: a failed statement's error (and `echo`) shows
 the SQL but never the values bound to it, which are customers' names, e-mails and amounts, so
 no log line carries them.
+
+Alembic is imported only to migrate: every command checks that the database is at the newest
+revision, and that check reads `alembic_version` and the migration files' own `revision` /
+`down_revision` lines directly, so a quick command (`milepost report`) never pays for Alembic.
 """
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config import MailSettings, Settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MAIL_INFO = "milepost.mail"  # session.info key: the [mail] settings when e-mail is on
@@ -91,6 +95,8 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def alembic_config(engine: Engine | None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -99,15 +105,52 @@ def alembic_config(engine: Engine | None) -> Config:
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to `revision` (what `milepost init` does)."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The schema revision the database is at (None for an empty database)."""
+    """The schema revision the database is at (None for an empty database): the row Alembic
+    keeps in `alembic_version`."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        versions = list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    if len(versions) > 1:
+        raise RuntimeError(f"the database is at several revisions at once: {', '.join(versions)}")
+    return versions[0] if versions else None
 
 
 def head_revision() -> str | None:
-    """The newest revision the code knows."""
+    """The newest revision the code knows: the one no other migration names as its
+    `down_revision`. Alembic decides when the files do not name exactly one (a branch)."""
+    revisions: set[str] = set()
+    parents: set[str | None] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        found = _assigned(script, ("revision", "down_revision"))
+        if isinstance(found.get("revision"), str):
+            revisions.add(found["revision"])
+        down = found.get("down_revision")
+        parents.update(down if isinstance(down, tuple | list) else [down])
+    heads = revisions - parents
+    if len(heads) == 1:
+        return heads.pop()
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+
+
+def _assigned(script: Path, names: tuple[str, ...]) -> dict[str, Any]:
+    """The literal values a migration file assigns to `names` at module level."""
+    found: dict[str, Any] = {}
+    for node in ast.parse(script.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in names:
+            found[target.id] = ast.literal_eval(value)
+    return found

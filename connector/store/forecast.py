@@ -14,7 +14,15 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connector.billing.forecast import DueInvoice, Forecast, PaidRecord, Schedule, build_forecast
+from connector.billing.forecast import (  # noqa: E402,F401 - read here too
+    DEFAULT_WEEKS,
+    MAX_WEEKS,
+    DueInvoice,
+    Forecast,
+    PaidRecord,
+    Schedule,
+    build_forecast,
+)
 from connector.billing.money import Money
 from mappings.facts import DRAFT, OPEN, PARTIALLY_PAID
 
@@ -23,9 +31,6 @@ from .mapping_rows import customer_key
 from .models import InvoiceRow, PaymentRow, ProjectRow
 from .outbox import DONE, INVOICE
 from .repository import BillingRepository
-
-DEFAULT_WEEKS = 12
-MAX_WEEKS = 104  # two years of weeks: further out, a weekly figure says nothing
 
 
 def forecast_for(session: Session, weeks: int = DEFAULT_WEEKS, key: str | None = None,

@@ -11,6 +11,7 @@
                            outbound webhook subscriptions (/api/v1/subscriptions); its
                            OpenAPI document at /api/v1/openapi.json
     api_keys /admin/api-keys   list, create (shown once), revoke API keys
+    health   /healthz, /readyz   the process is up; the database (and Redis) answer
     webhooks               registered when connector.web.webhooks exists (another room owns it)
 """
 
@@ -30,7 +31,7 @@ from werkzeug.exceptions import HTTPException
 from connector.config import Settings, load_settings, with_environment
 from connector.store.db import engine_for, session_factory
 
-from . import formatting, hardening, history, path_bounds, redaction, throttle
+from . import formatting, hardening, health, history, path_bounds, redaction, request_log, throttle
 from .resources import WebResources
 from .security import csrf_field, signed_in
 
@@ -68,13 +69,14 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
                                                  environ=env)
     app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.globals["signed_in"] = signed_in
+    request_log.install(app)
     formatting.install(app, settings.app.locale)
     app.jinja_env.globals["mail_status"] = _mail_status(settings)
     app.jinja_env.globals["project_history"] = history.project_history
     _register_blueprints(app)
     _register_errors(app)
     path_bounds.register(app)
-    throttle.install(app, settings)
+    throttle.install(app, settings).exempt(health.blueprint)
     hardening.install(app)
     redaction.install(app)
 
@@ -112,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(oauth.blueprint)
     app.register_blueprint(portal.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(health.blueprint)
     try:
         webhooks = importlib.import_module("connector.web.webhooks")
     except ModuleNotFoundError as missing:

@@ -42,7 +42,6 @@ from connector.store.models import ConnectionRow
 from connector.store.outbox import requeue_after_reconnect
 
 log = logging.getLogger(__name__)
-PLATFORMS = ("quickbooks", "xero")
 
 
 @dataclass(frozen=True)

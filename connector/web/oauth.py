@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
-from connector.platforms import install
+from connector.platforms import PLATFORMS, install
 from connector.platforms.errors import PlatformError
 from connector.store.db import transaction
 
@@ -69,7 +69,7 @@ def authorization_url(platform: str) -> str:
 @blueprint.post("/<platform>/connect")
 @login_required
 def connect(platform: str) -> Any:
-    if platform not in connections.PLATFORMS:
+    if platform not in PLATFORMS:
         abort(404)
     try:
         return redirect(authorization_url(platform))
@@ -83,7 +83,7 @@ def _refused(message: str, status: int = 400) -> Any:
 
 @blueprint.get("/<platform>/callback")
 def callback(platform: str) -> Any:
-    if platform not in connections.PLATFORMS:
+    if platform not in PLATFORMS:
         abort(404)
     state = request.args.get("state")
     if not state:

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
 REDACTED = "[redacted]"
 # /portal/<token>: everything up to the next path, query, quote or space.
 _PORTAL = re.compile(r"(/portal/)[^/?#\s\"']+")
 # Query parameters that are credentials: OAuth's code and state, and any *token.
 _PARAMS = re.compile(r"(?i)([?&;](?:code|state|[a-z_]*token)=)[^&#\s\"']*")
-# Loggers that write request lines: werkzeug (development server), gunicorn (access and error).
-ACCESS_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
+# Loggers that write request lines: werkzeug (development server), gunicorn (access and error),
+# the app's own (connector.web.request_log). The long-running processes' log handler carries
+# the filter too (connector.logs `filters`), for every line.
+ACCESS_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "milepost.web.access")
 
 
 def redact(text: str) -> str:

@@ -26,6 +26,8 @@ from connector.sandbox.client import SandboxServer
 from .billing import run_billing
 from .machine import machine_details, postgres_schema
 from .platforms import build_stack, outbox_drain, payment_sync, sandbox_reads, webhook_flood
+from .startup import FIGURES as STARTUP_FIGURES
+from .startup import run_startup, show_startup
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -98,6 +100,7 @@ def run_bench(tiny: bool = False, out: Path = RESULTS, use_postgres: bool = True
         details = machine_details(postgres=use_postgres)
         figures = run_billing(sizes.projects, sizes.repeats, urls, sizes.sample)
         figures.update(run_platforms(sizes, urls))
+        figures.update(run_startup())
     document = {"machine": details, "mode": "tiny" if tiny else "full",
                 "sizes": vars(sizes), "wall_seconds": round(time.monotonic() - started, 1),
                 "results": figures}
@@ -115,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Milepost benchmarks ({document['mode']}) on {document['machine']['cpu']}, "  # noqa: T201
           f"{document['machine']['cpus']} CPUs, Python {document['machine']['python']}")
     for name, figure in document["results"].items():
-        show(name, figure)
+        (show_startup if name in STARTUP_FIGURES else show)(name, figure)
     print(f"wall time {document['wall_seconds']} s; written to {args.out}")  # noqa: T201
     return 0
 

@@ -29,6 +29,7 @@ from werkzeug.routing import BaseConverter
 
 from connector.sandbox.state import current_state
 from connector.sandbox.xero.books import XeroState, new_id
+from connector.sandbox.xero.wire import correlated
 
 ACCESS_TOKEN_SECONDS = 1800
 REFRESH_TOKEN_DAYS = 60
@@ -132,6 +133,7 @@ def _register_anycase(setup: BlueprintSetupState) -> None:
 def blueprint() -> Blueprint:
     bp = Blueprint("xero_identity", __name__)
     bp.record_once(_register_anycase)
+    bp.after_request(correlated)
     bp.add_url_rule("/<anycase(connections):_word>", view_func=connections, methods=["GET"])
     bp.add_url_rule("/<anycase(connections):_word>/<connection_id>",
                     view_func=delete_connection, methods=["DELETE"])

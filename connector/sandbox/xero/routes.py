@@ -3,7 +3,8 @@
 Endpoint names (`GET Invoices`, `PUT Invoices/Attachments`...) are what request counts and
 fault rules use; a record's own URL shares its collection's name. Whatever else arrives under
 the prefix is answered in Xero's shapes, not Flask's HTML pages: an unknown resource with
-Xero's 404 text, a known one with the wrong method with a 405 and an `Allow` header.
+Xero's 404 text, a known one with the wrong method with a 405 and an `Allow` header. Every
+answer carries a `Xero-Correlation-Id` (a fresh UUID), as Xero's do.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from connector.sandbox.xero import reads, writes
 from connector.sandbox.xero.api import endpoint, render_error
 from connector.sandbox.xero.errors import XeroError, not_found, problem
 from connector.sandbox.xero.webhooks import renderer
+from connector.sandbox.xero.wire import correlated
 
 PREFIX = "/api.xro/2.0"
 READABLE = ("Contacts", "Items", "Accounts", "TaxRates", "TrackingCategories", "Currencies",
@@ -38,6 +40,7 @@ def _register_renderer(setup: Any) -> None:
 def blueprint() -> Blueprint:
     bp = Blueprint("xero_api", __name__, url_prefix=PREFIX)
     bp.record_once(_register_renderer)
+    bp.after_request(correlated)
 
     def add(rule: str, name: str, view: Any, methods: list[str], label: str) -> None:
         bp.add_url_rule(rule, endpoint=name, view_func=endpoint(label)(view), methods=methods)

@@ -14,11 +14,21 @@ import uuid
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connector.sandbox.xero.dates import ms_json
 
+if TYPE_CHECKING:
+    from flask import Response
+
 APP_NAME = "Milepost sandbox"
+
+
+def correlated(answer: Response) -> Response:
+    """Xero's request id on every answer (a fresh UUID in `Xero-Correlation-Id`, as Xero
+    sends): what its support asks for, and what Milepost's logs carry."""
+    answer.headers["Xero-Correlation-Id"] = str(uuid.uuid4())
+    return answer
 
 
 def to_wire(value: Any) -> Any:
