@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connector.billing.schema import text_problem
+from connector.billing.text_bounds import text_problem
 from connector.standard_webhooks import new_secret
 
 from .api_keys import ApiKey, KeyRefused, Sealer
