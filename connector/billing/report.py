@@ -31,7 +31,7 @@ from typing import Any
 
 from .allocation import active, basis_text, scheduled_amounts
 from .calendar import local_date
-from .intents import billable_amount, retainage_held
+from .intents import DepositBalance, billable_amount, deposit_balance, deposit_key, received_net, retainage_held
 from .late_fees import pause_work_due
 from .lifecycle import intent_gross
 from .model import InvoiceIntent, Milestone, MilestoneState, Project
@@ -135,6 +135,7 @@ class Report:
     retainage_held: Money
     pause_work: bool
     milestones: tuple[ReportRow, ...]
+    deposit: DepositBalance | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The issue's JSON form; amounts as decimal strings."""
@@ -142,6 +143,7 @@ class Report:
         return {
             "key": self.key, "currency": self.currency, **head,
             "basis": {"net": list(NET), "gross": list(GROSS)}, "pause_work": self.pause_work,
+            "deposit": self.deposit.as_json() if self.deposit else None,
             "milestones": [_row_json(r) for r in self.milestones],
         }
 
@@ -170,6 +172,20 @@ def table_rows(report: Report) -> list[list[str]]:
          str(r.retainage)]
         for r in report.milestones
     ]
+
+
+def deposit_received(
+    project: Project, invoices: Sequence[InvoiceView], intents: Sequence[InvoiceIntent],
+    today: date | None = None,
+) -> Money:
+    """The cash received (by `today`) on the live deposit invoice, on the deposit's net basis:
+    what a later invoice may credit (`intents.received_net`)."""
+    key = deposit_key(project)
+    deposit = next((i for i in intents if i.idempotency_key == key), None)
+    views = [i for i in invoices if i.idempotency_key == key and i.status.lower() not in _GONE]
+    if deposit is None or not views:
+        return Money.zero(project.currency)
+    return received_net(deposit.total, views[-1].total, views[-1].cash(today))
 
 
 def build_report(
@@ -220,6 +236,7 @@ def build_report(
         retainage_held=retainage_held(dated, project.currency),
         pause_work=pause_work_due(project, min(unpaid_due) if unpaid_due else None, now),
         milestones=rows,
+        deposit=deposit_balance(project, dated, deposit_received(project, live, dated, today)),
     )
 
 

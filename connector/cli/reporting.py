@@ -104,6 +104,10 @@ def summary_line(report: Report, pause_reason: str | None = None) -> str:
         f"outstanding {report.outstanding}",
         f"overdue {report.overdue}",
     ]
+    if report.deposit is not None:
+        d = report.deposit
+        parts.append(f"deposit invoiced {d.invoiced}, received {d.received}, credited {d.credited}, "
+                     f"remaining {d.remaining}")
     pause = "no pause"
     if report.pause_work:
         pause = f"PAUSE WORK ({pause_reason})" if pause_reason else "PAUSE WORK"
