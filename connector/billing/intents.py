@@ -47,7 +47,7 @@ from .model import (
     RetainagePolicy,
     Trigger,
 )
-from .money import HUNDRED, ZERO, Money, allocate
+from .money import HUNDRED, ZERO, Money
 
 S = MilestoneState
 _BILLABLE = frozenset({S.ACCEPTED, S.DEEMED_ACCEPTED, S.PARTIALLY_ACCEPTED, S.PLANNED})

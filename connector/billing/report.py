@@ -31,7 +31,14 @@ from typing import Any
 
 from .allocation import active, basis_text, scheduled_amounts
 from .calendar import local_date
-from .intents import DepositBalance, billable_amount, deposit_balance, deposit_key, received_net, retainage_held
+from .intents import (
+    DepositBalance,
+    billable_amount,
+    deposit_balance,
+    deposit_key,
+    received_net,
+    retainage_held,
+)
 from .late_fees import pause_work_due
 from .lifecycle import intent_gross
 from .model import InvoiceIntent, Milestone, MilestoneState, Project

@@ -21,8 +21,8 @@ from connector.billing import intents, lifecycle
 from connector.billing.calendar import local_date
 from connector.billing.intents import PriorBilling
 from connector.billing.model import AuditEvent, ChangeOrder, InvoiceIntent, Milestone, Project
-from connector.billing.report import deposit_received
 from connector.billing.progress import MonthlyCharge, monthly_intent
+from connector.billing.report import deposit_received
 from mappings.settings import MappingSettings
 
 from . import evidence, late_fee_lines, records
