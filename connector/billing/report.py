@@ -18,7 +18,8 @@ Two bases, never mixed in one sum (the JSON's `basis` says which figure is which
 
 The report is a true as-of view: at a past moment it leaves out invoices the store first saw
 later, payments dated later and billing dated later; a void or credit counts from the moment
-the store learned of it.
+the store learned of it (the caller gives the intents, credits and contract total as they were
+then: `store.reports`).
 """
 
 from __future__ import annotations
@@ -204,11 +205,14 @@ def build_report(
     intents: Sequence[InvoiceIntent] = (),
     period_start: date | None = None,
     credits: Mapping[int, Money] | None = None,
+    restored: Mapping[int, Money] | None = None,
 ) -> Report:
     """The report as of `now`. `period_start` splits billed-to-date into previous and this
     period (default: the first of the current month in the project's time zone). `intents` are
-    every intent queued for the project: they date the billing. `credits`: per milestone, the
-    net credited on its invoice (`store.credits.credited`)."""
+    every intent live for the project at `now`: they date the billing. `credits`: per milestone,
+    the net credited on its invoice by then (`store.credits.credited`). `restored`: per
+    milestone, what credits and voids after `now` have since taken off its billing
+    (`store.reports`), so its figure is the one it had then."""
     zero = Money.zero(project.currency)
     today = local_date(now, project.time_zone)
     period_start = period_start or today.replace(day=1)
@@ -217,7 +221,7 @@ def build_report(
     dated = [i for i in intents if i.invoice_date <= today]
     rows = tuple(
         _row(project, m, amounts[m.seq], live, dated, period_start, dates=bool(intents),
-             credited=(credits or {}).get(m.seq))
+             credited=(credits or {}).get(m.seq), restored=(restored or {}).get(m.seq))
         for m in active(milestones)
     )
     billed = sum((r.billed for r in rows), zero)
@@ -250,6 +254,7 @@ def build_report(
 def _row(
     project: Project, m: Milestone, amount: Money, invoices: Sequence[InvoiceView],
     intents: Sequence[InvoiceIntent], period_start: date, *, dates: bool, credited: Money | None = None,
+    restored: Money | None = None,
 ) -> ReportRow:
     """One milestone's row from the intents dated up to the report's day (`dates`: the caller
     gave the project's intents, so they, not the milestone's current figure, say when work was
@@ -267,10 +272,11 @@ def _row(
             for line in intent.lines:
                 if line.kind == "retainage":
                     retainage = retainage - line.amount
-    # a voided and re-billed milestone has two intents: what it says now caps what they add up to;
-    # a credit takes its net off what the intents billed
+    # a voided and re-billed milestone has two intents: what it says (as it said it then) caps
+    # what they add up to; a credit takes its net off what the intents billed
     credited = credited or zero
-    billed = min(m.billed or zero, to_date - credited) if dates else m.billed or zero
+    said = (m.billed or zero) + (restored or zero)
+    billed = min(said, to_date - credited) if dates else said
     previous = min(previous, billed)
     own = [i for i in invoices if i.seq == m.seq]
     complete = billed.amount * HUNDRED / amount.amount if amount.amount else ZERO

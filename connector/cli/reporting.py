@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
-from connector.billing.report import TABLE_COLUMNS, Report, build_report, table_rows
-from connector.store import credits
+from connector.billing.report import TABLE_COLUMNS, Report, table_rows
+from connector.store.reports import project_report
 from connector.store.repository import BillingRepository
 from jobs.pause_work import active_flags
 
@@ -46,14 +46,9 @@ def add_parser(sub: SubParsers) -> None:
 def load_report(ctx: Context, key: str, at_text: str | None) -> tuple[Report, str | None]:
     """The report and the stored pause-work reason (None when the project is not flagged)."""
     with ctx.ready()() as session:
-        repo = BillingRepository(session)
-        project, milestones = repo.load(key)
-        invoices = repo.invoice_views(key)
-        intents = repo.queued_intents(key)
-        credited = credits.credited(session, key)
+        project, _ = BillingRepository(session).load(key)
+        report = project_report(session, key, parse_at(at_text, project.time_zone))
         reason = active_flags(session).get(key)
-    at = parse_at(at_text, project.time_zone)
-    report = build_report(project, milestones, invoices, at, intents=intents, credits=credited)
     return replace(report, pause_work=reason is not None), reason
 
 

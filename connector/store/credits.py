@@ -55,6 +55,8 @@ class CreditRequest:
     platform_id: str
     number: str
     ref: str = ""
+    at: str = ""  # when it was asked for (ISO 8601); older requests: the outbox row's created_at
+    lowers_total: bool = True  # False: a change order lowered the contract total itself
 
     def json(self) -> dict[str, Any]:
         return {"kind": CREDIT, **asdict(self)}
@@ -122,7 +124,8 @@ def request_credit(
         idempotency_key=idempotency_key, project_key=key, seq=seq, generation=current.generation,
         amount=str(money.amount), net=str(net.amount), currency=project.currency,
         reason=reason.strip(), by=by, invoice_row_id=invoice.id, platform=invoice.platform,
-        platform_id=invoice.platform_id, number=invoice.number or "", ref=ref,
+        platform_id=invoice.platform_id, number=invoice.number or "", ref=ref, at=at.isoformat(),
+        lowers_total=ordered_net is None,
     )
     label = f"{invoice.platform} invoice {invoice.number or invoice.platform_id}"
     new_project, new_m, event = crediting.credit_requested(
@@ -215,23 +218,42 @@ def complete_credit(
     return True
 
 
-def credited(session: Session, key: str) -> dict[int, Money]:
+def credited(session: Session, key: str, at: datetime | None = None) -> dict[int, Money]:
     """Per milestone of the project, the net credited on its current invoice (for reports); a
-    milestone voided since bills nothing, so nothing of it is credited either."""
+    milestone voided since bills nothing, so nothing of it is credited either. `at`: only the
+    credits asked for by then."""
     repo = BillingRepository(session)
     project, schedule = repo.load(key)
     current = {m.seq: m.generation for m in schedule if m.state is not MilestoneState.VOIDED}
-    return credited_by_milestone(repo.outbox(key), current, project.currency)
+    return credited_by_milestone(repo.outbox(key), current, project.currency, at)
 
 
-def credited_by_milestone(rows: Sequence[OutboxRow], generations: dict[int, int], currency: str) -> dict[int, Money]:
+def credited_by_milestone(
+    rows: Sequence[OutboxRow], generations: dict[int, int], currency: str, at: datetime | None = None,
+) -> dict[int, Money]:
     """Per milestone, the net of the credits asked for on its current generation's invoice
-    (as its billing counts them from the request on, as it counts an invoice intent)."""
+    (as its billing counts them from the request on, as it counts an invoice intent); `at`:
+    asked for by then."""
     credited: dict[int, Money] = {}
     for row in rows:
         if row.kind != CREDIT or row.seq is None:
             continue
         if row.payload.get("generation") != generations.get(row.seq):
             continue
+        if at is not None and asked_at(row) > at:
+            continue
         credited[row.seq] = credited.get(row.seq, Money.zero(currency)) + Money(Decimal(row.payload["net"]), currency)
     return credited
+
+
+def asked_at(row: OutboxRow) -> datetime:
+    """When a credit was asked for: its request's own time, else when its row was written."""
+    text = row.payload.get("at")
+    return datetime.fromisoformat(text) if text else row.created_at
+
+
+def total_lowered_after(rows: Sequence[OutboxRow], at: datetime, currency: str) -> Money:
+    """The net of the credits asked for after `at` that lowered the contract total themselves."""
+    return sum((Money(Decimal(row.payload["net"]), currency) for row in rows
+                if row.kind == CREDIT and row.payload.get("lowers_total", True) and asked_at(row) > at),
+               Money.zero(currency))

@@ -31,7 +31,6 @@ from connector.billing.crediting import CreditRefused
 from connector.billing.errors import BillingError, ScheduleInvalid
 from connector.billing.model import AuditEvent
 from connector.billing.money import UnknownCurrency
-from connector.billing.report import build_report
 from connector.billing.schedule import build_schedule
 from connector.billing.schema import (
     FIRST_DAY,
@@ -45,7 +44,7 @@ from connector.billing.schema import (
 from connector.store import credits, links, service, voids
 from connector.store.db import transaction
 from connector.store.errors import DuplicateProject, MilestoneNotFound, ProjectNotFound, StoreError
-from connector.store.repository import BillingRepository
+from connector.store.reports import project_report
 from mappings.attachments import MAX_FILES_PER_MILESTONE
 
 from .activity import pause_reasons
@@ -301,12 +300,9 @@ def credit_invoice(key: str, seq: int) -> Any:
 @blueprint.get("/projects/<key>/report")
 def report(key: str) -> Any:
     with resources().sessions() as db:
-        repo = BillingRepository(db)
         try:
-            project, milestones = repo.load(key)
+            built = project_report(db, key, datetime.now(UTC))
         except ProjectNotFound as error:
             return errors(404, problem("key", "not_found", str(error)))
-        built = build_report(project, milestones, repo.invoice_views(key), datetime.now(UTC),
-                             intents=repo.queued_intents(key), credits=credits.credited(db, key))
         reason = pause_reasons(db).get(key)  # the stored flag, as `milepost report` says it
     return {**built.as_json(), "pause_work": reason is not None, "pause_work_reason": reason}
