@@ -3,7 +3,7 @@
     POST /api/v1/schedules                                import a schedule (the JSON schedule
                                                           file's shape; optional "connection")
     POST /api/v1/projects/KEY/milestones/SEQ/ACTION       submit | accept | partial | reject
-    POST /api/v1/projects/KEY/milestones/SEQ/void         {"reason", "by"}: void (or credit,
+    POST /api/v1/projects/KEY/milestones/SEQ/void         {"reason", "by", "reopen"}: void (or credit,
                                                           when partly paid) its invoice; 202
     POST /api/v1/projects/KEY/milestones/SEQ/credit       {"amount", "reason", "ref", "by"}: a
                                                           credit note/memo of exactly amount (tax
@@ -235,10 +235,12 @@ def void_invoice(key: str, seq: int) -> Any:
     if failure:
         return failure
     assert body is not None
-    reason, by = body.get("reason"), body.get("by", "api")
-    found = [problem(*unknown) for unknown in unknown_fields(body, ("reason", "by"))]
+    reason, by, reopen = body.get("reason"), body.get("by", "api"), body.get("reopen", False)
+    found = [problem(*unknown) for unknown in unknown_fields(body, ("reason", "by", "reopen"))]
     if not isinstance(reason, str) or not reason.strip():
         found.append(problem("reason", "required", "reason: why the invoice is voided (a non-empty string)"))
+    if not isinstance(reopen, bool):
+        found.append(problem("reopen", "boolean", "reopen: true to bill the milestone again once voided"))
     elif bad := text_problem(reason, LONG_TEXT, multiline=True):
         found.append(problem("reason", bad[0], f"reason: {bad[1]}"))
     if not isinstance(by, str) or not by.strip():
@@ -249,7 +251,8 @@ def void_invoice(key: str, seq: int) -> Any:
         return errors(400, *found)
     try:
         with transaction(resources().sessions) as db:
-            request, new = voids.request_void(db, key, seq, str(reason), str(by).strip(), datetime.now(UTC))
+            request, new = voids.request_void(db, key, seq, str(reason), str(by).strip(), datetime.now(UTC),
+                                              reopen=bool(reopen))
     except (ProjectNotFound, MilestoneNotFound) as error:
         return errors(404, problem("milestone", "not_found", str(error)))
     except (BillingError, StoreError) as error:
