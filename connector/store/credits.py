@@ -15,10 +15,10 @@ the books, so a crash or a second drain never issues it twice.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import ClassVar
 
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,7 @@ from connector.billing.model import AuditEvent, ChangeOrder, Milestone, Mileston
 from connector.billing.money import Money
 
 from . import records, service
+from .invoice_requests import ClaimedRequest, InvoiceRequest
 from .models import InvoiceRow, OutboxRow
 from .outbox import DONE, FAILED, PROCESSING, claim_rows
 from .repository import BillingRepository
@@ -37,33 +38,18 @@ CREDIT = "credit"
 
 
 @dataclass(frozen=True)
-class CreditRequest:
+class CreditRequest(InvoiceRequest):
     """The outbox payload of a credit: how much (tax included, and its net), on which invoice,
     for which milestone generation, why, and the change order it follows (if any)."""
 
-    idempotency_key: str
-    project_key: str
-    seq: int
-    generation: int
+    KIND: ClassVar[str] = CREDIT
+
     amount: str
     net: str
     currency: str
-    reason: str
-    by: str
-    invoice_row_id: int
-    platform: str
-    platform_id: str
-    number: str
     ref: str = ""
     at: str = ""  # when it was asked for (ISO 8601); older requests: the outbox row's created_at
     lowers_total: bool = True  # False: a change order lowered the contract total itself
-
-    def json(self) -> dict[str, Any]:
-        return {"kind": CREDIT, **asdict(self)}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> CreditRequest:
-        return cls(**{k: v for k, v in data.items() if k != "kind"})
 
     @property
     def money(self) -> Money:
@@ -76,12 +62,7 @@ class CreditRequest:
         return f"Credit on milestone {self.seq}: {cited}{self.reason}"
 
 
-@dataclass(frozen=True)
-class ClaimedCredit:
-    id: int
-    request: CreditRequest
-    attempts: int  # including this one
-    connection_id: int | None
+ClaimedCredit = ClaimedRequest[CreditRequest]
 
 
 def request_credit(

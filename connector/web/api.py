@@ -239,14 +239,14 @@ def void_invoice(key: str, seq: int) -> Any:
     found = [problem(*unknown) for unknown in unknown_fields(body, ("reason", "by", "reopen"))]
     if not isinstance(reason, str) or not reason.strip():
         found.append(problem("reason", "required", "reason: why the invoice is voided (a non-empty string)"))
-    if not isinstance(reopen, bool):
-        found.append(problem("reopen", "boolean", "reopen: true to bill the milestone again once voided"))
     elif bad := text_problem(reason, LONG_TEXT, multiline=True):
         found.append(problem("reason", bad[0], f"reason: {bad[1]}"))
     if not isinstance(by, str) or not by.strip():
         found.append(problem("by", "string", "by: who asks (a non-empty string)"))
     elif bad := text_problem(by, NAME):
         found.append(problem("by", bad[0], f"by: {bad[1]}"))
+    if not isinstance(reopen, bool):
+        found.append(problem("reopen", "boolean", "reopen: true to bill the milestone again once voided"))
     if found:
         return errors(400, *found)
     try:
