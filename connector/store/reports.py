@@ -6,8 +6,8 @@ of `at`, so nothing that happened after that instant shows (`milepost report --a
   from here, after `at` still counts (`BillingRepository.queued_intents(at=...)`);
 - credits asked for after `at` are left out, and the billing they took off a milestone is put
   back (`restored`), as is the billing of an intent voided since;
-- the contract total is the one before any change order dated after `at`'s day and before any
-  credit asked for after `at`;
+- the contract total is the one before any change order dated after `at`'s day and recorded
+  after `at`, and before any credit asked for after `at`;
 - payments dated after `at`'s day, invoices first seen after `at`, and a status (void, credit)
   learned after it are left out by `build_report` itself.
 """
@@ -55,19 +55,21 @@ def project_report(session: Session, key: str, at: datetime) -> Report:
 
 
 def _changed_after(session: Session, repo: BillingRepository, project: Project, at: datetime) -> Money:
-    """How much the change orders dated after `at`'s day moved the contract total."""
+    """How much the change orders after `at` moved the contract total: dated after its day and
+    recorded after it (one recorded by then counts, whatever its date, as a void or a credit
+    counts from the moment the store learned of it; so does one dated by then)."""
     today = local_date(at, project.time_zone)
     versions = session.execute(
-        select(ProjectVersionRow.terms, ChangeOrderRow.on)
+        select(ProjectVersionRow.terms, ChangeOrderRow.on, ChangeOrderRow.applied_at)
         .outerjoin(ChangeOrderRow, ChangeOrderRow.id == ProjectVersionRow.change_order_id)
         .where(ProjectVersionRow.project_id == repo.project_row(project.key).id)
         .order_by(ProjectVersionRow.version)
     ).all()
     moved = Decimal(0)
     before: Decimal | None = None
-    for terms, on in versions:
+    for terms, on, applied_at in versions:
         total = Decimal(str(terms["contract_total"]))
-        if before is not None and on is not None and on > today:
+        if before is not None and on is not None and on > today and applied_at > at:
             moved += total - before
         before = total
     return Money(moved, project.currency)
