@@ -26,7 +26,7 @@ from werkzeug.exceptions import HTTPException
 from connector.config import Settings, load_settings, with_environment
 from connector.store.db import engine_for, session_factory
 
-from . import hardening, path_bounds, redaction, throttle
+from . import hardening, history, path_bounds, redaction, throttle
 from .resources import WebResources
 from .security import csrf_field, signed_in
 
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
     app.extensions["milepost"] = WebResources(settings, engine, session_factory(engine), environ=env)
     app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.globals["signed_in"] = signed_in
+    app.jinja_env.globals["project_history"] = history.project_history
     _register_blueprints(app)
     _register_errors(app)
     path_bounds.register(app)
