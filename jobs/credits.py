@@ -13,18 +13,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from connector.billing.money import Money
-from connector.platforms.errors import NeedsReconnect, PlatformError, RetriableError
 from connector.store import credits
-from connector.store import outbox as store_outbox
 from connector.store.db import transaction
 
 from .context import JobContext
-from .drains import drain, put_back_for_reconnect
-from .infrastructure import is_infrastructure
-from .runs import Tally, describe
+from .drains import Undelivered, drain, send_request
+from .runs import Tally
 
 log = logging.getLogger("milepost.jobs.credits")
 
@@ -38,22 +33,11 @@ def drain_credits(ctx: JobContext, now: datetime, counts: Tally, *, limit: int =
 def _deliver(ctx: JobContext, item: credits.ClaimedCredit, now: datetime) -> tuple[str, str]:
     """One request to its books: ("credited" | "retry" | "failed", what went wrong)."""
     request = item.request
-    if item.connection_id is None:
-        why = f"invoice {request.number or request.platform_id} has no connection to credit it through"
-        return _failed(ctx, item, ValueError(why)), why
-    try:
-        note = ctx.gateway_for(item.connection_id).credit_invoice(
-            request.platform_id, request.description, request.idempotency_key, request.money,
-            outcome_unknown=item.attempts > 1,
-        )
-    except SQLAlchemyError:
-        raise
-    except NeedsReconnect as error:
-        return put_back_for_reconnect(ctx, item.id, describe(error)), describe(error)
-    except Exception as error:  # noqa: BLE001 - recorded on the row and the run; the drain goes on
-        if is_infrastructure(error):
-            raise  # Redis or the broker is down, not the request's fault: put back by the caller
-        return _failed(ctx, item, error), describe(error)
+    note = send_request(ctx, item, "credit", lambda gateway: gateway.credit_invoice(
+        request.platform_id, request.description, request.idempotency_key, request.money,
+        outcome_unknown=item.attempts > 1))
+    if isinstance(note, Undelivered):
+        return note.outcome, note.problem
     applied = sum((amount for invoice_id, amount in note.applied_to if invoice_id == request.platform_id),
                   Money.zero(request.currency))
     with transaction(ctx.sessions) as session:
@@ -65,15 +49,3 @@ def _deliver(ctx: JobContext, item: credits.ClaimedCredit, now: datetime) -> tup
         log.warning("%s: %s", request.idempotency_key, problem)
         return "credited", problem
     return "credited", ""
-
-
-def _failed(ctx: JobContext, item: credits.ClaimedCredit, error: Exception) -> str:
-    retry = isinstance(error, RetriableError)
-    if isinstance(error, PlatformError):
-        log.warning("credit %s: %s", item.request.idempotency_key, describe(error))
-    else:
-        log.error("credit %s failed: %s", item.request.idempotency_key, describe(error), exc_info=error)
-    with transaction(ctx.sessions) as session:
-        status = store_outbox.fail(session, item.id, describe(error),
-                                   max_attempts=ctx.settings.worker.max_attempts, retryable=retry)
-    return "retry" if status == store_outbox.PENDING else "failed"

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from connector import logs
+from connector.platforms.errors import NeedsReconnect, PlatformError, RetriableError
+from connector.platforms.gateway import AccountingGateway
 from connector.store import outbox as store_outbox
 from connector.store.db import transaction
+from connector.store.invoice_requests import ClaimedRequest, InvoiceRequest
 
 from .context import JobContext
 from .infrastructure import is_infrastructure
@@ -32,6 +37,8 @@ class Claimed(Protocol):
 
 
 C = TypeVar("C", bound=Claimed)
+R = TypeVar("R", bound=InvoiceRequest)
+T = TypeVar("T")
 
 
 def drain(
@@ -64,6 +71,51 @@ def drain(
             counts[outcome] = counts.get(outcome, 0) + 1
             if problem:
                 counts.problems.append(f"{key_of(item)}: {problem}")
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """A request that did not reach its books this time: the outcome to count, and why."""
+
+    outcome: str  # "retry" | "failed"
+    problem: str
+
+
+def send_request(
+    ctx: JobContext, item: ClaimedRequest[R], what: str, send: Callable[[AccountingGateway], T],
+) -> T | Undelivered:
+    """Send a claimed void or credit (`what`) through its connection's gateway: the gateway's
+    answer, or Undelivered when there is no connection, the grant is dead (put back for a
+    reconnect), or the call failed (retried if worth it, else failed). A database error or an
+    outage propagates, for the drain to put the batch back."""
+    request = item.request
+    if item.connection_id is None:
+        why = f"invoice {request.invoice_label} has no connection to {what} it through"
+        return Undelivered(fail_request(ctx, item, what, ValueError(why)), why)
+    try:
+        return send(ctx.gateway_for(item.connection_id))
+    except SQLAlchemyError:
+        raise
+    except NeedsReconnect as error:
+        return Undelivered(put_back_for_reconnect(ctx, item.id, describe(error)), describe(error))
+    except Exception as error:  # noqa: BLE001 - recorded on the row and the run; the drain goes on
+        if is_infrastructure(error):
+            raise  # Redis or the broker is down, not the request's fault: put back by the caller
+        return Undelivered(fail_request(ctx, item, what, error), describe(error))
+
+
+def fail_request(ctx: JobContext, item: ClaimedRequest[R], what: str, error: Exception) -> str:
+    """Only a platform fault worth retrying is retried; anything else fails the request now."""
+    retry = isinstance(error, RetriableError)
+    key = item.request.idempotency_key
+    if isinstance(error, PlatformError):
+        log.warning("%s %s: %s", what, key, describe(error))
+    else:
+        log.error("%s %s failed: %s", what, key, describe(error), exc_info=error)
+    with transaction(ctx.sessions) as session:
+        status = store_outbox.fail(session, item.id, describe(error),
+                                   max_attempts=ctx.settings.worker.max_attempts, retryable=retry)
+    return "retry" if status == store_outbox.PENDING else "failed"
 
 
 def put_back_for_reconnect(ctx: JobContext, outbox_id: int, why: str) -> str:

@@ -7,7 +7,8 @@ kinds, chosen by where the workers run:
 - Redis (Celery mode, many machines): redis-py `Lock` with a timeout, so a worker killed while
   holding it does not block the connection for ever, and a token, so only the holder releases.
 - PostgreSQL (embedded on PostgreSQL, possibly several worker processes): a session-level
-  advisory lock on a connection of its own, released on exit or when that connection dies.
+  advisory lock on a connection of its own, released on exit or when that connection dies,
+  keyed by the schema as well as the connection id (advisory locks are per database).
 - Process (embedded on SQLite: one worker process): a `threading.Lock` per connection.
 """
 
@@ -20,10 +21,9 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
 import redis
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 LOCK_TIMEOUT_SECONDS = 600  # longer than any sync; a dead holder's lock lapses after this
-_ADVISORY_NAMESPACE = 0x6D70  # "mp": keeps our advisory keys apart from anyone else's
 
 
 class ConnectionLocks(Protocol):
@@ -48,20 +48,32 @@ class ProcessLocks:
 
 
 class PostgresLocks:
+    """Advisory locks are per database, not per schema: two Milepost stores in schemas of one
+    database (or two test runs side by side) would otherwise take each other's lock for the
+    same connection id and skip each other's syncs. The key names the schema."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._schema: str | None = None
+
+    def _key(self, connection: Connection, job: str, connection_id: int) -> tuple[int, int]:
+        if self._schema is None:
+            self._schema = str(connection.execute(text("SELECT current_schema()")).scalar() or "")
+        space = zlib.crc32(f"milepost:{self._schema}:{job}".encode()) - (1 << 31)  # a signed int4
+        return space, connection_id
 
     @contextmanager
     def hold(self, connection_id: int, job: str = "sync") -> Iterator[bool]:
-        key = (_ADVISORY_NAMESPACE << 32) | (zlib.crc32(job.encode()) & 0xFFFF) << 16 | (connection_id & 0xFFFF)
         with self._engine.connect() as connection:
-            got = bool(connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+            space, key = self._key(connection, job, connection_id)
+            keys = {"s": space, "k": key}
+            got = bool(connection.execute(text("SELECT pg_try_advisory_lock(:s, :k)"), keys).scalar())
             connection.commit()
             try:
                 yield got
             finally:
                 if got:
-                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    connection.execute(text("SELECT pg_advisory_unlock(:s, :k)"), keys)
                     connection.commit()
 
 

@@ -194,8 +194,11 @@ def _our_invoices(session: Session, connection_id: int) -> dict[str, InvoiceRow]
 
 
 def _apply_invoice(session: Session, row: InvoiceRow, fact: InvoiceStatusFact) -> bool:
+    """The books' figures win; but a void (QuickBooks zeroes a voided invoice's total) keeps
+    what the invoice billed, so a report as of a moment before the void still shows it."""
     before = (row.status, row.total, row.amount_paid, row.balance, row.number)
-    row.status, row.total = fact.status, fact.total.amount
+    closing = fact.status in _CLOSED and fact.total.amount == 0
+    row.status, row.total = fact.status, row.total if closing else fact.total.amount
     row.amount_paid, row.balance = fact.amount_paid.amount, fact.balance.amount
     row.number = fact.number or row.number
     return before != (row.status, row.total, row.amount_paid, row.balance, row.number)

@@ -15,24 +15,15 @@ import logging
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from connector.platforms.errors import (
-    NeedsReconnect,
-    PlatformError,
-    RetriableError,
-    ValidationRejected,
-)
+from connector.platforms.errors import ValidationRejected
 from connector.platforms.gateway import AccountingGateway
-from connector.store import outbox as store_outbox
 from connector.store import voids
 from connector.store.db import transaction
 from mappings.facts import DELETED, PAID, VOIDED
 
 from .context import JobContext
-from .drains import drain, put_back_for_reconnect
-from .infrastructure import is_infrastructure
-from .runs import Tally, describe
+from .drains import Undelivered, drain, send_request
+from .runs import Tally
 
 log = logging.getLogger("milepost.jobs.voids")
 ZERO = Decimal(0)
@@ -46,23 +37,12 @@ def drain_voids(ctx: JobContext, now: datetime, counts: Tally, *, limit: int = 2
 
 def _deliver(ctx: JobContext, item: voids.ClaimedVoid, now: datetime) -> tuple[str, str]:
     """One request to its books: ("voided" | "credited" | "retry" | "failed", what went wrong)."""
-    request = item.request
-    if item.connection_id is None:
-        why = f"invoice {request.number or request.platform_id} has no connection to void it through"
-        return _failed(ctx, item, ValueError(why)), why
-    try:
-        with ctx.sessions() as session:
-            paid = voids.payments_recorded(session, request)
-        gateway = ctx.gateway_for(item.connection_id)
-        settled = _settle(gateway, request, paid=paid, retried=item.attempts > 1)
-    except SQLAlchemyError:
-        raise
-    except NeedsReconnect as error:
-        return put_back_for_reconnect(ctx, item.id, describe(error)), describe(error)
-    except Exception as error:
-        if is_infrastructure(error):
-            raise  # Redis or the broker is down, not the request's fault: put back by the caller
-        return _failed(ctx, item, error), describe(error)
+    with ctx.sessions() as session:
+        paid = voids.payments_recorded(session, item.request)
+    settled = send_request(ctx, item, "void", lambda gateway: _settle(
+        gateway, item.request, paid=paid, retried=item.attempts > 1))
+    if isinstance(settled, Undelivered):
+        return settled.outcome, settled.problem
     with transaction(ctx.sessions) as session:
         voids.complete_void(session, item.id, settled, now)
     return ("credited" if settled.action == "credited" else "voided"), ""
@@ -107,15 +87,3 @@ def _already_settled(gateway: AccountingGateway, request: voids.VoidRequest) -> 
     if found.status == PAID:
         return voids.SettledVoid(action="credited", invoice_status=PAID, balance=ZERO)
     return None
-
-
-def _failed(ctx: JobContext, item: voids.ClaimedVoid, error: Exception) -> str:
-    retry = isinstance(error, RetriableError)
-    if isinstance(error, PlatformError):
-        log.warning("void %s: %s", item.request.idempotency_key, describe(error))
-    else:
-        log.error("void %s failed: %s", item.request.idempotency_key, describe(error), exc_info=error)
-    with transaction(ctx.sessions) as session:
-        status = store_outbox.fail(session, item.id, describe(error),
-                                   max_attempts=ctx.settings.worker.max_attempts, retryable=retry)
-    return "retry" if status == store_outbox.PENDING else "failed"

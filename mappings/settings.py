@@ -67,7 +67,7 @@ class MappingSettings:
 
 
 LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")  # Xero: how line amounts treat tax
-LINE_KINDS = ("milestone", "progress", "deposit", "deposit_credit", "retainage", "retainage_release",
+LINE_KINDS = ("milestone", "progress", "deposit", "deposit_credit", "deposit_unpaid", "retainage", "retainage_release",
               "late_fee", "pass_through", "support")
 _PER_KIND = ("kind_items", "kind_accounts", "kind_tax_codes")
 
@@ -169,14 +169,24 @@ class ResolvedSettings:
     lists: CompanyLists = field(default_factory=CompanyLists, repr=False)
 
     def for_line(self, line: InvoiceLine) -> ResolvedLine:
-        item = dict(self.kind_items).get(line.kind, self.item)
+        kind = line.kind if _mapped(self, line.kind) else BOOKED_AS.get(line.kind, line.kind)
+        item = dict(self.kind_items).get(kind, self.item)
         if line.item_code:
             item = find(self.lists.items, line.item_code) or Ref(line.item_code, line.item_code)
-        tax_code = dict(self.kind_tax_codes).get(line.kind)
-        if tax_code is None and line.kind == "late_fee":
+        tax_code = dict(self.kind_tax_codes).get(kind)
+        if tax_code is None and kind == "late_fee":
             tax_code = no_tax_code(self.lists)
-        return ResolvedLine(line=line, item=item, account=dict(self.kind_accounts).get(line.kind, self.account),
+        return ResolvedLine(line=line, item=item, account=dict(self.kind_accounts).get(kind, self.account),
                             tax_code=tax_code or self.tax_code)
+
+
+BOOKED_AS = {"deposit_unpaid": "deposit_credit"}
+"""A kind with no mapping of its own is booked as this one: an unpaid deposit taken off a final
+invoice goes where the deposit credits go, so the deposit's account nets to zero either way."""
+
+
+def _mapped(resolved: ResolvedSettings, kind: str) -> bool:
+    return any(kind in dict(table) for table in (resolved.kind_items, resolved.kind_accounts, resolved.kind_tax_codes))
 
 
 def no_tax_code(lists: CompanyLists) -> Ref | None:

@@ -14,7 +14,10 @@ apply, a negative `retainage` line (percent by the project's step policy, chosen
 the contract billed *before* this invoice), a negative `deposit_credit` line, and on the final
 invoice (the one after which every milestone is billed) a `retainage_release` line returning
 everything withheld. What was withheld or credited before comes from `prior_intents` (the
-intents already in the outbox), so every figure is reproducible from stored facts.
+intents already in the outbox), and the deposit received from the payments synced on the
+deposit invoice, so every figure is reproducible from stored facts. A deposit is credited only
+as far as it was received; a final invoice takes the part still unpaid off as a
+`deposit_unpaid` line (owed on the deposit invoice).
 
 Idempotency keys: `milepost:{key}:{seq}:{generation}` for a milestone's (remaining) amount;
 a partial-acceptance share adds `:partial-{accepted total}` and a progress step
@@ -44,7 +47,7 @@ from .model import (
     RetainagePolicy,
     Trigger,
 )
-from .money import HUNDRED, ZERO, Money, allocate
+from .money import HUNDRED, ZERO, Money
 
 S = MilestoneState
 _BILLABLE = frozenset({S.ACCEPTED, S.DEEMED_ACCEPTED, S.PARTIALLY_ACCEPTED, S.PLANNED})
@@ -158,9 +161,12 @@ def invoice_intent_for(
     *,
     contract_date: date | None = None,
     prior_intents: Sequence[InvoiceIntent] = (),
+    deposit_received: Money | None = None,
 ) -> InvoiceIntent:
     """The intent for the milestone's billable event (acceptance, deemed acceptance, a partial
-    share, a progress step, or an on_signature/on_date milestone falling due)."""
+    share, a progress step, or an on_signature/on_date milestone falling due).
+    `deposit_received`: the cash received on the deposit invoice (`received_net`); a deposit
+    is credited only as far as it was received."""
     _check_billable(project, m, invoice_date)
     gross = billable_amount(project, milestones, m)
     if gross.amount <= 0:
@@ -173,7 +179,7 @@ def invoice_intent_for(
     lines = [InvoiceLine(f"{first}\n{second}", gross, kind=kind, seq=m.seq)]
     final = _is_final(milestones, m, gross, whole)
     lines += _retainage_lines(project, milestones, gross, final, prior_intents)
-    lines += _deposit_credit_lines(project, gross, final, prior_intents)
+    lines += _deposit_credit_lines(project, prior_intents, deposit_received, gross, final)
     return project_intent(
         project, milestone_key(project, m), invoice_date, lines, f"{project.key} M{m.seq}",
         memo=memo, seq=m.seq, evidence=m.evidence,
@@ -228,28 +234,68 @@ def deposit_credited(prior_intents: Sequence[InvoiceIntent], currency: str) -> M
     return -_line_total(prior_intents, "deposit_credit", currency)
 
 
+def received_net(invoiced: Money, invoice_total: Money, cash: Money) -> Money:
+    """Cash received on the deposit invoice, on the deposit's own basis (before tax): the share
+    of the invoice's total (tax included, as the books computed it) that was paid, never more
+    than was invoiced."""
+    if invoice_total.amount <= 0 or cash.amount <= 0:
+        return Money.zero(invoiced.currency)
+    if cash.amount >= invoice_total.amount:
+        return invoiced
+    return min(Money(invoiced.amount * cash.amount / invoice_total.amount, invoiced.currency), invoiced)
+
+
+@dataclass(frozen=True)
+class PriorBilling:
+    """What a new invoice needs of the past: the live intents already issued (what was billed,
+    withheld and credited) and the cash received on the deposit invoice (`received_net`)."""
+
+    intents: tuple[InvoiceIntent, ...] = ()
+    deposit_received: Money | None = None
+
+
 @dataclass(frozen=True)
 class DepositBalance:
-    """The advance as a balance: what was invoiced for it, what later invoices credited back,
-    and what is left to credit. Derived from the live intents only, so a credit on an invoice
-    voided in the books returns to `remaining`, and a change order to the contract total never
-    changes what was invoiced (or received)."""
+    """The advance as a balance: what was invoiced for it, what was received in cash on that
+    invoice, what later invoices credited back (never more than was received), what a final
+    invoice took off while it was still unpaid (`netted`: still owed on the deposit invoice),
+    and what is left. Derived from the live intents only, so a credit on an invoice voided in
+    the books returns to `remaining`, and a change order to the contract total never changes
+    what was invoiced or received."""
 
     invoiced: Money
+    received: Money
     credited: Money
+    netted: Money
 
     @property
     def remaining(self) -> Money:
-        return self.invoiced - self.credited
+        return self.invoiced - self.credited - self.netted
+
+    @property
+    def creditable(self) -> Money:
+        """Received and not yet credited: what a later invoice may credit now."""
+        return max(self.received - self.credited, Money.zero(self.received.currency))
+
+    def as_json(self) -> dict[str, str]:
+        return {"invoiced": str(self.invoiced), "received": str(self.received), "credited": str(self.credited),
+                "netted": str(self.netted), "remaining": str(self.remaining)}
 
 
-def deposit_balance(project: Project, prior_intents: Sequence[InvoiceIntent]) -> DepositBalance | None:
+def deposit_balance(
+    project: Project, prior_intents: Sequence[InvoiceIntent], received: Money | None = None,
+) -> DepositBalance | None:
     """None without a deposit. Only a deposit actually invoiced (a live deposit intent) is
-    credited: before signature, or after its invoice was voided, there is nothing to credit."""
+    credited: before signature, or after its invoice was voided, there is nothing to credit.
+    `received`: the cash on the deposit invoice on its net basis (`received_net`); none given,
+    none received."""
     if project.deposit is None:
         return None
-    return DepositBalance(_line_total(prior_intents, "deposit", project.currency),
-                          deposit_credited(prior_intents, project.currency))
+    zero = Money.zero(project.currency)
+    invoiced = _line_total(prior_intents, "deposit", project.currency)
+    return DepositBalance(invoiced, min(received or zero, invoiced) if invoiced.amount > 0 else zero,
+                          deposit_credited(prior_intents, project.currency),
+                          -_line_total(prior_intents, "deposit_unpaid", project.currency))
 
 
 def _retainage_lines(
@@ -287,25 +333,53 @@ def deposit_amount(project: Project) -> Money | None:
 
 
 def _deposit_credit_lines(
-    project: Project, gross: Money, final: bool, prior: Sequence[InvoiceIntent]
+    project: Project, prior: Sequence[InvoiceIntent], received: Money | None, gross: Money, final: bool,
 ) -> list[InvoiceLine]:
-    balance = deposit_balance(project, prior)
+    """Credit only the deposit received: pro rata, each invoice brings the deposit credited up
+    to the contract share billed so far (so cash received late is credited on the next
+    invoice); a final invoice credits all that was received, and takes the part still unpaid
+    off as `deposit_unpaid` (owed on the deposit invoice, so the contract is billed once)."""
+    balance = deposit_balance(project, prior, received)
     if balance is None or project.deposit is None:
         return []
-    deposit, left = balance.invoiced, balance.remaining
-    if left.amount < 0:  # the deposit invoice was voided after later invoices credited it
-        return [InvoiceLine(f"Deposit credit reversed: {format_amount(-left)} credited on earlier "
-                            "invoices for a deposit invoice since voided", -left, "deposit_credit")]
-    if left.amount == 0:
+    if balance.remaining.amount < 0:  # the deposit invoice was voided after later invoices credited it
+        return _deposit_reversal(balance)
+    if balance.remaining.amount == 0:
         return []
     if final:
-        credit = left
+        credit = min(balance.creditable, balance.remaining)
+        unpaid = balance.remaining - credit
     elif project.deposit.credit is DepositCredit.PRO_RATA:
-        credit = allocate(deposit, [gross.amount, project.contract_total.amount - gross.amount])[0]
-        credit = min(credit, left)
+        billed = _line_total(prior, "milestone", project.currency) + _line_total(prior, "progress", project.currency)
+        share = min(Money((billed + gross).amount * balance.invoiced.amount / project.contract_total.amount,
+                          project.currency), balance.invoiced)
+        credit = min(max(share - balance.credited - balance.netted, Money.zero(project.currency)),
+                     balance.creditable, balance.remaining)
+        unpaid = Money.zero(project.currency)
     else:
         return []
-    return [InvoiceLine(f"Less deposit received ({format_amount(deposit)})", -credit, "deposit_credit")]
+    lines = []
+    if credit.amount > 0:
+        lines.append(InvoiceLine(f"Less deposit received ({format_amount(balance.received)})", -credit,
+                                 "deposit_credit"))
+    if unpaid.amount > 0:
+        lines.append(InvoiceLine(f"Less deposit invoiced and not yet received ({format_amount(unpaid)}): "
+                                 "still owed on the deposit invoice", -unpaid, "deposit_unpaid"))
+    return lines
+
+
+def _deposit_reversal(balance: DepositBalance) -> list[InvoiceLine]:
+    lines = []
+    over = -balance.remaining
+    netted = min(balance.netted, over)
+    if netted.amount > 0:
+        lines.append(InvoiceLine(f"Deposit taken off reversed: {format_amount(netted)} taken off an earlier "
+                                 "invoice for a deposit invoice since voided", netted, "deposit_unpaid"))
+    credit = over - netted
+    if credit.amount > 0:
+        lines.append(InvoiceLine(f"Deposit credit reversed: {format_amount(credit)} credited on earlier "
+                                 "invoices for a deposit invoice since voided", credit, "deposit_credit"))
+    return lines
 
 
 def deposit_intent(project: Project, invoice_date: date) -> InvoiceIntent:

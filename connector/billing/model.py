@@ -204,7 +204,7 @@ class ChangeOrder:
 class InvoiceLine:
     description: str
     amount: Money
-    kind: str = "milestone"  # milestone | deposit | deposit_credit | retainage | retainage_release | pass_through | support | late_fee | note
+    kind: str = "milestone"  # milestone | deposit | deposit_credit | deposit_unpaid | retainage | retainage_release | pass_through | support | late_fee | note
     quantity: Decimal = Decimal(1)
     item_code: str | None = None  # per-line override of the connection's default sales item
     seq: int | None = None  # the milestone a milestone/progress line bills (monthly invoices)

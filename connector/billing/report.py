@@ -18,7 +18,8 @@ Two bases, never mixed in one sum (the JSON's `basis` says which figure is which
 
 The report is a true as-of view: at a past moment it leaves out invoices the store first saw
 later, payments dated later and billing dated later; a void or credit counts from the moment
-the store learned of it.
+the store learned of it (the caller gives the intents, credits and contract total as they were
+then: `store.reports`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,14 @@ from typing import Any
 
 from .allocation import active, basis_text, scheduled_amounts
 from .calendar import local_date
-from .intents import billable_amount, retainage_held
+from .intents import (
+    DepositBalance,
+    billable_amount,
+    deposit_balance,
+    deposit_key,
+    received_net,
+    retainage_held,
+)
 from .late_fees import pause_work_due
 from .lifecycle import intent_gross
 from .model import InvoiceIntent, Milestone, MilestoneState, Project
@@ -136,6 +144,7 @@ class Report:
     retainage_held: Money
     pause_work: bool
     milestones: tuple[ReportRow, ...]
+    deposit: DepositBalance | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The issue's JSON form; amounts as decimal strings."""
@@ -143,6 +152,7 @@ class Report:
         return {
             "key": self.key, "currency": self.currency, **head,
             "basis": {"net": list(NET), "gross": list(GROSS)}, "pause_work": self.pause_work,
+            "deposit": self.deposit.as_json() if self.deposit else None,
             "milestones": [_row_json(r) for r in self.milestones],
         }
 
@@ -173,6 +183,20 @@ def table_rows(report: Report) -> list[list[str]]:
     ]
 
 
+def deposit_received(
+    project: Project, invoices: Sequence[InvoiceView], intents: Sequence[InvoiceIntent],
+    today: date | None = None,
+) -> Money:
+    """The cash received (by `today`) on the live deposit invoice, on the deposit's net basis:
+    what a later invoice may credit (`intents.received_net`)."""
+    key = deposit_key(project)
+    deposit = next((i for i in intents if i.idempotency_key == key), None)
+    views = [i for i in invoices if i.idempotency_key == key and i.status.lower() not in _GONE]
+    if deposit is None or not views:
+        return Money.zero(project.currency)
+    return received_net(deposit.total, views[-1].total, views[-1].cash(today))
+
+
 def build_report(
     project: Project,
     milestones: Sequence[Milestone],
@@ -182,11 +206,14 @@ def build_report(
     intents: Sequence[InvoiceIntent] = (),
     period_start: date | None = None,
     credits: Mapping[int, Money] | None = None,
+    restored: Mapping[int, Money] | None = None,
 ) -> Report:
     """The report as of `now`. `period_start` splits billed-to-date into previous and this
     period (default: the first of the current month in the project's time zone). `intents` are
-    every intent queued for the project: they date the billing. `credits`: per milestone, the
-    net credited on its invoice (`store.credits.credited`)."""
+    every intent live for the project at `now`: they date the billing. `credits`: per milestone,
+    the net credited on its invoice by then (`store.credits.credited`). `restored`: per
+    milestone, what credits and voids after `now` have since taken off its billing
+    (`store.reports`), so its figure is the one it had then."""
     zero = Money.zero(project.currency)
     today = local_date(now, project.time_zone)
     period_start = period_start or today.replace(day=1)
@@ -195,7 +222,7 @@ def build_report(
     dated = [i for i in intents if i.invoice_date <= today]
     rows = tuple(
         _row(project, m, amounts[m.seq], live, dated, period_start, dates=bool(intents),
-             credited=(credits or {}).get(m.seq))
+             credited=(credits or {}).get(m.seq), restored=(restored or {}).get(m.seq))
         for m in active(milestones)
     )
     billed = sum((r.billed for r in rows), zero)
@@ -221,12 +248,14 @@ def build_report(
         retainage_held=retainage_held(dated, project.currency),
         pause_work=pause_work_due(project, min(unpaid_due) if unpaid_due else None, now),
         milestones=rows,
+        deposit=deposit_balance(project, dated, deposit_received(project, live, dated, today)),
     )
 
 
 def _row(
     project: Project, m: Milestone, amount: Money, invoices: Sequence[InvoiceView],
     intents: Sequence[InvoiceIntent], period_start: date, *, dates: bool, credited: Money | None = None,
+    restored: Money | None = None,
 ) -> ReportRow:
     """One milestone's row from the intents dated up to the report's day (`dates`: the caller
     gave the project's intents, so they, not the milestone's current figure, say when work was
@@ -244,10 +273,11 @@ def _row(
             for line in intent.lines:
                 if line.kind == "retainage":
                     retainage = retainage - line.amount
-    # a voided and re-billed milestone has two intents: what it says now caps what they add up to;
-    # a credit takes its net off what the intents billed
+    # a voided and re-billed milestone has two intents: what it says (as it said it then) caps
+    # what they add up to; a credit takes its net off what the intents billed
     credited = credited or zero
-    billed = min(m.billed or zero, to_date - credited) if dates else m.billed or zero
+    said = (m.billed or zero) + (restored or zero)
+    billed = min(said, to_date - credited) if dates else said
     previous = min(previous, billed)
     own = [i for i in invoices if i.seq == m.seq]
     complete = billed.amount * HUNDRED / amount.amount if amount.amount else ZERO

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from connector.billing.report import TABLE_COLUMNS, Report, build_report, table_rows
-from connector.store import credits
+from connector.billing.report import TABLE_COLUMNS, Report, table_rows
+from connector.store.reports import project_report
 from connector.store.repository import BillingRepository
 from jobs.pause_work import active_flags
 
@@ -37,14 +37,9 @@ _NUMERIC = {c for c in TABLE_COLUMNS if c not in ("seq", "name", "state")}
 def load_report(ctx: Context, key: str, at_text: str | None) -> tuple[Report, str | None]:
     """The report and the stored pause-work reason (None when the project is not flagged)."""
     with ctx.ready()() as session:
-        repo = BillingRepository(session)
-        project, milestones = repo.load(key)
-        invoices = repo.invoice_views(key)
-        intents = repo.queued_intents(key)
-        credited = credits.credited(session, key)
+        project, _ = BillingRepository(session).load(key)
+        report = project_report(session, key, parse_at(at_text, project.time_zone))
         reason = active_flags(session).get(key)
-    at = parse_at(at_text, project.time_zone)
-    report = build_report(project, milestones, invoices, at, intents=intents, credits=credited)
     return replace(report, pause_work=reason is not None), reason
 
 
@@ -97,6 +92,10 @@ def summary_line(report: Report, pause_reason: str | None = None) -> str:
         f"outstanding {report.outstanding}",
         f"overdue {report.overdue}",
     ]
+    if report.deposit is not None:
+        d = report.deposit
+        parts.append(f"deposit invoiced {d.invoiced}, received {d.received}, credited {d.credited}, "
+                     f"remaining {d.remaining}")
     pause = "no pause"
     if report.pause_work:
         pause = f"PAUSE WORK ({pause_reason})" if pause_reason else "PAUSE WORK"

@@ -2,7 +2,8 @@
 
 Composed from the domain's pure pieces (`intents.invoice_intent_for`, `lifecycle.mark_invoice_due`)
 so the CLI, the web app and the worker all bill the same way. Prior intents come from the outbox,
-so retainage held and deposit credited are computed from stored facts.
+so retainage held and deposit credited are computed from stored facts; the deposit received
+comes from the payments synced on the deposit invoice.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from connector.billing import intents, lifecycle
 from connector.billing.calendar import local_date
 from connector.billing.errors import IllegalTransition, NotBillableYet
-from connector.billing.model import InvoiceIntent, Milestone, MilestoneState, Project
+from connector.billing.intents import PriorBilling
+from connector.billing.model import Milestone, MilestoneState, Project
 
 from . import service
 from .errors import ConcurrentUpdate
@@ -39,7 +41,7 @@ def biller(at: datetime) -> Biller:
         project: Project,
         schedule: Sequence[Milestone],
         m: Milestone,
-        prior: Sequence[InvoiceIntent],
+        prior: PriorBilling,
     ) -> Billing | None:
         if m.removed or m.state not in BILLABLE_STATES:
             return None
@@ -51,7 +53,8 @@ def biller(at: datetime) -> Biller:
             return None
         invoice_date = local_date(at, project.time_zone)
         intent = intents.invoice_intent_for(
-            project, schedule, m, invoice_date, prior_intents=prior
+            project, schedule, m, invoice_date, prior_intents=prior.intents,
+            deposit_received=prior.deposit_received,
         )
         new, event = lifecycle.mark_invoice_due(project, m, intent, at)
         return Billing(intent, new, event)

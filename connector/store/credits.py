@@ -15,10 +15,10 @@ the books, so a crash or a second drain never issues it twice.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import ClassVar
 
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,7 @@ from connector.billing.model import AuditEvent, ChangeOrder, Milestone, Mileston
 from connector.billing.money import Money
 
 from . import records, service
+from .invoice_requests import ClaimedRequest, InvoiceRequest
 from .models import InvoiceRow, OutboxRow
 from .outbox import DONE, FAILED, PROCESSING, claim_rows
 from .repository import BillingRepository
@@ -37,31 +38,18 @@ CREDIT = "credit"
 
 
 @dataclass(frozen=True)
-class CreditRequest:
+class CreditRequest(InvoiceRequest):
     """The outbox payload of a credit: how much (tax included, and its net), on which invoice,
     for which milestone generation, why, and the change order it follows (if any)."""
 
-    idempotency_key: str
-    project_key: str
-    seq: int
-    generation: int
+    KIND: ClassVar[str] = CREDIT
+
     amount: str
     net: str
     currency: str
-    reason: str
-    by: str
-    invoice_row_id: int
-    platform: str
-    platform_id: str
-    number: str
     ref: str = ""
-
-    def json(self) -> dict[str, Any]:
-        return {"kind": CREDIT, **asdict(self)}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> CreditRequest:
-        return cls(**{k: v for k, v in data.items() if k != "kind"})
+    at: str = ""  # when it was asked for (ISO 8601); older requests: the outbox row's created_at
+    lowers_total: bool = True  # False: a change order lowered the contract total itself
 
     @property
     def money(self) -> Money:
@@ -74,12 +62,7 @@ class CreditRequest:
         return f"Credit on milestone {self.seq}: {cited}{self.reason}"
 
 
-@dataclass(frozen=True)
-class ClaimedCredit:
-    id: int
-    request: CreditRequest
-    attempts: int  # including this one
-    connection_id: int | None
+ClaimedCredit = ClaimedRequest[CreditRequest]
 
 
 def request_credit(
@@ -122,7 +105,8 @@ def request_credit(
         idempotency_key=idempotency_key, project_key=key, seq=seq, generation=current.generation,
         amount=str(money.amount), net=str(net.amount), currency=project.currency,
         reason=reason.strip(), by=by, invoice_row_id=invoice.id, platform=invoice.platform,
-        platform_id=invoice.platform_id, number=invoice.number or "", ref=ref,
+        platform_id=invoice.platform_id, number=invoice.number or "", ref=ref, at=at.isoformat(),
+        lowers_total=ordered_net is None,
     )
     label = f"{invoice.platform} invoice {invoice.number or invoice.platform_id}"
     new_project, new_m, event = crediting.credit_requested(
@@ -215,23 +199,42 @@ def complete_credit(
     return True
 
 
-def credited(session: Session, key: str) -> dict[int, Money]:
+def credited(session: Session, key: str, at: datetime | None = None) -> dict[int, Money]:
     """Per milestone of the project, the net credited on its current invoice (for reports); a
-    milestone voided since bills nothing, so nothing of it is credited either."""
+    milestone voided since bills nothing, so nothing of it is credited either. `at`: only the
+    credits asked for by then."""
     repo = BillingRepository(session)
     project, schedule = repo.load(key)
     current = {m.seq: m.generation for m in schedule if m.state is not MilestoneState.VOIDED}
-    return credited_by_milestone(repo.outbox(key), current, project.currency)
+    return credited_by_milestone(repo.outbox(key), current, project.currency, at)
 
 
-def credited_by_milestone(rows: Sequence[OutboxRow], generations: dict[int, int], currency: str) -> dict[int, Money]:
+def credited_by_milestone(
+    rows: Sequence[OutboxRow], generations: dict[int, int], currency: str, at: datetime | None = None,
+) -> dict[int, Money]:
     """Per milestone, the net of the credits asked for on its current generation's invoice
-    (as its billing counts them from the request on, as it counts an invoice intent)."""
+    (as its billing counts them from the request on, as it counts an invoice intent); `at`:
+    asked for by then."""
     credited: dict[int, Money] = {}
     for row in rows:
         if row.kind != CREDIT or row.seq is None:
             continue
         if row.payload.get("generation") != generations.get(row.seq):
             continue
+        if at is not None and asked_at(row) > at:
+            continue
         credited[row.seq] = credited.get(row.seq, Money.zero(currency)) + Money(Decimal(row.payload["net"]), currency)
     return credited
+
+
+def asked_at(row: OutboxRow) -> datetime:
+    """When a credit was asked for: its request's own time, else when its row was written."""
+    text = row.payload.get("at")
+    return datetime.fromisoformat(text) if text else row.created_at
+
+
+def total_lowered_after(rows: Sequence[OutboxRow], at: datetime, currency: str) -> Money:
+    """The net of the credits asked for after `at` that lowered the contract total themselves."""
+    return sum((Money(Decimal(row.payload["net"]), currency) for row in rows
+                if row.kind == CREDIT and row.payload.get("lowers_total", True) and asked_at(row) > at),
+               Money.zero(currency))

@@ -12,7 +12,9 @@ then sees the new version, so two concurrent transitions never both succeed.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -221,21 +223,25 @@ class BillingRepository:
         self.session.flush()
         return row
 
-    def queued_intents(self, key: str) -> list[InvoiceIntent]:
+    def queued_intents(self, key: str, at: datetime | None = None) -> list[InvoiceIntent]:
         """The project's live intents, oldest first: what was billed, withheld and credited.
 
         An intent whose invoice was voided or deleted (in the books, or by a void from here)
         bills, withholds and credits nothing any more, so it is left out: its deposit credit
         returns to the deposit and its retainage is no longer held. So is one whose partly paid
         invoice a void from here settled by crediting its balance: the milestone is voided, and
-        the cash received stays recorded on the invoice."""
+        the cash received stays recorded on the invoice. `at`: live as the store knew it then
+        (a void it learned of later is not applied)."""
         rows = self.outbox(key)
         settled = {row.payload.get("invoice_row_id") for row in rows
-                   if row.kind == "void" and row.status == "done"}
+                   if row.kind == "void" and row.status == "done" and (at is None or row.updated_at <= at)}
+        gone: ColumnElement[bool] = InvoiceRow.status.in_(("voided", "deleted"))
+        if at is not None:
+            gone = gone & (InvoiceRow.updated_at <= at)
         dead = set(self.session.scalars(
             select(InvoiceRow.outbox_id).where(
                 InvoiceRow.project_id == self.project_row(key).id, InvoiceRow.outbox_id.is_not(None),
-                InvoiceRow.status.in_(("voided", "deleted")) | InvoiceRow.id.in_(settled))))
+                gone | InvoiceRow.id.in_(settled))))
         return [records.intent_from_json(row.payload) for row in rows
                 if row.kind == "invoice" and row.id not in dead]
 

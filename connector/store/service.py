@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session
 
 from connector.billing import intents, lifecycle
 from connector.billing.calendar import local_date
+from connector.billing.intents import PriorBilling
 from connector.billing.model import AuditEvent, ChangeOrder, InvoiceIntent, Milestone, Project
 from connector.billing.progress import MonthlyCharge, monthly_intent
+from connector.billing.report import deposit_received
 from mappings.settings import MappingSettings
 
 from . import evidence, late_fee_lines, mail_outbox, records, webhook_events
@@ -44,9 +46,10 @@ class Billing:
     event: AuditEvent
 
 
-Biller = Callable[[Project, Sequence[Milestone], Milestone, Sequence[InvoiceIntent]], Billing | None]
-"""Given the project, its schedule, a just-transitioned milestone and the intents already queued
-for the project: the billing, if the milestone is now billable (see `store.billing.biller`)."""
+Biller = Callable[[Project, Sequence[Milestone], Milestone, PriorBilling], Billing | None]
+"""Given the project, its schedule, a just-transitioned milestone and what was billed before
+(the live intents, the deposit received): the billing, if the milestone is now billable (see
+`store.billing.biller`)."""
 
 ChangeOrderFn = Callable[
     [Project, Sequence[Milestone], ChangeOrder],
@@ -137,7 +140,9 @@ def bill_milestone(session: Session, key: str, seq: int, bill: Biller) -> Milest
 
 def _bill(repo: BillingRepository, key: str, milestone: Milestone, bill: Biller) -> Milestone:
     project, schedule = repo.load(key)
-    billing = bill(project, schedule, milestone, repo.queued_intents(key))
+    prior = repo.queued_intents(key)
+    received = deposit_received(project, repo.invoice_views(key), prior)
+    billing = bill(project, schedule, milestone, PriorBilling(tuple(prior), received))
     if billing is None:
         return milestone
     stored = repo.save_milestone(key, billing.milestone, milestone.version)

@@ -14,10 +14,10 @@ a row reclaimed after a crash is looked up in the books before anything is retri
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import ClassVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,6 +28,7 @@ from connector.billing.money import Money
 
 from . import service
 from .errors import StoreError
+from .invoice_requests import ClaimedRequest, InvoiceRequest
 from .models import InvoiceMilestoneRow, InvoiceRow, MilestoneRow, OutboxRow, PaymentRow
 from .outbox import DONE, PENDING, PROCESSING, claim_rows
 from .repository import BillingRepository
@@ -40,37 +41,16 @@ class VoidRefused(StoreError):
 
 
 @dataclass(frozen=True)
-class VoidRequest:
+class VoidRequest(InvoiceRequest):
     """The outbox payload of a void: which invoice, for which milestone generation, and why."""
 
-    idempotency_key: str
-    project_key: str
-    seq: int
-    generation: int
-    reason: str
-    by: str
-    invoice_row_id: int
-    platform: str
-    platform_id: str
-    number: str
+    KIND: ClassVar[str] = VOID
+
     invoice_key: str  # the idempotency key the invoice was created under
     reopen: bool = False
 
-    def json(self) -> dict[str, Any]:
-        return {"kind": VOID, **asdict(self)}
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> VoidRequest:
-        fields = {k: v for k, v in data.items() if k != "kind"}
-        return cls(**fields)
-
-
-@dataclass(frozen=True)
-class ClaimedVoid:
-    id: int
-    request: VoidRequest
-    attempts: int  # including this one
-    connection_id: int | None
+ClaimedVoid = ClaimedRequest[VoidRequest]
 
 
 @dataclass(frozen=True)

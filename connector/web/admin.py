@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from connector.billing.errors import BillingError
 from connector.billing.glance import totals_by_currency
 from connector.billing.money import D
-from connector.billing.report import Report, build_report
+from connector.billing.report import Report
 from connector.billing.schema import LONG_TEXT, text_problem
 from connector.platforms.connect import open_gateway
 from connector.store import credits, links, voids
@@ -43,6 +43,7 @@ from connector.store.job_runs import (
     sync_totals,
 )
 from connector.store.models import ProjectRow
+from connector.store.reports import project_report
 from connector.store.repository import BillingRepository
 from connector.store.retries import failed_counts, failed_intents, retry_all_failed, retry_intent
 from jobs.connections import currency_refusal
@@ -85,9 +86,7 @@ class ProjectLine:
 
 
 def _report(repo: BillingRepository, key: str, now: datetime) -> Report:
-    project, milestones = repo.load(key)
-    return build_report(project, milestones, repo.invoice_views(key), now,
-                        intents=repo.queued_intents(key), credits=credits.credited(repo.session, key))
+    return project_report(repo.session, key, now)
 
 
 def _projects(db: Session, by_id: dict[int, connections.ConnectionView]) -> list[ProjectLine]:

@@ -5,7 +5,7 @@
                                                           file's shape; optional "connection")
     POST /api/v1/projects/KEY/milestones/SEQ/ACTION       submit | accept | partial | reject; JSON,
                                                           or multipart with evidence files
-    POST /api/v1/projects/KEY/milestones/SEQ/void         {"reason", "by"}: void (or credit,
+    POST /api/v1/projects/KEY/milestones/SEQ/void         {"reason", "by", "reopen"}: void (or credit,
                                                           when partly paid) its invoice; 202
     POST /api/v1/projects/KEY/milestones/SEQ/credit       {"amount", "reason", "ref", "by"}: a
                                                           credit note/memo of exactly amount (tax
@@ -45,13 +45,12 @@ from connector.billing.crediting import CreditRefused
 from connector.billing.errors import BillingError, ScheduleInvalid
 from connector.billing.model import AuditEvent
 from connector.billing.money import UnknownCurrency
-from connector.billing.report import build_report
 from connector.billing.schedule import build_schedule
 from connector.store import credits, links, service, voids
 from connector.store.db import transaction
 from connector.store.errors import DuplicateProject, MilestoneNotFound, ProjectNotFound, StoreError
 from connector.store.evidence import EvidenceRefused, Upload
-from connector.store.repository import BillingRepository
+from connector.store.reports import project_report
 from jobs.connections import evidence_policy
 
 from . import hooks, subscriptions  # noqa: F401  (they register their endpoints)
@@ -212,7 +211,7 @@ def void_invoice(key: str, seq: int) -> Response:
     try:
         with transaction(resources().sessions) as db:
             queued, new = voids.request_void(db, key, seq, str(parsed.reason), str(parsed.by).strip(),
-                                             datetime.now(UTC))
+                                             datetime.now(UTC), reopen=parsed.reopen)
     except (ProjectNotFound, MilestoneNotFound) as error:
         return errors(404, problem("milestone", "not_found", str(error)))
     except (BillingError, StoreError) as error:
@@ -258,12 +257,9 @@ def credit_invoice(key: str, seq: int) -> Response:
        summary="Where the contract stands (as `milepost report --format json`)", answers={200: a.Report})
 def report(key: str) -> Response:
     with resources().sessions() as db:
-        repo = BillingRepository(db)
         try:
-            project, milestones = repo.load(key)
+            built = project_report(db, key, datetime.now(UTC))
         except ProjectNotFound as error:
             return errors(404, problem("key", "not_found", str(error)))
-        built = build_report(project, milestones, repo.invoice_views(key), datetime.now(UTC),
-                             intents=repo.queued_intents(key), credits=credits.credited(db, key))
         reason = pause_reasons(db).get(key)  # the stored flag, as `milepost report` says it
     return a.send(a.Report, {**built.as_json(), "pause_work": reason is not None, "pause_work_reason": reason})

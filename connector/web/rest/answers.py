@@ -96,6 +96,16 @@ class Basis(Answer):
     gross: list[str]
 
 
+class DepositBalance(Answer):
+    """The deposit as a balance, before tax (README, What the figures mean)."""
+
+    invoiced: DecimalText
+    received: DecimalText = Field(description="cash on the deposit invoice, on its before-tax basis")
+    credited: DecimalText = Field(description="credited on later invoices; never more than received")
+    netted: DecimalText = Field(description="unpaid deposit taken off the final invoice, still owed")
+    remaining: DecimalText
+
+
 class Report(Answer):
     """Where the contract stands, as `milepost report --format json` prints it."""
 
@@ -114,6 +124,7 @@ class Report(Answer):
     basis: Basis
     pause_work: bool
     pause_work_reason: str | None
+    deposit: DepositBalance | None
     milestones: list[ReportMilestone]
 
 

@@ -20,7 +20,15 @@ from decimal import Decimal
 from typing import Annotated, Any, NoReturn, TypeAlias
 
 from flask import request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
 from connector.billing.schema import (
@@ -210,6 +218,7 @@ class VoidBody(Body):
 
     reason: RequiredReason
     by: Asker = "api"
+    reopen: StrictBool = Field(False, json_schema_extra={"description": "bill the milestone again once voided"})
 
 
 class CreditBody(Body):

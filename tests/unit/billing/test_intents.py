@@ -79,7 +79,8 @@ def test_deposit_is_invoiced_at_signature_and_credited_on_the_final_invoice():
     kinds = []
     prior: list[InvoiceIntent] = [deposit]
     for i, m in enumerate(schedule):
-        intent = invoice_intent_for(project, schedule, m, date(2026, 12, 1), prior_intents=prior)
+        intent = invoice_intent_for(project, schedule, m, date(2026, 12, 1), prior_intents=prior,
+                                    deposit_received=deposit.total)
         prior.append(intent)
         kinds.append([(line.kind, str(line.amount)) for line in intent.lines])
         schedule[i] = replace(m, state=MilestoneState.INVOICED, billed=intent.lines[0].amount)
@@ -95,7 +96,8 @@ def test_pro_rata_deposit_is_credited_in_proportion_and_settles_exactly_on_the_f
     schedule = [replace(m, state=MilestoneState.ACCEPTED) for m in s.milestones]
     credits = []
     for i, m in enumerate(schedule):
-        intent = invoice_intent_for(project, schedule, m, date(2026, 12, 1), prior_intents=prior)
+        intent = invoice_intent_for(project, schedule, m, date(2026, 12, 1), prior_intents=prior,
+                                    deposit_received=prior[0].total)
         prior.append(intent)
         credits.append(str(sum(line.amount.amount for line in intent.lines if line.kind == "deposit_credit")))
         schedule[i] = replace(m, state=MilestoneState.INVOICED, billed=intent.lines[0].amount)
@@ -122,12 +124,16 @@ def test_retainage_steps_down_after_half_the_contract_is_billed_and_is_released_
     }
 
 
-def bill_in_order(project, schedule, prior, seqs):
-    """Invoice the milestones `seqs` in that order, each accepted, recording what it billed."""
+def bill_in_order(project, schedule, prior, seqs, received=None):
+    """Invoice the milestones `seqs` in that order, each accepted, recording what it billed
+    (the deposit, when there is one, received in full unless `received` says otherwise)."""
     issued = {}
     for seq in seqs:
         i = seq - 1
-        intent = invoice_intent_for(project, schedule, schedule[i], date(2026, 12, 1), prior_intents=prior)
+        paid = received if received is not None else next(
+            (p.total for p in prior if p.idempotency_key.endswith(":deposit:1")), None)
+        intent = invoice_intent_for(project, schedule, schedule[i], date(2026, 12, 1), prior_intents=prior,
+                                    deposit_received=paid)
         prior.append(intent)
         issued[seq] = intent
         schedule[i] = replace(schedule[i], state=MilestoneState.INVOICED, billed=intent.lines[0].amount)
@@ -150,8 +156,9 @@ def test_a_change_order_does_not_change_the_deposit_already_invoiced():
 
     [credit] = [line for line in final.lines if line.kind == "deposit_credit"]
     assert (credit.description, str(credit.amount)) == ("Less deposit received (5,000.00)", "-5000.00")
-    balance = deposit_balance(project, prior)
-    assert (str(balance.invoiced), str(balance.credited), str(balance.remaining)) == ("5000.00", "5000.00", "0.00")
+    balance = deposit_balance(project, prior, prior[0].total)
+    assert (str(balance.invoiced), str(balance.received), str(balance.credited), str(balance.remaining)) == (
+        "5000.00", "5000.00", "5000.00", "0.00")
 
 
 def test_a_deposit_credit_on_a_voided_invoice_returns_to_the_deposit():
@@ -165,10 +172,66 @@ def test_a_deposit_credit_on_a_voided_invoice_returns_to_the_deposit():
     live = [i for i in prior if i is not issued[2]]  # voided in the books
     schedule[1] = replace(schedule[1], state=MilestoneState.ACCEPTED, billed=None, generation=2)
 
-    again = invoice_intent_for(project, schedule, schedule[1], date(2026, 12, 5), prior_intents=live)
+    again = invoice_intent_for(project, schedule, schedule[1], date(2026, 12, 5), prior_intents=live,
+                               deposit_received=live[0].total)
 
     assert [str(line.amount) for line in again.lines if line.kind == "deposit_credit"] == ["-200.00"]
-    assert str(deposit_balance(project, live).remaining) == "1000.00"
+    assert str(deposit_balance(project, live, live[0].total).remaining) == "1000.00"
+
+
+def test_an_unpaid_deposit_is_not_credited_on_an_accepted_milestone():
+    """Issue 8 (deposit as a balance): the deposit was invoiced at signature but nothing was
+    received; milestone 2 is accepted. Crediting "Less deposit received" for cash never received
+    would take it off the customer's bill twice over (once credited, once still owed)."""
+    s = acme('deposit = { amount = "1000.00", credit = "pro_rata" }')
+    project, _ = lc.sign(s.project, at(2026, 11, 2, 15))
+    prior: list[InvoiceIntent] = [deposit_intent(project, date(2026, 11, 2))]
+    schedule = [replace(m, state=MilestoneState.ACCEPTED) for m in s.milestones]
+
+    unpaid = bill_in_order(project, schedule, prior, (2,), received=Money("0.00", USD))[2]
+
+    assert [line.kind for line in unpaid.lines] == ["milestone"]
+    balance = deposit_balance(project, prior, Money("0.00", USD))
+    assert (str(balance.invoiced), str(balance.received), str(balance.credited)) == ("1000.00", "0.00", "0.00")
+
+
+def test_a_deposit_received_late_is_credited_on_the_next_invoice_up_to_what_was_received():
+    """Pro rata: milestone 2 (20% of the contract) was invoiced before the deposit was paid, so
+    it credited nothing; 250.00 of the 1,000.00 then arrived. Milestone 3 (30%) brings the
+    credit up to the share billed so far (500.00) but no further than the 250.00 received."""
+    s = acme('deposit = { amount = "1000.00", credit = "pro_rata" }')
+    project, _ = lc.sign(s.project, at(2026, 11, 2, 15))
+    prior: list[InvoiceIntent] = [deposit_intent(project, date(2026, 11, 2))]
+    schedule = [replace(m, state=MilestoneState.ACCEPTED) for m in s.milestones]
+    bill_in_order(project, schedule, prior, (2,), received=Money("0.00", USD))
+
+    late = bill_in_order(project, schedule, prior, (3,), received=Money("250.00", USD))[3]
+    paid = bill_in_order(project, schedule, prior, (1,), received=Money("1000.00", USD))[1]
+
+    assert [(line.description, str(line.amount)) for line in late.lines if line.kind == "deposit_credit"] == [
+        ("Less deposit received (250.00)", "-250.00")]
+    assert [str(line.amount) for line in paid.lines if line.kind == "deposit_credit"] == ["-350.00"]  # 60% billed
+
+
+def test_a_final_invoice_takes_off_the_unpaid_deposit_as_still_owed_not_as_received():
+    """Credit mode `final`, 2,000.00 of the 5,000.00 deposit received: the final invoice credits
+    the 2,000.00 received and takes the other 3,000.00 off as still owed on the deposit invoice,
+    so the live invoices add up to the contract total and no more than was received is credited."""
+    s = acme('deposit = { percent = "10" }')
+    project, _ = lc.sign(s.project, at(2026, 11, 2, 15), "Dana Lee")
+    prior: list[InvoiceIntent] = [deposit_intent(project, date(2026, 11, 2))]
+    schedule = [replace(m, state=MilestoneState.ACCEPTED) for m in s.milestones]
+    received = Money("2000.00", USD)
+
+    final = bill_in_order(project, schedule, prior, (1, 2, 3, 4), received=received)[4]
+
+    assert [(line.kind, str(line.amount)) for line in final.lines[1:]] == [
+        ("deposit_credit", "-2000.00"), ("deposit_unpaid", "-3000.00")]
+    assert "still owed on the deposit invoice" in final.lines[2].description
+    assert sum((i.total for i in prior), Money.zero(USD)) == project.contract_total
+    balance = deposit_balance(project, prior, received)
+    assert (str(balance.received), str(balance.credited), str(balance.netted), str(balance.remaining)) == (
+        "2000.00", "2000.00", "3000.00", "0.00")
 
 
 def test_retainage_over_released_after_a_void_is_withheld_again_saying_why():
