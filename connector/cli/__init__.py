@@ -36,6 +36,13 @@ Background work:
     milepost jobs [--limit N] [--job NAME]
     milepost retry [INTENT_ID | --all-failed]
 
+People (the admin app's users; see README "Users and roles"):
+
+    milepost user add EMAIL --role admin|bookkeeper|viewer [--name NAME] [--password-stdin]
+    milepost user list [--format table|json]
+    milepost user role EMAIL admin|bookkeeper|viewer
+    milepost user remove EMAIL
+
 Trying it out:
 
     milepost sandbox serve [--port N] [--auto-consent] [--state FILE]
@@ -61,7 +68,7 @@ from connector.platforms.errors import PlatformError
 from connector.sandbox.cli import add_cli as add_sandbox_cli
 from connector.store.errors import StoreError
 
-from . import changes, commands, connections, demo, invoices, jobs, progress, reporting
+from . import changes, commands, connections, demo, invoices, jobs, progress, reporting, users
 from .context import CommandError, Context
 
 Handler = Callable[[Context, argparse.Namespace], int]
@@ -89,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     reporting.add_parser(sub)
     connections.add_parsers(sub)
     jobs.add_parser(sub)
+    users.add_parser(sub)
     add_sandbox_cli(sub)
 
     demo_cmd = sub.add_parser("demo", help="run a sample five-phase project end to end")

@@ -4,6 +4,8 @@
 (the worker is its own process; `milepost run` composes both). Blueprints:
 
     admin    /admin/...    login, dashboard (connections, sync log, pause-work flags), projects
+    users    /admin/users  who may sign in, with which role (admins only)
+    signin   /signin/..., /launch/quickbooks   Sign in with Intuit / Xero (OpenID Connect)
     oauth    /oauth/...    Connect to QuickBooks / Xero, callbacks, QuickBooks disconnect landing
     portal   /portal/...   an approver's signed link: see, accept, partially accept, reject
     api      /api/v1/...   JSON for schedules, decisions and reports, with an API key
@@ -28,7 +30,7 @@ from connector.store.db import engine_for, session_factory
 
 from . import hardening, path_bounds, redaction, throttle
 from .resources import WebResources
-from .security import csrf_field, signed_in
+from .security import csrf_field, current_user, signed_in
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,10 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
     app.extensions["milepost"] = WebResources(settings, engine, session_factory(engine), environ=env)
     app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.globals["signed_in"] = signed_in
+    app.jinja_env.globals["current_user"] = current_user
+    if settings.app.admin_password:
+        log.warning("[app] admin_password is no longer used: people sign in as themselves "
+                    "(`milepost user add EMAIL --role admin`); remove it")
     _register_blueprints(app)
     _register_errors(app)
     path_bounds.register(app)
@@ -78,9 +84,11 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import admin, api, mapping_pages, oauth, portal
+    from . import admin, api, mapping_pages, oauth, portal, signin, users
 
     app.register_blueprint(admin.blueprint)
+    app.register_blueprint(users.blueprint)
+    app.register_blueprint(signin.blueprint)
     app.register_blueprint(mapping_pages.blueprint)
     app.register_blueprint(oauth.blueprint)
     app.register_blueprint(portal.blueprint)

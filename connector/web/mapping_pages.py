@@ -18,7 +18,7 @@ from jobs.connections import configure_mapping, stored_mapping
 
 from . import connections
 from .resources import resources
-from .security import check_csrf, login_required
+from .security import check_csrf, login_required, organisation
 
 blueprint = Blueprint("mapping", __name__, url_prefix="/admin/connections")
 FIELDS = (  # form field, label
@@ -39,11 +39,12 @@ def _tracking(text: str) -> dict[str, str]:
 
 
 @blueprint.route("/<int:connection_id>/settings", methods=["GET", "POST"])
-@login_required
+@login_required  # viewers read it; saving needs a bookkeeper (security.requires)
 def settings(connection_id: int) -> Any:
     res = resources()
     with res.sessions() as db:
-        view = connections.get_connection(db, connection_id)
+        mine = organisation(db).connection(connection_id) is not None
+        view = connections.get_connection(db, connection_id) if mine else None
         current = stored_mapping(db, connection_id)
     if view is None:
         abort(404, description=f"No connection {connection_id}.")

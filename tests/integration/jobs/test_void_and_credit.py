@@ -193,11 +193,9 @@ def test_the_admin_void_button_needs_the_forms_token_and_a_reason(stack) -> None
 
     connection, _ = stack.connect_quickbooks()
     ctx, _ = stack.drafted(KEY, connection)
-    client = create_app(stack.settings, environ={"MILEPOST_ADMIN_PASSWORD": "pw"}).test_client()
-    client.get("/admin/login")
-    with client.session_transaction() as session:
-        token = session["csrf"]
-    client.post("/admin/login", data={"password": "pw", "csrf": token})
+    from tests.people import signed_in_client
+
+    client = signed_in_client(create_app(stack.settings, environ={}))
     with client.session_transaction() as session:
         token = session["csrf"]  # signing in starts a fresh session with a fresh token
     path = f"/admin/projects/{KEY}/milestones/1/void"
