@@ -34,9 +34,10 @@ def sign_in(client: FlaskClient, password: str = ADMIN_PASSWORD, email: str = AD
     client.post("/admin/login", data={"email": email, "password": password, "csrf": csrf_of(client)})
 
 
-def signed_in_client(app: Flask, role: str = "admin", email: str = ADMIN_EMAIL) -> FlaskClient:
-    """A test client signed in as `email` (added with `role` when missing)."""
-    ensure_user(app, email, role)
+def signed_in_client(app: Flask, role: str = "admin", email: str = ADMIN_EMAIL,
+                     name: str = "") -> FlaskClient:
+    """A test client signed in as `email` (added with `role` and `name` when missing)."""
+    ensure_user(app, email, role, name=name)
     client = app.test_client()
     sign_in(client, ADMIN_PASSWORD, email)
     return client

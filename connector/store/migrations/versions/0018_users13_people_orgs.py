@@ -11,7 +11,7 @@
 - `admin_sessions.user_id`: whose sign-in a session is. Sessions signed in with the old shared
   password belong to nobody, so they are deleted: everyone signs in again, as a person.
 
-Revision ID: 0018_users13_people_and_organisations
+Revision ID: 0018_users13_people_orgs
 Revises: 0011_rel1_outbox_cause
 Create Date: 2026-12-01 16:50:00
 """
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 import connector.store.types
 
 
-revision = '0018_users13_people_and_organisations'
+revision = '0018_users13_people_orgs'
 down_revision = '0011_rel1_outbox_cause'
 branch_labels = None
 depends_on = None
