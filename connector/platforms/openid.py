@@ -119,7 +119,7 @@ def authorization_url(provider: Provider, redirect_uri: str, state: str, nonce: 
 def verify_id_token(id_token: str, provider: Provider, document: dict[str, Any],
                     nonce: str) -> dict[str, Any]:
     """The id_token's claims once signature, iss, aud, exp and nonce all check out."""
-    keys = KeySet.import_key_set(_get_json(document["jwks_uri"], provider, "signing keys"))
+    keys = KeySet.import_key_set(_get_json(document["jwks_uri"], provider, "signing keys"))  # type: ignore[arg-type]
     try:
         token = jwt.decode(id_token, keys, algorithms=["RS256"])
         jwt.JWTClaimsRegistry(

@@ -37,6 +37,11 @@ class Organisation:
             raise ProjectNotFound(key)
         return row
 
+    def is_anothers_project(self, key: str) -> bool:
+        """Whether a project with this key exists and belongs to another organisation."""
+        owner = self.db.scalar(select(ProjectRow.organisation_id).where(ProjectRow.key == key))
+        return owner is not None and owner != self.id
+
     def connection_ids(self) -> set[int]:
         return set(self.db.scalars(select(ConnectionRow.id).where(
             ConnectionRow.organisation_id == self.id)))

@@ -13,7 +13,8 @@
 Bad input is answered 400 with `{"errors": [{"field", "rule", "message"}, ...]}` listing every
 problem found, and writes nothing. A step the lifecycle refuses is 409 in the same shape; an
 unknown project or milestone 404. Keys come from MILEPOST_API_KEYS; none configured means the
-API refuses everything.
+API refuses everything. A key acts for the default organisation, with a bookkeeper's reach
+(projects, milestones, credits, voids); a project of another organisation is not found.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from connector.billing.schema import (
 from connector.store import credits, links, service, voids
 from connector.store.db import transaction
 from connector.store.errors import DuplicateProject, MilestoneNotFound, ProjectNotFound, StoreError
+from connector.store.organisations import Organisation
 from connector.store.repository import BillingRepository
 from mappings.attachments import MAX_FILES_PER_MILESTONE
 
@@ -74,6 +76,11 @@ def authenticate() -> Any:
     if not given or not resources().api_key_ok(given):
         return errors(401, problem("Authorization", "api_key", "a valid API key is required "
                                    "(Authorization: Bearer KEY)"))
+    key = (request.view_args or {}).get("key")
+    if key is not None:
+        with resources().sessions() as db:
+            if Organisation(db).is_anothers_project(str(key)):
+                return errors(404, problem("key", "not_found", str(ProjectNotFound(str(key)))))
     return None
 
 

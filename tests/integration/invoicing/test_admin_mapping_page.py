@@ -7,6 +7,7 @@ from jobs.runner import run_job
 from tests.jobs_harness import books_invoice, schedule_json
 from tests.people import signed_in_client
 
+
 def _signed_in(stack):
     return signed_in_client(create_app(stack.settings, environ={}))
 

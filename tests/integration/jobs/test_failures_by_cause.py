@@ -21,9 +21,8 @@ from connector.store.job_runs import recent_runs
 from connector.store.models import ConnectionRow, OutboxRow
 from connector.web import create_app
 from jobs.runner import run_job
-from tests.people import signed_in_client
 from tests.jobs_harness import Stack
-
+from tests.people import signed_in_client
 
 
 def outbox(stack: Stack) -> list[tuple[str, int, str | None]]:

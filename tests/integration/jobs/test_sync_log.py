@@ -23,6 +23,7 @@ from jobs.runner import run_job, run_sync
 from tests.jobs_harness import schedule_json
 from tests.people import signed_in_client
 
+
 def signed_in(stack) -> tuple[FlaskClient, str]:
     """An admin's browser on the stack's database, and its CSRF token."""
     client = signed_in_client(create_app(stack.settings, environ={}))

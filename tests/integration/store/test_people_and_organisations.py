@@ -9,7 +9,13 @@ from sqlalchemy import select, text
 
 from connector.billing.model import AuditEvent
 from connector.store import people, service
-from connector.store.db import current_revision, head_revision, make_engine, migrate, session_factory
+from connector.store.db import (
+    current_revision,
+    head_revision,
+    make_engine,
+    migrate,
+    session_factory,
+)
 from connector.store.errors import ProjectNotFound
 from connector.store.models import ConnectionRow, OrganisationRow, ProjectRow, UserRow
 from connector.store.organisations import Organisation

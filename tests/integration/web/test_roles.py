@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from connector.store.models import Base, UserRow
 from connector.web.security import portal_token
+from tests.people import ADMIN_EMAIL, signed_in_client
 
 from .conftest import consent_and_callback, csrf_of
 from .projects import import_and_submit
-from tests.people import ADMIN_EMAIL, signed_in_client
 
 PUBLIC = {
     "static": "stylesheets",
@@ -155,7 +155,8 @@ def test_an_admin_adds_changes_and_removes_a_user_on_the_users_page(app):
         roles = {email: role for email, role in db.execute(select(UserRow.email, UserRow.role))}
     admin.post(f"/admin/users/{sam.id}/remove", data={"csrf": csrf_of(admin)})
 
-    assert added.status_code == 302 and sam.password_hash is None  # signs in with Intuit or Xero
+    assert added.status_code == 302
+    assert sam.password_hash is None
     assert refused.status_code == 400
     assert "is not an e-mail address" in refused.get_data(as_text=True)
     assert "the only admin" in demoted_last_admin.get_data(as_text=True)

@@ -13,7 +13,15 @@ from connector.platforms.custody import TokenCipher
 from connector.web import create_app
 from jobs.context import build_context
 
-from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, add_user, csrf_of, sign_in, start_connect, web_settings
+from .conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    add_user,
+    csrf_of,
+    sign_in,
+    start_connect,
+    web_settings,
+)
 
 
 def test_the_older_environment_names_still_reach_the_settings() -> None:
@@ -79,7 +87,8 @@ def test_the_old_shared_password_signs_nobody_in_a_users_own_password_does(engin
         right = client.post("/admin/login", data={"email": "Ana@Example.com", "password": "ana's own long password",
                                                   "csrf": csrf_of(client)})
 
-        assert shared.status_code != 302 and wrong.status_code != 302
+        assert shared.status_code != 302
+        assert wrong.status_code != 302
         assert right.status_code == 302
         assert client.get("/admin/").status_code == 200
     finally:

@@ -11,7 +11,13 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from connector.platforms import install
-from connector.platforms.openid import Provider, SignInRefused, discover, provider_for, verify_id_token
+from connector.platforms.openid import (
+    Provider,
+    SignInRefused,
+    discover,
+    provider_for,
+    verify_id_token,
+)
 from connector.sandbox import openid as sandbox_openid
 from tests.people import ensure_user
 
@@ -36,7 +42,8 @@ def test_a_user_signs_in_with_the_providers_verified_email_and_the_trail_names_t
     answer, consent_url = sign_in_with(client, provider)
 
     asked = parse_qs(urlsplit(consent_url).query)
-    assert answer.status_code == 302 and answer.headers["Location"].endswith("/admin/")
+    assert answer.status_code == 302
+    assert answer.headers["Location"].endswith("/admin/")
     assert "Bo Keeper (bookkeeper)" in client.get("/admin/").get_data(as_text=True)
     assert set(asked["scope"][0].split()) == {"openid", "email", "profile"}
     assert asked["nonce"][0]
@@ -76,7 +83,9 @@ def test_an_answer_used_twice_or_started_elsewhere_is_refused(app):
     first = client.get("/signin/xero/callback", query_string=query)
     again = client.get("/signin/xero/callback", query_string=query)
 
-    assert stranger.status_code == 400 and first.status_code == 302 and again.status_code == 400
+    assert stranger.status_code == 400
+    assert first.status_code == 302
+    assert again.status_code == 400
 
 
 def test_connecting_quickbooks_still_works_now_that_its_token_answer_carries_a_signed_id_token(admin):
