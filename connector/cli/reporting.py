@@ -23,6 +23,7 @@ from rich.table import Table
 
 from connector.billing.report import TABLE_COLUMNS, Report, build_report, table_rows
 from connector.store import credits
+from connector.store.organisations import Organisation
 from connector.store.repository import BillingRepository
 from jobs.pause_work import active_flags
 
@@ -46,6 +47,7 @@ def add_parser(sub: SubParsers) -> None:
 def load_report(ctx: Context, key: str, at_text: str | None) -> tuple[Report, str | None]:
     """The report and the stored pause-work reason (None when the project is not flagged)."""
     with ctx.ready()() as session:
+        Organisation(session).project(key)  # the CLI acts for the default organisation
         repo = BillingRepository(session)
         project, milestones = repo.load(key)
         invoices = repo.invoice_views(key)

@@ -8,15 +8,18 @@ neither demoted nor removed, so someone can always manage it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
 
 from connector.store import people
 from connector.store.db import transaction
+from connector.store.models import UserRow
 
 from .resources import resources
-from .security import current_user, organisation, requires, sign_out
+from .security import organisation, requires
 
 blueprint = Blueprint("users", __name__, url_prefix="/admin/users")
 
@@ -48,39 +51,37 @@ def add() -> Any:
     return redirect(url_for("users.index"))
 
 
-@blueprint.post("/<int:user_id>/role")
-@requires("admin")
-def change_role(user_id: int) -> Any:
+def _on_user(user_id: int, change: Callable[[Session, UserRow], str], refused: str) -> Any:
+    """Apply `change` to one of this organisation's users (404 otherwise) and flash what it
+    says, or why the rule refused it; either way back to the Users page."""
     try:
         with transaction(resources().sessions) as db:
             user = organisation(db).user_by_id(user_id)
             if user is None:
                 abort(404)
-            people.set_role(db, user, request.form.get("role", ""))
-            email, role = user.email, user.role
-    except people.UserRefused as refused:
-        flash(f"Not changed: {refused}")
-        return redirect(url_for("users.index"))
-    flash(f"{email} is now {role}.")
+            done = change(db, user)
+    except people.UserRefused as refusal:
+        done = f"{refused}: {refusal}"
+    flash(done)
     return redirect(url_for("users.index"))
+
+
+@blueprint.post("/<int:user_id>/role")
+@requires("admin")
+def change_role(user_id: int) -> Any:
+    def change(db: Session, user: UserRow) -> str:
+        people.set_role(db, user, request.form.get("role", ""))
+        return f"{user.email} is now {user.role}."
+
+    return _on_user(user_id, change, "Not changed")
 
 
 @blueprint.post("/<int:user_id>/remove")
 @requires("admin")
 def remove(user_id: int) -> Any:
-    me = current_user()
-    try:
-        with transaction(resources().sessions) as db:
-            user = organisation(db).user_by_id(user_id)
-            if user is None:
-                abort(404)
-            email = user.email
-            people.remove_user(db, user)
-    except people.UserRefused as refused:
-        flash(f"Not removed: {refused}")
-        return redirect(url_for("users.index"))
-    if me is not None and me.id == user_id:
-        sign_out()
-        return redirect(url_for("admin.login"))
-    flash(f"Removed {email}; their sessions are ended.")
-    return redirect(url_for("users.index"))
+    def change(db: Session, user: UserRow) -> str:
+        email = user.email
+        people.remove_user(db, user)
+        return f"Removed {email}; their sessions are ended."
+
+    return _on_user(user_id, change, "Not removed")  # removing yourself ends your session too
