@@ -15,6 +15,8 @@ Contracts and milestones:
     milepost monthly KEY --month YYYY-MM [--pass-through "DESCRIPTION=AMOUNT" ...]
                         [--support "DESCRIPTION=HOURS@RATE" ...] [--date DATE]
     milepost report KEY [--format table|json|csv]
+    milepost forecast [KEY] [--weeks N] [--format table|json|csv] [--at DATE]
+    milepost history KEY [SEQ] [--format table|json]
     milepost invoice void KEY SEQ --reason TEXT [--by NAME] [--reopen]
     milepost invoice credit KEY SEQ --amount A --reason TEXT [--ref CO-N] [--by NAME]
 
@@ -68,7 +70,19 @@ from connector.platforms.errors import PlatformError
 from connector.sandbox.cli import add_cli as add_sandbox_cli
 from connector.store.errors import StoreError
 
-from . import changes, commands, connections, demo, invoices, jobs, progress, reporting, users
+from . import (
+    changes,
+    commands,
+    connections,
+    demo,
+    forecast,
+    history,
+    invoices,
+    jobs,
+    progress,
+    reporting,
+    users,
+)
 from .context import CommandError, Context
 
 Handler = Callable[[Context, argparse.Namespace], int]
@@ -94,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     invoices.add_parser(sub)
     progress.add_parsers(sub)
     reporting.add_parser(sub)
+    forecast.add_parser(sub)
+    history.add_parser(sub)
     connections.add_parsers(sub)
     jobs.add_parser(sub)
     users.add_parser(sub)

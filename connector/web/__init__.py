@@ -28,7 +28,7 @@ from werkzeug.exceptions import HTTPException
 from connector.config import Settings, load_settings, with_environment
 from connector.store.db import engine_for, session_factory
 
-from . import hardening, path_bounds, redaction, throttle
+from . import hardening, history, path_bounds, redaction, throttle
 from .resources import WebResources
 from .security import csrf_field, current_user, signed_in
 
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
     app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.globals["signed_in"] = signed_in
     app.jinja_env.globals["current_user"] = current_user
+    app.jinja_env.globals["project_history"] = history.project_history
     if settings.app.admin_password:
         log.warning("[app] admin_password is no longer used: people sign in as themselves "
                     "(`milepost user add EMAIL --role admin`); remove it")

@@ -9,6 +9,9 @@
                                                           credit note/memo of exactly amount (tax
                                                           included) allocated to its invoice; 202
     GET  /api/v1/projects/KEY/report                      where the contract stands
+    GET  /api/v1/forecast?project=KEY&weeks=N&at=DATE     expected cash in per week and currency
+                                                          (`Forecast.as_json`, README "Cash-flow
+                                                          forecast"); every parameter optional
 
 Bad input is answered 400 with `{"errors": [{"field", "rule", "message"}, ...]}` listing every
 problem found, and writes nothing. A step the lifecycle refuses is 409 in the same shape; an
@@ -20,7 +23,7 @@ API refuses everything. A key acts for the default organisation, with a bookkeep
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from difflib import get_close_matches
 from typing import Any
@@ -46,6 +49,7 @@ from connector.billing.schema import (
 from connector.store import credits, links, service, voids
 from connector.store.db import transaction
 from connector.store.errors import DuplicateProject, MilestoneNotFound, ProjectNotFound, StoreError
+from connector.store.forecast import DEFAULT_WEEKS, MAX_WEEKS, forecast_for
 from connector.store.organisations import Organisation
 from connector.store.repository import BillingRepository
 from mappings.attachments import MAX_FILES_PER_MILESTONE
@@ -317,3 +321,50 @@ def report(key: str) -> Any:
                              intents=repo.queued_intents(key), credits=credits.credited(db, key))
         reason = pause_reasons(db).get(key)  # the stored flag, as `milepost report` says it
     return {**built.as_json(), "pause_work": reason is not None, "pause_work_reason": reason}
+
+
+FORECAST_PARAMETERS = ("project", "weeks", "at")
+
+
+@blueprint.get("/forecast")
+def forecast() -> Any:
+    """Expected cash in per week and currency, for one project (`project`) or all; `weeks`
+    (1 to MAX_WEEKS, default 12) and `at` (the day to forecast from, default today UTC)."""
+    args = request.args
+    found = [problem(*unknown) for unknown in unknown_fields(args, FORECAST_PARAMETERS)]
+    weeks = _weeks(args.get("weeks"), found)
+    day = _forecast_day(args.get("at"), found)
+    key = args.get("project")
+    if key is not None and (bad := text_problem(key, 64)):
+        found.append(problem("project", bad[0], f"project: {bad[1]}"))
+    if found:
+        return errors(400, *found)
+    with resources().sessions() as db:
+        try:
+            built = forecast_for(db, weeks, key, day)
+        except ProjectNotFound as error:
+            return errors(404, problem("project", "not_found", str(error)))
+    return built.as_json()
+
+
+def _weeks(value: str | None, found: list[Problem]) -> int:
+    if value is None:
+        return DEFAULT_WEEKS
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_WEEKS:
+        found.append(problem("weeks", "out_of_range", f"weeks: a whole number from 1 to {MAX_WEEKS}, got {value[:20]!r}"))
+        return DEFAULT_WEEKS
+    return int(value)
+
+
+def _forecast_day(value: str | None, found: list[Problem]) -> date | None:
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        found.append(problem("at", "iso_date", f"at: {value[:40]!r} is not a date such as 2026-12-01"))
+        return None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        found.append(problem("at", "date_out_of_range", f"at: dates run from {FIRST_DAY} to {LAST_DAY}"))
+        return None
+    return day
