@@ -39,6 +39,8 @@ def test_existing_projects_and_connections_join_the_default_organisation_and_old
             db.execute(text(OLD_PROJECT), {"at": NOW})
             db.execute(text("INSERT INTO connections (id, platform, tenant_id, name, status, created_at) "
                             "VALUES (3, 'quickbooks', '9130', 'Books', 'active', :at)"), {"at": NOW})
+            db.execute(text("INSERT INTO job_runs (job, connection_id, started_at, outcome, counts) "
+                            "VALUES ('sync', 3, :at, 'ok', '{}')"), {"at": NOW})  # refers to it
             db.execute(text("INSERT INTO admin_sessions (id_hash, created_at, last_seen_at) "
                             "VALUES ('shared-password-session', :at, :at)"), {"at": NOW})
 

@@ -58,13 +58,17 @@ def upgrade() -> None:
         sa.UniqueConstraint('email', name=op.f('uq_users_email')),
     )
     op.create_index(op.f('ix_users_organisation_id'), 'users', ['organisation_id'])
+    # Not batch mode: SQLite's batch copies and drops the table, which its foreign keys refuse
+    # once other rows refer to it. So SQLite gets the column and index without the foreign key
+    # (it allows no REFERENCES on an added NOT NULL column); PostgreSQL gets all three.
+    sqlite = op.get_bind().dialect.name == 'sqlite'
     for table in ('projects', 'connections'):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column('organisation_id', sa.Integer(), nullable=False,
-                                          server_default=sa.text('1')))
-            batch_op.create_foreign_key(op.f(f'fk_{table}_organisation_id_organisations'),
-                                        'organisations', ['organisation_id'], ['id'])
-            batch_op.create_index(op.f(f'ix_{table}_organisation_id'), ['organisation_id'])
+        op.add_column(table, sa.Column('organisation_id', sa.Integer(), nullable=False,
+                                       server_default=sa.text('1')))
+        op.create_index(op.f(f'ix_{table}_organisation_id'), table, ['organisation_id'])
+        if not sqlite:
+            op.create_foreign_key(op.f(f'fk_{table}_organisation_id_organisations'), table,
+                                  'organisations', ['organisation_id'], ['id'])
     op.execute(sa.text('DELETE FROM admin_sessions'))
     with op.batch_alter_table('admin_sessions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('user_id', sa.Integer(), nullable=False))
@@ -77,12 +81,13 @@ def downgrade() -> None:
     with op.batch_alter_table('admin_sessions', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('fk_admin_sessions_user_id_users'), type_='foreignkey')
         batch_op.drop_column('user_id')
+    sqlite = op.get_bind().dialect.name == 'sqlite'
     for table in ('connections', 'projects'):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_index(op.f(f'ix_{table}_organisation_id'))
-            batch_op.drop_constraint(op.f(f'fk_{table}_organisation_id_organisations'),
-                                     type_='foreignkey')
-            batch_op.drop_column('organisation_id')
+        op.drop_index(op.f(f'ix_{table}_organisation_id'), table_name=table)
+        if not sqlite:
+            op.drop_constraint(op.f(f'fk_{table}_organisation_id_organisations'), table,
+                               type_='foreignkey')
+        op.drop_column(table, 'organisation_id')
     op.drop_index(op.f('ix_users_organisation_id'), table_name='users')
     op.drop_table('users')
     op.drop_table('organisations')
