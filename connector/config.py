@@ -172,6 +172,9 @@ class NotificationSettings:
     # Where pause-work flags are posted (signed with the secret below); empty: not posted.
     pause_work_webhook_url: str = ""
     pause_work_webhook_secret: str | None = secret()
+    # Webhook subscriptions may post to loopback, private and link-local addresses (and
+    # localhost): for development only; off, such URLs are refused when saved and when sent.
+    private_webhook_urls: bool = False
 
 
 @dataclass(frozen=True)

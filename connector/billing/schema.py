@@ -193,8 +193,10 @@ Window: TypeAlias = Annotated[Any, _whole(WINDOW_MIN, WINDOW_MAX),
                               _doc({"type": "integer", "minimum": WINDOW_MIN, "maximum": WINDOW_MAX})]
 Seq: TypeAlias = Annotated[Any, _whole(SEQ_MIN, SEQ_MAX),
                            _doc({"type": "integer", "minimum": SEQ_MIN, "maximum": SEQ_MAX})]
-Dec: TypeAlias = Annotated[Any, _checked(plain_decimal), _doc({
-    "type": "string", "pattern": rf"^[+-]?[0-9]{{0,{INTEGER_DIGITS}}}(\.[0-9]{{0,{FRACTION_DIGITS}}})?$"})]
+# What a decimal string looks like, for the API's description (plain_decimal is the check).
+DECIMAL_JSON: dict[str, Any] = {
+    "type": "string", "pattern": rf"^[+-]?[0-9]{{0,{INTEGER_DIGITS}}}(\.[0-9]{{0,{FRACTION_DIGITS}}})?$"}
+Dec: TypeAlias = Annotated[Any, _checked(plain_decimal), _doc(DECIMAL_JSON)]
 Day: TypeAlias = Annotated[Any, _checked(day_in_range), _doc({
     "type": "string", "format": "date", "formatMinimum": str(FIRST_DAY), "formatMaximum": str(LAST_DAY)})]
 Anything: TypeAlias = Any
@@ -360,8 +362,11 @@ def problems_of(error: ValidationError, model: type[BaseModel], prefix: str = ""
 
 
 def _unknown(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
-    name = str(loc[-1])
-    known = _fields_at(model, loc[:-1])
+    return unknown_field_message(str(loc[-1]), _fields_at(model, loc[:-1]))
+
+
+def unknown_field_message(name: str, known: list[str]) -> str:
+    """"unknown field 'x': did you mean 'y'?": the one wording of every unknown-field refusal."""
     shown = repr(name[:40])
     guess = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if guess:

@@ -128,6 +128,18 @@ class TokenCipher:
                 "stored tokens cannot be decrypted with the configured keys", code="token_keys"
             ) from None
 
+    def seal(self, text: str) -> str:
+        """Any other secret kept at rest under the same keys (webhook signing secrets)."""
+        return self._multi.encrypt(text.encode()).decode()
+
+    def unseal(self, ciphertext: str) -> str:
+        try:
+            return self._multi.decrypt(ciphertext.encode()).decode()
+        except InvalidToken:
+            raise ConfigurationError(
+                "a stored secret cannot be decrypted with the configured keys", code="token_keys"
+            ) from None
+
     def rotate(self, ciphertext: str) -> str:
         """Re-encrypt under the first key (after a new key was put in front)."""
         return self._multi.rotate(ciphertext.encode()).decode()

@@ -14,6 +14,10 @@ most the platform's number of files per milestone. A refusal is an `EvidenceRefu
 the file, the rule and what to do, raised before anything is written, so a file the books would
 refuse fails the submit and never the invoice later. Reading is bounded by the cap, and the
 outbox loads one file's bytes at a time, as it uploads it (`EvidenceFile.load`).
+
+A file sent to the API (multipart) is an `Upload`: it has no place on disk to check, so its
+name is checked instead (`bad_file_name`: empty, `.` or `..`, a `/` or `\\`, a control
+character, over 500 characters), then the same type, size and count rules as a file on disk.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import os
+import re
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +38,9 @@ from mappings.attachments import MB, AttachmentRules, rules_for, type_problem
 
 from .errors import StoreError
 from .models import EvidenceRow, MilestoneRow, ProjectRow
+
+MAX_NAME = 500  # evidence.name
+_BAD_NAME = re.compile("[/\\\\\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 # Never evidence, whatever the root: the kernel's and the devices' pseudo-files.
 FORBIDDEN_TREES = (Path("/proc"), Path("/sys"), Path("/dev"))
@@ -144,6 +152,40 @@ def _too_large(path: Path, policy: EvidencePolicy, where: str) -> EvidenceRefuse
                            f"most {policy.rules.describe()} accepts per file")
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file received over HTTP: the name it was sent under, its size, and a reader of at
+    most n of its bytes (called once, when it is stored)."""
+
+    name: str
+    size: int
+    read: Callable[[int], bytes] = field(repr=False)
+
+
+def inspect_upload(upload: Upload, policy: EvidencePolicy, where: str = "evidence") -> Upload:
+    """Every check of a received file but its bytes (name, type, size): it, or EvidenceRefused."""
+    name = upload.name
+    if not name or name in (".", "..") or len(name) > MAX_NAME or _BAD_NAME.search(name):
+        raise EvidenceRefused(where, "bad_file_name",
+                              f"a file name of 1-{MAX_NAME} characters without '/', '\\' or "
+                              f"control characters, not '.' or '..'; got {name[:40]!r}")
+    problem = type_problem(name, policy.rules)
+    if problem:
+        raise EvidenceRefused(where, "file_type_not_accepted", f"{name}: {problem}")
+    if upload.size > policy.rules.max_bytes:
+        raise _too_large(Path(name), policy, where)
+    return upload
+
+
+def read_upload(upload: Upload, policy: EvidencePolicy, where: str = "evidence") -> CheckedFile:
+    """The bytes of an inspected upload, at most the cap (one that was larger is refused)."""
+    content = upload.read(policy.rules.max_bytes + 1)
+    if len(content) > policy.rules.max_bytes:
+        raise _too_large(Path(upload.name), policy, where)
+    return CheckedFile(upload.name, content, hashlib.sha256(content).hexdigest(),
+                       content_type_for(upload.name))
+
+
 def stored_names(session: Session, milestone_id: int) -> set[str]:
     """The names of the files already recorded (with content) for a milestone."""
     return set(session.scalars(
@@ -194,3 +236,38 @@ def _loader(sessions: sessionmaker[Session] | None, session: Session, row_id: in
             return own.scalar(query) or b""
 
     return load
+
+
+@dataclass(frozen=True)
+class StoredEvidence:
+    """One recorded file of a milestone, as the portal lists it (bytes read only on download)."""
+
+    id: int
+    name: str
+    size: int | None
+    content_type: str
+    has_content: bool
+
+
+def milestone_evidence(session: Session, project_key: str, seq: int) -> list[StoredEvidence]:
+    """What was recorded for the milestone, oldest first: files (with bytes) and bare names."""
+    rows = session.execute(
+        select(EvidenceRow.id, EvidenceRow.name, EvidenceRow.size, EvidenceRow.content_type,
+               EvidenceRow.content.is_not(None))
+        .join(MilestoneRow, MilestoneRow.id == EvidenceRow.milestone_id)
+        .join(ProjectRow, ProjectRow.id == MilestoneRow.project_id)
+        .where(ProjectRow.key == project_key, MilestoneRow.seq == seq)
+        .order_by(EvidenceRow.id)
+    ).all()
+    return [StoredEvidence(row_id, name, size, content_type or content_type_for(name), bool(has))
+            for row_id, name, size, content_type, has in rows]
+
+
+def evidence_content(session: Session, project_key: str, seq: int, evidence_id: int) -> tuple[StoredEvidence, bytes] | None:
+    """The file `evidence_id` when it belongs to that project's milestone and has bytes; None
+    otherwise (a link naming another milestone's file reads nothing)."""
+    found = [e for e in milestone_evidence(session, project_key, seq) if e.id == evidence_id and e.has_content]
+    if not found:
+        return None
+    content = session.scalar(select(EvidenceRow.content).where(EvidenceRow.id == evidence_id))
+    return found[0], content or b""

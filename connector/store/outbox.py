@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from connector.billing import lifecycle
 from connector.billing.model import InvoiceIntent
 
-from . import records, service
+from . import records, service, webhook_events
 from .errors import StoreError
 from .models import InvoiceMilestoneRow, InvoiceRow, MilestoneRow, OutboxRow, ProjectRow, utcnow
 
@@ -92,7 +92,7 @@ def complete(session: Session, outbox_id: int, created: CreatedInvoice, at: date
 
     A milestone's intent bills one milestone (`seq`); a monthly intent bills every milestone
     its lines name (`InvoiceLine.seq`), and each is linked with its own share of the invoice,
-    so payments found later reach all of them.
+    so payments found later reach all of them. Subscribers get `invoice.created`, queued here.
     """
     row = _row(session, outbox_id)
     project = session.get(ProjectRow, row.project_id)
@@ -107,7 +107,8 @@ def complete(session: Session, outbox_id: int, created: CreatedInvoice, at: date
     row.status, row.last_error, row.cause, row.connection_id = DONE, None, None, created.connection_id
     session.flush()
     intent = records.intent_from_json(row.payload)
-    for seq in billed_milestones(intent):
+    seqs = billed_milestones(intent)
+    for seq in seqs:
         _link_milestone(session, invoice, project, seq, lifecycle.intent_gross(intent, seq).amount)
         service.transition(
             session, project.key, seq,
@@ -116,6 +117,7 @@ def complete(session: Session, outbox_id: int, created: CreatedInvoice, at: date
                 number=created.number,
             ),
         )
+    webhook_events.invoice_created(session, invoice, seqs, row.idempotency_key, at)
     return invoice
 
 

@@ -2,7 +2,8 @@
 
 Each function here takes an open `Session` inside a transaction (see `db.transaction`) and
 never commits: the new milestone values, the audit event, the version history and, when the
-event is billable, the outbox intent are written together or not at all. The domain functions
+event is billable, the outbox intent are written together or not at all (and so is the
+outbound webhook event of a submission or acceptance, `webhook_events`). The domain functions
 are passed in (`step`, `bill`, `apply`), so the store holds no billing rules of its own.
 """
 
@@ -23,7 +24,7 @@ from connector.billing.model import AuditEvent, ChangeOrder, InvoiceIntent, Mile
 from connector.billing.progress import MonthlyCharge, monthly_intent
 from mappings.settings import MappingSettings
 
-from . import evidence, late_fee_lines, records
+from . import evidence, late_fee_lines, records, webhook_events
 from .errors import DuplicateChangeOrder, DuplicateMonthlyInvoice, MilestoneNotFound
 from .mapping_rows import set_project_mapping
 from .models import ChangeOrderRow
@@ -76,13 +77,14 @@ def transition(
     bill: Biller | None = None,
     evidence_files: Sequence[Path] = (),
     evidence_policy: evidence.EvidencePolicy | None = None,
+    uploads: Sequence[evidence.Upload] = (),
 ) -> Milestone:
     """Apply one lifecycle step to a stored milestone, and bill it when it became billable.
 
     Raises the domain's error (IllegalTransition...) untouched, ConcurrentUpdate when another
-    writer changed the milestone since it was read, or EvidenceRefused for a file the policy
-    (default: the working folder, every platform's rules) refuses. Returns the milestone as
-    stored.
+    writer changed the milestone since it was read, or EvidenceRefused for a file (on disk, or
+    `uploads` received by the API) the policy (default: the working folder, every platform's
+    rules) refuses. Returns the milestone as stored.
     """
     repo = BillingRepository(session)
     project, schedule = repo.load(key)
@@ -90,12 +92,13 @@ def transition(
     if current is None:
         raise MilestoneNotFound(key, seq)
     policy = evidence_policy or evidence.EvidencePolicy.build()
-    files = _inspected_evidence(repo, key, seq, evidence_files, policy)
+    files = _inspected_evidence(repo, key, seq, evidence_files, policy, uploads)
     new, event = step(project, current, schedule)
     stored = repo.save_milestone(key, new, current.version)
     repo.append_event(event)
-    for where, path in files:  # one file's bytes in memory at a time
-        file = evidence.read_file(path, policy, where)
+    webhook_events.milestone_changed(session, event, stored)  # subscribers told, in this transaction
+    for read in files:  # one file's bytes in memory at a time
+        file = read()
         repo.add_evidence(key, seq, file.name, file.sha256, len(file.content), event.actor,
                           content=file.content, content_type=file.content_type)
         session.flush()
@@ -106,15 +109,22 @@ def transition(
 
 def _inspected_evidence(
     repo: BillingRepository, key: str, seq: int, paths: Sequence[Path], policy: evidence.EvidencePolicy,
-) -> list[tuple[str, Path]]:
-    """Every file checked, count first, before anything is written or read."""
-    if not paths:
+    uploads: Sequence[evidence.Upload] = (),
+) -> list[Callable[[], evidence.CheckedFile]]:
+    """Every file checked, count first, before anything is written or read; a reader of each."""
+    if not paths and not uploads:
         return []
     milestone_id = repo.milestone_row(repo.project_row(key), seq).id
     evidence.check_count(evidence.stored_names(repo.session, milestone_id),
-                         [p.name for p in paths], policy.rules)
-    return [(f"evidence[{i}]", evidence.inspect_file(p, policy, f"evidence[{i}]"))
-            for i, p in enumerate(paths)]
+                         [p.name for p in paths] + [u.name for u in uploads], policy.rules)
+    readers: list[Callable[[], evidence.CheckedFile]] = []
+    for i, path in enumerate(paths):
+        where, found = f"evidence[{i}]", evidence.inspect_file(path, policy, f"evidence[{i}]")
+        readers.append(lambda p=found, w=where: evidence.read_file(p, policy, w))  # type: ignore[misc]
+    for i, upload in enumerate(uploads, start=len(paths)):
+        where, received = f"evidence[{i}]", evidence.inspect_upload(upload, policy, f"evidence[{i}]")
+        readers.append(lambda u=received, w=where: evidence.read_upload(u, policy, w))  # type: ignore[misc]
+    return readers
 
 
 def bill_milestone(session: Session, key: str, seq: int, bill: Biller) -> Milestone:

@@ -8,7 +8,11 @@
     signin   /signin/..., /launch/quickbooks   Sign in with Intuit / Xero (OpenID Connect)
     oauth    /oauth/...    Connect to QuickBooks / Xero, callbacks, QuickBooks disconnect landing
     portal   /portal/...   an approver's signed link: see, accept, partially accept, reject
-    api      /api/v1/...   JSON for schedules, decisions and reports, with an API key
+    api      /api/v1/...   JSON for schedules, decisions, reads and reports, with an API key;
+                           its OpenAPI document at /api/v1/openapi.json
+    hooks    /api/v1/hooks/KEY_ID   a project tool's signed message: submit or accept a milestone
+    subscriptions /api/v1/subscriptions   a key's outbound webhook subscriptions
+    api_keys /admin/api-keys   list, create (shown once), revoke API keys
     webhooks               registered when connector.web.webhooks exists (another room owns it)
 """
 
@@ -28,7 +32,7 @@ from werkzeug.exceptions import HTTPException
 from connector.config import Settings, load_settings, with_environment
 from connector.store.db import engine_for, session_factory
 
-from . import hardening, history, path_bounds, redaction, throttle
+from . import formatting, hardening, history, path_bounds, redaction, throttle
 from .resources import WebResources
 from .security import csrf_field, current_user, signed_in
 
@@ -66,6 +70,7 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
     app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.globals["signed_in"] = signed_in
     app.jinja_env.globals["current_user"] = current_user
+    formatting.install(app, settings.app.locale)
     app.jinja_env.globals["project_history"] = history.project_history
     if settings.app.admin_password:
         log.warning("[app] admin_password is no longer used: people sign in as themselves "
@@ -85,12 +90,30 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import admin, api, mapping_pages, oauth, portal, signin, users
+    from . import (
+        admin,
+        api,
+        api_key_pages,
+        hooks,
+        imports,
+        mapping_pages,
+        oauth,
+        portal,
+        project_import,
+        signin,
+        subscriptions,
+        users,
+    )
 
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(users.blueprint)
     app.register_blueprint(signin.blueprint)
+    app.register_blueprint(api_key_pages.blueprint)
+    app.register_blueprint(hooks.blueprint)
+    app.register_blueprint(subscriptions.blueprint)
     app.register_blueprint(mapping_pages.blueprint)
+    app.register_blueprint(imports.blueprint)
+    app.register_blueprint(project_import.blueprint)
     app.register_blueprint(oauth.blueprint)
     app.register_blueprint(portal.blueprint)
     app.register_blueprint(api.blueprint)
@@ -115,8 +138,9 @@ def _register_errors(app: Flask) -> None:
         if request.path.startswith("/webhooks/"):
             return Response(b"", status=error.code or 500)  # Xero wants empty bodies, errors too
         if request.path.startswith("/api/"):
-            body = {"errors": [{"field": "request", "rule": error.name.lower().replace(" ", "_"),
-                                "message": error.description}]}
-            return body, error.code or 500
+            from .rest.problems import problem, problem_response
+
+            rule = error.name.lower().replace(" ", "_")
+            return problem_response(error.code or 500, problem("request", rule, error.description or error.name))
         page = render_template("message.html", title=error.name, message=error.description)
         return page, error.code or 500

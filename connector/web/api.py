@@ -1,8 +1,10 @@
 """The REST API: JSON in, JSON out, an API key in `Authorization: Bearer KEY` (or `X-API-Key`).
 
-    POST /api/v1/schedules                                import a schedule (the JSON schedule
+    GET  /api/v1/openapi.json                             this API described (OpenAPI 3.1, public)
+    POST /api/v1/projects  (or /api/v1/schedules)         import a schedule (the JSON schedule
                                                           file's shape; optional "connection")
-    POST /api/v1/projects/KEY/milestones/SEQ/ACTION       submit | accept | partial | reject
+    POST /api/v1/projects/KEY/milestones/SEQ/ACTION       submit | accept | partial | reject; JSON,
+                                                          or multipart with evidence files
     POST /api/v1/projects/KEY/milestones/SEQ/void         {"reason", "by"}: void (or credit,
                                                           when partly paid) its invoice; 202
     POST /api/v1/projects/KEY/milestones/SEQ/credit       {"amount", "reason", "ref", "by"}: a
@@ -10,26 +12,28 @@
                                                           included) allocated to its invoice; 202
     GET  /api/v1/projects/KEY/report                      where the contract stands
     GET  /api/v1/forecast?project=KEY&weeks=N&at=DATE     expected cash in per week and currency
-                                                          (`Forecast.as_json`, README "Cash-flow
+                                                          (`rest.forecast`; README "Cash-flow
                                                           forecast"); every parameter optional
+    GET  /api/v1/projects, milestones, invoices, payments, history (and each by its id): the
+         read endpoints of `rest.reads`, cursor pages
 
-Bad input is answered 400 with `{"errors": [{"field", "rule", "message"}, ...]}` listing every
-problem found, and writes nothing. A step the lifecycle refuses is 409 in the same shape; an
-unknown project or milestone 404. Keys come from MILEPOST_API_KEYS; none configured means the
-API refuses everything. A key acts for the default organisation, with a bookkeeper's reach
-(projects, milestones, credits, voids); a project of another organisation is not found.
+Every endpoint is declared once with `rest.routes.route`, which names the scope a key needs
+(`read` for GETs, `write` for changes) and the models of what goes in and out; `authenticate`
+checks the key against that scope, and the OpenAPI document is built from the same table.
+
+Bad input is answered 400 as `application/problem+json` (RFC 9457) whose `errors` lists every
+problem found as `{"field", "rule", "message"}`, and writes nothing. A step the lifecycle
+refuses is 409 in the same shape; an unknown project or milestone 404. Keys are made by `milepost api-key create`
+(`web.keys`: a `read` key may only read); legacy keys from MILEPOST_API_KEYS have both scopes.
+A key acts for the default organisation; a project of another organisation is not found.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from difflib import get_close_matches
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, request
-from pydantic_core import PydanticCustomError
+from flask import Response, jsonify, request
 
 from connector.billing.crediting import CreditRefused
 from connector.billing.errors import BillingError, ScheduleInvalid
@@ -37,49 +41,67 @@ from connector.billing.model import AuditEvent
 from connector.billing.money import UnknownCurrency
 from connector.billing.report import build_report
 from connector.billing.schedule import build_schedule
-from connector.billing.schema import (
-    FIRST_DAY,
-    LAST_DAY,
-    LONG_TEXT,
-    NAME,
-    field_name,
-    plain_decimal,
-    text_problem,
-)
 from connector.store import credits, links, service, voids
 from connector.store.db import transaction
 from connector.store.errors import DuplicateProject, MilestoneNotFound, ProjectNotFound, StoreError
-from connector.store.forecast import DEFAULT_WEEKS, MAX_WEEKS, forecast_for
+from connector.store.evidence import EvidenceRefused, Upload
 from connector.store.organisations import Organisation
 from connector.store.repository import BillingRepository
-from mappings.attachments import MAX_FILES_PER_MILESTONE
+from jobs.connections import evidence_policy
 
 from .activity import pause_reasons
-from .decisions import ACTIONS, Decision, decide, decision_problems
+from .decisions import ACTIONS, decide
 from .json_body import BodyRefused, read_json
-from .path_bounds import MAX_ID
+from .keys import refused
 from .resources import resources
+from .rest import answers as a
+from .rest import forecast, openapi, reads  # noqa: F401  (they register their endpoints)
+from .rest.bodies import (
+    CreditBody,
+    DecisionBody,
+    DecisionForm,
+    ScheduleBody,
+    VoidBody,
+    checked,
+    decision_from,
+)
+from .rest.problems import Problem, problem, problem_response
+from .rest.routes import Scope, blueprint, route, route_of
+from .rest.uploads import allow_files, form_step
 
-blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
-Problem = dict[str, str]
-DECISION_FIELDS = ("by", "at", "reason", "percent", "amount", "evidence")
+__all__ = ["authenticate", "blueprint", "errors", "problem"]
 
 
-def problem(field: str, rule: str, message: str) -> Problem:
-    return {"field": field, "rule": rule, "message": message}
+def errors(status: int, *problems: Problem) -> Response:
+    return problem_response(status, *problems)
 
 
-def errors(status: int, *problems: Problem) -> tuple[dict[str, Any], int]:
-    return {"errors": list(problems)}, status
+def authenticate(scope: Scope) -> Response | None:
+    """None when the request's key may do what `scope` allows, else the 401 or 403 answer."""
+    refusal = refused(scope)
+    if refusal is None:
+        return None
+    answer = errors(refusal[0], problem(*refusal[1:]))
+    if refusal[0] == 401:
+        answer.headers["WWW-Authenticate"] = 'Bearer realm="milepost"'
+    return answer
 
 
 @blueprint.before_request
-def authenticate() -> Any:
-    header = request.headers.get("Authorization", "")
-    given = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get("X-API-Key", "")
-    if not given or not resources().api_key_ok(given):
-        return errors(401, problem("Authorization", "api_key", "a valid API key is required "
-                                   "(Authorization: Bearer KEY)"))
+def check_key() -> Response | None:
+    """The scope the matched route declares (a route declared elsewhere: read for GET, else write)."""
+    declared = route_of(request)
+    if declared is not None:
+        refused = None if declared.scope is None else authenticate(declared.scope)
+    elif request.method == "OPTIONS":
+        return None
+    else:
+        refused = authenticate("read" if request.method in ("GET", "HEAD") else "write")
+    return refused or _not_anothers_project()
+
+
+def _not_anothers_project() -> Response | None:
+    """A project of another organisation is not found (a key acts for the default one)."""
     key = (request.view_args or {}).get("key")
     if key is not None:
         with resources().sessions() as db:
@@ -88,7 +110,7 @@ def authenticate() -> Any:
     return None
 
 
-def _body() -> tuple[dict[str, Any] | None, tuple[dict[str, Any], int] | None]:
+def _body() -> tuple[dict[str, Any] | None, Response | None]:
     if not request.is_json:
         return None, errors(400, problem("body", "json_object", "the body must be a JSON object"))
     try:
@@ -101,17 +123,30 @@ def _body() -> tuple[dict[str, Any] | None, tuple[dict[str, Any], int] | None]:
     return body, None
 
 
-@blueprint.post("/schedules")
-def import_schedule() -> Any:
+@route("GET", "/openapi.json", scope=None, tag="meta", summary="This API's OpenAPI 3.1 document",
+       answers={200: a.Document})
+def openapi_document() -> Response:
+    return jsonify(openapi.document())
+
+
+@route("POST", "/projects", scope="write", tag="projects", summary="Create a project from a schedule",
+       answers={201: a.Imported}, body=ScheduleBody, problems=(409,),
+       headers={201: {"Location": "the project's URL"}})
+@route("POST", "/schedules", scope="write", tag="projects",
+       summary="Create a project from a schedule (as POST /api/v1/projects)",
+       answers={201: a.Imported}, body=ScheduleBody, problems=(409,),
+       headers={201: {"Location": "the project's URL"}})
+def import_schedule() -> Response:
     body, failure = _body()
     if failure:
         return failure
     assert body is not None
-    connection = body.pop("connection", None)
-    if connection is not None and (isinstance(connection, bool) or not isinstance(connection, int)):
-        return errors(400, problem("connection", "integer", "connection is a connection id (an integer)"))
-    if connection is not None and not 1 <= connection <= MAX_ID:
-        return errors(400, problem("connection", "unknown_connection", "no such connection: see `milepost connections`"))
+    # `connection` is checked by its field of the body's model; the schedule itself by
+    # build_schedule, through the same ScheduleShape the model extends
+    connection_field, found = checked(ScheduleBody, {"connection": body.pop("connection", None)})
+    if found:
+        return errors(400, *found)
+    connection = getattr(connection_field, "connection", None)
     res = resources()
     try:
         parsed = build_schedule(body, default_time_zone=res.settings.app.default_time_zone)
@@ -134,169 +169,91 @@ def import_schedule() -> Any:
     except ValueError as error:  # an unknown key in [project.mapping]
         return errors(400, problem("project.mapping", "unknown_setting", str(error)))
     warnings = [problem(p.field, p.rule, p.message) for p in parsed.warnings]
-    return {"key": project.key, "milestones": len(parsed.milestones), "warnings": warnings}, 201
+    return a.send(a.Imported, {"key": project.key, "milestones": len(parsed.milestones), "warnings": warnings},
+                  201, {"Location": f"{blueprint.url_prefix}/projects/{project.key}"})
 
 
-def _decision(action: str, body: dict[str, Any]) -> Decision | list[Problem]:
-    """Every problem with the body at once, or the decision."""
-    found: list[Problem] = [problem(*unknown) for unknown in unknown_fields(body, DECISION_FIELDS)]
-    by = body.get("by")
-    if not isinstance(by, str) or not by.strip():
-        found.append(problem("by", "required", "by: who made the decision (a non-empty string)"))
-    reason = body.get("reason", "")
-    if not isinstance(reason, str):
-        found.append(problem("reason", "string", "reason must be a string"))
-        reason = ""
-    if action == "reject" and not reason.strip():
-        found.append(problem("reason", "required", "a rejection needs a reason"))
-    at = _at(body.get("at"), found)
-    percent = _decimal(body, "percent", found)
-    amount = _decimal(body, "amount", found)
-    if action == "partial" and (percent is None) == (amount is None) and not _has(found, "percent", "amount"):
-        found.append(problem("percent", "one_of", "partial: give exactly one of percent and amount"))
-    evidence = body.get("evidence", [])
-    if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
-        found.append(problem("evidence", "string_list", "evidence is a list of file names"))
-        evidence = []
-    elif len(evidence) > MAX_FILES_PER_MILESTONE:  # the platforms' cap (mappings.attachments)
-        found.append(problem("evidence", "too_many_files",
-                             f"evidence: at most {MAX_FILES_PER_MILESTONE} files per milestone"))
-    if found:
-        return found
-    assert isinstance(by, str)
-    decision = Decision(action, by.strip(), at or datetime.now(UTC), reason=reason, percent=percent,
-                        amount=amount, evidence=tuple(evidence))
-    return [problem(*p) for p in decision_problems(decision)] or decision
-
-
-def unknown_fields(body: Mapping[str, Any], known: Iterable[str]) -> list[tuple[str, str, str]]:
-    """(field, "unknown_field", message with a "did you mean") for each key not in `known`."""
-    known = list(known)
-    found = []
-    for name in body:
-        if name not in known:
-            guess = get_close_matches(str(name), known, n=1)
-            hint = f": did you mean {guess[0]!r}?" if guess else f"; known fields: {', '.join(known)}"
-            found.append((field_name((str(name),)), "unknown_field", f"unknown field {str(name)[:40]!r}{hint}"))
-    return found
-
-
-def _has(found: list[Problem], *fields: str) -> bool:
-    return any(p["field"] in fields for p in found)
-
-
-def _at(value: Any, found: list[Problem]) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        found.append(problem("at", "iso8601", f"at: {str(value)[:40]!r} is not an ISO 8601 datetime"))
-        return None
-    if parsed.tzinfo is None:
-        found.append(problem("at", "timezone", "at needs a UTC offset, such as 2026-11-20T10:00:00-05:00"))
-        return None
-    years = range(FIRST_DAY.year, LAST_DAY.year + 1)  # checked locally first: 9999-...-14:00 overflows UTC
-    if parsed.year not in years or parsed.astimezone(UTC).year not in years:
-        found.append(problem("at", "date_out_of_range", f"at: dates run from {FIRST_DAY} to {LAST_DAY}"))
-        return None
-    return parsed
-
-
-def _decimal(body: dict[str, Any], name: str, found: list[Problem]) -> Decimal | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if isinstance(value, float) or isinstance(value, bool):
-        found.append(problem(name, "decimal_string", f"{name} must be a decimal string such as \"40\", never a float"))
-        return None
-    try:
-        return plain_decimal(value)
-    except PydanticCustomError as error:
-        rule = "decimal" if error.type in ("not_decimal", "not_decimal_string") else error.type
-        found.append(problem(name, rule, f"{name}: {error.message()}"))
-        return None
-
-
-@blueprint.post("/projects/<key>/milestones/<int:seq>/<action>")
-def milestone_action(key: str, seq: int, action: str) -> Any:
+@route("POST", "/projects/<key>/milestones/<int:seq>/<action>", scope="write", tag="milestones",
+       summary="A milestone step: submit, accept, partial or reject (evidence files as multipart)",
+       answers={200: a.Stepped}, body=DecisionBody, form=DecisionForm, problems=(409,),
+       enums={"action": ACTIONS})
+def milestone_action(key: str, seq: int, action: str) -> Response:
     if action not in ACTIONS:
         return errors(404, problem("action", "unknown_action", f"action must be one of {', '.join(ACTIONS)}"))
-    body, failure = _body()
-    if failure:
-        return failure
-    assert body is not None
-    decision = _decision(action, body)
+    uploads: list[Upload] = []
+    if request.mimetype == "multipart/form-data":
+        allow_files(resources().settings)
+        body, uploads, found = form_step()
+        if found:
+            return errors(400, *found)
+    else:
+        json_body, failure = _body()
+        if failure:
+            return failure
+        assert json_body is not None
+        body = json_body
+    decision = decision_from(action, body, tuple(u.name for u in uploads))
     if isinstance(decision, list):
         return errors(400, *decision)
+    res = resources()
     try:
-        stored = decide(resources().sessions, key, seq, decision)
+        stored = decide(res.sessions, key, seq, decision, uploads=uploads,
+                        policy=lambda db: evidence_policy(res.settings, db, key))
     except (ProjectNotFound, MilestoneNotFound) as error:
         return errors(404, problem("milestone", "not_found", str(error)))
+    except EvidenceRefused as refused:
+        return errors(400, problem(refused.field, refused.rule, refused.message))
     except (BillingError, StoreError) as error:
         return errors(409, problem("state", error.__class__.__name__, str(error)))
-    return {"key": key, "seq": stored.seq, "state": stored.state.value,
-            "billed": None if stored.billed is None else str(stored.billed.amount)}
+    return a.send(a.Stepped, {"key": key, "seq": stored.seq, "state": stored.state.value,
+                              "billed": None if stored.billed is None else str(stored.billed.amount)})
 
 
-@blueprint.post("/projects/<key>/milestones/<int:seq>/void")
-def void_invoice(key: str, seq: int) -> Any:
+@route("POST", "/projects/<key>/milestones/<int:seq>/void", scope="write", tag="milestones",
+       summary="Void the milestone's invoice (or credit its balance when partly paid)",
+       answers={202: a.VoidQueued}, body=VoidBody, problems=(409,))
+def void_invoice(key: str, seq: int) -> Response:
     """Queue the void (or, when partly paid, the credit) of the milestone's invoice: 202, since
     the worker's drain does it; asking again answers with the same queued request."""
     body, failure = _body()
     if failure:
         return failure
-    assert body is not None
-    reason, by = body.get("reason"), body.get("by", "api")
-    found = [problem(*unknown) for unknown in unknown_fields(body, ("reason", "by"))]
-    if not isinstance(reason, str) or not reason.strip():
-        found.append(problem("reason", "required", "reason: why the invoice is voided (a non-empty string)"))
-    elif bad := text_problem(reason, LONG_TEXT, multiline=True):
-        found.append(problem("reason", bad[0], f"reason: {bad[1]}"))
-    if not isinstance(by, str) or not by.strip():
-        found.append(problem("by", "string", "by: who asks (a non-empty string)"))
-    elif bad := text_problem(by, NAME):
-        found.append(problem("by", bad[0], f"by: {bad[1]}"))
+    parsed, found = checked(VoidBody, body)
     if found:
         return errors(400, *found)
+    assert isinstance(parsed, VoidBody)
     try:
         with transaction(resources().sessions) as db:
-            request, new = voids.request_void(db, key, seq, str(reason), str(by).strip(), datetime.now(UTC))
+            queued, new = voids.request_void(db, key, seq, str(parsed.reason), str(parsed.by).strip(),
+                                             datetime.now(UTC))
     except (ProjectNotFound, MilestoneNotFound) as error:
         return errors(404, problem("milestone", "not_found", str(error)))
     except (BillingError, StoreError) as error:
         return errors(409, problem("state", error.__class__.__name__, str(error)))
-    return {"key": key, "seq": seq, "idempotency_key": request.idempotency_key,
-            "invoice": request.number or request.platform_id, "platform": request.platform,
-            "queued": new}, 202
+    return a.send(a.VoidQueued, {"key": key, "seq": seq, "idempotency_key": queued.idempotency_key,
+                                 "invoice": queued.number or queued.platform_id,
+                                 "platform": queued.platform, "queued": new}, 202)
 
 
-@blueprint.post("/projects/<key>/milestones/<int:seq>/credit")
-def credit_invoice(key: str, seq: int) -> Any:
+@route("POST", "/projects/<key>/milestones/<int:seq>/credit", scope="write", tag="milestones",
+       summary="Credit an amount (tax included) on the milestone's invoice",
+       answers={202: a.CreditQueued}, body=CreditBody, problems=(409,))
+def credit_invoice(key: str, seq: int) -> Response:
     """Queue a credit of `amount` (tax included) on the milestone's invoice: 202, since the
     worker's drain issues it; refusals name the field and the rule and write nothing."""
     body, failure = _body()
     if failure:
         return failure
-    assert body is not None
-    found: list[Problem] = []
-    amount = _decimal(body, "amount", found)
-    if amount is None and not _has(found, "amount"):
-        found.append(problem("amount", "required", "amount: what comes off the invoice, tax included (\"500.00\")"))
-    reason, by, ref = body.get("reason"), body.get("by", "api"), body.get("ref", "")
-    if not isinstance(reason, str) or not reason.strip():
-        found.append(problem("reason", "required", "reason: why the invoice is credited (a non-empty string)"))
-    if not isinstance(by, str) or not by.strip():
-        found.append(problem("by", "string", "by: who asks (a non-empty string)"))
-    if not isinstance(ref, str):
-        found.append(problem("ref", "string", "ref: the change order it follows, such as \"CO-3\""))
+    parsed, found = checked(CreditBody, body)
     if found:
         return errors(400, *found)
-    assert amount is not None
+    assert isinstance(parsed, CreditBody)
+    assert parsed.amount is not None
     try:
         with transaction(resources().sessions) as db:
-            queued = credits.request_credit(db, key, seq, amount, str(reason), str(by).strip(),
-                                            datetime.now(UTC), ref=str(ref).strip())
+            queued = credits.request_credit(db, key, seq, parsed.amount, str(parsed.reason),
+                                            str(parsed.by).strip(), datetime.now(UTC),
+                                            ref=str(parsed.ref).strip())
     except (ProjectNotFound, MilestoneNotFound) as error:
         return errors(404, problem("milestone", "not_found", str(error)))
     except CreditRefused as refused:
@@ -304,13 +261,15 @@ def credit_invoice(key: str, seq: int) -> Any:
         return errors(status, problem(refused.field, refused.rule, refused.message))
     except (BillingError, StoreError) as error:
         return errors(409, problem("state", error.__class__.__name__, str(error)))
-    return {"key": key, "seq": seq, "idempotency_key": queued.idempotency_key,
-            "invoice": queued.number or queued.platform_id, "platform": queued.platform,
-            "amount": queued.amount, "net": queued.net, "queued": True}, 202
+    return a.send(a.CreditQueued, {"key": key, "seq": seq, "idempotency_key": queued.idempotency_key,
+                                   "invoice": queued.number or queued.platform_id,
+                                   "platform": queued.platform, "amount": queued.amount,
+                                   "net": queued.net, "queued": True}, 202)
 
 
-@blueprint.get("/projects/<key>/report")
-def report(key: str) -> Any:
+@route("GET", "/projects/<key>/report", scope="read", tag="projects",
+       summary="Where the contract stands (as `milepost report --format json`)", answers={200: a.Report})
+def report(key: str) -> Response:
     with resources().sessions() as db:
         repo = BillingRepository(db)
         try:
@@ -320,51 +279,4 @@ def report(key: str) -> Any:
         built = build_report(project, milestones, repo.invoice_views(key), datetime.now(UTC),
                              intents=repo.queued_intents(key), credits=credits.credited(db, key))
         reason = pause_reasons(db).get(key)  # the stored flag, as `milepost report` says it
-    return {**built.as_json(), "pause_work": reason is not None, "pause_work_reason": reason}
-
-
-FORECAST_PARAMETERS = ("project", "weeks", "at")
-
-
-@blueprint.get("/forecast")
-def forecast() -> Any:
-    """Expected cash in per week and currency, for one project (`project`) or all; `weeks`
-    (1 to MAX_WEEKS, default 12) and `at` (the day to forecast from, default today UTC)."""
-    args = request.args
-    found = [problem(*unknown) for unknown in unknown_fields(args, FORECAST_PARAMETERS)]
-    weeks = _weeks(args.get("weeks"), found)
-    day = _forecast_day(args.get("at"), found)
-    key = args.get("project")
-    if key is not None and (bad := text_problem(key, 64)):
-        found.append(problem("project", bad[0], f"project: {bad[1]}"))
-    if found:
-        return errors(400, *found)
-    with resources().sessions() as db:
-        try:
-            built = forecast_for(db, weeks, key, day)
-        except ProjectNotFound as error:
-            return errors(404, problem("project", "not_found", str(error)))
-    return built.as_json()
-
-
-def _weeks(value: str | None, found: list[Problem]) -> int:
-    if value is None:
-        return DEFAULT_WEEKS
-    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_WEEKS:
-        found.append(problem("weeks", "out_of_range", f"weeks: a whole number from 1 to {MAX_WEEKS}, got {value[:20]!r}"))
-        return DEFAULT_WEEKS
-    return int(value)
-
-
-def _forecast_day(value: str | None, found: list[Problem]) -> date | None:
-    if value is None:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        found.append(problem("at", "iso_date", f"at: {value[:40]!r} is not a date such as 2026-12-01"))
-        return None
-    if not FIRST_DAY <= day <= LAST_DAY:
-        found.append(problem("at", "date_out_of_range", f"at: dates run from {FIRST_DAY} to {LAST_DAY}"))
-        return None
-    return day
+    return a.send(a.Report, {**built.as_json(), "pause_work": reason is not None, "pause_work_reason": reason})
