@@ -15,6 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from connector.store import api_keys
+from connector.store.db import transaction
 from connector.store.models import Base, UserRow
 from connector.web.security import portal_token
 from tests.people import ADMIN_EMAIL, signed_in_client
@@ -32,6 +34,7 @@ PUBLIC = {
     "oauth.quickbooks_disconnected": "Intuit's disconnect landing; it asks Intuit before acting",
     "portal.milestone": "an approver's signed link",
     "portal.decide_milestone": "an approver's signed link",
+    "portal.evidence": "a signed, expiring evidence link",
     "webhooks.quickbooks": "signed by Intuit",
     "webhooks.xero": "signed by Xero",
     "hooks.receive": "signed with an API key's own webhook secret",
@@ -64,9 +67,12 @@ def books(app: Flask) -> dict[str, Any]:
 
         connection_id = db.scalar(select(ConnectionRow.id))
     token = portal_token(app.config["SECRET_KEY"], "ACME-WEB", 1, "dana@acme.example")
+    with transaction(app.extensions["milepost"].sessions) as db:
+        public_id = api_keys.create(db, "reporting", "write", app.extensions["milepost"].cipher()).key.public_id
     return {"connection_id": connection_id, "intent_id": 1, "key": "ACME-WEB", "seq": 1,
             "action": "accept", "platform": "quickbooks", "user_id": admin_id,
-            "provider": "intuit", "token": token, "filename": "milepost.css"}
+            "provider": "intuit", "token": token, "filename": "milepost.css", "public_id": public_id,
+            "key_id": public_id, "subscription_id": 1, "invoice_id": 1, "payment_id": 1, "event_id": 1}
 
 
 def routes(app: Flask, samples: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -132,7 +138,8 @@ def test_a_bookkeeper_cannot_reach_connections_users_or_their_changes(app, books
                for endpoint, method, path in admin_only}
 
     assert {("users.index", "GET"), ("users.add", "POST"), ("users.change_role", "POST"),
-            ("users.remove", "POST"), ("oauth.connect", "POST"), ("admin.disconnect", "POST")} <= set(answers)
+            ("users.remove", "POST"), ("oauth.connect", "POST"), ("admin.disconnect", "POST"),
+            ("api_keys.index", "GET"), ("api_keys.create", "POST")} <= set(answers)
     assert set(answers.values()) == {403}
     assert snapshot(app) == before
     linked = bookkeeper.post("/admin/projects/ACME-WEB/link",
