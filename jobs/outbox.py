@@ -59,6 +59,7 @@ from .credits import drain_credits
 from .deliveries import drain_webhooks
 from .drains import drain
 from .infrastructure import is_infrastructure
+from .mail import drain_mail
 from .runs import Tally, describe
 from .tables import SyncLogRow
 from .voids import drain_voids
@@ -82,7 +83,8 @@ def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
     """Carry pending intents to the platforms until none is left (or `limit` were tried), then
     the pending credit requests (`jobs.credits`) and void requests (`jobs.voids`), so neither
     overtakes its invoice, and a credit asked before a void is issued before it; last the
-    outbound webhook events (`jobs.deliveries`), those this run's invoices queued included."""
+    outbound webhook events (`jobs.deliveries`), those this run's invoices queued included, and
+    queued e-mail (`jobs.mail`), including what this run's failures queued for the bookkeeper."""
     counts = Tally(created=0, failed=0, retry=0, reclaimed=0)
     with transaction(ctx.sessions) as session:
         counts["reclaimed"] = store_outbox.reclaim_stale(
@@ -93,6 +95,7 @@ def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
     drain_credits(ctx, now, counts, limit=limit)
     drain_voids(ctx, now, counts, limit=limit)
     drain_webhooks(ctx, now, counts, limit=limit)
+    drain_mail(ctx, now, counts, limit=limit)
     return counts
 
 

@@ -24,7 +24,7 @@ from connector.billing.model import AuditEvent, ChangeOrder, InvoiceIntent, Mile
 from connector.billing.progress import MonthlyCharge, monthly_intent
 from mappings.settings import MappingSettings
 
-from . import evidence, late_fee_lines, records, webhook_events
+from . import evidence, late_fee_lines, mail_outbox, records, webhook_events
 from .errors import DuplicateChangeOrder, DuplicateMonthlyInvoice, MilestoneNotFound
 from .mapping_rows import set_project_mapping
 from .models import ChangeOrderRow
@@ -97,6 +97,7 @@ def transition(
     stored = repo.save_milestone(key, new, current.version)
     repo.append_event(event)
     webhook_events.milestone_changed(session, event, stored)  # subscribers told, in this transaction
+    mail_outbox.queue_for_event(session, project, new, event)  # the approver's, when e-mail is on
     for read in files:  # one file's bytes in memory at a time
         file = read()
         repo.add_evidence(key, seq, file.name, file.sha256, len(file.content), event.actor,

@@ -66,11 +66,13 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.app.session_lifetime_hours),
     )
     engine = engine_for(settings)
-    app.extensions["milepost"] = WebResources(settings, engine, session_factory(engine), environ=env)
+    app.extensions["milepost"] = WebResources(settings, engine, session_factory(engine, settings.mail),
+                                                 environ=env)
     app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.globals["signed_in"] = signed_in
     app.jinja_env.globals["current_user"] = current_user
     formatting.install(app, settings.app.locale)
+    app.jinja_env.globals["mail_status"] = _mail_status(settings)
     app.jinja_env.globals["project_history"] = history.project_history
     if settings.app.admin_password:
         log.warning("[app] admin_password is no longer used: people sign in as themselves "
@@ -87,6 +89,13 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
         return redirect(url_for("admin.dashboard"))
 
     return app
+
+
+def _mail_status(settings: Settings) -> str:
+    """What the dashboard says about e-mail: "off", "no_bookkeeper" or "on" (never a setting)."""
+    if not settings.mail.configured:
+        return "off"
+    return "on" if settings.mail.bookkeeper else "no_bookkeeper"
 
 
 def _register_blueprints(app: Flask) -> None:

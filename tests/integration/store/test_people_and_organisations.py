@@ -34,7 +34,7 @@ OLD_PROJECT = (
 def test_existing_projects_and_connections_join_the_default_organisation_and_old_sessions_end(database_url):
     engine = make_engine(database_url)
     try:
-        migrate(engine, "0017_keys14_api_keys")
+        migrate(engine, "0015_mail12_outbox_mail")
         with engine.begin() as db:
             db.execute(text(OLD_PROJECT), {"at": NOW})
             db.execute(text("INSERT INTO connections (id, platform, tenant_id, name, status, created_at) "

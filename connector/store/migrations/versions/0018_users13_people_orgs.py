@@ -12,7 +12,7 @@
   password belong to nobody, so they are deleted: everyone signs in again, as a person.
 
 Revision ID: 0018_users13_people_orgs
-Revises: 0017_keys14_api_keys
+Revises: 0015_mail12_outbox_mail
 Create Date: 2026-12-01 16:50:00
 """
 
@@ -22,7 +22,7 @@ import connector.store.types
 
 
 revision = '0018_users13_people_orgs'
-down_revision = '0017_keys14_api_keys'
+down_revision = '0015_mail12_outbox_mail'
 branch_labels = None
 depends_on = None
 
