@@ -22,9 +22,9 @@ from connector.config import SecuritySettings, Settings
 from connector.store.db import make_engine, migrate, session_factory
 from connector.store.models import ConnectionRow
 from connector.web import create_app
+from tests.people import ADMIN_EMAIL, ADMIN_PASSWORD, ensure_user
 
 API_KEY = "hostile-api-key-0123456789"
-ADMIN_PASSWORD = "hostile admin password"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 QBO_TOKEN = "qbo-verifier-token-for-tests"
 XERO_KEY = "xero-webhook-key-for-tests"
@@ -43,8 +43,9 @@ def hostile_app(database_url: str) -> Flask:
         quickbooks=replace(base.quickbooks, webhook_verifier_token=QBO_TOKEN),
         xero=replace(base.xero, webhook_key=XERO_KEY),
     )
-    app = create_app(settings, environ={"MILEPOST_API_KEYS": API_KEY, "MILEPOST_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    app = create_app(settings, environ={"MILEPOST_API_KEYS": API_KEY})
     app.config["TESTING"] = True
+    ensure_user(app, ADMIN_EMAIL, "admin", ADMIN_PASSWORD)
     sessions = app.extensions["milepost"].sessions
     with sessions() as db, db.begin():
         db.add(ConnectionRow(platform="quickbooks", tenant_id=REALM, name="Hostile QBO"))

@@ -40,6 +40,13 @@ Background work:
     milepost jobs [--limit N] [--job NAME]
     milepost retry [INTENT_ID | --all-failed]
 
+People (the admin app's users; see README "Users and roles"):
+
+    milepost user add EMAIL --role admin|bookkeeper|viewer [--name NAME] [--password-stdin]
+    milepost user list [--format table|json]
+    milepost user role EMAIL admin|bookkeeper|viewer
+    milepost user remove EMAIL
+
 Project tools:
 
     milepost api-key create --name NAME --scope read|write

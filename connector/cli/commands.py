@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from connector.billing import intents, lifecycle
 from connector.billing.errors import ScheduleInvalid, ValidationProblem
 from connector.billing.model import AuditEvent, Milestone, MilestoneState, Project
@@ -21,6 +23,7 @@ from connector.billing.schedule import ParsedSchedule, format_for, load_schedule
 from connector.store import service
 from connector.store.billing import biller, deem_lapsed
 from connector.store.db import safe_url
+from connector.store.models import UserRow
 from connector.store.repository import BillingRepository
 from jobs.connections import evidence_policy
 
@@ -43,6 +46,14 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
         ctx.out.print(f"wrote {config}")
     revision = ctx.init()
     ctx.out.print(f"database {safe_url(ctx.settings.database.url)} at revision {revision}")
+    with ctx.ready()() as db:
+        anyone = db.scalar(select(UserRow.id).limit(1)) is not None
+    if not anyone:
+        ctx.out.print("no users yet: create the first admin with `milepost user add EMAIL --role admin "
+                      "--password-stdin`", markup=False)
+    if ctx.settings.app.admin_password:
+        ctx.out.print("[app] admin_password is no longer used: everyone signs in as themselves "
+                      "(README, Users and roles); remove it", markup=False)
     return 0
 
 

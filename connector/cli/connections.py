@@ -33,6 +33,7 @@ from connector.platforms.custody import token_cipher
 from connector.platforms.endpoints import platform_endpoints
 from connector.platforms.errors import PlatformError
 from connector.store import links, service
+from connector.store.organisations import Organisation
 from connector.store.repository import BillingRepository
 from connector.web import connections as conn
 
@@ -139,7 +140,7 @@ def wait_for_callback(redirect_uri: str, timeout: float) -> dict[str, str]:
 
 def cmd_connections(ctx: Context, args: argparse.Namespace) -> int:
     with ctx.ready()() as session:
-        views = conn.list_connections(session)
+        views = conn.list_connections(session, Organisation(session).connection_ids())
     if args.format == "json":
         ctx.out.print(json.dumps([v.as_json() for v in views], indent=2), markup=False, highlight=False)
         return 0

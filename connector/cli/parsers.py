@@ -104,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     _connections(sub)
     _background(sub)
     _api_keys(sub)
+    _users(sub)
     add_sandbox_cli(sub)
 
     demo = sub.add_parser("demo", help="run a sample five-phase project end to end")
@@ -170,6 +171,30 @@ def _forecast_and_history(sub: SubParsers) -> None:
     history.add_argument("seq", type=int, nargs="?", help="one milestone (default: the whole project)")
     history.add_argument("--format", choices=["table", "json"], default="table")
     history.set_defaults(handler="history:cmd_history")
+
+
+def _users(sub: SubParsers) -> None:
+    user = sub.add_parser("user", help="add, list, change or remove the people who sign in")
+    usub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    roles = LazyChoices("connector.store.people", "ROLES")
+    add = usub.add_parser("add", help="add a user (admin, bookkeeper or viewer)")
+    add.add_argument("email")
+    add.add_argument("--role", required=True, choices=roles, metavar="ROLE", help="admin, bookkeeper or viewer")
+    add.add_argument("--name", default="", help="how the audit trail names them")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read a password from standard input; without it the user signs in "
+                          "with Intuit or Xero only")
+    add.set_defaults(handler="users:cmd_user_add")
+    listing = usub.add_parser("list", help="every user, with role and last sign-in")
+    listing.add_argument("--format", choices=["table", "json"], default="table")
+    listing.set_defaults(handler="users:cmd_user_list")
+    role = usub.add_parser("role", help="change a user's role")
+    role.add_argument("email")
+    role.add_argument("role", choices=roles, metavar="ROLE", help="admin, bookkeeper or viewer")
+    role.set_defaults(handler="users:cmd_user_role")
+    remove = usub.add_parser("remove", help="remove a user and end their sessions")
+    remove.add_argument("email")
+    remove.set_defaults(handler="users:cmd_user_remove")
 
 
 def _api_keys(sub: SubParsers) -> None:

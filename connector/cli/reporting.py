@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 
 from connector.billing.report import TABLE_COLUMNS, Report, table_rows
+from connector.store.organisations import Organisation
 from connector.store.reports import project_report
 from connector.store.repository import BillingRepository
 from jobs.pause_work import active_flags
@@ -37,6 +38,7 @@ _NUMERIC = {c for c in TABLE_COLUMNS if c not in ("seq", "name", "state")}
 def load_report(ctx: Context, key: str, at_text: str | None) -> tuple[Report, str | None]:
     """The report and the stored pause-work reason (None when the project is not flagged)."""
     with ctx.ready()() as session:
+        Organisation(session).project(key)  # the CLI acts for the default organisation
         project, _ = BillingRepository(session).load(key)
         report = project_report(session, key, parse_at(at_text, project.time_zone))
         reason = active_flags(session).get(key)

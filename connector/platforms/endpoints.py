@@ -21,6 +21,10 @@ XERO_API = "https://api.xero.com/api.xro/2.0"
 XERO_IDENTITY = "https://api.xero.com"
 XERO_TOKEN = "https://identity.xero.com/connect/token"
 XERO_REVOKE = "https://identity.xero.com/connect/revocation"
+# OpenID Connect discovery (Sign in with Intuit / Xero, connector/web/signin.py)
+INTUIT_DISCOVERY = "https://developer.api.intuit.com/.well-known/openid_configuration"
+INTUIT_SANDBOX_DISCOVERY = "https://developer.api.intuit.com/.well-known/openid_sandbox_configuration"
+XERO_DISCOVERY = "https://identity.xero.com/.well-known/openid-configuration"
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,13 @@ class QuickBooksEndpoints:
     discovery_url: str = ""  # intuit-oauth's `environment` when not sandbox/production
     minor_version: int = 75
     timeout_seconds: float = 30.0
+
+    @property
+    def openid_discovery_url(self) -> str:
+        """Intuit's OpenID discovery document (the sandbox's, or Intuit's own)."""
+        if self.discovery_url:
+            return self.discovery_url
+        return INTUIT_SANDBOX_DISCOVERY if "sandbox" in self.api_url else INTUIT_DISCOVERY
     # The sandbox's own verifier token (it signs its webhooks with it); empty for the real
     # service, whose token is `[quickbooks] webhook_verifier_token`.
     webhook_verifier_token: str = field(default="", repr=False)
@@ -47,6 +58,7 @@ class XeroEndpoints:
     client_id: str
     client_secret: str = field(repr=False)
     authorize_url: str = "https://login.xero.com/identity/connect/authorize"
+    discovery_url: str = XERO_DISCOVERY
     timeout_seconds: int = 30
     webhook_key: str = field(default="", repr=False)  # the sandbox's; see QuickBooksEndpoints
 
@@ -121,6 +133,7 @@ def endpoints_from_sandbox_info(
             client_id=_pick(xero, "client_id"),
             client_secret=_pick(xero, "client_secret"),
             authorize_url=_pick(xero, "authorize_url", "authorization_endpoint"),
+            discovery_url=_pick(xero, "discovery_url", default=f"{base}/.well-known/openid-configuration"),
             webhook_key=_pick(xero, "webhook_key"),
         ),
     )

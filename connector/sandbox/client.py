@@ -44,6 +44,15 @@ class SandboxControl:
     def reset(self) -> dict:
         return self._call("POST", "/reset")
 
+    def set_identity(self, service: str, email: str, *, verified: bool = True,
+                     given_name: str = "", family_name: str = "") -> dict:
+        """Who signs in at Intuit (`quickbooks`) or Xero next: their e-mail and whether the
+        platform has verified it (OpenID Connect's `email_verified`)."""
+        return self._call("POST", "/identity", {"service": service, "email": email,
+                                                "email_verified": verified,
+                                                "given_name": given_name,
+                                                "family_name": family_name})
+
     def save(self, path: str | None = None) -> dict:
         return self._call("POST", "/save", {"path": path} if path else {})
 

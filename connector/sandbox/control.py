@@ -56,6 +56,23 @@ def blueprint() -> Blueprint:
     def info():  # type: ignore[no-untyped-def]
         return jsonify(info_document(_base_url()))
 
+    @bp.route("/identity", methods=["GET", "POST"])
+    def identity():  # type: ignore[no-untyped-def]
+        """Who is signed in at Intuit or Xero: {service, email, email_verified, given_name,
+        family_name}; a reset brings back admin@example.com, verified."""
+        state = current_state()
+        if request.method == "POST":
+            body = _body()
+            service = body.get("service")
+            if service not in state.people or not isinstance(body.get("email"), str):
+                return jsonify({"error": "give service (quickbooks or xero) and email"}), 400
+            with state.lock:
+                state.people[service] = {
+                    "email": body["email"], "email_verified": bool(body.get("email_verified", True)),
+                    "given_name": str(body.get("given_name", "")),
+                    "family_name": str(body.get("family_name", ""))}
+        return jsonify(state.people)
+
     @bp.post("/reset")
     def reset():  # type: ignore[no-untyped-def]
         current_state().reset()

@@ -21,6 +21,7 @@ from typing import Any
 from .clock import Clock
 from .faults import FaultPlan
 from .idempotency import ReplayCache
+from .openid import default_people
 from .ratelimit import RateLimiter
 from .webhooks import WebhookOutbox
 
@@ -79,6 +80,8 @@ class SandboxState:
         self.webhooks = WebhookOutbox(self.clock)
         self.apps = apps or new_apps()
         self.latency_ms: dict[str, float] = {"quickbooks": 0.0, "xero": 0.0}
+        # who is signed in at Intuit / Xero, for OpenID Connect (connector/sandbox/openid.py)
+        self.people = default_people()
         self.counters: Counter[tuple[str, str, str]] = Counter()
         self._counter_lock = threading.Lock()
         self.state_file: Path | None = None
@@ -111,6 +114,7 @@ class SandboxState:
             self.replay.reset()
             self.webhooks.reset()
             self.latency_ms = {"quickbooks": 0.0, "xero": 0.0}
+            self.people = default_people()
             with self._counter_lock:
                 self.counters.clear()
             old_quickbooks, old_xero = self.quickbooks, self.xero

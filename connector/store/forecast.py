@@ -28,17 +28,18 @@ from mappings.facts import DRAFT, OPEN, PARTIALLY_PAID
 
 from . import records
 from .mapping_rows import customer_key
-from .models import InvoiceRow, PaymentRow, ProjectRow
+from .models import DEFAULT_ORGANISATION_ID, InvoiceRow, PaymentRow, ProjectRow
+from .organisations import Organisation
 from .outbox import DONE, INVOICE
 from .repository import BillingRepository
 
 
 def forecast_for(session: Session, weeks: int = DEFAULT_WEEKS, key: str | None = None,
-                 today: date | None = None) -> Forecast:
+                 today: date | None = None, organisation_id: int = DEFAULT_ORGANISATION_ID) -> Forecast:
     """The forecast from `today` (default: today, UTC) over `weeks` weeks, for one project
-    (`key`; ProjectNotFound when there is none) or all of them."""
-    repo = BillingRepository(session)
-    keys = [repo.project_row(key).key] if key is not None else repo.project_keys()
+    (`key`; ProjectNotFound when there is none) or all of the organisation's."""
+    repo, scope = BillingRepository(session), Organisation(session, organisation_id)
+    keys = [scope.project(key).key] if key is not None else scope.project_keys()
     invoices: list[DueInvoice] = []
     schedules: list[Schedule] = []
     for project_key in keys:

@@ -46,10 +46,46 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), Decimal: Amount(), dict[str, Any]: JSON()}
 
 
+# The organisation every row belonged to before there were several (0018 creates it).
+DEFAULT_ORGANISATION_ID = 1
+
+
+def _organisation_column() -> Mapped[int]:
+    return mapped_column(ForeignKey("organisations.id"), index=True,
+                         default=DEFAULT_ORGANISATION_ID, server_default="1")
+
+
+class OrganisationRow(Base):
+    """A firm the deployment serves: its users, connections and projects are its own (0018)."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UserRow(Base):
+    """A person who signs in; `email` is stored lower-case, `password_hash` is argon2id or None
+    for someone who signs in only through Intuit or Xero (0018)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = _organisation_column()
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sign_in_at: Mapped[datetime | None]
+
+
 class ProjectRow(Base):
     __tablename__ = "projects"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = _organisation_column()
     key: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     customer_name: Mapped[str] = mapped_column(String(200))
@@ -198,6 +234,7 @@ class ConnectionRow(Base):
     __tablename__ = "connections"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = _organisation_column()
     platform: Mapped[str] = mapped_column(String(16))
     tenant_id: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(200), default="")

@@ -4,6 +4,8 @@
 (the worker is its own process; `milepost run` composes both). Blueprints:
 
     admin    /admin/...    login, dashboard (connections, sync log, pause-work flags), projects
+    users    /admin/users  who may sign in, with which role (admins only)
+    signin   /signin/..., /launch/quickbooks   Sign in with Intuit / Xero (OpenID Connect)
     oauth    /oauth/...    Connect to QuickBooks / Xero, callbacks, QuickBooks disconnect landing
     portal   /portal/...   an approver's signed link: see, accept, partially accept, reject
     api      /api/v1/...   JSON for schedules, decisions, reads and reports, with an API key;
@@ -33,7 +35,7 @@ from connector.store.db import engine_for, session_factory
 
 from . import formatting, hardening, health, history, path_bounds, redaction, request_log, throttle
 from .resources import WebResources
-from .security import csrf_field, signed_in
+from .security import csrf_field, current_user, signed_in
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +72,13 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
     app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.globals["signed_in"] = signed_in
     request_log.install(app)
+    app.jinja_env.globals["current_user"] = current_user
     formatting.install(app, settings.app.locale)
     app.jinja_env.globals["mail_status"] = _mail_status(settings)
     app.jinja_env.globals["project_history"] = history.project_history
+    if settings.app.admin_password:
+        log.warning("[app] admin_password is no longer used: people sign in as themselves "
+                    "(`milepost user add EMAIL --role admin`); remove it")
     _register_blueprints(app)
     _register_errors(app)
     path_bounds.register(app)
@@ -104,9 +110,13 @@ def _register_blueprints(app: Flask) -> None:
         oauth,
         portal,
         project_import,
+        signin,
+        users,
     )
 
     app.register_blueprint(admin.blueprint)
+    app.register_blueprint(users.blueprint)
+    app.register_blueprint(signin.blueprint)
     app.register_blueprint(api_key_pages.blueprint)
     app.register_blueprint(mapping_pages.blueprint)
     app.register_blueprint(imports.blueprint)

@@ -33,7 +33,7 @@ from connector.billing.money import D
 from connector.billing.report import Report
 from connector.billing.schema import LONG_TEXT, text_problem
 from connector.platforms.connect import open_gateway
-from connector.store import credits, links, voids
+from connector.store import credits, links, people, voids
 from connector.store.db import transaction
 from connector.store.errors import ProjectNotFound, StoreError
 from connector.store.job_runs import (
@@ -42,7 +42,7 @@ from connector.store.job_runs import (
     standing_failures,
     sync_totals,
 )
-from connector.store.models import ProjectRow
+from connector.store.models import UserRow
 from connector.store.reports import project_report
 from connector.store.repository import BillingRepository
 from connector.store.retries import failed_counts, failed_intents, retry_all_failed, retry_intent
@@ -54,9 +54,12 @@ from .path_bounds import MAX_ID
 from .project_view import dashboard_forecast, project_figures
 from .resources import resources
 from .security import (
+    actor,
     check_csrf,
     login_required,
+    organisation,
     portal_token,
+    requires,
     same_origin_path,
     sign_in,
     sign_out,
@@ -89,10 +92,14 @@ def _report(repo: BillingRepository, key: str, now: datetime) -> Report:
     return project_report(repo.session, key, now)
 
 
+def _connections(db: Session) -> list[connections.ConnectionView]:
+    return connections.list_connections(db, organisation(db).connection_ids())
+
+
 def _projects(db: Session, by_id: dict[int, connections.ConnectionView]) -> list[ProjectLine]:
     repo, now, linked = BillingRepository(db), datetime.now(UTC), links.links(db)
     lines = []
-    for key in repo.project_keys():
+    for key in organisation(db).project_keys():
         project, _ = repo.load(key)
         connection_id = linked.get(key)
         lines.append(ProjectLine(key, project.name, project.customer.name, _report(repo, key, now),
@@ -102,18 +109,26 @@ def _projects(db: Session, by_id: dict[int, connections.ConnectionView]) -> list
 
 @blueprint.route("/login", methods=["GET", "POST"])
 def login() -> Any:
+    """E-mail and password, or Sign in with Intuit / Xero (connector/web/signin.py)."""
     res = resources()
+    email = request.form.get("email", "")
     if request.method == "POST":
         check_csrf()
-        if res.password_ok(request.form.get("password", "")):
-            sign_in()
+        with transaction(res.sessions) as db:
+            user = people.authenticate(db, email, request.form.get("password", ""))
+            if user is not None:
+                sign_in(db, user)
+        if user is not None:
             return redirect(same_origin_path(request.args.get("next"), url_for("admin.dashboard")))
-        flash("That password is not right.")
-    return render_template("login.html", configured=bool(res.admin_password))
+        flash("That e-mail and password do not match an account.")
+    with res.sessions() as db:
+        anyone = bool(db.scalar(select(UserRow.id).limit(1)))
+    return render_template("login.html", anyone=anyone, email=email,
+                           next=same_origin_path(request.args.get("next"), ""))
 
 
 @blueprint.post("/logout")
-@login_required
+@requires("viewer", changes_nothing=True)
 def logout() -> Any:
     sign_out()
     return redirect(url_for("admin.login"))
@@ -123,7 +138,7 @@ def logout() -> Any:
 @login_required
 def dashboard() -> Any:
     with resources().sessions() as db:
-        conns = connections.list_connections(db)
+        conns = _connections(db)
         by_id = {c.id: c for c in conns}
         projects = _projects(db, by_id)
         runs = eventful_runs(db, limit=25)
@@ -144,7 +159,7 @@ def dashboard() -> Any:
 
 
 @blueprint.post("/intents/<int:intent_id>/retry")
-@login_required
+@requires("bookkeeper")
 def retry(intent_id: int) -> Any:
     """The "Retry" button beside a failed intent: back to pending, the next drain carries it."""
     try:
@@ -158,7 +173,7 @@ def retry(intent_id: int) -> Any:
 
 
 @blueprint.post("/intents/retry-failed")
-@login_required
+@requires("bookkeeper")
 def retry_failed() -> Any:
     with transaction(resources().sessions) as db:
         count = retry_all_failed(db)
@@ -178,9 +193,12 @@ def confirm_disconnect(connection_id: int) -> Any:
 
 
 @blueprint.post("/connections/<int:connection_id>/disconnect")
-@login_required
+@requires("admin")
 def disconnect(connection_id: int) -> Any:
     res = resources()
+    with res.sessions() as db:
+        if organisation(db).connection(connection_id) is None:
+            abort(404)
     try:
         view = connections.disconnect(res.sessions, connection_id, res.endpoints(), res.cipher())
     except LookupError:
@@ -195,11 +213,12 @@ def project(key: str) -> Any:
     res = resources()
     with res.sessions() as db:
         try:
+            organisation(db).project(key)
             figures = project_figures(db, key, datetime.now(UTC))
         except ProjectNotFound:
             abort(404, description=f"No project {key}.")
         proj, milestones, report = figures.project, figures.milestones, figures.report
-        conns = [c for c in connections.list_connections(db) if c.status != "disconnected"]
+        conns = [c for c in _connections(db) if c.status != "disconnected"]
         linked = links.linked_connection(db, key)
         edits = bookkeeper_edits(db, key)
         pause_reason = pause_reasons(db).get(key)
@@ -219,7 +238,7 @@ def res_secret() -> str:
 
 
 @blueprint.post("/projects/<key>/link")
-@login_required
+@requires("bookkeeper")
 def link(key: str) -> Any:
     try:
         connection_id = int(request.form.get("connection", ""))
@@ -229,8 +248,13 @@ def link(key: str) -> Any:
         abort(400, description="Choose a connection.")
     res = resources()
     with res.sessions() as db:
-        project = db.scalar(select(ProjectRow).where(ProjectRow.key == key))
-        currency = project.currency if project is not None else None
+        scope = organisation(db)
+        try:
+            currency: str | None = scope.project(key).currency
+        except ProjectNotFound:
+            currency = None
+        if scope.connection(connection_id) is None:
+            abort(400, description="Choose a connection.")
     if currency is not None:
         refusal = currency_refusal(lambda cid: open_gateway(res.sessions, cid, res.endpoints(), res.cipher()),
                                    connection_id, currency)
@@ -247,8 +271,17 @@ def link(key: str) -> Any:
 
 
 
+def _own_project(key: str) -> None:
+    """404 unless the project is the signed-in user's organisation's."""
+    with resources().sessions() as db:
+        try:
+            organisation(db).project(key)
+        except ProjectNotFound:
+            abort(404, description=f"No project {key}.")
+
+
 @blueprint.post("/projects/<key>/milestones/<int:seq>/void")
-@login_required
+@requires("bookkeeper")
 def void(key: str, seq: int) -> Any:
     """The "Void invoice" button: queue the void (or credit) with the reason given."""
     reason = request.form.get("reason", "").strip()
@@ -258,9 +291,10 @@ def void(key: str, seq: int) -> Any:
     if bad := text_problem(reason, LONG_TEXT, multiline=True):
         flash(f"Milestone {seq}: not voided: reason: {bad[1]}.")
         return redirect(url_for("admin.project", key=key))
+    _own_project(key)
     try:
         with transaction(resources().sessions) as db:
-            queued, new = voids.request_void(db, key, seq, reason, "admin", datetime.now(UTC))
+            queued, new = voids.request_void(db, key, seq, reason, actor(), datetime.now(UTC))
     except ProjectNotFound:
         abort(404, description=f"No project {key}.")
     except (BillingError, StoreError) as error:
@@ -273,7 +307,7 @@ def void(key: str, seq: int) -> Any:
 
 
 @blueprint.post("/projects/<key>/milestones/<int:seq>/credit")
-@login_required
+@requires("bookkeeper")
 def credit(key: str, seq: int) -> Any:
     """The "Credit" form: queue a credit of the amount given (tax included) with its reason."""
     try:
@@ -281,9 +315,10 @@ def credit(key: str, seq: int) -> Any:
     except ValueError:
         flash(f"Milestone {seq}: amount: give the amount to credit, such as 500.00 [decimal].")
         return redirect(url_for("admin.project", key=key))
+    _own_project(key)
     try:
         with transaction(resources().sessions) as db:
-            queued = credits.request_credit(db, key, seq, amount, request.form.get("reason", ""), "admin",
+            queued = credits.request_credit(db, key, seq, amount, request.form.get("reason", ""), actor(),
                                             datetime.now(UTC), ref=request.form.get("ref", "").strip())
     except ProjectNotFound:
         abort(404, description=f"No project {key}.")

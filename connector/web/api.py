@@ -31,7 +31,8 @@ Bad input is answered 400 as `application/problem+json` (RFC 9457) whose `errors
 problem found as `{"field", "rule", "message"}`, and writes nothing. A step the lifecycle
 refuses is 409 in the same shape; an unknown project or milestone 404. Keys are made by `milepost api-key create`
 (`web.keys`: a `read` key may only read); legacy keys from MILEPOST_API_KEYS have both scopes but
-own no subscriptions and no hook.
+own no subscriptions and no hook. A key acts for the default organisation; a project of another
+organisation is not found.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from connector.store import credits, links, service, voids
 from connector.store.db import transaction
 from connector.store.errors import DuplicateProject, MilestoneNotFound, ProjectNotFound, StoreError
 from connector.store.evidence import EvidenceRefused, Upload
+from connector.store.organisations import Organisation
 from connector.store.reports import project_report
 from jobs.connections import evidence_policy
 
@@ -98,10 +100,22 @@ def check_key() -> Response | None:
     a signed route checks its signature itself."""
     declared = route_of(request)
     if declared is not None:
-        return None if declared.scope is None or declared.signed else authenticate(declared.scope)
-    if request.method == "OPTIONS":
+        answer = None if declared.scope is None or declared.signed else authenticate(declared.scope)
+    elif request.method == "OPTIONS":
         return None
-    return authenticate("read" if request.method in ("GET", "HEAD") else "write")
+    else:
+        answer = authenticate("read" if request.method in ("GET", "HEAD") else "write")
+    return answer or _not_anothers_project()
+
+
+def _not_anothers_project() -> Response | None:
+    """A project of another organisation is not found (a key acts for the default one)."""
+    key = (request.view_args or {}).get("key")
+    if key is not None:
+        with resources().sessions() as db:
+            if Organisation(db).is_anothers_project(str(key)):
+                return errors(404, problem("key", "not_found", str(ProjectNotFound(str(key)))))
+    return None
 
 
 def _body() -> tuple[dict[str, Any] | None, Response | None]:

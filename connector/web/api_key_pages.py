@@ -17,19 +17,19 @@ from connector.store import api_keys
 from connector.store.db import transaction
 
 from .resources import resources
-from .security import login_required
+from .security import requires
 
 blueprint = Blueprint("api_keys", __name__, url_prefix="/admin/api-keys")
 
 
 @blueprint.get("")
-@login_required
+@requires("admin")
 def index() -> Any:
     return _page()
 
 
 @blueprint.post("")
-@login_required
+@requires("admin")
 def create() -> Any:
     res = resources()
     try:
@@ -43,7 +43,7 @@ def create() -> Any:
 
 
 @blueprint.post("/<public_id>/revoke")
-@login_required
+@requires("admin")
 def revoke(public_id: str) -> Any:
     try:
         with transaction(resources().sessions) as db:
@@ -55,7 +55,7 @@ def revoke(public_id: str) -> Any:
 
 
 @blueprint.post("/<public_id>/rotate")
-@login_required
+@requires("admin")
 def rotate(public_id: str) -> Any:
     res = resources()
     try:

@@ -14,7 +14,7 @@ revokes the grant only once no other connection uses it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -70,13 +70,16 @@ def _view(row: ConnectionRow, last_error: str | None) -> ConnectionView:
     )
 
 
-def list_connections(session: Session) -> list[ConnectionView]:
-    rows = session.execute(
-        select(ConnectionRow, TokenGrantRow.last_error)
-        .outerjoin(ConnectionTokenRow, ConnectionTokenRow.connection_id == ConnectionRow.id)
-        .outerjoin(TokenGrantRow, TokenGrantRow.id == ConnectionTokenRow.grant_id)
-        .order_by(ConnectionRow.id)
-    ).all()
+def list_connections(session: Session, only: Collection[int] | None = None) -> list[ConnectionView]:
+    """Every connection, or those whose ids are in `only` (an organisation's: see
+    `connector.store.organisations`)."""
+    query = (select(ConnectionRow, TokenGrantRow.last_error)
+             .outerjoin(ConnectionTokenRow, ConnectionTokenRow.connection_id == ConnectionRow.id)
+             .outerjoin(TokenGrantRow, TokenGrantRow.id == ConnectionTokenRow.grant_id)
+             .order_by(ConnectionRow.id))
+    if only is not None:
+        query = query.where(ConnectionRow.id.in_(list(only)))
+    rows = session.execute(query).all()
     return [_view(row, last_error) for row, last_error in rows]
 
 

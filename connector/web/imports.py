@@ -27,7 +27,7 @@ from jobs.imports import Listed, import_from_books, list_accepted
 from . import connections
 from .path_bounds import MAX_ID
 from .resources import resources
-from .security import check_csrf, login_required
+from .security import actor, check_csrf, login_required
 
 blueprint = Blueprint("imports", __name__, url_prefix="/admin/imports")
 SPLITS = ((PER_LINE, "One milestone per line"),
@@ -95,7 +95,7 @@ def _import(res: Any, connection_id: int | None, values: dict[str, str]) -> tupl
                             time_zone=res.settings.app.default_time_zone)
     try:
         return import_from_books(res.sessions, _gateway_for(res), connection_id, values["estimate"],
-                                 choices, by="admin"), []
+                                 choices, by=actor()), []
     except ScheduleInvalid as invalid:
         return None, [str(problem) for problem in invalid.errors]
     except (BillingError, StoreError, PlatformError, ValueError) as error:

@@ -27,7 +27,7 @@ from mappings.settings import LINE_AMOUNT_TYPES, CompanyLists, Ref
 
 from . import connections
 from .resources import resources
-from .security import check_csrf, login_required
+from .security import check_csrf, login_required, organisation
 
 blueprint = Blueprint("mapping", __name__, url_prefix="/admin/connections")
 FIELDS = (  # form field, label, platforms that have it
@@ -115,11 +115,12 @@ def _problems(form: dict[str, Any]) -> list[str]:
 
 
 @blueprint.route("/<int:connection_id>/settings", methods=["GET", "POST"])
-@login_required
+@login_required  # viewers read it; saving needs a bookkeeper (security.requires)
 def settings(connection_id: int) -> Any:
     res = resources()
     with res.sessions() as db:
-        view = connections.get_connection(db, connection_id)
+        mine = organisation(db).connection(connection_id) is not None
+        view = connections.get_connection(db, connection_id) if mine else None
         current = stored_mapping(db, connection_id)
     if view is None:
         abort(404, description=f"No connection {connection_id}.")

@@ -20,7 +20,7 @@ from connector.store.db import transaction
 from . import connections
 from .oauth_states import consume_state, issue_state
 from .resources import resources
-from .security import login_required, signed_in
+from .security import current_user, requires
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("oauth", __name__, url_prefix="/oauth")
@@ -39,12 +39,12 @@ def _binding() -> str:
     return str(binding)
 
 
-def _remember_state(platform: str, verifier: str | None) -> str:
+def remember_state(platform: str, verifier: str | None) -> str:
     with transaction(resources().sessions) as db:
         return issue_state(db, platform, _binding(), verifier)
 
 
-def _take_state(platform: str, state: str | None) -> dict[str, Any] | None:
+def take_state(platform: str, state: str | None) -> dict[str, Any] | None:
     """The pending flow for this state, removed so it can never be used again."""
     binding = session.get("oauth_binding")
     if not state or not binding:
@@ -59,15 +59,15 @@ def authorization_url(platform: str) -> str:
     res = resources()
     qb, xero = res.endpoints()
     if platform == "quickbooks":
-        state = _remember_state(platform, None)
+        state = remember_state(platform, None)
         return install.quickbooks_authorization_url(qb, res.redirect_uri(platform), state)
     verifier = secrets.token_urlsafe(48)
-    state = _remember_state(platform, verifier)
+    state = remember_state(platform, verifier)
     return install.xero_authorization_url(xero, res.redirect_uri(platform), state, verifier, xero_scopes())
 
 
 @blueprint.post("/<platform>/connect")
-@login_required
+@requires("admin")
 def connect(platform: str) -> Any:
     if platform not in PLATFORMS:
         abort(404)
@@ -89,13 +89,14 @@ def callback(platform: str) -> Any:
     if not state:
         return _refused("This authorization response has no state, so Milepost cannot tell who "
                         "asked for it. Nothing was connected; start again from the admin page.")
-    flow = _take_state(platform, state)
+    flow = take_state(platform, state)
     if flow is None:
         return _refused("This authorization response was already used, has expired, or was not "
                         "started from this browser session. Nothing was connected; start again "
                         "from the admin page.")
-    if not signed_in():
-        return _refused("Sign in to the admin app before connecting a company.", 403)
+    person = current_user()
+    if person is None or not person.may("admin"):
+        return _refused("Sign in to the admin app as an admin before connecting a company.", 403)
     if request.args.get("error"):
         return _refused(f"{platform.title()} did not grant access "
                         f"({request.args.get('error')}). Nothing was connected.")

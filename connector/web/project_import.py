@@ -24,7 +24,7 @@ from connector.store.errors import DuplicateProject, StoreError
 
 from . import connections
 from .resources import resources
-from .security import login_required
+from .security import actor, login_required
 
 blueprint = Blueprint("projects", __name__, url_prefix="/admin/projects")
 FORMATS = {".toml": "toml", ".json": "json", ".csv": "csv"}
@@ -60,7 +60,7 @@ def import_schedule() -> Any:
     except UnknownCurrency as error:
         return _page([f"project.currency: {error} [unknown_currency]"], 400)
     project = parsed.project
-    event = AuditEvent(project_key=project.key, seq=None, kind="imported", at=datetime.now(UTC), actor="admin",
+    event = AuditEvent(project_key=project.key, seq=None, kind="imported", at=datetime.now(UTC), actor=actor(),
                        data={"file": PurePath(upload.filename).name, "milestones": str(len(parsed.milestones))})
     chosen = request.form.get("connection", "")
     try:

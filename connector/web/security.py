@@ -1,4 +1,11 @@
-"""Small cross-cutting guards: the admin login, CSRF tokens on every form, signed portal links.
+"""Small cross-cutting guards: who is signed in and what their role allows, CSRF tokens on every
+form, signed portal links.
+
+Every admin view says the least role it needs with `requires(role)` (`login_required` is
+`requires("viewer")`). Whatever a view says, a viewer's POST, PUT, PATCH or DELETE is refused
+with 403 unless the view was declared `changes_nothing` (signing out), so a new view that
+forgets to name a role is still read-only for viewers; `tests/integration/web/test_roles.py`
+walks every route to hold that.
 
 CSRF: one random token per browser session, put in every form by `csrf_field()` and checked
 with a constant-time compare on every POST that changes something. The portal's links are
@@ -11,14 +18,19 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, session, url_for
 from markupsafe import Markup, escape
+from sqlalchemy.orm import Session
 
+from connector.store import people
 from connector.store.db import transaction
+from connector.store.models import UserRow
+from connector.store.organisations import Organisation
 from connector.store.portal_links import (  # noqa: F401 - the portal's names, made in the store
     PORTAL_LINK_DAYS,
     LinkRefused,
@@ -67,49 +79,115 @@ def same_origin_path(target: str | None, fallback: str = "/") -> str:
     return target
 
 
-def sign_in() -> None:
-    """Start a server-side admin session for this browser (a fresh cookie, a fresh CSRF token)."""
+@dataclass(frozen=True)
+class Person:
+    """The signed-in user as a request sees them (read once per request from the store)."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    organisation_id: int
+
+    @property
+    def actor(self) -> str:
+        """How the audit trail names them: "Ana Díaz <ana@example.com>", or the e-mail alone."""
+        label = f"{self.name} <{self.email}>" if self.name else self.email
+        return label[:200]
+
+    def may(self, role: str) -> bool:
+        return people.allows(self.role, role)
+
+
+def _person(row: UserRow) -> Person:
+    return Person(row.id, row.email, row.name, row.role, row.organisation_id)
+
+
+def sign_in(db: Session, user: UserRow) -> None:
+    """Start a server-side session for this user in this browser (a fresh cookie and CSRF
+    token), written through `db`, the session `user` was read from; the caller commits."""
     res = resources()
     session.clear()
-    with transaction(res.sessions) as db:
-        admin_sessions.sweep(db, res.session_idle, res.session_lifetime)
-        session["sid"] = admin_sessions.start(db)
-    g.signed_in = True
+    admin_sessions.sweep(db, res.session_idle, res.session_lifetime)
+    session["sid"] = admin_sessions.start(db, user.id)
+    people.signed_in_now(user)
+    g.user = _person(user)
     csrf_token()
 
 
 def sign_out() -> None:
-    """End this browser's admin session on the server, so a kept copy of the cookie is useless."""
+    """End this browser's session on the server, so a kept copy of the cookie is useless."""
     sid = session.get("sid")
     if sid:
         with transaction(resources().sessions) as db:
             admin_sessions.end(db, str(sid))
     session.clear()
-    g.signed_in = False
+    g.user = None
 
 
-def signed_in() -> bool:
-    """Whether this request comes from a live admin session (checked once per request)."""
-    if "signed_in" not in g:
+def current_user() -> Person | None:
+    """The person this request comes from, if a live session says so (checked once per request)."""
+    if "user" not in g:
         sid = session.get("sid")
-        alive = False
+        found = None
         if sid:
             res = resources()
             with transaction(res.sessions) as db:
-                alive = admin_sessions.alive(db, str(sid), res.session_idle, res.session_lifetime)
-            if not alive:
+                user_id = admin_sessions.alive(db, str(sid), res.session_idle, res.session_lifetime)
+                row = db.get(UserRow, user_id) if user_id is not None else None
+                found = _person(row) if row is not None else None
+            if found is None:
                 session.clear()
-        g.signed_in = alive
-    return bool(g.signed_in)
+        g.user = found
+    return cast(Person | None, g.user)
 
 
-def login_required(view: F) -> F:
-    @wraps(view)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        if not signed_in():
-            return redirect(url_for("admin.login", next=request.full_path))
-        if request.method == "POST":
-            check_csrf()
-        return view(*args, **kwargs)
+def organisation(db: Session) -> Organisation:
+    """The signed-in user's organisation: every list and read on a page goes through it."""
+    person = current_user()
+    if person is None:  # every caller is behind requires()
+        abort(403)
+    return Organisation(db, person.organisation_id)
 
-    return cast(F, guarded)
+
+def signed_in() -> bool:
+    return current_user() is not None
+
+
+def actor() -> str:
+    """Who the audit trail says did what this request does."""
+    person = current_user()
+    return person.actor if person is not None else "anonymous"
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def requires(role: str, *, changes_nothing: bool = False) -> Callable[[F], F]:
+    """Sign-in, role and CSRF checks for an admin view.
+
+    Anyone not signed in is sent to the sign-in page; a signed-in user whose role is below
+    `role` gets 403. A request that can change something (not GET/HEAD/OPTIONS) also needs at
+    least a bookkeeper unless `changes_nothing`, and a valid CSRF token."""
+    people.check_role(role)
+
+    def wrap(view: F) -> F:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            person = current_user()
+            if person is None:
+                return redirect(url_for("admin.login", next=request.full_path))
+            changing = request.method not in SAFE_METHODS
+            if not person.may(role) or (changing and not changes_nothing and not person.may("bookkeeper")):
+                abort(403, description=f"Your role ({person.role}) cannot do this; ask an admin.")
+            if changing:
+                check_csrf()
+            return view(*args, **kwargs)
+
+        guarded.milepost_role = role  # type: ignore[attr-defined]
+        return cast(F, guarded)
+
+    return wrap
+
+
+login_required = requires("viewer")

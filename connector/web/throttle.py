@@ -1,4 +1,4 @@
-"""Sign-in throttling: failed attempts counted per client address and for the admin account.
+"""Sign-in throttling: failed attempts counted per client address and per account (e-mail).
 
 Flask-Limiter does the counting (in memory, or in Redis with `[app] rate_limit_storage_url`
 so every web process shares the counts). Only failed attempts count (a sign-in that does not
@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from connector.config import Settings
 
-ACCOUNT = "admin"  # the one admin account (a password, no user names)
 MESSAGE = "Too many sign-in attempts. Wait a few minutes, then try again."
 
 
@@ -28,7 +27,8 @@ def _failed(response: Response) -> bool:
 
 
 def _account() -> str:
-    return ACCOUNT
+    """The account being guessed at: the e-mail typed, as the store compares it."""
+    return "account:" + request.form.get("email", "").strip().lower()[:320]
 
 
 def install(app: Flask, settings: Settings, endpoint: str = "admin.login") -> Limiter:

@@ -16,7 +16,8 @@ from werkzeug.serving import make_server
 
 from connector.sandbox.client import SandboxServer
 from connector.web import create_app
-from tests.integration.web.conftest import ADMIN_PASSWORD, API_KEY, web_settings
+from tests.integration.web.conftest import API_KEY, web_settings
+from tests.people import ADMIN_EMAIL, ensure_user
 from tests.xero_openapi import Recorder, checked_traffic, record_xero
 
 CHROMIUM = "/usr/bin/chromium"
@@ -57,8 +58,8 @@ def live(sqlite_engine, sqlite_url: str, consent_sandbox: SandboxServer) -> Iter
         quickbooks=replace(settings.quickbooks, redirect_uri=f"http://127.0.0.1:{port}/oauth/quickbooks/callback"),
         xero=replace(settings.xero, redirect_uri=f"http://127.0.0.1:{port}/oauth/xero/callback"),
     )
-    app = create_app(settings, environ={"MILEPOST_ADMIN_PASSWORD": ADMIN_PASSWORD,
-                                        "MILEPOST_API_KEYS": API_KEY})
+    app = create_app(settings, environ={"MILEPOST_API_KEYS": API_KEY})
+    ensure_user(app, ADMIN_EMAIL, "admin", name="Ada Admin")
     server.app = app
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

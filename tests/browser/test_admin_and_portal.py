@@ -5,16 +5,17 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.integration.web.conftest import ADMIN_PASSWORD
 from tests.integration.web.projects import AUTH, schedule
+from tests.people import ADMIN_EMAIL, ADMIN_PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
 def sign_in(page, live) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{live.url}/admin/")
+    page.fill("input[name=email]", ADMIN_EMAIL)
     page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.click("button[type=submit]")
+    page.click("button:has-text('Sign in')")
     page.wait_for_selector("#quickbooks-slot")  # the dashboard, connected or not
 
 

@@ -5,7 +5,8 @@ from the company's lists; an approver on a phone opens the copied link, opens th
 accepts 40%, seeing what remains; the bookkeeper sees the invoice number, and after a payment
 in the sandbox, paid and the chart move.
 
-Sign-in is the shared admin password, as the other browser tests do today.
+The admin signs in with Intuit through the sandbox's consent page (the sandbox says
+admin@example.com is signed in at Intuit, and that e-mail is the live app's admin).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from connector.store.repository import BillingRepository
 from jobs.context import EMBEDDED, build_context
 from jobs.runner import run_job, run_sync
 from tests.integration.cli.schedules import GOOD
-from tests.integration.web.conftest import ADMIN_PASSWORD
 from tests.integration.web.projects import AUTH
 
 from .accessibility import Pages
@@ -62,8 +62,9 @@ def sign_in(page, live, pages: Pages | None = None) -> None:  # type: ignore[no-
     page.goto(f"{live.url}/admin/")
     if pages:
         pages.look(page, "sign-in")
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.click("button[type=submit]")
+    page.click("text=Sign in with Intuit")
+    page.wait_for_selector("text=Choose the company to connect")  # Intuit's consent (sandbox)
+    page.click("button:has-text('Connect')")
     page.wait_for_selector("#quickbooks-slot")
 
 

@@ -106,6 +106,7 @@ class Grant:
     revoked: bool = False
     used_refresh_tokens: list[str] = field(default_factory=list)
     refresh_issued: float = 0.0  # when the current refresh token value was first handed out
+    person: dict | None = None  # who consented (OpenID Connect userinfo), connector/sandbox/openid.py
 
 
 class QuickBooksState:

@@ -7,6 +7,13 @@ token (so it keeps working, and two workers refreshing at once both succeed); th
 refresh after that issues a new one, and from then on the old one is refused with
 ``invalid_grant``, which is how a connector that forgets to persist the new token finds out
 before production does.
+
+OpenID Connect: the discovery document names Intuit's issuer path (`.../op/v1`, as
+`https://oauth.platform.intuit.com/op/v1`) and its JWKS (`.../op/v1/jwks`); when `openid` was
+granted, the token answer carries an id_token signed RS256 for the person signed in at the
+sandbox (`connector/sandbox/openid.py`), with the authorize request's `nonce` and `aud` as a
+list (Intuit's shape, which intuit-oauth reads as `aud[0]`). Userinfo answers in Intuit's
+camelCase (`emailVerified`, `givenName`, `familyName`).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from urllib.parse import urlencode, urlparse
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
+from .. import openid
 from ..faults import drop_connection
 from ..state import SandboxState, current_state
 from .books import Grant
@@ -71,17 +79,25 @@ def issue_grant(state: SandboxState, client_id: str, realm_id: str, scope: str) 
     return grant
 
 
-def _token_answer(grant: Grant) -> Response:
-    return jsonify({"token_type": "bearer", "access_token": grant.access_token,
-                    "refresh_token": grant.refresh_token, "expires_in": ACCESS_SECONDS,
-                    "x_refresh_token_expires_in": REFRESH_SECONDS})
+def issuer() -> str:
+    return request.host_url.rstrip("/") + PREFIX + "/op/v1"
+
+
+def _token_answer(grant: Grant, id_token: str | None = None) -> Response:
+    body = {"token_type": "bearer", "access_token": grant.access_token,
+            "refresh_token": grant.refresh_token, "expires_in": ACCESS_SECONDS,
+            "x_refresh_token_expires_in": REFRESH_SECONDS}
+    if id_token:
+        body["id_token"] = id_token
+    return jsonify(body)
 
 
 def _code_redirect(state: SandboxState, args: dict, realm_id: str) -> BaseResponse:
     code = "AB11" + secrets.token_urlsafe(30)
     state.quickbooks.codes[code] = {
         "client_id": args["client_id"], "redirect_uri": args["redirect_uri"],
-        "realm_id": realm_id, "scope": args.get("scope", ""),
+        "realm_id": realm_id, "scope": args.get("scope", ""), "nonce": args.get("nonce"),
+        "person": dict(state.people["quickbooks"]),
         "expires": state.clock.timestamp() + CODE_SECONDS}
     query = urlencode({"code": code, "state": args.get("state", ""), "realmId": realm_id})
     separator = "&" if "?" in args["redirect_uri"] else "?"
@@ -95,10 +111,12 @@ def _consent_page(state: SandboxState, args: dict) -> str:
         for i, c in enumerate(state.quickbooks.companies.values()))
     hidden = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
                      for k, v in args.items() if k != "realm_hint")
+    who = html.escape(state.people["quickbooks"]["email"])
     return (
-        "<!doctype html><html><head><title>Intuit (sandbox) - Connect</title></head><body>"
+        "<!doctype html><html lang=\"en\"><head><title>Intuit (sandbox) - Connect</title></head><body>"
         "<h1>Connect to Milepost?</h1><p>This is the Milepost sandbox standing in for "
-        "QuickBooks Online. Choose the company to connect.</p>"
+        f"QuickBooks Online. Signed in to Intuit as <strong id=\"who\">{who}</strong>. "
+        "Choose the company to connect.</p>"
         f'<form method="post" action="{PREFIX}/connect/oauth2/consent">{options}{hidden}'
         '<button type="submit" name="decision" value="connect">Connect</button> '
         '<button type="submit" name="decision" value="deny">Cancel</button></form></body></html>')
@@ -116,11 +134,11 @@ def oauth_blueprint() -> Blueprint:
     def discovery():  # type: ignore[no-untyped-def]
         base = request.host_url.rstrip("/") + PREFIX
         return jsonify({
-            "issuer": base, "authorization_endpoint": base + "/connect/oauth2",
+            "issuer": issuer(), "authorization_endpoint": base + "/connect/oauth2",
             "token_endpoint": base + "/oauth2/v1/tokens/bearer",
             "userinfo_endpoint": base + "/v1/openid_connect/userinfo",
             "revocation_endpoint": base + "/oauth2/v1/tokens/revoke",
-            "jwks_uri": base + "/oauth2/v1/keys",
+            "jwks_uri": issuer() + "/jwks",
             "response_types_supported": ["code"], "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "scopes_supported": ["openid", "email", "profile", "address", "phone",
@@ -128,11 +146,12 @@ def oauth_blueprint() -> Blueprint:
                                  "com.intuit.quickbooks.payment"],
             "token_endpoint_auth_methods_supported": ["client_secret_post",
                                                       "client_secret_basic"],
-            "claims_supported": ["aud", "exp", "iat", "iss", "realmid", "sub"]})
+            "claims_supported": ["aud", "exp", "iat", "iss", "realmid", "sub", "email",
+                                 "email_verified", "nonce"]})
 
-    @bp.get("/oauth2/v1/keys")
+    @bp.get("/op/v1/jwks")
     def keys():  # type: ignore[no-untyped-def]
-        return jsonify({"keys": []})
+        return jsonify(openid.jwks())
 
     @bp.get("/connect/oauth2")
     def authorize():  # type: ignore[no-untyped-def]
@@ -208,9 +227,11 @@ def oauth_blueprint() -> Blueprint:
         grant = state.quickbooks.access_index.get(token)
         if grant is None or grant.revoked or grant.access_expires <= state.clock.timestamp():
             return _oauth_error("invalid_token", "access token invalid or expired", 401)
-        return jsonify({"sub": str(uuid.uuid5(uuid.NAMESPACE_URL, grant.realm_id)),
-                        "email": "bookkeeper@example.com", "emailVerified": True,
-                        "givenName": "Sandbox", "familyName": "Bookkeeper"})
+        person = grant.person or state.people["quickbooks"]
+        return jsonify({"sub": openid.subject("quickbooks", person["email"]),
+                        "email": person["email"], "emailVerified": bool(person["email_verified"]),
+                        "givenName": person.get("given_name", ""),
+                        "familyName": person.get("family_name", "")})
 
     return bp
 
@@ -221,7 +242,14 @@ def _exchange_code(state: SandboxState) -> Response:
         return _oauth_error("invalid_grant", "Invalid authorization code")
     if code["redirect_uri"] != request.form.get("redirect_uri"):
         return _oauth_error("invalid_grant", "redirect_uri does not match the authorize request")
-    return _token_answer(issue_grant(state, code["client_id"], code["realm_id"], code["scope"]))
+    grant = issue_grant(state, code["client_id"], code["realm_id"], code["scope"])
+    grant.person = code.get("person")
+    id_token = None
+    if "openid" in code["scope"].split() and grant.person:
+        id_token = openid.id_token(issuer=issuer(), audience=[code["client_id"]], person=grant.person,
+                                   service="quickbooks", nonce=code.get("nonce"),
+                                   extra={"realmid": code["realm_id"]})
+    return _token_answer(grant, id_token)
 
 
 def _refresh(state: SandboxState) -> Response:

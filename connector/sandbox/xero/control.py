@@ -39,6 +39,7 @@ def xero_info(state: SandboxState, base_url: str) -> dict[str, Any]:
         "authorize_url": f"{base}/identity/connect/authorize",
         "token_url": f"{base}/connect/token",
         "revocation_url": f"{base}/connect/revocation",
+        "discovery_url": f"{base}/.well-known/openid-configuration",
         "connections_url": f"{base}/connections",
         "api_base": f"{base}/api.xro/2.0",
         "identity_base": base,

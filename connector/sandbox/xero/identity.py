@@ -8,6 +8,12 @@ fails with `invalid_grant`. Access tokens carry the scopes they were granted wit
 live 30 minutes and refresh tokens 60 days, on the sandbox clock. Client credentials may come
 in a Basic header (Authlib's default) or in the form body (xero-python's refresh). Any
 loopback redirect URI is accepted for the sandbox's registered client.
+
+OpenID Connect as identity.xero.com serves it: the discovery document at
+`/.well-known/openid-configuration` (the sandbox's root is the issuer, as
+`https://identity.xero.com` is Xero's), the JWKS at `.../openid-configuration/jwks`, userinfo at
+`/connect/userinfo`, and an id_token signed RS256 for the person signed in at the sandbox
+(`connector/sandbox/openid.py`), carrying the authorize request's `nonce`.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from flask import Blueprint, Response, current_app, redirect, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import BaseConverter
 
+from connector.sandbox import openid
 from connector.sandbox.state import current_state
 from connector.sandbox.xero.books import XeroState, new_id
 from connector.sandbox.xero.wire import correlated
@@ -77,18 +84,50 @@ def _issue_tokens(xero: XeroState, grant_id: str, scope: str) -> dict[str, Any]:
     xero.refresh_tokens[refresh] = {"grant_id": grant_id, "used": False,
                                     "expires_at": now + timedelta(days=REFRESH_TOKEN_DAYS)}
     grant = xero.grants[grant_id]
-    id_claims = {"sub": grant["user_id"], "auth_time": int(now.timestamp()),
-                 "aud": current_state().apps["xero"]["client_id"], "iss": request.host_url}
-    return {"id_token": _unsigned_jwt(id_claims), "access_token": access,
+    person = grant.get("person") or current_state().people["xero"]
+    id_token = openid.id_token(issuer=issuer(), audience=current_state().apps["xero"]["client_id"],
+                               person=person, service="xero", nonce=grant.get("nonce"),
+                               extra={"xero_userid": grant["user_id"],
+                                      "preferred_username": person["email"]})
+    return {"id_token": id_token, "access_token": access,
             "expires_in": ACCESS_TOKEN_SECONDS, "token_type": "Bearer",
             "refresh_token": refresh, "scope": scope}
 
 
-def _unsigned_jwt(claims: dict[str, Any]) -> str:
-    def part(data: dict[str, Any]) -> str:
-        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+def issuer() -> str:
+    return request.host_url.rstrip("/")
 
-    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
+def discovery() -> Response:
+    base = issuer()
+    return _json({
+        "issuer": base, "authorization_endpoint": base + "/identity/connect/authorize",
+        "token_endpoint": base + "/connect/token", "userinfo_endpoint": base + "/connect/userinfo",
+        "revocation_endpoint": base + "/connect/revocation",
+        "jwks_uri": base + "/.well-known/openid-configuration/jwks",
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "response_types_supported": ["code"], "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "code_challenge_methods_supported": ["plain", "S256"],
+        "claims_supported": ["sub", "email", "email_verified", "given_name", "family_name",
+                             "xero_userid", "nonce"]})
+
+
+def jwks() -> Response:
+    return _json(openid.jwks())
+
+
+def userinfo() -> Response:
+    state = current_state()
+    with state.lock:
+        grant, detail = grant_for_token(state.xero, bearer())
+        if grant is None:
+            return _unauthorized(detail)
+        person = grant.get("person") or state.people["xero"]
+    return _json({"sub": openid.subject("xero", person["email"]), "email": person["email"],
+                  "email_verified": bool(person["email_verified"]),
+                  "given_name": person.get("given_name", ""),
+                  "family_name": person.get("family_name", "")})
 
 
 def grant_for_token(xero: XeroState, token: str | None) -> tuple[dict | None, str]:
@@ -139,6 +178,9 @@ def blueprint() -> Blueprint:
                     view_func=delete_connection, methods=["DELETE"])
     bp.add_url_rule("/identity/connect/authorize", view_func=authorize, methods=["GET", "POST"])
     bp.add_url_rule("/connect/token", view_func=token, methods=["POST"])
+    bp.add_url_rule("/.well-known/openid-configuration", view_func=discovery, methods=["GET"])
+    bp.add_url_rule("/.well-known/openid-configuration/jwks", view_func=jwks, methods=["GET"])
+    bp.add_url_rule("/connect/userinfo", view_func=userinfo, methods=["GET"])
     bp.add_url_rule("/connect/revocation", view_func=revocation, methods=["POST"])
     for path in ("/connect/token", "/connect/revocation"):  # not Flask's HTML 405 page
         bp.add_url_rule(path, endpoint=f"not_a_post{path.replace('/', '_')}",
@@ -180,7 +222,8 @@ def _redirect_with_code(args: Any, tenant_ids: list[str]) -> Any:
         state.xero.codes[code] = {
             "client_id": args["client_id"], "redirect_uri": args["redirect_uri"],
             "scope": args.get("scope", ""), "tenants": tenant_ids,
-            "challenge": args.get("code_challenge"),
+            "challenge": args.get("code_challenge"), "nonce": args.get("nonce"),
+            "person": dict(state.people["xero"]),
             "method": args.get("code_challenge_method", "plain"),
             "expires_at": state.clock.now() + timedelta(seconds=CODE_SECONDS),
         }
@@ -195,8 +238,10 @@ def _consent_page(args: Any, tenants: list[Any]) -> str:
                      for k, v in args.items() if k not in ("tenant", "decision"))
     boxes = "".join(f'<label><input type="checkbox" name="tenant" value="{o.tenant_id}" checked> '
                     f"{escape(o.name)} ({o.currency})</label><br>" for o in tenants)
-    return ("<!doctype html><title>Xero sandbox: allow access</title>"
+    who = escape(current_state().people["xero"]["email"])
+    return ("<!doctype html><html lang=\"en\"><title>Xero sandbox: allow access</title>"
             "<h1>Milepost wants to access your organisations</h1>"
+            f'<p>Signed in to Xero as <strong id="who">{who}</strong>.</p>'
             f'<form method="post">{hidden}{boxes}'
             '<button name="decision" value="allow">Allow access</button> '
             '<button name="decision" value="deny">Cancel</button></form>')
@@ -240,7 +285,8 @@ def _exchange_code(xero: XeroState, client_id: str) -> Response:
     grant_id, event = new_id(), new_id()
     xero.grants[grant_id] = {
         "grant_id": grant_id, "client_id": client_id, "scope": code["scope"],
-        "user_id": new_id(), "revoked": False,
+        "user_id": new_id(), "revoked": False, "nonce": code.get("nonce"),
+        "person": code.get("person"),
         "connections": [{"id": new_id(), "tenantId": t, "authEventId": event,
                          "createdDateUtc": now, "updatedDateUtc": now} for t in code["tenants"]],
     }

@@ -5,16 +5,11 @@ from __future__ import annotations
 from connector.web import create_app
 from jobs.runner import run_job
 from tests.jobs_harness import books_invoice, schedule_json
-
-PASSWORD = "correct horse battery staple"
+from tests.people import signed_in_client
 
 
 def _signed_in(stack):
-    app = create_app(stack.settings, environ={"MILEPOST_ADMIN_PASSWORD": PASSWORD})
-    client = app.test_client()
-    client.get("/admin/login")
-    client.post("/admin/login", data={"password": PASSWORD, "csrf": _csrf(client)})
-    return client
+    return signed_in_client(create_app(stack.settings, environ={}))
 
 
 def _csrf(client) -> str:
@@ -47,7 +42,7 @@ def test_the_settings_form_names_a_missing_code_and_saves_good_ones(stack) -> No
 
 def test_the_settings_page_needs_a_signed_in_admin(stack) -> None:
     connection, _ = stack.connect_quickbooks()
-    anonymous = create_app(stack.settings, environ={"MILEPOST_ADMIN_PASSWORD": PASSWORD}).test_client()
+    anonymous = create_app(stack.settings, environ={}).test_client()
 
     answer = anonymous.get(f"/admin/connections/{connection}/settings")
 

@@ -206,11 +206,9 @@ def test_issue8_finding11_the_admin_credit_form_needs_the_forms_token(stack) -> 
 
     connection, realm = stack.connect_quickbooks()
     ctx, _ = drafted_with(stack, connection)
-    client = create_app(stack.settings, environ={"MILEPOST_ADMIN_PASSWORD": "pw"}).test_client()
-    client.get("/admin/login")
-    with client.session_transaction() as session:
-        token = session["csrf"]
-    client.post("/admin/login", data={"password": "pw", "csrf": token})
+    from tests.people import signed_in_client
+
+    client = signed_in_client(create_app(stack.settings, environ={}))
     with client.session_transaction() as session:
         token = session["csrf"]
     path = f"/admin/projects/{KEY}/milestones/1/credit"

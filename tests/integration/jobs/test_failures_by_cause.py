@@ -21,10 +21,8 @@ from connector.store.job_runs import recent_runs
 from connector.store.models import ConnectionRow, OutboxRow
 from connector.web import create_app
 from jobs.runner import run_job
-from tests.integration.web.conftest import sign_in
 from tests.jobs_harness import Stack
-
-ADMIN_PASSWORD = "correct horse battery"
+from tests.people import signed_in_client
 
 
 def outbox(stack: Stack) -> list[tuple[str, int, str | None]]:
@@ -46,11 +44,9 @@ def quickbooks_invoices(stack: Stack, realm: str) -> list[str]:
 
 def admin_client(stack: Stack) -> FlaskClient:
     settings = replace(stack.settings, app=replace(stack.settings.app, secret_key="test-secret-key"))
-    app = create_app(settings, environ={"MILEPOST_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    app = create_app(settings, environ={})
     app.config["TESTING"] = True
-    client = app.test_client()
-    sign_in(client, ADMIN_PASSWORD)
-    return client
+    return signed_in_client(app)
 
 
 def test_redis_down_puts_the_intent_back_without_spending_an_attempt(stack, monkeypatch) -> None:

@@ -21,16 +21,12 @@ from connector.web import create_app
 from jobs import runner
 from jobs.runner import run_job, run_sync
 from tests.jobs_harness import schedule_json
-
-PASSWORD = "correct horse battery"
+from tests.people import signed_in_client
 
 
 def signed_in(stack) -> tuple[FlaskClient, str]:
     """An admin's browser on the stack's database, and its CSRF token."""
-    client = create_app(stack.settings, environ={"MILEPOST_ADMIN_PASSWORD": PASSWORD}).test_client()
-    client.get("/admin/login")
-    with client.session_transaction() as session:
-        client.post("/admin/login", data={"password": PASSWORD, "csrf": session["csrf"]})
+    client = signed_in_client(create_app(stack.settings, environ={}))
     with client.session_transaction() as session:
         return client, str(session["csrf"])
 

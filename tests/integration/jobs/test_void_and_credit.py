@@ -188,16 +188,15 @@ def test_a_partly_paid_xero_invoice_gets_a_credit_note_allocated_once(stack) -> 
 
 # -- the other front doors: the admin page and the command line -------------------------------
 
-def test_the_admin_void_button_needs_the_forms_token_and_a_reason(stack) -> None:
+def test_the_void_button_needs_the_forms_token_and_a_reason_and_the_trail_names_the_person(stack) -> None:
     from connector.web import create_app
 
     connection, _ = stack.connect_quickbooks()
     ctx, _ = stack.drafted(KEY, connection)
-    client = create_app(stack.settings, environ={"MILEPOST_ADMIN_PASSWORD": "pw"}).test_client()
-    client.get("/admin/login")
-    with client.session_transaction() as session:
-        token = session["csrf"]
-    client.post("/admin/login", data={"password": "pw", "csrf": token})
+    from tests.people import signed_in_client
+
+    client = signed_in_client(create_app(stack.settings, environ={}), "bookkeeper",
+                              "bo@example.com", name="Bo Keeper")
     with client.session_transaction() as session:
         token = session["csrf"]  # signing in starts a fresh session with a fresh token
     path = f"/admin/projects/{KEY}/milestones/1/void"
@@ -211,7 +210,8 @@ def test_the_admin_void_button_needs_the_forms_token_and_a_reason(stack) -> None
     client.post(path, data={"reason": REASON, "csrf": token})
     run_job(ctx, "drain_outbox")
     assert stack.first_milestone(KEY).state.value == "voided"
-    assert [e.actor for e in trail(stack) if e.kind in ("void_requested", "voided")] == ["admin", "admin"]
+    assert [e.actor for e in trail(stack) if e.kind in ("void_requested", "voided")] == \
+        ["Bo Keeper <bo@example.com>"] * 2
 
 
 def test_milepost_invoice_void_queues_it_and_reopen_bills_the_milestone_again(stack, capsys) -> None:

@@ -16,12 +16,11 @@ from sqlalchemy import select
 from connector.store.models import OutboxRow
 from connector.web import create_app
 from jobs.runner import run_job
-from tests.integration.web.conftest import sign_in
 from tests.jobs_harness import Stack, schedule_json
+from tests.people import signed_in_client
 
 SUBMITTED_AT = "2026-11-24T10:00:00-05:00"  # a Tuesday; 3 US business days: Thanksgiving skipped
 LINK = re.compile(r"https?://[^\s\"<>]+/portal/[A-Za-z0-9_.\-]+")
-ADMIN_PASSWORD = "correct horse battery"
 
 
 class Killed(BaseException):  # noqa: N818 - stands for SIGKILL: no `except Exception` catches it
@@ -188,9 +187,7 @@ def test_with_mail_configured_the_dashboard_does_not_say_it_is_off(mail_stack) -
 
 
 def _dashboard(stack: Stack) -> str:
-    app = create_app(stack.settings, environ={"MILEPOST_ADMIN_PASSWORD": ADMIN_PASSWORD})
-    client = app.test_client()
-    sign_in(client, ADMIN_PASSWORD)
+    client = signed_in_client(create_app(stack.settings, environ={}))
     page = client.get("/admin/")
     assert page.status_code == 200
     return page.get_data(as_text=True)

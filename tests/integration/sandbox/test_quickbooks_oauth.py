@@ -142,7 +142,8 @@ def test_userinfo_answers_for_a_live_access_token(qbo_info):
 
     answer = auth.get_user_info()
 
-    assert answer.json()["email"] == "bookkeeper@example.com"
+    # the person signed in at the sandbox (connector/sandbox/openid.py), in Intuit's camelCase
+    assert (answer.json()["email"], answer.json()["emailVerified"]) == ("admin@example.com", True)
 
 
 def test_a_non_loopback_redirect_uri_is_refused(qbo_info):
@@ -211,3 +212,16 @@ def test_a_refresh_token_unused_for_101_days_is_refused(sandbox, qbo_info):
     with pytest.raises(AuthClientError) as refused:
         auth.refresh()
     assert b"invalid_grant" in refused.value.content
+
+
+def test_intuit_oauth_itself_accepts_the_signed_id_token_when_openid_is_granted(qbo_info):
+    auth = AuthClient(qbo_info["client_id"], qbo_info["client_secret"], REDIRECT_URI,
+                      environment=qbo_info["discovery_url"])
+    url = auth.get_authorization_url([Scopes.ACCOUNTING, Scopes.OPENID, Scopes.EMAIL])
+    query = parse_qs(urlparse(requests.get(url, allow_redirects=False, timeout=10).headers["Location"]).query)
+
+    auth.get_bearer_token(query["code"][0], realm_id=query["realmId"][0])
+
+    # intuit-oauth keeps an id_token only after checking iss, aud[0], exp and the RS256
+    # signature against the discovery document's JWKS (intuitlib.utils.validate_id_token)
+    assert auth.id_token is not None

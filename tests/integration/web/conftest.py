@@ -1,7 +1,8 @@
 """A running sandbox (auto-consent), a migrated database and the web app pointed at both.
 
 The app is configured the way an operator would: MILEPOST_SANDBOX_URL-style settings for the
-sandbox, a Fernet key for tokens, an admin password and an API key from the environment.
+sandbox, a Fernet key for tokens and an API key from the environment, and one admin user
+(ADMIN_EMAIL, ADMIN_PASSWORD) as `milepost user add` would make them.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from connector.config import SandboxSettings, SecuritySettings, Settings
 from connector.platforms import install
 from connector.sandbox.client import SandboxServer
 from connector.web import create_app
+from tests.people import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_of, sign_in
+from tests.people import ensure_user as add_user
 from tests.xero_openapi import Recorder, checked_traffic, record_xero
 
-ADMIN_PASSWORD = "correct horse battery"
 API_KEY = "test-api-key-0123456789"
 
 
@@ -56,22 +58,12 @@ def web_settings(database_url: str, sandbox_url: str) -> Settings:
 def app(engine, database_url: str, sandbox: SandboxServer) -> Iterator[Flask]:
     """The app on a migrated database, once on SQLite and once on PostgreSQL."""
     application = create_app(
-        web_settings(database_url, sandbox.url),
-        environ={"MILEPOST_ADMIN_PASSWORD": ADMIN_PASSWORD, "MILEPOST_API_KEYS": API_KEY},
+        web_settings(database_url, sandbox.url), environ={"MILEPOST_API_KEYS": API_KEY},
     )
     application.config["TESTING"] = True
+    add_user(application, ADMIN_EMAIL, "admin", ADMIN_PASSWORD)
     yield application
     application.extensions["milepost"].engine.dispose()
-
-
-def csrf_of(client: FlaskClient) -> str:
-    with client.session_transaction() as session:
-        return str(session["csrf"])
-
-
-def sign_in(client: FlaskClient, password: str = ADMIN_PASSWORD) -> None:
-    client.get("/admin/login")
-    client.post("/admin/login", data={"password": password, "csrf": csrf_of(client)})
 
 
 @pytest.fixture

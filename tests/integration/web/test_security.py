@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 
 from connector.store.db import transaction
 
-from .conftest import ADMIN_PASSWORD, csrf_of, sign_in
+from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, add_user, csrf_of, sign_in
 from .projects import api, import_and_submit, link_for, milestone, outbox_count, schedule
 
 
@@ -73,7 +73,7 @@ def test_sign_in_never_redirects_to_another_site(app, target):
     client = app.test_client()
     client.get("/admin/login")
     answer = client.post(f"/admin/login?next={target}",
-                         data={"password": ADMIN_PASSWORD, "csrf": csrf_of(client)})
+                         data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "csrf": csrf_of(client)})
     assert answer.status_code == 302
     assert answer.headers["Location"] == "/admin/"
 
@@ -82,7 +82,7 @@ def test_sign_in_returns_to_the_page_that_asked_for_it(app):
     client = app.test_client()
     client.get("/admin/login")
     answer = client.post("/admin/login?next=/admin/projects/ACME-WEB",
-                         data={"password": ADMIN_PASSWORD, "csrf": csrf_of(client)})
+                         data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "csrf": csrf_of(client)})
     assert answer.headers["Location"] == "/admin/projects/ACME-WEB"
 
 
@@ -94,7 +94,7 @@ def test_forty_wrong_passwords_then_the_right_one_is_still_refused(app):
     answers = []
     for _ in range(40):
         client.get("/admin/login")
-        answers.append(client.post("/admin/login", data={"password": "guess", "csrf": csrf_of(client)}).status_code)
+        answers.append(client.post("/admin/login", data={"email": ADMIN_EMAIL, "password": "guess", "csrf": csrf_of(client)}).status_code)
     assert 429 in answers
 
     sign_in(client)  # the right password, from the same address
@@ -107,7 +107,8 @@ def test_guesses_spread_over_many_addresses_exhaust_the_accounts_budget(app):
         client = app.test_client()
         client.environ_base["REMOTE_ADDR"] = address
         client.get("/admin/login")
-        return client.post("/admin/login", data={"password": password, "csrf": csrf_of(client)}).status_code
+        return client.post("/admin/login", data={"email": ADMIN_EMAIL, "password": password,
+                                                 "csrf": csrf_of(client)}).status_code
 
     for n in range(4):  # within each address's own limit
         assert [attempt(f"192.0.2.{n}", "guess") for _ in range(5)] == [200] * 5
@@ -242,15 +243,16 @@ def test_with_redis_every_web_process_shares_the_sign_in_counts(engine, database
     base = web_settings(database_url, sandbox.url)
     settings = replace(base, app=replace(base.app, rate_limit_storage_url=REDIS,
                                          login_limits_per_account="1000 per minute"))
-    environ = {"MILEPOST_ADMIN_PASSWORD": ADMIN_PASSWORD}
-    first, second = create_app(settings, environ=environ), create_app(settings, environ=environ)
+    first, second = create_app(settings, environ={}), create_app(settings, environ={})
+    add_user(first, ADMIN_EMAIL, "admin", ADMIN_PASSWORD)  # one database, both processes
     address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
 
     def attempt(app, password: str) -> int:  # type: ignore[no-untyped-def]
         client = app.test_client()
         client.environ_base["REMOTE_ADDR"] = address
         client.get("/admin/login")
-        return client.post("/admin/login", data={"password": password, "csrf": csrf_of(client)}).status_code
+        return client.post("/admin/login", data={"email": ADMIN_EMAIL, "password": password,
+                                                 "csrf": csrf_of(client)}).status_code
 
     try:
         assert [attempt(first, "guess") for _ in range(5)] == [200] * 5

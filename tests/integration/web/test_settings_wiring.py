@@ -13,7 +13,15 @@ from connector.platforms.custody import TokenCipher
 from connector.web import create_app
 from jobs.context import build_context
 
-from .conftest import csrf_of, start_connect, web_settings
+from .conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    add_user,
+    csrf_of,
+    sign_in,
+    start_connect,
+    web_settings,
+)
 
 
 def test_the_older_environment_names_still_reach_the_settings() -> None:
@@ -63,16 +71,23 @@ def test_an_unknown_xero_scope_set_names_the_key() -> None:
     assert XeroSettings(scopes="Broad").scopes == "broad"
 
 
-def test_the_admin_signs_in_with_the_password_from_settings(engine, database_url, sandbox) -> None:
+def test_the_old_shared_password_signs_nobody_in_a_users_own_password_does(engine, database_url, sandbox) -> None:
     base = web_settings(database_url, sandbox.url)
     settings = replace(base, app=replace(base.app, admin_password="from-settings-only"))
     app = create_app(settings, environ={})
     try:
         client = app.test_client()
         client.get("/admin/login")
-        wrong = client.post("/admin/login", data={"password": "guess", "csrf": csrf_of(client)})
-        right = client.post("/admin/login", data={"password": "from-settings-only", "csrf": csrf_of(client)})
+        assert "No users yet" in client.get("/admin/login").get_data(as_text=True)
+        shared = client.post("/admin/login", data={"email": "admin@example.com", "password": "from-settings-only",
+                                                   "csrf": csrf_of(client)})
+        add_user(app, "ana@example.com", "admin", "ana's own long password")
+        wrong = client.post("/admin/login", data={"email": "ana@example.com", "password": "from-settings-only",
+                                                  "csrf": csrf_of(client)})
+        right = client.post("/admin/login", data={"email": "Ana@Example.com", "password": "ana's own long password",
+                                                  "csrf": csrf_of(client)})
 
+        assert shared.status_code != 302
         assert wrong.status_code != 302
         assert right.status_code == 302
         assert client.get("/admin/").status_code == 200
@@ -97,12 +112,12 @@ def test_the_api_accepts_a_key_from_settings_and_refuses_others(engine, database
 @pytest.mark.parametrize(("scopes", "asks_broad"), [("granular", False), ("broad", True)])
 def test_the_xero_consent_asks_for_the_configured_scope_set(engine, database_url, sandbox, scopes, asks_broad) -> None:
     base = web_settings(database_url, sandbox.url)
-    settings = replace(base, app=replace(base.app, admin_password="pw"), xero=replace(base.xero, scopes=scopes))
+    settings = replace(base, xero=replace(base.xero, scopes=scopes))
     app = create_app(settings, environ={})
     try:
         client = app.test_client()
-        client.get("/admin/login")
-        client.post("/admin/login", data={"password": "pw", "csrf": csrf_of(client)})
+        add_user(app, ADMIN_EMAIL, "admin", ADMIN_PASSWORD)
+        sign_in(client)
         url = start_connect(client, "xero")
 
         assert ("accounting.transactions" in url) is asks_broad
