@@ -46,9 +46,9 @@ from connector.store.models import InvoiceRow, JobRunRow, OutboxRow, ProjectRow
 from connector.web.decisions import Decision, decide
 from jobs.runner import run_sync
 from mappings.quickbooks import key_from_private_note
-from mappings.xero import key_from_reference
 from tests.e2e.test_scale_out import connect_xero_organisations
 from tests.jobs_harness import Stack, stop_process, wait_for
+from tests.sandbox_books import invoice_keys
 
 from .platforms import submitted_projects
 from .processes import SandboxProcess, cpu_seconds, peak_rss_mb
@@ -168,15 +168,7 @@ def sync_calls(loads: Loads, database_url: str) -> dict[str, Any]:
 def _books_keys(sandbox: SandboxServer, companies: dict[int, tuple[str, str]]) -> Counter[str | None]:
     """Idempotency key -> how many invoices in the sandbox's books carry it."""
     assert isinstance(sandbox, SandboxProcess)
-    state, counts = sandbox.books(), Counter[str | None]()
-    for platform, company in companies.values():
-        if platform == "quickbooks":
-            counts.update(key_from_private_note(i.get("PrivateNote"))
-                          for i in state.quickbooks.company(company).table("Invoice").values())
-        else:
-            counts.update(key_from_reference(i.get("Reference"))
-                          for i in state.xero.organisation(company).all("Invoices"))
-    return counts
+    return invoice_keys(sandbox.books(), companies.values())
 
 
 def _accept(stack: Stack, keys: list[str]) -> None:
