@@ -11,11 +11,12 @@
 
 A key that was renamed keeps its old name as an alias (`KEY_ALIASES`: `[reminders]
 before_deadline_days` is now `before_due_days`); the new name wins when both are set. Keys that
-were documented but never used (`[notifications] enabled`, `from_address`, `smtp_*`: Milepost
-sends no e-mail of its own, reminders go through the platform's invoice e-mail) are retired:
-still accepted in a file, with a logged warning, and ignored.
+were documented but never used (`[notifications] enabled`, `from_address`, `smtp_*`) are
+retired: still accepted in a file, with a logged warning, and ignored; Milepost's own e-mail
+to approvers and the bookkeeper is configured in `[mail]` (customers' payment reminders still
+go through the platform's invoice e-mail).
 
-Secrets (client secrets, webhook keys, token keys, the app's secret key) are refused in the
+Secrets (client secrets, webhook keys, token keys, the app's secret key, the SMTP password) are refused in the
 config file, which tends to end up in version control: they come only from the environment or a
 secrets file (`MILEPOST_SECRETS_FILE` or `[security] secrets_file`, TOML of the same shape).
 Nothing here ever writes configuration back, and `repr()` of a settings object hides secrets.
@@ -30,6 +31,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,7 @@ RETIRED_KEYS = {
     for name in ("enabled", "from_address", "smtp_host", "smtp_port", "smtp_user", "smtp_password")
 }
 XERO_SCOPE_SETS = ("granular", "broad")
+MAIL_TLS_MODES = ("starttls", "ssl", "none")
 log = logging.getLogger("milepost.config")
 
 
@@ -172,6 +175,50 @@ class NotificationSettings:
     # Where pause-work flags are posted (signed with the secret below); empty: not posted.
     pause_work_webhook_url: str = ""
     pause_work_webhook_secret: str | None = secret()
+    # Webhook subscriptions may post to loopback, private and link-local addresses (and
+    # localhost): for development only; off, such URLs are refused when saved and when sent.
+    private_webhook_urls: bool = False
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Milepost's own e-mail (approvers' portal links, reminders, notices to the bookkeeper),
+    sent over SMTP. Off until `host` and `from_address` are both set."""
+
+    host: str = ""
+    port: int = 587
+    tls: str = "starttls"  # starttls | ssl (implicit TLS, usually port 465) | none
+    user: str = ""
+    password: str | None = secret()
+    from_address: str = ""
+    # Where notices of failed intents and connections needing reconnect go; empty: not sent.
+    bookkeeper: str = ""
+    timeout_seconds: int = 30
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tls", self.tls.strip().lower())
+        if self.tls not in MAIL_TLS_MODES:
+            raise ConfigError(f"mail.tls: expected one of {', '.join(MAIL_TLS_MODES)}")
+        if not 0 < self.port < 65536:
+            raise ConfigError("mail.port: expected a port number from 1 to 65535")
+        if self.timeout_seconds < 1:
+            raise ConfigError("mail.timeout_seconds: expected at least 1 second")
+        for name in ("from_address", "bookkeeper"):
+            value = getattr(self, name)
+            if value and not _looks_like_address(value):
+                raise ConfigError(f"mail.{name}: expected an e-mail address such as billing@example.com")
+
+    @property
+    def configured(self) -> bool:
+        """Is e-mail on? Without a server and a sender nothing is queued or sent."""
+        return bool(self.host and self.from_address)
+
+
+def _looks_like_address(value: str) -> bool:
+    """One address (optionally with a display name), with a local part and a domain."""
+    _name, address = parseaddr(value)
+    local, at, domain = address.rpartition("@")
+    return bool(at and local and "." in domain and not any(c.isspace() for c in address))
 
 
 @dataclass(frozen=True)
@@ -185,6 +232,7 @@ class Settings:
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
     source: str | None = None  # the file the settings were read from, for messages
 
     def with_database(self, url: str) -> Settings:
@@ -236,7 +284,7 @@ def _current_names(values: Mapping[str, Any], name: str) -> dict[str, Any]:
     current: dict[str, Any] = {}
     for key, value in values.items():
         if (name, key) in RETIRED_KEYS:
-            log.warning("[%s] %s is no longer used and is ignored", name, key)
+            log.warning("[%s] %s is no longer used and is ignored (e-mail is set in [mail])", name, key)
         elif (name, key) in KEY_ALIASES:
             current.setdefault(KEY_ALIASES[name, key], value)
         else:
@@ -335,7 +383,19 @@ def load_settings(
     built = {
         name: _build_section(cls, merged.get(name, {}), name) for name, cls in _sections().items()
     }
-    return Settings(**built, source=str(config_path) if config_path else None)
+    settings = Settings(**built, source=str(config_path) if config_path else None)
+    check_mail(settings)
+    return settings
+
+
+def check_mail(settings: Settings) -> None:
+    """E-mail carries approvers' portal links, which the web app must be able to open: links
+    signed by the worker are read by the web app only when both share `[app] secret_key`."""
+    if settings.mail.configured and not settings.app.secret_key:
+        raise ConfigError(
+            "mail.host is set but app.secret_key is not: the portal links e-mailed to approvers "
+            "would not open; set MILEPOST_APP__SECRET_KEY (the same for the web app and the worker)"
+        )
 
 
 def with_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:

@@ -12,9 +12,11 @@ logged and recorded in the run with its key (`failed` and the message), and the 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from connector.billing import lifecycle
+from connector.billing.model import Milestone, Project
 from connector.store import service
 from connector.store.billing import biller
 from connector.store.db import transaction
@@ -24,16 +26,25 @@ from connector.store.repository import BillingRepository
 from .context import JobContext
 from .runs import Tally, one_item
 
+Pick = Callable[[Project, Sequence[Milestone]], Iterable[Milestone]]
 
-def deem_acceptances(ctx: JobContext, now: datetime) -> Tally:
-    tally = Tally(deemed=0, lapsed=0, failed=0)
+
+def milestones_picked(ctx: JobContext, tally: Tally, pick: Pick) -> list[tuple[str, int]]:
+    """(project key, seq) of what `pick` chooses in every project's schedule; a project that
+    cannot be read is its own problem, recorded in `tally`, and the others are still read."""
     due: list[tuple[str, int]] = []
     with ctx.sessions() as session:
         repo = BillingRepository(session)
         for key in repo.project_keys():
             with one_item(tally, f"project {key}"):
                 project, schedule = repo.load(key)
-                due += [(key, m.seq) for m in lifecycle.lapsed(project, schedule, now)]
+                due += [(key, m.seq) for m in pick(project, schedule)]
+    return due
+
+
+def deem_acceptances(ctx: JobContext, now: datetime) -> Tally:
+    tally = Tally(deemed=0, lapsed=0, failed=0)
+    due = milestones_picked(ctx, tally, lambda project, schedule: lifecycle.lapsed(project, schedule, now))
     tally["lapsed"] = len(due)
     for key, seq in due:
         with one_item(tally, f"{key} milestone {seq}"):

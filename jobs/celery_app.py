@@ -62,6 +62,7 @@ def _job_task(name: str) -> Any:
 drain_outbox = _job_task("drain_outbox")
 process_webhooks = _job_task("process_webhooks")
 deem_acceptances = _job_task("deem_acceptances")
+remind_approvers = _job_task("remind_approvers")
 remind = _job_task("remind")
 charge_late_fees = _job_task("charge_late_fees")
 flag_pause_work = _job_task("flag_pause_work")

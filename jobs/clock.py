@@ -47,6 +47,7 @@ def timetable(worker: WorkerSettings, fast: float = FAST_SECONDS) -> dict[str, f
         "process_webhooks": fast,
         "sync_due": fast,
         "deem_acceptances": worker.deem_acceptances_seconds,
+        "remind_approvers": worker.deem_acceptances_seconds,  # a reminder is due at 09:00 local
         "remind": worker.reminders_seconds,
         "charge_late_fees": worker.late_fees_seconds,
         "flag_pause_work": worker.late_fees_seconds,

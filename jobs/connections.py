@@ -34,6 +34,7 @@ from connector.platforms.gateway import AccountingGateway
 from connector.store.db import transaction
 from connector.store.evidence import EvidencePolicy
 from connector.store.links import linked_connection
+from connector.store.mail_outbox import MAIL
 from connector.store.mapping_rows import project_mapping, set_project_mapping
 from connector.store.models import ConnectionRow, OutboxRow
 from mappings.settings import MappingSettings
@@ -149,10 +150,11 @@ def set_mapping(session: Session, connection_id: int, mapping: dict[str, Any]) -
 
 def requeue_failed(session: Session, connection_id: int) -> int:
     """Failed intents bound for this connection (or not yet bound) go back to pending with a
-    fresh count of attempts: what failed them (settings, a link) has just been changed."""
+    fresh count of attempts: what failed them (settings, a link) has just been changed. E-mail
+    (bound for no connection) is not theirs to re-queue."""
     result = session.execute(
         update(OutboxRow)
-        .where(OutboxRow.status == "failed",
+        .where(OutboxRow.status == "failed", OutboxRow.kind != MAIL,
                (OutboxRow.connection_id == connection_id) | OutboxRow.connection_id.is_(None))
         .values(status="pending", attempts=0)
         .execution_options(synchronize_session=False)

@@ -95,7 +95,7 @@ def build_context(
     return JobContext(
         settings=settings,
         engine=engine,
-        sessions=session_factory(engine),
+        sessions=session_factory(engine, settings.mail),
         endpoints=lazy_endpoints,
         cipher=token_cipher(settings, env),
         locks=locks_for(engine, shared),

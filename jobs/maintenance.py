@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from connector.platforms import custody
 from connector.platforms.errors import NeedsReconnect
 from connector.platforms.token_endpoint import quickbooks_refresher, xero_refresher
+from connector.store import hook_messages
 from connector.store.db import transaction
 from connector.store.models import ConnectionRow, JobRunRow
 
@@ -61,4 +62,6 @@ def housekeeping(ctx: JobContext, now: datetime) -> Counts:
         deliveries = session.execute(
             delete(WebhookDeliveryRow).where(WebhookDeliveryRow.processed_at < now - timedelta(days=EVENT_DAYS))
         ).rowcount  # type: ignore[attr-defined]
-    return {"job_runs": runs, "webhook_events": events, "sync_log": lines, "webhook_deliveries": deliveries}
+        hook_ids = hook_messages.forget_old(session, now)
+    return {"job_runs": runs, "webhook_events": events, "sync_log": lines, "webhook_deliveries": deliveries,
+            "hook_messages": hook_ids}

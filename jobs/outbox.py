@@ -34,13 +34,14 @@ the run's record, so `milepost jobs` says what went wrong.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from connector.billing.model import SourceDocument
 from connector.platforms.endpoints import uses_sandbox
 from connector.platforms.errors import HeldBack, NeedsReconnect, PlatformError, RetriableError
 from connector.platforms.gateway import Attachment, CreatedInvoice
@@ -49,13 +50,16 @@ from connector.store.db import transaction
 from connector.store.evidence import evidence_files
 from connector.store.mapping_rows import known_customer, remember_customer
 from connector.store.models import ConnectionRow, OutboxRow
+from connector.store.sources import source_for
 from mappings.settings import MappingSettings, Ref
 
 from .connections import mapping_for, route_for
 from .context import JobContext
 from .credits import drain_credits
+from .deliveries import drain_webhooks
 from .drains import drain
 from .infrastructure import is_infrastructure
+from .mail import drain_mail
 from .runs import Tally, describe
 from .tables import SyncLogRow
 from .voids import drain_voids
@@ -72,12 +76,15 @@ class Delivery:
     mapping: MappingSettings
     customer_id: str | None
     attachments: tuple[Attachment, ...] = field(default=(), repr=False)
+    source: SourceDocument | None = None  # the estimate or quote the project was imported from
 
 
 def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
     """Carry pending intents to the platforms until none is left (or `limit` were tried), then
     the pending credit requests (`jobs.credits`) and void requests (`jobs.voids`), so neither
-    overtakes its invoice, and a credit asked before a void is issued before it."""
+    overtakes its invoice, and a credit asked before a void is issued before it; last the
+    outbound webhook events (`jobs.deliveries`), those this run's invoices queued included, and
+    queued e-mail (`jobs.mail`), including what this run's failures queued for the bookkeeper."""
     counts = Tally(created=0, failed=0, retry=0, reclaimed=0)
     with transaction(ctx.sessions) as session:
         counts["reclaimed"] = store_outbox.reclaim_stale(
@@ -87,6 +94,8 @@ def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
           lambda item: item.intent.idempotency_key, limit=limit)
     drain_credits(ctx, now, counts, limit=limit)
     drain_voids(ctx, now, counts, limit=limit)
+    drain_webhooks(ctx, now, counts, limit=limit)
+    drain_mail(ctx, now, counts, limit=limit)
     return counts
 
 
@@ -104,7 +113,7 @@ def _deliver(ctx: JobContext, item: store_outbox.ClaimedIntent, now: datetime) -
         customer = gateway.find_or_create_customer(intent.customer, known_id=delivery.customer_id)
         resolved = gateway.resolve_settings(delivery.mapping, intent.lines)
         made = gateway.create_draft_invoice(
-            intent, customer, resolved, delivery.attachments,
+            replace(intent, source=delivery.source), customer, resolved, delivery.attachments,
             outcome_unknown=item.attempts > 1 or item.put_back_before,
         )
     except SQLAlchemyError:
@@ -148,6 +157,7 @@ def _delivery(ctx: JobContext, session: Session, item: store_outbox.ClaimedInten
         mapping=mapping,
         customer_id=known_customer(session, connection_id, intent.customer),
         attachments=tuple(Attachment(f.filename, content_type=f.content_type, loader=f.load) for f in files),
+        source=source_for(session, intent.project_key, connection_id),
     )
 
 

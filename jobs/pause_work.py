@@ -5,6 +5,8 @@ A flag carries its reason (which invoice, how many days), shows in the admin app
 report (they read `pause_flags`), and is announced by a signed POST to the configured URL:
 `X-Milepost-Signature: base64(HMAC-SHA256(secret, raw body))`, the same scheme the platforms
 use towards us. When the invoice is paid the flag clears itself, announced the same way.
+Both are also queued as `project.pause_work` for webhook subscribers (`paused` true or false),
+in the flag's own transaction, and delivered from the outbox like every outbound event.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.billing.late_fees import days_overdue, pause_work_due
+from connector.store import webhook_events
 from connector.store.db import transaction
 from connector.store.models import InvoiceRow, ProjectRow
 from connector.store.records import project_from_row
@@ -76,10 +79,12 @@ def _judge(session: Session, project_id: int, now: datetime) -> dict[str, object
             flag = PauseFlagRow(project_id=project_row.id, flagged_at=now, reason=reason)
             session.add(flag)
         flag.flagged_at, flag.reason, flag.cleared_at = now, reason, None
+        webhook_events.pause_work(session, project_row.id, True, reason, now)
         return {"project": project.key, "paused": True, "reason": reason}
     if active and not due:
         assert flag is not None
         flag.cleared_at = now
+        webhook_events.pause_work(session, project_row.id, False, "paid", now)
         return {"project": project.key, "paused": False, "reason": "paid"}
     return None
 

@@ -16,6 +16,7 @@ from .acceptance import deem_acceptances
 from .connections import active_connections
 from .context import JobContext, utcnow
 from .late_fees import charge_late_fees
+from .mail import remind_approvers
 from .maintenance import housekeeping, refresh_tokens
 from .outbox import drain_outbox
 from .pause_work import flag_pause_work
@@ -31,13 +32,14 @@ JOBS: dict[str, Job] = {
     "drain_outbox": drain_outbox,
     "process_webhooks": process_webhooks,
     "deem_acceptances": deem_acceptances,
+    "remind_approvers": remind_approvers,
     "remind": remind,
     "charge_late_fees": charge_late_fees,
     "flag_pause_work": flag_pause_work,
     "refresh_tokens": refresh_tokens,
     "housekeeping": housekeeping,
 }
-ONCE_ORDER = ("refresh_tokens", "deem_acceptances", "drain_outbox", "process_webhooks", "sync", "remind",
+ONCE_ORDER = ("refresh_tokens", "deem_acceptances", "remind_approvers", "drain_outbox", "process_webhooks", "sync", "remind",
               "charge_late_fees", "drain_outbox", "flag_pause_work")
 
 
@@ -106,7 +108,8 @@ def run_once(ctx: JobContext, now: datetime | None = None) -> dict[str, Tally]:
         else:
             counts = run_job(ctx, name, now)
         earlier = results.get(name, Tally())
-        merged = Tally({key: earlier.get(key, 0) + value for key, value in counts.items()})
+        keys = dict.fromkeys([*earlier, *counts])  # a count only one of the runs had is kept too
+        merged = Tally({key: earlier.get(key, 0) + counts.get(key, 0) for key in keys})
         merged.outcome = next((o for o in (ERROR, PARTIAL) if o in (earlier.outcome, counts.outcome)), OK)
         results[name] = merged
     return results

@@ -28,7 +28,7 @@ from connector.billing.model import AuditEvent, Milestone, MilestoneState, Proje
 from connector.billing.money import Money, allocate, quantize
 from connector.platforms.errors import HeldBack, NeedsReconnect
 from connector.platforms.gateway import ChangeBatch
-from connector.store import service
+from connector.store import service, webhook_events
 from connector.store.db import transaction
 from connector.store.models import (
     InvoiceMilestoneRow,
@@ -221,7 +221,8 @@ def _log(session: Session, connection_id: int, row: InvoiceRow, what: str) -> No
 
 
 def _apply_payment(session: Session, row: InvoiceRow, fact: PaymentFact, now: datetime) -> bool:
-    """Store a new payment once and move the invoice's milestone to partially paid or paid."""
+    """Store a new payment once, queue `payment.received` for subscribers, and move the
+    invoice's milestone to partially paid or paid."""
     if fact.deleted:
         return False
     seen = session.scalars(
@@ -229,9 +230,11 @@ def _apply_payment(session: Session, row: InvoiceRow, fact: PaymentFact, now: da
     ).first()
     if seen is not None:
         return False
-    session.add(PaymentRow(invoice_id=row.id, platform_id=fact.platform_id, on=fact.on,
-                           amount=fact.amount.amount, method=fact.method))
+    payment = PaymentRow(invoice_id=row.id, platform_id=fact.platform_id, on=fact.on,
+                         amount=fact.amount.amount, method=fact.method)
+    session.add(payment)
     session.flush()
+    webhook_events.payment_received(session, row, payment, now)
     paid = sum(session.scalars(select(PaymentRow.amount).where(PaymentRow.invoice_id == row.id)))
     balance = Money(row.total - paid, row.currency)
     for (key, seq), share in _payment_shares(session, row, fact.amount.amount):

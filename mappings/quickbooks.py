@@ -21,6 +21,7 @@ from connector.billing.model import Customer, InvoiceIntent
 from connector.billing.money import Money
 
 from . import credit_split
+from .estimates import linked_estimate
 from .facts import (
     DELETED,
     DRAFT,
@@ -201,6 +202,8 @@ def invoice_payload(
         payload["BillEmail"] = {"Address": intent.customer.email}
     if settings.terms is not None:
         payload["SalesTermRef"] = _ref(settings.terms)
+    if linked := linked_estimate(intent.source):  # the project was imported from an estimate
+        payload["LinkedTxn"] = linked
     return payload
 
 

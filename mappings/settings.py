@@ -56,6 +56,9 @@ class MappingSettings:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown mapping settings: {', '.join(unknown)}")
+        if data.get("line_amount_types") not in (None, "", *LINE_AMOUNT_TYPES):
+            raise ValueError(f"line_amount_types: must be {', '.join(LINE_AMOUNT_TYPES[:-1])} or "
+                             f"{LINE_AMOUNT_TYPES[-1]}, got {data['line_amount_types']!r}")
         return cls(
             **{k: (None if v in ("", None) else str(v)) for k, v in data.items()},  # type: ignore[arg-type]
             tracking=tuple(sorted((str(k), str(v)) for k, v in dict(tracking).items())),  # type: ignore[call-overload]
@@ -63,6 +66,7 @@ class MappingSettings:
         )
 
 
+LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")  # Xero: how line amounts treat tax
 LINE_KINDS = ("milestone", "progress", "deposit", "deposit_credit", "retainage", "retainage_release",
               "late_fee", "pass_through", "support")
 _PER_KIND = ("kind_items", "kind_accounts", "kind_tax_codes")

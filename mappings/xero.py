@@ -3,7 +3,8 @@
 A Milepost invoice lands in Xero as `Type=ACCREC`, `Status=DRAFT`, so the bookkeeper approves
 it in Xero. `Reference` carries the printed reference and the idempotency key in brackets,
 `ACME-WEB M2 [milepost:ACME-WEB:2:1]`; the brackets make a `Reference.Contains(...)` lookup
-exact (key ...:1 never matches ...:10). Builds xero-python models; nothing here does I/O.
+exact (key ...:1 never matches ...:10). A project imported from a quote puts the quote number
+first (`mappings.estimates`). Builds xero-python models; nothing here does I/O.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from connector.billing.model import Customer, InvoiceIntent
 from connector.billing.money import Money
 
 from . import credit_split
+from .estimates import quote_reference_prefix
 from .facts import (
     DELETED,
     DRAFT,
@@ -51,8 +53,12 @@ def key_marker(key: str) -> str:
 
 
 def reference_for(intent: InvoiceIntent) -> str:
+    """`ACME-WEB M2 [milepost:ACME-WEB:2:1]`; a project imported from a quote starts with the
+    quote's number, `QU-0042 ACME-WEB M2 [...]`, Xero's only way to point back to it. The
+    marker is never cut."""
     marker = key_marker(intent.idempotency_key)
-    head = intent.reference[: max(0, REFERENCE_MAX - len(marker) - 1)]
+    text = " ".join(part for part in (quote_reference_prefix(intent.source), intent.reference) if part)
+    head = text[: max(0, REFERENCE_MAX - len(marker) - 1)]
     return f"{head} {marker}".strip()
 
 

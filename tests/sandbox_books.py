@@ -10,6 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from quickbooks.objects.base import Ref as QbRef
+from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
+from quickbooks.objects.estimate import Estimate
 
 from connector.sandbox.quickbooks.operations import save
 from connector.sandbox.state import SandboxState
@@ -73,3 +79,25 @@ def invoice_keys(state: SandboxState, companies: Iterable[tuple[str, str]]) -> C
                 counts.update(key_from_reference(i.get("Reference"))
                               for i in state.xero.organisation(company).all("Invoices"))
     return counts
+
+def quickbooks_estimate(gateway: Any, status: str, amounts: list[str], customer: str = OTHER_CUSTOMER,
+                        on: str = "2026-11-02") -> dict:
+    """An estimate (one line of item 1 per amount) saved through python-quickbooks, on the
+    gateway's client, as a bookkeeper would make it; the estimate as QuickBooks answers it."""
+    estimate = Estimate()
+    estimate.CustomerRef = QbRef()
+    estimate.CustomerRef.value = customer
+    estimate.TxnDate = on
+    estimate.TxnStatus = status
+    for number, amount in enumerate(amounts, start=1):
+        line = SalesItemLine()
+        line.Amount = Decimal(amount)
+        line.Description = f"Phase {number}: work as described"
+        line.SalesItemLineDetail = SalesItemLineDetail()
+        line.SalesItemLineDetail.ItemRef = QbRef()
+        line.SalesItemLineDetail.ItemRef.value = "1"
+        line.SalesItemLineDetail.Qty = 1
+        line.SalesItemLineDetail.UnitPrice = Decimal(amount)
+        estimate.Line.append(line)
+    saved = gateway.call(lambda qb: estimate.save(qb=qb))
+    return dict(gateway.call(lambda qb: qb.get_single_object("Estimate", saved.Id))["Estimate"])

@@ -82,6 +82,14 @@ def next_business_day_on_or_after(day: date, calendar: str) -> date:
     return day
 
 
+def previous_business_day(day: date, calendar: str) -> date:
+    """The last business day strictly before `day`."""
+    day -= timedelta(days=1)
+    while not is_business_day(day, calendar):
+        day -= timedelta(days=1)
+    return day
+
+
 def add_business_days(start: date, days: int, calendar: str) -> date:
     """The date `days` business days after `start` (start itself is not counted).
 

@@ -211,6 +211,18 @@ class InvoiceLine:
 
 
 @dataclass(frozen=True)
+class SourceDocument:
+    """The accepted estimate (QuickBooks) or quote (Xero) a project was imported from, so its
+    invoices can point back to it: `platform_id` is the Estimate Id / QuoteID, `number` what
+    people read (DocNumber / QuoteNumber)."""
+
+    platform: str  # "quickbooks" | "xero"
+    kind: str  # "estimate" | "quote"
+    platform_id: str
+    number: str
+
+
+@dataclass(frozen=True)
 class InvoiceIntent:
     """What to invoice for one billable event; the outbox carries it to the platform.
 
@@ -230,6 +242,9 @@ class InvoiceIntent:
     seq: int | None = None
     evidence: tuple[str, ...] = ()
     memo: str = ""
+    # Set by the drain from the store (never in the outbox payload): the estimate or quote the
+    # project came from, when the invoice goes to the same books.
+    source: SourceDocument | None = None
 
     @property
     def total(self) -> Money:

@@ -40,7 +40,8 @@ from .money import HUNDRED, ZERO, Money
 S = MilestoneState
 _ACCEPTED_OPEN = frozenset({S.ACCEPTED, S.DEEMED_ACCEPTED, S.PARTIALLY_ACCEPTED})
 _GONE = frozenset({"voided", "void", "deleted"})
-_SENT = frozenset({"open", "partially_paid", "paid"})  # approved or sent in the books
+SENT_STATUSES = frozenset({"open", "partially_paid", "paid"})  # approved or sent in the books
+_SENT = SENT_STATUSES
 NET = ("contract_total", "billed", "accepted_unbilled", "remaining", "retainage_held")
 GROSS = ("invoiced", "credited", "paid", "outstanding", "overdue")
 

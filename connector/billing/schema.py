@@ -362,8 +362,11 @@ def problems_of(error: ValidationError, model: type[BaseModel], prefix: str = ""
 
 
 def _unknown(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
-    name = str(loc[-1])
-    known = _fields_at(model, loc[:-1])
+    return unknown_field_message(str(loc[-1]), _fields_at(model, loc[:-1]))
+
+
+def unknown_field_message(name: str, known: list[str]) -> str:
+    """"unknown field 'x': did you mean 'y'?": the one wording of every unknown-field refusal."""
     shown = repr(name[:40])
     guess = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if guess:

@@ -4,6 +4,8 @@ Contracts and milestones:
 
     milepost init
     milepost schedule validate|import FILE [--connection ID]
+    milepost schedule import --connection ID --from-estimate ID | --from-quote ID --key KEY
+                        [--template NAME | --per-line] [--approver-email E ...] [-o FILE]
     milepost schedule new --template three-phase|five-phase|inspection --total AMOUNT --currency CODE
     milepost sign KEY [--at DATETIME] [--by NAME]
     milepost milestone submit|accept|reject|partial KEY SEQ [--by NAME] [--at DATETIME]
@@ -38,6 +40,14 @@ Background work:
     milepost jobs [--limit N] [--job NAME]
     milepost retry [INTENT_ID | --all-failed]
 
+Project tools:
+
+    milepost api-key create --name NAME --scope read|write
+    milepost api-key list [--format table|json]
+    milepost api-key revoke|rotate-secret|subscriptions ID
+    milepost api-key subscribe ID --url URL --event EVENT [--event EVENT ...]
+    milepost api-key unsubscribe ID SUBSCRIPTION
+
 Trying it out:
 
     milepost sandbox serve [--port N] [--auto-consent] [--state FILE]
@@ -64,12 +74,14 @@ from connector.sandbox.cli import add_cli as add_sandbox_cli
 from connector.store.errors import StoreError
 
 from . import (
+    api_keys,
     changes,
     commands,
     connections,
     demo,
     forecast,
     history,
+    imports,
     invoices,
     jobs,
     progress,
@@ -103,7 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     forecast.add_parser(sub)
     history.add_parser(sub)
     connections.add_parsers(sub)
+    imports.extend_schedule_import(sub)
     jobs.add_parser(sub)
+    api_keys.add_parser(sub)
     add_sandbox_cli(sub)
 
     demo_cmd = sub.add_parser("demo", help="run a sample five-phase project end to end")
@@ -120,7 +134,7 @@ def _schedule_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     validate.add_argument("file")
     validate.set_defaults(handler=commands.cmd_schedule_validate)
     imp = ssub.add_parser("import", help="validate, then import atomically")
-    imp.add_argument("file")
+    imp.add_argument("file", nargs="?", help="the schedule file (or --from-estimate/--from-quote)")
     imp.add_argument("--by", default="cli", help="who imports it (audit trail)")
     imp.set_defaults(handler=commands.cmd_schedule_import)
     changes.add_template_parser(ssub)

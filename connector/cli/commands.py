@@ -68,14 +68,19 @@ def print_problems(ctx: Context, problems: tuple[ValidationProblem, ...]) -> Non
         ctx.out.print(str(problem), markup=False)
 
 
+def print_refused(ctx: Context, where: str, invalid: ScheduleInvalid) -> None:
+    """Every problem of a refused schedule, then the line saying nothing was imported."""
+    print_problems(ctx, invalid.problems)
+    ctx.err.print(f"{where}: {len(invalid.errors)} error(s); nothing imported", markup=False)
+
+
 def checked_schedule(ctx: Context, path: str) -> ParsedSchedule | None:
     """The schedule in the file with its warnings printed, or None with every error printed:
     validate and import tell a user the same things about the same file."""
     try:
         parsed = read_schedule_file(ctx, path)
     except ScheduleInvalid as invalid:
-        print_problems(ctx, invalid.problems)
-        ctx.err.print(f"{path}: {len(invalid.errors)} error(s); nothing imported", markup=False)
+        print_refused(ctx, path, invalid)
         return None
     print_problems(ctx, parsed.warnings)
     return parsed

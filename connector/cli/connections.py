@@ -233,8 +233,7 @@ def cmd_schedule_import(ctx: Context, args: argparse.Namespace) -> int:
     try:
         parsed = commands.read_schedule_file(ctx, args.file)
     except ScheduleInvalid as invalid:
-        commands.print_problems(ctx, invalid.problems)
-        ctx.err.print(f"{args.file}: {len(invalid.errors)} error(s); nothing imported", markup=False)
+        commands.print_refused(ctx, args.file, invalid)
         return 1
     commands.print_problems(ctx, parsed.warnings)
     project = parsed.project

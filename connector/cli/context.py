@@ -48,7 +48,7 @@ class Context:
             if current_revision(self.engine) != head_revision():
                 where = safe_url(self.settings.database.url)
                 raise CommandError(f"database {where} is not initialised or out of date: run `milepost init`")
-            self._sessions = session_factory(self.engine)
+            self._sessions = session_factory(self.engine, self.settings.mail)
         return self._sessions
 
     def init(self) -> str:

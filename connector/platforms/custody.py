@@ -33,6 +33,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from connector.store import mail_outbox
 from connector.store.models import ConnectionRow
 
 from .errors import ConfigurationError, NeedsReconnect
@@ -126,6 +127,18 @@ class TokenCipher:
             # No detail: the ciphertext itself must not travel in an exception.
             raise ConfigurationError(
                 "stored tokens cannot be decrypted with the configured keys", code="token_keys"
+            ) from None
+
+    def seal(self, text: str) -> str:
+        """Any other secret kept at rest under the same keys (webhook signing secrets)."""
+        return self._multi.encrypt(text.encode()).decode()
+
+    def unseal(self, ciphertext: str) -> str:
+        try:
+            return self._multi.decrypt(ciphertext.encode()).decode()
+        except InvalidToken:
+            raise ConfigurationError(
+                "a stored secret cannot be decrypted with the configured keys", code="token_keys"
             ) from None
 
     def rotate(self, ciphertext: str) -> str:
@@ -354,7 +367,7 @@ def mark_needs_reconnect(factory: sessionmaker[Session], connection_id: int, why
         if grant is None:
             connection = session.get(ConnectionRow, connection_id)
             if connection is not None and connection.status == ACTIVE:
-                connection.status = NEEDS_RECONNECT
+                _now_needs_reconnect(session, connection, why)
             return
         session.execute(select(TokenGrantRow.id).where(TokenGrantRow.id == grant.id).with_for_update())
         _mark_needs_reconnect(session, grant, NeedsReconnect(why, code="refused"))
@@ -366,7 +379,14 @@ def _mark_needs_reconnect(session: Session, grant: TokenGrantRow, error: NeedsRe
     for connection_id in connections_of_grant(session, grant.id):
         connection = session.get(ConnectionRow, connection_id)
         if connection is not None and connection.status == ACTIVE:
-            connection.status = NEEDS_RECONNECT
+            _now_needs_reconnect(session, connection, grant.last_error)
+
+
+def _now_needs_reconnect(session: Session, connection: ConnectionRow, why: str) -> None:
+    """An active connection turns needs_reconnect; the bookkeeper is told in the same
+    transaction when e-mail is on (once per turn: a connection already waiting is not)."""
+    connection.status = NEEDS_RECONNECT
+    mail_outbox.queue_needs_reconnect(session, connection, why)
 
 
 # -- ending and housekeeping ----------------------------------------------------------------------

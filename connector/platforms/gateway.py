@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from connector.billing.estimates import Estimate
 from connector.billing.model import Customer, InvoiceIntent
 from connector.billing.money import Money
 from mappings.attachments import file_upload_allowed
 from mappings.facts import CreditNoteFact, InvoiceStatusFact, PaymentFact
-from mappings.settings import MappingSettings, Ref, ResolvedSettings
+from mappings.settings import CompanyLists, MappingSettings, Ref, ResolvedSettings
 
 from .custody import TokenSet
 from .errors import ValidationRejected
@@ -92,6 +93,11 @@ class AccountingGateway(Protocol):
         made unique if the plain one is taken). Never a duplicate."""
         ...
 
+    def company_lists(self) -> CompanyLists:
+        """The company's own items, accounts, tax codes, classes, terms and tracking (kept a
+        few minutes per connection): what the settings page offers to pick from."""
+        ...
+
     def resolve_settings(
         self, settings: MappingSettings, lines: Sequence = ()
     ) -> ResolvedSettings:
@@ -134,6 +140,16 @@ class AccountingGateway(Protocol):
         ...
 
     def send_invoice(self, platform_id: str, to: str | None = None) -> None: ...
+
+    def accepted_estimates(self) -> list[Estimate]:
+        """The accepted estimates (QuickBooks) or quotes (Xero), to choose one to import; their
+        customers are not read (`customer.email` may be empty)."""
+        ...
+
+    def estimate(self, reference: str) -> Estimate:
+        """One estimate or quote by its platform id or its number, whatever its status, with
+        its customer read whole; NotFound naming it when the books have neither."""
+        ...
 
     def company_name(self) -> str:
         """The company's own name as its books give it (QuickBooks CompanyInfo, Xero

@@ -26,6 +26,7 @@ from quickbooks.objects.base import Ref as QbRef
 from quickbooks.objects.invoice import Invoice
 from tenacity import Retrying
 
+from connector.billing.estimates import Estimate
 from connector.billing.model import Customer, InvoiceIntent, InvoiceLine
 from connector.billing.money import Money
 from mappings import quickbooks as qbmap
@@ -40,6 +41,7 @@ from .gateway import Attachment, ChangeBatch, CreatedInvoice, TokenSource
 from .limits import RateGate
 from .quickbooks_changes import read_changes, server_time
 from .quickbooks_client import TimedSession, build_client, quote, select
+from .quickbooks_estimates import accepted_estimates, read_estimate
 from .quickbooks_faults import translate_quickbooks_error
 from .refusal import Refusal, once_more_after_refresh
 from .retry import create_once, platform_retrying
@@ -377,6 +379,15 @@ class QuickBooksGateway:
     def send_invoice(self, platform_id: str, to: str | None = None) -> None:
         invoice = Invoice.from_json({"Id": platform_id})
         self.call(lambda qb: invoice.send(qb=qb, send_to=to))
+
+    # -- estimates (quickbooks_estimates.py) --------------------------------------------------------
+    def accepted_estimates(self) -> list[Estimate]:
+        """The company's Accepted estimates, to choose one to import."""
+        return accepted_estimates(self, self._home_currency)
+
+    def estimate(self, reference: str) -> Estimate:
+        """The estimate with that Id or DocNumber, whatever its status, with its customer."""
+        return read_estimate(self, reference, self._home_currency)
 
     # -- company ----------------------------------------------------------------------------------
     def company_name(self) -> str:

@@ -27,6 +27,7 @@ from xero_python.accounting import (
 )
 from xero_python.exceptions import OpenApiException
 
+from connector.billing.estimates import Estimate
 from connector.billing.model import Customer, InvoiceIntent, InvoiceLine
 from connector.billing.money import Money
 from mappings import xero as xmap
@@ -44,6 +45,7 @@ from .refusal import Refusal, once_more_after_refresh
 from .retry import create_once, platform_retrying
 from .xero_client import accounting_api, build_api_client, request_timeout
 from .xero_faults import translate_xero_error
+from .xero_quotes import accepted_quotes, read_quote
 
 T = TypeVar("T")
 PLATFORM = "xero"
@@ -118,6 +120,23 @@ class XeroGateway:
 
     def _kw(self) -> dict[str, Any]:
         return {"_request_timeout": self._timeout}
+
+    @property
+    def tenant_id(self) -> str:
+        return self._tenant
+
+    def request_options(self) -> dict[str, Any]:
+        """The keyword arguments every SDK call takes (the timeout), for the readers beside."""
+        return self._kw()
+
+    # -- quotes (xero_quotes.py) ------------------------------------------------------------------
+    def accepted_estimates(self) -> list[Estimate]:
+        """The organisation's ACCEPTED quotes, to choose one to import."""
+        return accepted_quotes(self)
+
+    def estimate(self, reference: str) -> Estimate:
+        """The quote with that QuoteID or QuoteNumber, whatever its status, with its contact."""
+        return read_quote(self, reference)
 
     # -- contacts ---------------------------------------------------------------------------------
     def find_or_create_customer(self, customer: Customer, known_id: str | None = None) -> Ref:

@@ -25,9 +25,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from connector.config import Settings
+from connector.config import MailSettings, Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MAIL_INFO = "milepost.mail"  # session.info key: the [mail] settings when e-mail is on
 
 
 def safe_url(url: str) -> str:
@@ -74,8 +75,12 @@ def engine_for(settings: Settings) -> Engine:
     return make_engine(db.url, echo=db.echo, busy_timeout_ms=db.busy_timeout_ms)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, mail: MailSettings | None = None) -> sessionmaker[Session]:
+    """Sessions on `engine`. With `[mail]` configured, its settings ride on every session
+    (`session.info`), so the store queues approver and bookkeeper e-mail in the transaction of
+    the event that causes it (`store.mail_outbox`); without it nothing is queued."""
+    info = {MAIL_INFO: mail} if mail is not None and mail.configured else {}
+    return sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 @contextmanager

@@ -236,3 +236,38 @@ def _loader(sessions: sessionmaker[Session] | None, session: Session, row_id: in
             return own.scalar(query) or b""
 
     return load
+
+
+@dataclass(frozen=True)
+class StoredEvidence:
+    """One recorded file of a milestone, as the portal lists it (bytes read only on download)."""
+
+    id: int
+    name: str
+    size: int | None
+    content_type: str
+    has_content: bool
+
+
+def milestone_evidence(session: Session, project_key: str, seq: int) -> list[StoredEvidence]:
+    """What was recorded for the milestone, oldest first: files (with bytes) and bare names."""
+    rows = session.execute(
+        select(EvidenceRow.id, EvidenceRow.name, EvidenceRow.size, EvidenceRow.content_type,
+               EvidenceRow.content.is_not(None))
+        .join(MilestoneRow, MilestoneRow.id == EvidenceRow.milestone_id)
+        .join(ProjectRow, ProjectRow.id == MilestoneRow.project_id)
+        .where(ProjectRow.key == project_key, MilestoneRow.seq == seq)
+        .order_by(EvidenceRow.id)
+    ).all()
+    return [StoredEvidence(row_id, name, size, content_type or content_type_for(name), bool(has))
+            for row_id, name, size, content_type, has in rows]
+
+
+def evidence_content(session: Session, project_key: str, seq: int, evidence_id: int) -> tuple[StoredEvidence, bytes] | None:
+    """The file `evidence_id` when it belongs to that project's milestone and has bytes; None
+    otherwise (a link naming another milestone's file reads nothing)."""
+    found = [e for e in milestone_evidence(session, project_key, seq) if e.id == evidence_id and e.has_content]
+    if not found:
+        return None
+    content = session.scalar(select(EvidenceRow.content).where(EvidenceRow.id == evidence_id))
+    return found[0], content or b""

@@ -206,13 +206,15 @@ class ConnectionRow(Base):
 
 
 class OutboxRow(Base):
-    """One invoice intent per billable event, carried to the platform by drain_outbox."""
+    """One row per event that must reach the outside once: an invoice intent, a credit or void
+    request (carried to the platform), or an e-mail (kind "mail", sent over SMTP; 0015)."""
 
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    # null for e-mail, which carries its project's key in the payload (0015)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
     seq: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     # "invoice": the payload is an invoice intent; "void": void or credit an invoice (0007)
@@ -223,6 +225,8 @@ class OutboxRow(Base):
     cause: Mapped[str | None] = mapped_column(String(16))
     connection_id: Mapped[int | None] = mapped_column(ForeignKey("connections.id"))
     payload: Mapped[dict[str, Any]]
+    # not claimed again before this instant (a retry's backoff); null: at once (0015)
+    not_before: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

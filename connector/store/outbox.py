@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from connector.billing import lifecycle
 from connector.billing.model import InvoiceIntent
 
-from . import records, service
+from . import mail_outbox, records, service, webhook_events
 from .errors import StoreError
 from .models import InvoiceMilestoneRow, InvoiceRow, MilestoneRow, OutboxRow, ProjectRow, utcnow
 
@@ -70,13 +70,17 @@ def claim_pending(session: Session, limit: int = 10, skip: Collection[int] = ())
     ]
 
 
-def claim_rows(session: Session, kind: str, limit: int, skip: Collection[int]) -> list[OutboxRow]:
+def claim_rows(session: Session, kind: str, limit: int, skip: Collection[int],
+               now: datetime | None = None) -> list[OutboxRow]:
     """Up to `limit` pending outbox rows of `kind`, oldest first, not in `skip`, marked processing
-    (attempts counted); on PostgreSQL rows another worker holds are skipped, not waited for."""
+    (attempts counted); on PostgreSQL rows another worker holds are skipped, not waited for.
+    With `now`, a row whose backoff (`not_before`) has not run out by then is left waiting."""
     query = (select(OutboxRow).where(OutboxRow.status == PENDING, OutboxRow.kind == kind)
              .order_by(OutboxRow.id).limit(limit))
     if skip:
         query = query.where(OutboxRow.id.not_in(list(skip)))
+    if now is not None:
+        query = query.where(or_(OutboxRow.not_before.is_(None), OutboxRow.not_before <= now))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = list(session.scalars(query))
@@ -92,7 +96,7 @@ def complete(session: Session, outbox_id: int, created: CreatedInvoice, at: date
 
     A milestone's intent bills one milestone (`seq`); a monthly intent bills every milestone
     its lines name (`InvoiceLine.seq`), and each is linked with its own share of the invoice,
-    so payments found later reach all of them.
+    so payments found later reach all of them. Subscribers get `invoice.created`, queued here.
     """
     row = _row(session, outbox_id)
     project = session.get(ProjectRow, row.project_id)
@@ -107,7 +111,8 @@ def complete(session: Session, outbox_id: int, created: CreatedInvoice, at: date
     row.status, row.last_error, row.cause, row.connection_id = DONE, None, None, created.connection_id
     session.flush()
     intent = records.intent_from_json(row.payload)
-    for seq in billed_milestones(intent):
+    seqs = billed_milestones(intent)
+    for seq in seqs:
         _link_milestone(session, invoice, project, seq, lifecycle.intent_gross(intent, seq).amount)
         service.transition(
             session, project.key, seq,
@@ -116,6 +121,7 @@ def complete(session: Session, outbox_id: int, created: CreatedInvoice, at: date
                 number=created.number,
             ),
         )
+    webhook_events.invoice_created(session, invoice, seqs, row.idempotency_key, at)
     return invoice
 
 
@@ -135,8 +141,11 @@ def _link_milestone(
     session.add(InvoiceMilestoneRow(invoice_id=invoice.id, milestone_id=milestone_id, amount=amount))
 
 
-def fail(session: Session, outbox_id: int, error: str, *, max_attempts: int, retryable: bool = True) -> str:
-    """Record a failed attempt; the row goes back to pending, or to failed when it is hopeless.
+def fail(session: Session, outbox_id: int, error: str, *, max_attempts: int, retryable: bool = True,
+         retry_at: datetime | None = None) -> str:
+    """Record a failed attempt; the row goes back to pending (not claimed before `retry_at`,
+    when given), or to failed when it is hopeless. A row failed for good tells the bookkeeper
+    in the same transaction, when e-mail is on (`store.mail_outbox`).
 
     `error` is stored and shown to operators: pass a message without tokens or secrets.
     """
@@ -144,6 +153,10 @@ def fail(session: Session, outbox_id: int, error: str, *, max_attempts: int, ret
     row.last_error = error[:2000]
     row.status = PENDING if retryable and row.attempts < max_attempts else FAILED
     row.cause = RETRY if retryable else REFUSED
+    row.not_before = retry_at if row.status == PENDING else None
+    if row.status == FAILED:
+        project = session.get(ProjectRow, row.project_id) if row.project_id is not None else None
+        mail_outbox.queue_intent_failed(session, row, project.key if project is not None else None)
     session.flush()
     return row.status
 

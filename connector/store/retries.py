@@ -33,13 +33,15 @@ class FailedIntent:
 
 
 def failed_intents(session: Session, limit: int = 100) -> list[FailedIntent]:
-    """The failed intents, the latest failure first."""
+    """The failed intents (and e-mail messages, which belong to no project row), the latest
+    failure first."""
     rows = session.execute(
-        select(OutboxRow, ProjectRow.key).join(ProjectRow, ProjectRow.id == OutboxRow.project_id)
+        select(OutboxRow, ProjectRow.key).outerjoin(ProjectRow, ProjectRow.id == OutboxRow.project_id)
         .where(OutboxRow.status == FAILED).order_by(OutboxRow.updated_at.desc(), OutboxRow.id.desc()).limit(limit)
     )
-    return [FailedIntent(row.id, row.idempotency_key, key, row.kind, row.connection_id, row.attempts,
-                         row.last_error or "", row.updated_at) for row, key in rows]
+    return [FailedIntent(row.id, row.idempotency_key, key or str(row.payload.get("project_key") or ""),
+                         row.kind, row.connection_id, row.attempts, row.last_error or "", row.updated_at)
+            for row, key in rows]
 
 
 def failed_counts(session: Session) -> dict[int | None, int]:

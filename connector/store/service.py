@@ -2,7 +2,8 @@
 
 Each function here takes an open `Session` inside a transaction (see `db.transaction`) and
 never commits: the new milestone values, the audit event, the version history and, when the
-event is billable, the outbox intent are written together or not at all. The domain functions
+event is billable, the outbox intent are written together or not at all (and so is the
+outbound webhook event of a submission or acceptance, `webhook_events`). The domain functions
 are passed in (`step`, `bill`, `apply`), so the store holds no billing rules of its own.
 """
 
@@ -23,7 +24,7 @@ from connector.billing.model import AuditEvent, ChangeOrder, InvoiceIntent, Mile
 from connector.billing.progress import MonthlyCharge, monthly_intent
 from mappings.settings import MappingSettings
 
-from . import evidence, late_fee_lines, records
+from . import evidence, late_fee_lines, mail_outbox, records, webhook_events
 from .errors import DuplicateChangeOrder, DuplicateMonthlyInvoice, MilestoneNotFound
 from .mapping_rows import set_project_mapping
 from .models import ChangeOrderRow
@@ -95,6 +96,8 @@ def transition(
     new, event = step(project, current, schedule)
     stored = repo.save_milestone(key, new, current.version)
     repo.append_event(event)
+    webhook_events.milestone_changed(session, event, stored)  # subscribers told, in this transaction
+    mail_outbox.queue_for_event(session, project, new, event)  # the approver's, when e-mail is on
     for read in files:  # one file's bytes in memory at a time
         file = read()
         repo.add_evidence(key, seq, file.name, file.sha256, len(file.content), event.actor,

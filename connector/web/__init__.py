@@ -8,6 +8,9 @@
     portal   /portal/...   an approver's signed link: see, accept, partially accept, reject
     api      /api/v1/...   JSON for schedules, decisions, reads and reports, with an API key;
                            its OpenAPI document at /api/v1/openapi.json
+    hooks    /api/v1/hooks/KEY_ID   a project tool's signed message: submit or accept a milestone
+    subscriptions /api/v1/subscriptions   a key's outbound webhook subscriptions
+    api_keys /admin/api-keys   list, create (shown once), revoke API keys
     webhooks               registered when connector.web.webhooks exists (another room owns it)
 """
 
@@ -27,7 +30,7 @@ from werkzeug.exceptions import HTTPException
 from connector.config import Settings, load_settings, with_environment
 from connector.store.db import engine_for, session_factory
 
-from . import hardening, history, path_bounds, redaction, throttle
+from . import formatting, hardening, history, path_bounds, redaction, throttle
 from .resources import WebResources
 from .security import csrf_field, signed_in
 
@@ -61,9 +64,12 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.app.session_lifetime_hours),
     )
     engine = engine_for(settings)
-    app.extensions["milepost"] = WebResources(settings, engine, session_factory(engine), environ=env)
+    app.extensions["milepost"] = WebResources(settings, engine, session_factory(engine, settings.mail),
+                                                 environ=env)
     app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.globals["signed_in"] = signed_in
+    formatting.install(app, settings.app.locale)
+    app.jinja_env.globals["mail_status"] = _mail_status(settings)
     app.jinja_env.globals["project_history"] = history.project_history
     _register_blueprints(app)
     _register_errors(app)
@@ -79,11 +85,34 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
     return app
 
 
+def _mail_status(settings: Settings) -> str:
+    """What the dashboard says about e-mail: "off", "no_bookkeeper" or "on" (never a setting)."""
+    if not settings.mail.configured:
+        return "off"
+    return "on" if settings.mail.bookkeeper else "no_bookkeeper"
+
+
 def _register_blueprints(app: Flask) -> None:
-    from . import admin, api, mapping_pages, oauth, portal
+    from . import (
+        admin,
+        api,
+        api_key_pages,
+        hooks,
+        imports,
+        mapping_pages,
+        oauth,
+        portal,
+        project_import,
+        subscriptions,
+    )
 
     app.register_blueprint(admin.blueprint)
+    app.register_blueprint(api_key_pages.blueprint)
+    app.register_blueprint(hooks.blueprint)
+    app.register_blueprint(subscriptions.blueprint)
     app.register_blueprint(mapping_pages.blueprint)
+    app.register_blueprint(imports.blueprint)
+    app.register_blueprint(project_import.blueprint)
     app.register_blueprint(oauth.blueprint)
     app.register_blueprint(portal.blueprint)
     app.register_blueprint(api.blueprint)

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.billing.errors import BillingError
+from connector.billing.glance import totals_by_currency
 from connector.billing.money import D
 from connector.billing.report import Report, build_report
 from connector.billing.schema import LONG_TEXT, text_problem
@@ -49,6 +50,7 @@ from jobs.connections import currency_refusal
 from . import connections
 from .activity import bookkeeper_edits, pause_reasons
 from .path_bounds import MAX_ID
+from .project_view import dashboard_forecast, project_figures
 from .resources import resources
 from .security import (
     check_csrf,
@@ -132,8 +134,11 @@ def dashboard() -> Any:
         syncs = [SyncLine(c, last_ok.get(c.id), totals.get(c.id, {}), failed_by.get(c.id, 0)) for c in conns]
         edits = bookkeeper_edits(db)
         paused = pause_reasons(db)
+        forecast = dashboard_forecast(db)
     return render_template(
         "dashboard.html", connections=conns, projects=projects, runs=runs, by_id=by_id,
+        totals=totals_by_currency(p.report for p in projects),
+        forecast=forecast,
         needs_reconnect=[c for c in conns if c.status == "needs_reconnect"],
         paused=paused, edits=edits, failures=failures, failed=failed, syncs=syncs,
     )
@@ -162,6 +167,17 @@ def retry_failed() -> Any:
     return redirect(url_for("admin.dashboard"))
 
 
+@blueprint.get("/connections/<int:connection_id>/disconnect")
+@login_required
+def confirm_disconnect(connection_id: int) -> Any:
+    """The step before a disconnect: name the company and what stops, and ask to confirm."""
+    with resources().sessions() as db:
+        view = connections.get_connection(db, connection_id)
+    if view is None or view.status == "disconnected":
+        abort(404, description=f"No connected company {connection_id}.")
+    return render_template("disconnect_confirm.html", connection=view)
+
+
 @blueprint.post("/connections/<int:connection_id>/disconnect")
 @login_required
 def disconnect(connection_id: int) -> Any:
@@ -179,12 +195,11 @@ def disconnect(connection_id: int) -> Any:
 def project(key: str) -> Any:
     res = resources()
     with res.sessions() as db:
-        repo = BillingRepository(db)
         try:
-            proj, milestones = repo.load(key)
+            figures = project_figures(db, key, datetime.now(UTC))
         except ProjectNotFound:
             abort(404, description=f"No project {key}.")
-        report = _report(repo, key, datetime.now(UTC))
+        proj, milestones, report = figures.project, figures.milestones, figures.report
         conns = [c for c in connections.list_connections(db) if c.status != "disconnected"]
         linked = links.linked_connection(db, key)
         edits = bookkeeper_edits(db, key)
@@ -194,7 +209,8 @@ def project(key: str) -> Any:
                              _external=True) for m in milestones if not m.removed}
     return render_template("project.html", project=proj, milestones=milestones, report=report,
                            connections=conns, linked=linked, portal=portal, edits=edits,
-                           pause_reason=pause_reason)
+                           pause_reason=pause_reason, lines=figures.lines, links=figures.links,
+                           chart=figures.chart)
 
 
 def res_secret() -> str:

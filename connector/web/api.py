@@ -23,8 +23,8 @@ checks the key against that scope, and the OpenAPI document is built from the sa
 
 Bad input is answered 400 as `application/problem+json` (RFC 9457) whose `errors` lists every
 problem found as `{"field", "rule", "message"}`, and writes nothing. A step the lifecycle
-refuses is 409 in the same shape; an unknown project or milestone 404. Keys come from
-MILEPOST_API_KEYS; none configured means the API refuses everything.
+refuses is 409 in the same shape; an unknown project or milestone 404. Keys are made by `milepost api-key create`
+(`web.keys`: a `read` key may only read); legacy keys from MILEPOST_API_KEYS have both scopes.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ from jobs.connections import evidence_policy
 from .activity import pause_reasons
 from .decisions import ACTIONS, decide
 from .json_body import BodyRefused, read_json
+from .keys import refused
 from .resources import resources
 from .rest import answers as a
 from .rest import forecast, openapi, reads  # noqa: F401  (they register their endpoints)
@@ -75,18 +76,13 @@ def errors(status: int, *problems: Problem) -> Response:
 
 def authenticate(scope: Scope) -> Response | None:
     """None when the request's key may do what `scope` allows, else the 401 or 403 answer."""
-    header = request.headers.get("Authorization", "")
-    given = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get("X-API-Key", "")
-    scopes = resources().api_key_scopes(given) if given else None
-    if scopes is None:
-        refused = errors(401, problem("Authorization", "api_key", "a valid API key is required "
-                                      "(Authorization: Bearer KEY)"))
-        refused.headers["WWW-Authenticate"] = 'Bearer realm="milepost"'
-        return refused
-    if scope not in scopes:
-        return errors(403, problem("Authorization", "scope", f"this API key may not {scope}: it has "
-                                   f"{', '.join(sorted(scopes)) or 'no'} scope"))
-    return None
+    refusal = refused(scope)
+    if refusal is None:
+        return None
+    answer = errors(refusal[0], problem(*refusal[1:]))
+    if refusal[0] == 401:
+        answer.headers["WWW-Authenticate"] = 'Bearer realm="milepost"'
+    return answer
 
 
 @blueprint.before_request

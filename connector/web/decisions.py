@@ -116,12 +116,18 @@ def decide(sessions: sessionmaker[Session], key: str, seq: int, decision: Decisi
     """Apply the decision, storing the `uploads` (checked against `policy(session)`, as the
     CLI's `--evidence` files are); the domain's or the store's error (EvidenceRefused for a
     file) propagates and nothing is written."""
+    with transaction(sessions) as session:
+        return decide_in(session, key, seq, decision, uploads=uploads, policy=policy)
+
+
+def decide_in(session: Session, key: str, seq: int, decision: Decision, *,
+              uploads: Sequence[Upload] = (), policy: Callable[[Session], EvidencePolicy] | None = None) -> Milestone:
+    """`decide` inside the caller's transaction (the inbound hook commits its message id with it)."""
     if decision.action not in ACTIONS:
         raise ValueError(f"unknown action {decision.action!r}")
     problems = decision_problems(decision)
     if problems:
         raise DecisionOutOfBounds(problems)
-    with transaction(sessions) as session:
-        return service.transition(session, key, seq, _step(decision), bill=biller(decision.at),
-                                  uploads=uploads,
-                                  evidence_policy=policy(session) if policy and uploads else None)
+    return service.transition(session, key, seq, _step(decision), bill=biller(decision.at),
+                              uploads=uploads,
+                              evidence_policy=policy(session) if policy and uploads else None)

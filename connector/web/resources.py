@@ -33,7 +33,6 @@ from connector.platforms.endpoints import (
 from connector.platforms.errors import ConfigurationError
 
 log = logging.getLogger("milepost.web")
-CONFIGURED_KEY_SCOPES = frozenset({"read", "write"})
 
 
 @dataclass
@@ -102,11 +101,6 @@ class WebResources:
 
     def api_key_ok(self, given: str) -> bool:
         return any(secrets.compare_digest(given.encode(), key.encode()) for key in self.api_keys)
-
-    def api_key_scopes(self, given: str) -> frozenset[str] | None:
-        """What the key may do (`read`, `write`), or None for no valid key. A key configured in
-        `[app] api_keys` may do both."""
-        return CONFIGURED_KEY_SCOPES if self.api_key_ok(given) else None
 
 
 def resources() -> WebResources:

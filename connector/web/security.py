@@ -2,8 +2,8 @@
 
 CSRF: one random token per browser session, put in every form by `csrf_field()` and checked
 with a constant-time compare on every POST that changes something. The portal's links are
-signed with the app's secret key (itsdangerous, which Flask already uses for its session)
-and carry their issue time, so a link expires and a tampered one is refused.
+signed with the app's secret key and carry their issue time, so a link expires and a tampered
+one is refused; they are made in `connector.store.portal_links`, since the worker e-mails them.
 """
 
 from __future__ import annotations
@@ -11,23 +11,25 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, session, url_for
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from markupsafe import Markup, escape
 
 from connector.store.db import transaction
+from connector.store.portal_links import (  # noqa: F401 - the portal's names, made in the store
+    PORTAL_LINK_DAYS,
+    LinkRefused,
+    portal_token,
+    read_portal_token,
+)
 
 from . import admin_sessions
 from .resources import resources
 
 F = TypeVar("F", bound=Callable[..., Any])
-PORTAL_SALT = "milepost-portal-link"
-PORTAL_LINK_DAYS = 14
 
 
 def csrf_token() -> str:
@@ -111,45 +113,3 @@ def login_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return cast(F, guarded)
-
-
-class _StampedSerializer(URLSafeTimedSerializer):
-    """A serializer whose signer stamps a given issue time (links issued in the past)."""
-
-    def __init__(self, secret: str, issued_at: datetime | None) -> None:
-        super().__init__(secret, salt=PORTAL_SALT)
-        self._issued_at = issued_at
-
-    def make_signer(self, salt: Any = None) -> Any:
-        signer = super().make_signer(salt)
-        if self._issued_at is not None:
-            stamp = int(self._issued_at.timestamp())
-            signer.get_timestamp = lambda: stamp  # type: ignore[attr-defined]
-        return signer
-
-
-def portal_token(secret: str, key: str, seq: int, email: str, issued_at: datetime | None = None) -> str:
-    """The signed part of an approver's link for one milestone."""
-    return str(_StampedSerializer(secret, issued_at).dumps({"k": key, "s": seq, "e": email}))
-
-
-class LinkRefused(Exception):
-    """An expired or tampered portal link; `expired` tells which, for the page."""
-
-    def __init__(self, expired: bool) -> None:
-        self.expired = expired
-        super().__init__("expired" if expired else "invalid")
-
-
-def read_portal_token(secret: str, token: str, max_age_days: int = PORTAL_LINK_DAYS) -> tuple[str, int, str]:
-    """(project key, seq, approver email) from a link, or LinkRefused."""
-    try:
-        data = _StampedSerializer(secret, None).loads(token, max_age=max_age_days * 86400)
-    except SignatureExpired:
-        raise LinkRefused(expired=True) from None
-    except BadSignature:
-        raise LinkRefused(expired=False) from None
-    try:
-        return str(data["k"]), int(data["s"]), str(data["e"])
-    except (KeyError, TypeError, ValueError):
-        raise LinkRefused(expired=False) from None

@@ -15,7 +15,7 @@ def sign_in(page, live) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{live.url}/admin/")
     page.fill("input[name=password]", ADMIN_PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_selector("text=Connect to QuickBooks")
+    page.wait_for_selector("#quickbooks-slot")  # the dashboard, connected or not
 
 
 def test_an_admin_connects_quickbooks_choosing_the_company_on_the_consent_page(page, live):
@@ -52,7 +52,9 @@ def test_a_client_accepts_a_milestone_in_the_portal_and_the_report_shows_it(page
     assert "Discovery doc approved by the project lead" in page.inner_text("main")
     page.screenshot(path="/tmp/milepost-portal.png", full_page=True)
     page.check("input[value=accept]")
-    page.click("button:has-text('Record decision')")
+    page.click("button:has-text('Continue')")
+    assert "$246.91 will be invoiced" in page.inner_text("#confirm")  # one more step before billing
+    page.click("button:has-text('Confirm')")
     page.wait_for_selector("text=is recorded")
 
     report = api.get(f"{live.url}/api/v1/projects/ACME-WEB/report", timeout=10).json()

@@ -9,10 +9,14 @@ how many more there are).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
+from typing import Any
 
 from flask import Response, jsonify
 from pydantic import BaseModel, Field
+
+from connector.billing.schema import field_name, unknown_field_message
 
 PROBLEM_JSON = "application/problem+json"
 Problem = dict[str, str]
@@ -38,6 +42,14 @@ class ProblemDetails(BaseModel):
 
 def problem(field: str, rule: str, message: str) -> Problem:
     return {"field": field, "rule": rule, "message": message}
+
+
+def unknown_fields(body: Mapping[str, Any], known: Iterable[str]) -> list[tuple[str, str, str]]:
+    """(field, "unknown_field", message) for each key of a body checked by hand, not a model
+    (the inbound hook's envelope, a subscription), worded as the models' refusals are."""
+    names = list(known)
+    return [(field_name((str(name),)), "unknown_field", unknown_field_message(str(name), names))
+            for name in body if name not in names]
 
 
 def problem_body(status: int, problems: list[Problem]) -> dict[str, object]:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 from openapi_spec_validator import validate
 
-from connector.web.resources import WebResources
 from connector.web.rest.openapi import undocumented
 
 from .conftest import AUTH
-from .records import api, import_project
+from .records import api
 
 
 def test_the_document_is_served_without_a_key_and_is_valid_openapi_3_1(client):
@@ -67,14 +66,3 @@ def test_routing_and_key_refusals_are_problem_json_too(client, path, status):
     assert answer.get_json()["errors"]
 
 
-def test_a_key_without_the_write_scope_reads_but_changes_nothing(app, client, monkeypatch):
-    import_project(client, AUTH)
-    monkeypatch.setattr(WebResources, "api_key_scopes", lambda self, given: frozenset({"read"}))
-
-    assert api(client, "GET", "/projects/ACME-WEB", AUTH).status_code == 200
-    refused = api(client, "POST", "/projects/ACME-WEB/milestones/1/submit", AUTH,
-                  {"by": "Sam", "evidence": ["requirements.pdf"]})
-    assert refused.status_code == 403
-    assert {(p["field"], p["rule"]) for p in refused.get_json()["errors"]} == {("Authorization", "scope")}
-    monkeypatch.undo()
-    assert api(client, "GET", "/projects/ACME-WEB/milestones/1", AUTH).get_json()["state"] == "planned"

@@ -22,7 +22,7 @@ from tests.jobs_harness import Stack
 from .schedules import GOOD, import_with_evidence
 
 ROOT = Path(__file__).resolve().parents[3]
-JOBS = ("refresh_tokens", "deem_acceptances", "drain_outbox", "process_webhooks", "sync", "remind",
+JOBS = ("refresh_tokens", "deem_acceptances", "remind_approvers", "drain_outbox", "process_webhooks", "sync", "remind",
         "charge_late_fees", "flag_pause_work")
 
 

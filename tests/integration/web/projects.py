@@ -8,6 +8,8 @@ from datetime import datetime
 from flask import Flask
 from flask.testing import FlaskClient
 
+from connector.store import api_keys
+from connector.store.db import transaction
 from connector.web.security import portal_token
 from tests.integration.cli.schedules import BROKEN, GOOD
 
@@ -49,3 +51,37 @@ def report(client: FlaskClient) -> dict:
 
 def milestone(client: FlaskClient, seq: int = 1) -> dict:
     return next(m for m in report(client)["milestones"] if m["seq"] == seq)
+
+
+def database_key(app: Flask, scope: str = "write", name: str = "tracker") -> api_keys.NewKey:
+    """A key as `milepost api-key create` makes it, in the app's database."""
+    res = app.extensions["milepost"]
+    with transaction(res.sessions) as db:
+        return api_keys.create(db, name, scope, res.cipher())
+
+
+def outbox_count(app: Flask) -> int:
+    """How many intents are queued: a decision that was not recorded queued none."""
+    from sqlalchemy import func, select
+
+    from connector.store.models import OutboxRow
+
+    with app.extensions["milepost"].sessions() as db:
+        return int(db.scalar(select(func.count()).select_from(OutboxRow)) or 0)
+
+
+def submitted_browser(app: Flask) -> FlaskClient:
+    """A browser for which ACME-WEB is imported and its milestone 1 submitted."""
+    browser = app.test_client()
+    import_and_submit(browser)
+    return browser
+
+
+def open_page(client: FlaskClient, path: str):  # type: ignore[no-untyped-def]
+    """(answer, its text unescaped, this browser's CSRF token) for a GET of `path`."""
+    import html
+
+    answer = client.get(path)
+    with client.session_transaction() as session:
+        csrf = session.get("csrf", "")
+    return answer, html.unescape(answer.get_data(as_text=True)), csrf

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import html
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from .projects import import_and_submit, link_for, milestone
+from .projects import link_for, milestone, open_page, submitted_browser
 
 
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
-    browser = app.test_client()
-    import_and_submit(browser)
-    return browser
-
-
-def open_page(client, path):  # type: ignore[no-untyped-def]
-    answer = client.get(path)
-    with client.session_transaction() as session:
-        csrf = session.get("csrf", "")
-    return answer, html.unescape(answer.get_data(as_text=True)), csrf
+    return submitted_browser(app)
 
 
 def test_the_approver_sees_deliverable_criteria_evidence_and_amount(app, client):
@@ -37,7 +27,7 @@ def test_accepting_in_the_portal_accepts_and_bills_the_milestone(app, client):
     path = link_for(app)
     _, _, csrf = open_page(client, path)
 
-    answer = client.post(path, data={"csrf": csrf, "action": "accept"})
+    answer = client.post(path, data={"csrf": csrf, "action": "accept", "confirm": "yes"})
 
     assert answer.status_code == 302
     _, text, _ = open_page(client, answer.headers["Location"])
@@ -51,7 +41,7 @@ def test_partial_acceptance_accepts_the_share_given(app, client):
     path = link_for(app)
     _, _, csrf = open_page(client, path)
 
-    client.post(path, data={"csrf": csrf, "action": "partial", "percent": "40"})
+    client.post(path, data={"csrf": csrf, "action": "partial", "percent": "40", "confirm": "yes"})
 
     row = milestone(client)
     assert row["billed"] == "98.76"  # 40% of 246.91, to the cent
@@ -65,7 +55,7 @@ def test_a_rejection_needs_a_reason_and_then_sends_the_work_back(app, client):
     assert without.status_code == 400
     assert milestone(client)["state"] == "submitted"
 
-    client.post(path, data={"csrf": csrf, "action": "reject", "reason": "Section 4 is missing"})
+    client.post(path, data={"csrf": csrf, "action": "reject", "reason": "Section 4 is missing", "confirm": "yes"})
     assert milestone(client)["state"] == "rejected"
 
 
@@ -75,7 +65,7 @@ def test_an_expired_link_gets_a_clear_page_and_changes_nothing(app, client):
     assert answer.status_code == 403
     assert "This link has expired" in text
 
-    refused = client.post(path, data={"csrf": csrf, "action": "accept"})
+    refused = client.post(path, data={"csrf": csrf, "action": "accept", "confirm": "yes"})
     assert refused.status_code == 403
     assert milestone(client)["state"] == "submitted"
 
@@ -92,14 +82,14 @@ def test_a_tampered_link_gets_a_clear_page_and_changes_nothing(app, client):
     answer, text, csrf = open_page(client, forged)
     assert answer.status_code == 403
     assert "not valid" in text
-    assert client.post(forged, data={"csrf": csrf, "action": "accept"}).status_code == 403
+    assert client.post(forged, data={"csrf": csrf, "action": "accept", "confirm": "yes"}).status_code == 403
     assert milestone(client, 2)["state"] == "planned"
 
 
 def test_a_decision_without_the_pages_csrf_token_is_refused(app, client):
     path = link_for(app)
     open_page(client, path)
-    answer = client.post(path, data={"csrf": "forged", "action": "accept"})
+    answer = client.post(path, data={"csrf": "forged", "action": "accept", "confirm": "yes"})
     assert answer.status_code == 400
     assert milestone(client)["state"] == "submitted"
 
@@ -107,9 +97,9 @@ def test_a_decision_without_the_pages_csrf_token_is_refused(app, client):
 def test_a_second_decision_on_a_decided_milestone_is_refused_with_a_page(app, client):
     path = link_for(app)
     _, _, csrf = open_page(client, path)
-    client.post(path, data={"csrf": csrf, "action": "reject", "reason": "Not yet"})
+    client.post(path, data={"csrf": csrf, "action": "reject", "reason": "Not yet", "confirm": "yes"})
 
-    again = client.post(path, data={"csrf": csrf, "action": "accept"})
+    again = client.post(path, data={"csrf": csrf, "action": "accept", "confirm": "yes"})
 
     assert again.status_code == 409
     assert milestone(client)["state"] == "rejected"

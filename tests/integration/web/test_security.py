@@ -11,19 +11,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-from sqlalchemy import func, select, text, update
+from sqlalchemy import text, update
 from werkzeug.serving import make_server
 
 from connector.store.db import transaction
-from connector.store.models import OutboxRow
 
 from .conftest import ADMIN_PASSWORD, csrf_of, sign_in
-from .projects import api, import_and_submit, link_for, milestone, schedule
-
-
-def outbox_rows(app) -> int:  # type: ignore[no-untyped-def]
-    with app.extensions["milepost"].sessions() as db:
-        return int(db.scalar(select(func.count()).select_from(OutboxRow)) or 0)
+from .projects import api, import_and_submit, link_for, milestone, outbox_count, schedule
 
 
 def portal_csrf(client, path: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
@@ -50,7 +44,7 @@ def test_a_crafted_portal_post_on_a_planned_milestone_is_refused_and_queues_noth
     assert answer.status_code == 409
     assert "nothing was recorded" in html.unescape(answer.get_data(as_text=True))
     assert milestone(client)["state"] == "planned"
-    assert outbox_rows(app) == 0
+    assert outbox_count(app) == 0
 
 
 def test_a_partly_accepted_milestone_cannot_be_rejected_through_the_portal(app):
@@ -58,7 +52,7 @@ def test_a_partly_accepted_milestone_cannot_be_rejected_through_the_portal(app):
     import_and_submit(client)
     path = link_for(app)
     _, csrf = portal_csrf(client, path)
-    assert client.post(path, data={"csrf": csrf, "action": "partial", "percent": "40"}).status_code == 302
+    assert client.post(path, data={"csrf": csrf, "action": "partial", "percent": "40", "confirm": "yes"}).status_code == 302
     page, csrf = portal_csrf(client, path)
     assert 'value="reject"' not in page
 
