@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint unit bench clean
+.PHONY: demo test lint unit bench baseline clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,6 +24,11 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
+
+# a full bench run kept as tests/bench/baseline.json, and the README's "Measured" tables from it
+baseline: $(STAMP)
+	$(BIN)/python -m tests.bench --out tests/bench/baseline.json
+	$(BIN)/python -m tests.bench.table tests/bench/baseline.json
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -5,8 +5,10 @@
 `enqueue(task, args)` calls on the same timetable (`milepost clock` in front of Celery).
 
 The timetable: the outbox, the stored webhook deliveries and the "is any connection due?" check
-every couple of seconds (an acceptance becomes a draft invoice within seconds, and a webhook's
-sync request is picked up as fast; each check is one cheap query when idle); the other jobs at the `[worker]` intervals.
+every second (an acceptance becomes a draft invoice within a second or two, and a webhook's
+sync request is picked up as fast; each check is one cheap query when idle: `make bench` put
+the 95th percentile from acceptance to draft past 2 s with a 2 s tick, the tick's own wait
+being most of it); the other jobs at the `[worker]` intervals.
 The clock sends a connection's sync again as soon as the last one it sent has run (`SyncEnqueuer`).
 Every job has `max_instances=1` and `coalesce=True`: a slow run is never stacked on itself.
 """
@@ -32,7 +34,7 @@ from .context import JobContext, utcnow
 from .runner import connections_due, run_job, sync_due
 
 log = logging.getLogger("milepost.jobs.clock")
-FAST_SECONDS = 2.0
+FAST_SECONDS = 1.0
 HOUSEKEEPING_SECONDS = 86400
 
 Enqueue = Callable[[str, tuple[Any, ...]], None]

@@ -7,6 +7,8 @@ calls: the books, balances and the CDC feed move exactly as they would, only fas
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,6 +19,8 @@ from quickbooks.objects.estimate import Estimate
 
 from connector.sandbox.quickbooks.operations import save
 from connector.sandbox.state import SandboxState
+from mappings.quickbooks import key_from_private_note
+from mappings.xero import key_from_reference
 
 OTHER_CUSTOMER = "58"  # a seeded customer that Milepost never bills
 
@@ -61,6 +65,20 @@ def changed_since(state: SandboxState, realm: str, entity: str, since: datetime)
         company = state.quickbooks.company(realm)
         return sum(1 for stamp in company.changed_at.get(entity, {}).values() if stamp >= since.timestamp())
 
+
+def invoice_keys(state: SandboxState, companies: Iterable[tuple[str, str]]) -> Counter[str | None]:
+    """Idempotency key -> how many invoices in the books of these (platform, realm or tenant)
+    carry it: more than one is a duplicate."""
+    counts = Counter[str | None]()
+    with state.lock:
+        for platform, company in companies:
+            if platform == "quickbooks":
+                counts.update(key_from_private_note(i.get("PrivateNote"))
+                              for i in state.quickbooks.company(company).table("Invoice").values())
+            else:
+                counts.update(key_from_reference(i.get("Reference"))
+                              for i in state.xero.organisation(company).all("Invoices"))
+    return counts
 
 def quickbooks_estimate(gateway: Any, status: str, amounts: list[str], customer: str = OTHER_CUSTOMER,
                         on: str = "2026-11-02") -> dict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -133,20 +133,28 @@ class QuickBooksGateway:
         """Rows of one QuickBooks query, as JSON dicts with Decimal amounts."""
         return self._query_page(statement, entity)[0]
 
-    def query_all_timed(self, statement: str, entity: str, page: int = 1000) -> tuple[list[dict[str, Any]], datetime]:
-        """Every row, page by page, and QuickBooks' clock when the first page was read. Stops on
-        a short page and refuses to loop past 1000 pages."""
-        rows: list[dict[str, Any]] = []
-        started: datetime | None = None
+    def query_pages(self, statement: str, entity: str, page: int = 1000) -> Iterator[tuple[list[dict[str, Any]], datetime]]:
+        """Every row, one page at a time, each with QuickBooks' clock when it was read, so a
+        caller can keep what it needs of a page and let the rest go. Stops on a short page and
+        refuses to loop past 1000 pages."""
         for number in range(1000):
             batch, stamp = self._query_page(
                 f"{statement} STARTPOSITION {number * page + 1} MAXRESULTS {page}", entity
             )
+            yield batch, stamp
+            if len(batch) < page:
+                return
+        raise ValidationRejected(f"query for {entity} did not end after 1000 pages", platform=PLATFORM)
+
+    def query_all_timed(self, statement: str, entity: str, page: int = 1000) -> tuple[list[dict[str, Any]], datetime]:
+        """Every row, and QuickBooks' clock when the first page was read."""
+        rows: list[dict[str, Any]] = []
+        started: datetime | None = None
+        for batch, stamp in self.query_pages(statement, entity, page):
             started = started or stamp
             rows.extend(batch)
-            if len(batch) < page:
-                return rows, started
-        raise ValidationRejected(f"query for {entity} did not end after 1000 pages", platform=PLATFORM)
+        assert started is not None  # query_pages yields at least one page
+        return rows, started
 
     def query_all(self, statement: str, entity: str) -> list[dict[str, Any]]:
         return self.query_all_timed(statement, entity)[0]

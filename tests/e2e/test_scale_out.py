@@ -41,9 +41,8 @@ from connector.platforms.endpoints import endpoints_from_sandbox
 from connector.store.db import make_engine, session_factory
 from connector.store.models import InvoiceRow, JobRunRow, OutboxRow, PaymentRow
 from connector.web.connections import install_xero
-from mappings.quickbooks import key_from_private_note
-from mappings.xero import key_from_reference
 from tests.jobs_harness import REDIRECT, ROOT, Stack, schedule_json, stop_process, wait_for
+from tests.sandbox_books import invoice_keys
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(600)]
 
@@ -160,16 +159,7 @@ def overlapping_syncs(runs: list[JobRunRow]) -> list[tuple[int, int]]:
 
 def invoices_in_books(stack: Stack, platform_of: dict[int, tuple[str, str]]) -> Counter[str | None]:
     """Idempotency key -> how many invoices in the sandbox's books carry it."""
-    state, counts = stack.sandbox.state, Counter[str | None]()
-    with state.lock:
-        for platform, company in platform_of.values():
-            if platform == "quickbooks":
-                counts.update(key_from_private_note(i.get("PrivateNote"))
-                              for i in state.quickbooks.company(company).table("Invoice").values())
-            else:
-                counts.update(key_from_reference(i.get("Reference"))
-                              for i in state.xero.organisation(company).all("Invoices"))
-    return counts
+    return invoice_keys(stack.sandbox.state, platform_of.values())
 
 
 # -- the test ------------------------------------------------------------------------------------
