@@ -4,7 +4,9 @@ The store keeps only the milestone's current state; every transition left an `Au
 saying from which state to which, and when. So the state at `at` is where the last transition
 made by then led, or, before the first, where that one started. An event that changed no state
 (a change order, evidence added) says nothing about the state: a change order recorded late
-would otherwise date today's state back to its own date.
+would otherwise date today's state back to its own date. The trail's order, not its stamps,
+says which transition came last: a command run with `--at` and the worker's own clock may stamp
+a later transition earlier.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from .model import AuditEvent, Milestone
 
 
 def state_at(m: Milestone, events: Sequence[AuditEvent], at: datetime) -> Milestone:
-    """`m` with the state it was in at `at` (unchanged when its trail records no transition)."""
-    moves = sorted((e for e in events if e.seq == m.seq and e.to_state is not None and e.from_state != e.to_state),
-                   key=lambda e: e.at)
+    """`m` with the state it was in at `at` (unchanged when its trail records no transition);
+    `events` in the order they were recorded."""
+    moves = [e for e in events if e.seq == m.seq and e.to_state is not None and e.from_state != e.to_state]
     if not moves:
         return m
     done = [e for e in moves if e.at <= at]
