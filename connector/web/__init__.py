@@ -35,7 +35,7 @@ from connector.store.db import engine_for, session_factory
 
 from . import formatting, hardening, health, history, path_bounds, redaction, request_log, throttle
 from .resources import WebResources
-from .security import csrf_field, current_user, signed_in
+from .security import csrf_field, current_user, may, signed_in
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
     app.jinja_env.globals["signed_in"] = signed_in
     request_log.install(app)
     app.jinja_env.globals["current_user"] = current_user
+    app.jinja_env.globals["may"] = may
     formatting.install(app, settings.app.locale)
     app.jinja_env.globals["mail_status"] = _mail_status(settings)
     app.jinja_env.globals["project_history"] = history.project_history

@@ -56,6 +56,7 @@ from .resources import resources
 from .security import (
     actor,
     check_csrf,
+    current_user,
     login_required,
     organisation,
     portal_token,
@@ -223,8 +224,11 @@ def project(key: str) -> Any:
         edits = bookkeeper_edits(db, key)
         pause_reason = pause_reasons(db).get(key)
     secret = str(res_secret())
-    portal = {m.seq: url_for("portal.milestone", token=portal_token(secret, key, m.seq, m.approver.email),
-                             _external=True) for m in milestones if not m.removed}
+    # An approver's link lets whoever holds it accept and bill, so a read-only user gets none.
+    person = current_user()
+    portal = {} if person is None or person.read_only else {
+        m.seq: url_for("portal.milestone", token=portal_token(secret, key, m.seq, m.approver.email), _external=True)
+        for m in milestones if not m.removed}
     return render_template("project.html", project=proj, milestones=milestones, report=report,
                            connections=conns, linked=linked, portal=portal, edits=edits,
                            pause_reason=pause_reason, lines=figures.lines, links=figures.links,

@@ -5,7 +5,9 @@ Every admin view says the least role it needs with `requires(role)` (`login_requ
 `requires("viewer")`). Whatever a view says, a viewer's POST, PUT, PATCH or DELETE is refused
 with 403 unless the view was declared `changes_nothing` (signing out), so a new view that
 forgets to name a role is still read-only for viewers; `tests/integration/web/test_roles.py`
-walks every route to hold that.
+walks every route to hold that. Pages ask `may(endpoint)` (a Jinja global) before drawing a
+control, so a button is shown to exactly the people its route lets through, with no role named
+twice; `tests/integration/web/test_controls_by_role.py` holds that.
 
 CSRF: one random token per browser session, put in every form by `csrf_field()` and checked
 with a constant-time compare on every POST that changes something. The portal's links are
@@ -23,7 +25,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
@@ -98,6 +100,11 @@ class Person:
     def may(self, role: str) -> bool:
         return people.allows(self.role, role)
 
+    @property
+    def read_only(self) -> bool:
+        """Whether every change is refused to them (the pages say so once, at the top)."""
+        return not self.may(CHANGES_NEED)
+
 
 def _person(row: UserRow) -> Person:
     return Person(row.id, row.email, row.name, row.role, row.organisation_id)
@@ -161,6 +168,7 @@ def actor() -> str:
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CHANGES_NEED = "bookkeeper"  # the least role that may change anything, whatever a view declares
 
 
 def requires(role: str, *, changes_nothing: bool = False) -> Callable[[F], F]:
@@ -178,16 +186,39 @@ def requires(role: str, *, changes_nothing: bool = False) -> Callable[[F], F]:
             if person is None:
                 return redirect(url_for("admin.login", next=request.full_path))
             changing = request.method not in SAFE_METHODS
-            if not person.may(role) or (changing and not changes_nothing and not person.may("bookkeeper")):
+            if not person.may(role) or (changing and not changes_nothing and not person.may(CHANGES_NEED)):
                 abort(403, description=f"Your role ({person.role}) cannot do this; ask an admin.")
             if changing:
                 check_csrf()
             return view(*args, **kwargs)
 
         guarded.milepost_role = role  # type: ignore[attr-defined]
+        guarded.milepost_changes_nothing = changes_nothing  # type: ignore[attr-defined]
         return cast(F, guarded)
 
     return wrap
+
+
+def role_for(endpoint: str, method: str = "POST") -> str | None:
+    """The least role `requires` lets through to `endpoint` with `method`, or None when the
+    endpoint names no role (public, or checked inside the view)."""
+    view = current_app.view_functions.get(endpoint)
+    if view is None:  # a misspelt endpoint would hide its control silently
+        raise LookupError(f"no endpoint {endpoint!r} to check a role against")
+    role: str | None = getattr(view, "milepost_role", None)
+    if role is None or method.upper() in SAFE_METHODS or getattr(view, "milepost_changes_nothing", False):
+        return role
+    return role if people.allows(role, CHANGES_NEED) else CHANGES_NEED
+
+
+def may(endpoint: str, method: str = "POST") -> bool:
+    """Whether the signed-in user would be let through to `endpoint` with `method`: what a page
+    asks before drawing a form or button (POST, the default) or a link to a page (GET).
+
+    An endpoint that declares no role answers False, so a control is never drawn on a guess."""
+    person = current_user()
+    role = role_for(endpoint, method)
+    return person is not None and role is not None and person.may(role)
 
 
 login_required = requires("viewer")

@@ -18,7 +18,8 @@ from sqlalchemy import select
 from connector.store import api_keys
 from connector.store.db import transaction
 from connector.store.models import Base, UserRow
-from connector.web.security import portal_token
+from connector.store.people import allows
+from connector.web.security import portal_token, role_for
 from tests.people import ADMIN_EMAIL, signed_in_client
 
 from .conftest import consent_and_callback, csrf_of
@@ -38,6 +39,8 @@ PUBLIC = {
     "webhooks.quickbooks": "signed by Intuit",
     "webhooks.xero": "signed by Xero",
     "hooks.receive": "signed with an API key's own webhook secret",
+    "health.healthz": "a load balancer's liveness probe: says only that the process answers",
+    "health.readyz": "a load balancer's readiness probe: database and Redis reachable, no detail",
 }
 API_KEY_GUARDED = ("api.", "subscriptions.")  # the REST API: a key with a scope, not a role
 # Routes that check the role inside the view rather than with requires():
@@ -103,6 +106,16 @@ def attempt(client: FlaskClient, method: str, path: str, samples: dict[str, Any]
     return client.open(path, method=method, data=form).status_code
 
 
+def refused_as_pages_predict(app: Flask, role: str, answers: dict[tuple[str, str], int]) -> None:
+    """What `may(endpoint)` tells the pages (draw this control or not) is what the server does:
+    among routes that declare a role, exactly those it says `role` may not use answer 403."""
+    with app.test_request_context():
+        needs = {key: role_for(*key) for key in answers}
+    declared = {key: need for key, need in needs.items() if need is not None}
+    assert {key for key in declared if answers[key] == 403} == \
+        {key for key, need in declared.items() if not allows(role, need)}
+
+
 def test_a_viewer_can_change_nothing_through_any_route(app, books):
     viewer = signed_in_client(app, "viewer", "vi@example.com")
     before = snapshot(app)
@@ -117,6 +130,7 @@ def test_a_viewer_can_change_nothing_through_any_route(app, books):
             ("oauth.connect", "POST"), ("api.import_schedule", "POST")} <= set(answers)
     assert answers[("admin.dashboard", "GET")] == 200  # a viewer reads
     assert answers[("admin.project", "GET")] == 200
+    refused_as_pages_predict(app, "viewer", answers)
 
 
 def test_every_admin_page_names_the_role_it_needs(app):
@@ -142,6 +156,7 @@ def test_a_bookkeeper_cannot_reach_connections_users_or_their_changes(app, books
             ("api_keys.index", "GET"), ("api_keys.create", "POST")} <= set(answers)
     assert set(answers.values()) == {403}
     assert snapshot(app) == before
+    refused_as_pages_predict(app, "bookkeeper", answers)
     linked = bookkeeper.post("/admin/projects/ACME-WEB/link",
                              data={"connection": str(books["connection_id"]), "csrf": csrf_of(bookkeeper)})
     assert linked.status_code == 302  # what a bookkeeper is for
