@@ -90,10 +90,11 @@ def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
         counts["reclaimed"] = store_outbox.reclaim_stale(
             session, timedelta(seconds=ctx.reclaim_after_seconds), now
         )
-    drain(ctx, now, counts, lambda s, n, skip: store_outbox.claim_pending(s, limit=n, skip=skip), _deliver,
-          lambda item: item.intent.idempotency_key, limit=limit)
-    drain_credits(ctx, now, counts, limit=limit)
-    drain_voids(ctx, now, counts, limit=limit)
+    with ctx.one_pass():  # one gateway (client, held token) per connection for the whole pass
+        drain(ctx, now, counts, lambda s, n, skip: store_outbox.claim_pending(s, limit=n, skip=skip),
+              _deliver, lambda item: item.intent.idempotency_key, limit=limit)
+        drain_credits(ctx, now, counts, limit=limit)
+        drain_voids(ctx, now, counts, limit=limit)
     drain_webhooks(ctx, now, counts, limit=limit)
     drain_mail(ctx, now, counts, limit=limit)
     return counts
