@@ -1,6 +1,6 @@
 """The QuickBooks Online gateway, through the unmodified python-quickbooks.
 
-Every call goes: fresh token from custody -> a client for this company (quickbooks_client) ->
+Every call goes: a fresh token (held_tokens, from custody) -> this company's client (quickbooks_client) ->
 a slot from the rate gate -> the SDK -> `translate_quickbooks_error` on failure, all under the
 one retry policy. Creates carry a `requestid` derived from the idempotency key, so QuickBooks
 replays instead of creating twice; and when a create's outcome is unknown the invoice is looked
