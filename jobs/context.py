@@ -18,7 +18,9 @@ jobs for the pause-work flags) must not load both SDKs to do it.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -60,17 +62,38 @@ class JobContext:
     pause_webhook_secret: str = field(default="", repr=False)
     reclaim_after_seconds: float = 120.0
     gateway_factory: Callable[[int], AccountingGateway] | None = None
-    _gateways: dict[int, AccountingGateway] = field(default_factory=dict, repr=False)
+    _pass: threading.local = field(default_factory=threading.local, repr=False)
 
     def gateway_for(self, connection_id: int) -> AccountingGateway:
-        """The gateway of a stored connection (NeedsReconnect when its grant is dead)."""
+        """The gateway of a stored connection (NeedsReconnect when its grant is dead); inside
+        `one_pass`, the one this thread already opened for it."""
         if self.gateway_factory is not None:
             return self.gateway_factory(connection_id)
+        kept: dict[int, AccountingGateway] | None = getattr(self._pass, "gateways", None)
+        if kept is not None and connection_id in kept:
+            return kept[connection_id]
         from connector.platforms.connect import open_gateway
 
-        return open_gateway(
+        gateway = open_gateway(
             self.sessions, connection_id, self.endpoints(), self.cipher, gate=self.gate, clock=utcnow
         )
+        if kept is not None:
+            kept[connection_id] = gateway
+        return gateway
+
+    @contextmanager
+    def one_pass(self) -> Iterator[None]:
+        """A drain pass: each connection's gateway is opened once on this thread and reused by
+        every row the pass carries (its SDK client and keep-alive connection, its token held in
+        memory, held_tokens.py); the next pass opens them afresh. Nested passes share the outer one."""
+        if getattr(self._pass, "gateways", None) is not None:
+            yield
+            return
+        self._pass.gateways = {}
+        try:
+            yield
+        finally:
+            self._pass.gateways = None
 
     def close(self) -> None:
         self.engine.dispose()

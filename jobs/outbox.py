@@ -90,10 +90,11 @@ def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
         counts["reclaimed"] = store_outbox.reclaim_stale(
             session, timedelta(seconds=ctx.reclaim_after_seconds), now
         )
-    drain(ctx, now, counts, lambda s, n, skip: store_outbox.claim_pending(s, limit=n, skip=skip), _deliver,
-          lambda item: item.intent.idempotency_key, limit=limit)
-    drain_credits(ctx, now, counts, limit=limit)
-    drain_voids(ctx, now, counts, limit=limit)
+    with ctx.one_pass():  # one gateway (client, held token) per connection for the whole pass
+        drain(ctx, now, counts, lambda s, n, skip: store_outbox.claim_pending(s, limit=n, skip=skip),
+              _deliver, lambda item: item.intent.idempotency_key, limit=limit)
+        drain_credits(ctx, now, counts, limit=limit)
+        drain_voids(ctx, now, counts, limit=limit)
     drain_webhooks(ctx, now, counts, limit=limit)
     drain_mail(ctx, now, counts, limit=limit)
     return counts
@@ -131,8 +132,9 @@ def _deliver(ctx: JobContext, item: store_outbox.ClaimedIntent, now: datetime) -
             remember_customer(session, delivery.connection_id, intent.customer, customer.id, customer.name)
             session.add(SyncLogRow(connection_id=delivery.connection_id, message=_customer_decision(
                 intent.customer.company or intent.customer.name, customer)))
-        if _still_processing(session, item.id):
-            store_outbox.complete(session, item.id, _created(made, intent.due_date, delivery), now)
+        locked = _still_processing(session, item.id)  # held, so complete() finds it in the session
+        if locked is not None:
+            store_outbox.complete(session, locked.id, _created(made, intent.due_date, delivery), now)
     return "created", ""
 
 
@@ -185,11 +187,13 @@ def _failed(ctx: JobContext, item: store_outbox.ClaimedIntent, error: Exception)
     return "retry" if status == store_outbox.PENDING else "failed"
 
 
-def _still_processing(session: Session, outbox_id: int) -> bool:
-    query = select(OutboxRow.status).where(OutboxRow.id == outbox_id)
+def _still_processing(session: Session, outbox_id: int) -> OutboxRow | None:
+    """The claimed row, locked, while it is still processing (None once another worker completed it)."""
+    query = select(OutboxRow).where(OutboxRow.id == outbox_id)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
-    return session.scalars(query).one() == store_outbox.PROCESSING
+    row = session.scalars(query).one()
+    return row if row.status == store_outbox.PROCESSING else None
 
 
 def _put_back(ctx: JobContext, outbox_id: int, why: str, cause: str = store_outbox.WAITING) -> str:

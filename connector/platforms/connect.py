@@ -1,8 +1,8 @@
 """Putting a gateway together for one stored connection: the one function jobs call.
 
 A job has a session factory, a connection row and the endpoints from configuration; it gets
-back an `AccountingGateway` whose every call first asks custody for a usable token (refreshing
-it under the connection's lock when due). A connection waiting for an admin to reconnect raises
+back an `AccountingGateway` whose calls use the token custody last gave it, asking custody
+again (which refreshes under the grant's lock when due) when it nears expiry (held_tokens.py). A connection waiting for an admin to reconnect raises
 `NeedsReconnect` here, before any work starts, so the job can skip it quietly. A call the
 platform refuses for its credentials is tried once more after a forced refresh, and then marks
 the connection (refusal.py).
@@ -19,10 +19,11 @@ from connector.store.models import ConnectionRow
 
 from . import custody, install
 from .company_lists import lists_key
-from .custody import TokenCipher, TokenSet
+from .custody import TokenCipher
 from .endpoints import QuickBooksEndpoints, XeroEndpoints
 from .errors import ConfigurationError, NeedsReconnect
 from .gateway import AccountingGateway
+from .held_tokens import HeldTokens
 from .limits import RateGate
 from .quickbooks import QuickBooksGateway
 from .refusal import Refusal
@@ -55,8 +56,7 @@ def open_gateway(
     qb_endpoints, xero_endpoints = endpoints
     refresher = quickbooks_refresher(qb_endpoints, clock) if platform == "quickbooks" else xero_refresher(xero_endpoints, clock)
 
-    def tokens() -> TokenSet:
-        return custody.refresh_if_needed(factory, connection_id, refresher, cipher, now=clock())
+    tokens = HeldTokens(factory, connection_id, refresher, cipher, clock)
 
     def xero_lists_tenant() -> bool:
         try:
@@ -67,7 +67,7 @@ def open_gateway(
             raise translate_xero_error(error) from error
 
     refusal = Refusal(factory, connection_id, refresher, cipher, platform,
-                      still_listed=xero_lists_tenant if platform == "xero" else None)
+                      still_listed=xero_lists_tenant if platform == "xero" else None, held=tokens)
     kept = lists_key(factory, connection_id)  # the company's lists, shared a few minutes
     if platform == "quickbooks":
         return QuickBooksGateway(qb_endpoints, tenant, tokens, connection_id=str(connection_id), gate=gate,

@@ -1,6 +1,6 @@
 """The QuickBooks Online gateway, through the unmodified python-quickbooks.
 
-Every call goes: fresh token from custody -> a client for this company (quickbooks_client) ->
+Every call goes: a fresh token (held_tokens, from custody) -> this company's client (quickbooks_client) ->
 a slot from the rate gate -> the SDK -> `translate_quickbooks_error` on failure, all under the
 one retry policy. Creates carry a `requestid` derived from the idempotency key, so QuickBooks
 replays instead of creating twice; and when a create's outcome is unknown the invoice is looked
@@ -10,6 +10,7 @@ up by its DocNumber and PrivateNote key before anything is sent again.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
@@ -87,17 +88,26 @@ class QuickBooksGateway:
         self._clock = clock
         self._transport = transport
         self._lists = KeptLists(self._read_lists, lists_key)
+        self._clients = threading.local()  # a session remembers its last answer: one per thread
 
     def __repr__(self) -> str:
         return f"QuickBooksGateway(realm={self._realm!r})"
 
     # -- plumbing -----------------------------------------------------------------------------
     def _client(self) -> tuple[QuickBooks, TimedSession]:
-        session = TimedSession(self._tokens().access_token, self._endpoints.timeout_seconds)
-        if self._transport is not None:
-            session.mount("http://", self._transport)
-            session.mount("https://", self._transport)
-        return build_client(self._endpoints, self._realm, session.access_token, session), session
+        """This thread's client for the company, built once per gateway (keep-alive) and given
+        the current token before every call."""
+        access_token = self._tokens().access_token
+        built: tuple[QuickBooks, TimedSession] | None = getattr(self._clients, "built", None)
+        if built is None:
+            session = TimedSession(access_token, self._endpoints.timeout_seconds)
+            if self._transport is not None:
+                session.mount("http://", self._transport)
+                session.mount("https://", self._transport)
+            built = self._clients.built = (build_client(self._endpoints, self._realm, access_token, session),
+                                           session)
+        built[1].access_token = access_token  # read by QuickBooks.process_request for each request
+        return built
 
     def _once(self, op: Callable[[QuickBooks], T], creating: bool = False) -> T:
         """One try; refused for its credentials, once more after a forced refresh (refusal.py)."""

@@ -3,7 +3,8 @@
 python-quickbooks has traps for a service like ours (API-NOTES 1.1): its constructor refreshes
 tokens when it has no access token, its session has no timeout, it parses amounts as floats
 unless told otherwise, and its exceptions forget the HTTP status and `intuit_tid`. So a client
-here is built per connection and per call, from an access token custody already made fresh,
+here is built per connection (one per gateway and thread, its session given the current token
+before each call), from an access token custody already made fresh,
 with `use_decimal=True`, pointed at the configured API URL, and given a `TimedSession` that
 sets a timeout on every request and remembers what the last answer's status and ids were.
 """

@@ -26,6 +26,7 @@ from connector.store.db import transaction
 from . import custody
 from .custody import Refresher, TokenCipher
 from .errors import AuthError, NeedsReconnect, PlatformError
+from .held_tokens import HeldTokens
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -37,7 +38,8 @@ class Refusal:
 
     `still_listed` (Xero) says whether the platform still lists the organisation for the
     freshly refreshed grant; False makes the connection `disconnected` rather than
-    `needs_reconnect`."""
+    `needs_reconnect`. `held`, the gateway's in-memory token (held_tokens.py), is given what
+    the forced refresh returns, and dropped when the connection is dead."""
 
     sessions: sessionmaker[Session]
     connection_id: int
@@ -45,13 +47,19 @@ class Refusal:
     cipher: TokenCipher
     platform: str
     still_listed: Callable[[], bool] | None = None
+    held: HeldTokens | None = None
 
     def refresh(self, refused_access_token: str) -> None:
+        if self.held is not None:
+            self.held.force_refresh(refused_access_token)
+            return
         custody.force_refresh(self.sessions, self.connection_id, self.refresher, self.cipher,
                               refused_access_token=refused_access_token)
 
     def dead(self, error: AuthError) -> NeedsReconnect:
         """Record the connection as waiting for an admin; the error for the caller to raise."""
+        if self.held is not None:
+            self.held.drop()
         if self.still_listed is not None and not self._listed():
             with transaction(self.sessions) as session:
                 custody.mark_disconnected(session, self.connection_id)

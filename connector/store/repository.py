@@ -41,13 +41,19 @@ from .models import (
 class BillingRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._projects: dict[str, ProjectRow] = {}  # a repository lives for one transaction
 
     # --- projects ---------------------------------------------------------------------------
 
     def project_row(self, key: str) -> ProjectRow:
+        """The project's row, read once per repository (a transition asks for it three times)."""
+        row = self._projects.get(key)
+        if row is not None:
+            return row
         row = self.session.scalars(select(ProjectRow).where(ProjectRow.key == key)).one_or_none()
         if row is None:
             raise ProjectNotFound(key)
+        self._projects[key] = row
         return row
 
     def project_keys(self) -> list[str]:
@@ -151,9 +157,8 @@ class BillingRepository:
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrentUpdate(key, milestone.seq, expected_version)
-        row = self.session.get(MilestoneRow, row_id)
+        row = self.session.get(MilestoneRow, row_id, populate_existing=True)  # as the UPDATE left it
         assert row is not None
-        self.session.refresh(row)
         stored = records.milestone_from_row(row, project_row.currency)
         self._milestone_version(row, stored, change_order_id)
         return stored
