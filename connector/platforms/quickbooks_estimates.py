@@ -39,11 +39,18 @@ def read_estimate(gateway: QuickBooksGateway, reference: str, home_currency: str
     return emap.quickbooks_estimate(row, customer, home_currency)
 
 
+OBJECT_NOT_FOUND = "610"
+
+
 def _by_id(gateway: QuickBooksGateway, estimate_id: str) -> dict[str, Any] | None:
     try:
         found = gateway.call(lambda qb: qb.get_single_object("Estimate", estimate_id))
-    except (NotFound, ValidationRejected):
-        return None  # QuickBooks answers an unknown id with a 610 "object not found" fault
+    except NotFound:
+        return None
+    except ValidationRejected as fault:
+        if str(fault.code) == OBJECT_NOT_FOUND:
+            return None  # QuickBooks answers an unknown id with a 610 "object not found" fault
+        raise  # any other fault keeps its own code and message
     return dict(found.get("Estimate") or {}) or None
 
 

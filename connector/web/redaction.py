@@ -1,6 +1,7 @@
 """Keep credentials carried in URLs out of the logs.
 
-An approver's portal link is its own credential (`/portal/<signed token>`), and an OAuth
+An approver's portal link is its own credential (`/portal/<signed token>`, and an evidence
+file's `/portal/evidence/<signed token>`), and an OAuth
 callback carries the authorization `code` and the `state` in its query string. Web servers log
 the request line (werkzeug's development server, gunicorn's access log) and Flask logs the path
 of a request whose view raised; each of those lines goes through `RedactingFilter`, which
@@ -17,8 +18,9 @@ if TYPE_CHECKING:
     from flask import Flask
 
 REDACTED = "[redacted]"
-# /portal/<token>: everything up to the next path, query, quote or space.
-_PORTAL = re.compile(r"(/portal/)[^/?#\s\"']+")
+# /portal/<token>[/...] and /portal/evidence/<token>: the whole rest of the path (up to the
+# query, a quote or a space), since any segment of it may be a signed token.
+_PORTAL = re.compile(r"(/portal/)[^?#\s\"']+")
 # Query parameters that are credentials: OAuth's code and state, and any *token.
 _PARAMS = re.compile(r"(?i)([?&;](?:code|state|[a-z_]*token)=)[^&#\s\"']*")
 # Loggers that write request lines: werkzeug (development server), gunicorn (access and error),

@@ -70,3 +70,13 @@ def test_a_portal_links_token_never_reaches_the_request_line(app) -> None:
     [line] = from_logger(lines, "milepost.web.access")
     assert line["path"] == "/portal/[redacted]"
     assert token not in str(lines)
+
+
+def test_an_evidence_links_token_never_reaches_the_request_line(app) -> None:
+    token = "eyJlIjoiZGFuYUBhY21lLmV4YW1wbGUifQ.Z3Vlc3M.c2lnbmF0dXJl"
+    with captured() as lines:
+        app.test_client().get(f"/portal/evidence/{token}")
+
+    [line] = from_logger(lines, "milepost.web.access")
+    assert line["path"] == "/portal/[redacted]"
+    assert token not in str(lines)
