@@ -23,7 +23,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +89,11 @@ def run_platforms(sizes: Sizes, urls: dict[str, Callable[[], str]]) -> dict[str,
             stack.stop()
 
 
-def run_ceilings(loads: Loads, urls: dict[str, Callable[[], str]]) -> tuple[dict[str, Any], dict[str, Any]]:
+FIGURES = ("sync_calls", "ceiling", "latency", "peak_rss", "cpu", "cli")
+
+
+def run_ceilings(loads: Loads, urls: dict[str, Callable[[], str]],
+                 only: Collection[str] = FIGURES) -> tuple[dict[str, Any], dict[str, Any]]:
     """The figures against the platforms' ceilings (ceilings.py), and each one's details. The
     worker's database is PostgreSQL when there is one (as in production), else SQLite."""
     os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
@@ -104,6 +108,8 @@ def run_ceilings(loads: Loads, urls: dict[str, Callable[[], str]]) -> tuple[dict
         ("cpu", lambda: cpu_per_draft(loads, database())),
         ("cli", lambda: run_startup(loads.cli_runs)),
     ):
+        if name not in only:
+            continue
         started = time.monotonic()
         found = take()
         details[name] = {**found.pop("details"), "wall_seconds": round(time.monotonic() - started, 1)}
@@ -127,17 +133,21 @@ def show(name: str, figure: dict[str, Any]) -> None:
           f"({figure['count']} in {figure['seconds']:.3f} s){memory}")
 
 
-def run_bench(tiny: bool = False, out: Path = RESULTS, use_postgres: bool = True) -> dict[str, Any]:
-    """Every benchmark; the document written to `out` (also returned)."""
+def run_bench(tiny: bool = False, out: Path = RESULTS, use_postgres: bool = True,
+              only: Collection[str] | None = None) -> dict[str, Any]:
+    """Every benchmark (or `only` those ceiling figures, for work on one of them); the document
+    written to `out` (also returned)."""
     sizes, loads = (TINY, TINY_LOADS) if tiny else (FULL, FULL_LOADS)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="milepost-bench-") as scratch, \
             databases(use_postgres, Path(scratch)) as urls:
         details = machine_details(postgres=use_postgres)
         details["load_average_at_start"] = load_average()
-        ceilings, how = run_ceilings(loads, urls)
-        results = run_billing(sizes.projects, sizes.repeats, urls, sizes.sample)
-        results.update(run_platforms(sizes, urls))
+        ceilings, how = run_ceilings(loads, urls, only or FIGURES)
+        results: dict[str, Any] = {}
+        if only is None:
+            results = run_billing(sizes.projects, sizes.repeats, urls, sizes.sample)
+            results.update(run_platforms(sizes, urls))
         details["load_average_at_end"] = load_average()
     document = {"machine": details, "mode": "tiny" if tiny else "full",
                 "sizes": vars(sizes), "loads": vars(loads), "wall_seconds": round(time.monotonic() - started, 1),
@@ -151,8 +161,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tiny", action="store_true", help="a handful of items each (smoke run)")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"where to write (default {RESULTS})")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--only", type=lambda text: text.split(","), metavar="FIGURE,...",
+                        help=f"only these ceiling figures, of: {', '.join(FIGURES)} (no throughput figures)")
     args = parser.parse_args(argv)
-    document = run_bench(args.tiny, args.out, not args.no_postgres)
+    unknown = set(args.only or ()) - set(FIGURES)
+    if unknown:
+        parser.error(f"--only: unknown figure {', '.join(sorted(unknown))}; known: {', '.join(FIGURES)}")
+    document = run_bench(args.tiny, args.out, not args.no_postgres, args.only)
     print(f"Milepost benchmarks ({document['mode']}) on {document['machine']['cpu']}, "  # noqa: T201
           f"{document['machine']['cpus']} CPUs, Python {document['machine']['python']}")
     show_figures(document["figures"])
