@@ -19,7 +19,7 @@ Database errors are never swallowed here: a broken link table is a broken instal
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -66,10 +66,15 @@ def route_for(session: Session, project_key: str, explicit: int | None) -> Route
     """The connection an intent of this project bills through (see the module docstring)."""
     if explicit is not None:
         return Route(explicit)
-    linked = linked_connection(session, project_key)
+    return chosen_route(project_key, linked_connection(session, project_key), lambda: active_connections(session))
+
+
+def chosen_route(project_key: str, linked: int | None, active_ids: Callable[[], list[int]]) -> Route:
+    """The route of a project queued with no connection: its link, `linked` (read already),
+    else the only active connection (`active_ids()`, asked only then)."""
     if linked is not None:
         return Route(linked)
-    active = active_connections(session)
+    active = active_ids()
     if len(active) == 1:
         return Route(active[0])
     if not active:
@@ -116,18 +121,27 @@ def stored_mapping(session: Session, connection_id: int) -> dict[str, Any]:
     return dict(stored.mapping or {}) if stored is not None else {}
 
 
-def mapping_for(
-    session: Session, connection_id: int, project_key: str | None = None, *, sandbox: bool = True
+def stored_mappings(session: Session, connection_ids: Collection[int]) -> dict[int, dict[str, Any]]:
+    """`stored_mapping` of several connections in one query (those with a sync_state row)."""
+    if not connection_ids:
+        return {}
+    rows = session.scalars(select(SyncStateRow).where(SyncStateRow.connection_id.in_(sorted(connection_ids))))
+    return {row.connection_id: dict(row.mapping or {}) for row in rows}
+
+
+def mapping_from(
+    connection_id: int, platform: str | None, own: dict[str, Any], project: dict[str, Any], *,
+    sandbox: bool = True,
 ) -> MappingSettings:
-    """The settings a project's drafts in this connection are made with.
+    """The settings a project's drafts in this connection are made with: the project's own
+    (`project`) over the connection's (`own`), as stored; `platform` None when the connection
+    is gone (read as QuickBooks').
 
     Raises ConfigurationError on a real (`sandbox=False`) connection whose settings, the
     project's included, lack what its platform cannot book a line without."""
-    connection = session.get(ConnectionRow, connection_id)
-    platform = connection.platform if connection is not None else "quickbooks"
-    own = MappingSettings.from_dict(stored_mapping(session, connection_id))
-    project = MappingSettings.from_dict(project_mapping(session, project_key) if project_key else {})
-    merged = project.over(own)
+    platform = platform or "quickbooks"
+    connection_settings = MappingSettings.from_dict(own)
+    merged = MappingSettings.from_dict(project).over(connection_settings)
     if sandbox:
         return merged.over(MappingSettings.from_dict(SANDBOX_DEFAULTS.get(platform, {})))
     field_name, option = REQUIRED.get(platform, ("sales_item", "--item"))

@@ -47,13 +47,12 @@ from connector.platforms.errors import HeldBack, NeedsReconnect, PlatformError, 
 from connector.platforms.gateway import Attachment, CreatedInvoice
 from connector.store import outbox as store_outbox
 from connector.store.db import transaction
-from connector.store.evidence import evidence_files
-from connector.store.mapping_rows import known_customer, remember_customer
-from connector.store.models import ConnectionRow, OutboxRow
-from connector.store.sources import source_for
+from connector.store.mapping_rows import remember_customer
+from connector.store.models import OutboxRow
 from mappings.settings import MappingSettings, Ref
 
-from .connections import mapping_for, route_for
+from .batch_reads import BatchReads, ClaimedWithReads, with_reads
+from .connections import mapping_from
 from .context import JobContext
 from .credits import drain_credits
 from .deliveries import drain_webhooks
@@ -91,8 +90,9 @@ def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
             session, timedelta(seconds=ctx.reclaim_after_seconds), now
         )
     with ctx.one_pass():  # one gateway (client, held token) per connection for the whole pass
-        drain(ctx, now, counts, lambda s, n, skip: store_outbox.claim_pending(s, limit=n, skip=skip),
-              _deliver, lambda item: item.intent.idempotency_key, limit=limit)
+        drain(ctx, now, counts,
+              lambda s, n, skip: with_reads(s, ctx.sessions, store_outbox.claim_pending(s, limit=n, skip=skip)),
+              _deliver, lambda item: item.claimed.intent.idempotency_key, limit=limit)
         drain_credits(ctx, now, counts, limit=limit)
         drain_voids(ctx, now, counts, limit=limit)
     drain_webhooks(ctx, now, counts, limit=limit)
@@ -100,13 +100,13 @@ def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
     return counts
 
 
-def _deliver(ctx: JobContext, item: store_outbox.ClaimedIntent, now: datetime) -> tuple[str, str]:
+def _deliver(ctx: JobContext, claimed: ClaimedWithReads, now: datetime) -> tuple[str, str]:
     """One intent to its books: ("created" | "retry" | "failed", what went wrong)."""
+    item, reads = claimed.claimed, claimed.reads
     intent = item.intent
     try:
-        with ctx.sessions() as session:
-            route = route_for(session, intent.project_key, item.connection_id)
-            delivery = _delivery(ctx, session, item, route.connection_id) if route.connection_id else None
+        route = reads.route(item)
+        delivery = _delivery(ctx, reads, item, route.connection_id) if route.connection_id else None
         if delivery is None:
             return _put_back(ctx, item.id, route.waiting), route.waiting
         gateway = ctx.gateway_for(delivery.connection_id)
@@ -135,6 +135,8 @@ def _deliver(ctx: JobContext, item: store_outbox.ClaimedIntent, now: datetime) -
         locked = _still_processing(session, item.id)  # held, so complete() finds it in the session
         if locked is not None:
             store_outbox.complete(session, locked.id, _created(made, intent.due_date, delivery), now)
+    if customer.id != delivery.customer_id:
+        reads.remember(delivery.connection_id, intent.customer, customer.id)  # now stored
     return "created", ""
 
 
@@ -145,21 +147,20 @@ def _customer_decision(wanted: str, found: Ref) -> str:
     return f"customer {wanted!r}: matched {found.name!r} (id {found.id}) by {found.how or 'lookup'}"
 
 
-def _delivery(ctx: JobContext, session: Session, item: store_outbox.ClaimedIntent, connection_id: int) -> Delivery:
+def _delivery(ctx: JobContext, reads: BatchReads, item: store_outbox.ClaimedIntent, connection_id: int) -> Delivery:
     intent = item.intent
-    connection = session.get(ConnectionRow, connection_id)
-    platform = connection.platform if connection is not None else ""
-    mapping = mapping_for(session, connection_id, intent.project_key,
-                          sandbox=uses_sandbox(ctx.settings, platform))
-    files = evidence_files(session, intent.project_key, store_outbox.billed_milestones(intent),
-                           sessions=ctx.sessions)
+    platform = reads.platform(connection_id)
+    mapping = mapping_from(connection_id, platform, reads.connection_mapping(connection_id),
+                           reads.project_mapping(intent.project_key),
+                           sandbox=uses_sandbox(ctx.settings, platform or ""))
+    files = reads.files(intent.project_key, store_outbox.billed_milestones(intent))
     return Delivery(
         connection_id=connection_id,
-        platform=platform,
+        platform=platform or "",
         mapping=mapping,
-        customer_id=known_customer(session, connection_id, intent.customer),
+        customer_id=reads.known_customer(connection_id, intent.customer),
         attachments=tuple(Attachment(f.filename, content_type=f.content_type, loader=f.load) for f in files),
-        source=source_for(session, intent.project_key, connection_id),
+        source=reads.source(intent.project_key, connection_id),
     )
 
 

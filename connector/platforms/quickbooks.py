@@ -261,7 +261,7 @@ class QuickBooksGateway:
     ) -> CreatedInvoice:
         key = intent.idempotency_key
         payload = qbmap.invoice_payload(intent, customer_ref, settings)
-        body = Invoice.from_json(payload).to_json()
+        body = _sdk_json(Invoice.from_json(payload))
         rid = request_id_for("invoice", self._realm, key)
 
         def create() -> CreatedInvoice:
@@ -412,6 +412,13 @@ class QuickBooksGateway:
 
 def _json(body: dict[str, Any]) -> str:
     return json.dumps(body, cls=DecimalEncoder)
+
+
+def _sdk_json(obj: Invoice) -> str:
+    """What the SDK's `to_json()` sends (its own filter of unset fields, its Decimal strings,
+    sorted keys), without the four-space indent that makes `json` use its pure-Python encoder:
+    the same document, a fraction of the CPU."""
+    return json.dumps(obj, cls=DecimalEncoder, default=obj.json_filter(), sort_keys=True)
 
 
 def _customer_ref(row: dict[str, Any], how: str = "") -> Ref:

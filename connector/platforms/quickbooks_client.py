@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from quickbooks import QuickBooks
@@ -34,9 +35,23 @@ class TimedSession(requests.Session):
         self.last_status: int | None = None
         self.last_request_id: str | None = None
         self.last_retry_after: str | None = None
+        self._environment: dict[tuple[Any, ...], dict[str, Any]] = {}  # merge_environment_settings
 
     def __repr__(self) -> str:
         return f"TimedSession(timeout={self.timeout})"
+
+    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any,
+                                   cert: Any) -> dict[str, Any]:
+        """requests reads the proxy and CA bundle variables from the environment on every request
+        (a walk over all of it, several times: more CPU than the rest of the request's own
+        work); read here once per host for the life of this session (one drain pass or sync)."""
+        target = urlsplit(url.decode() if isinstance(url, bytes) else url or "")
+        key = (target.scheme, target.netloc, tuple(sorted((proxies or {}).items())), stream, verify,
+               cert if not isinstance(cert, list) else tuple(cert))
+        found = self._environment.get(key)
+        if found is None:
+            found = self._environment[key] = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        return {name: dict(value) if isinstance(value, dict) else value for name, value in found.items()}
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         kwargs.setdefault("timeout", self.timeout)

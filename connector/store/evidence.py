@@ -27,7 +27,7 @@ import mimetypes
 import os
 import re
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -203,37 +203,44 @@ def check_count(existing: set[str], new: Sequence[str], rules: AttachmentRules) 
             f"{len(existing)} and {len(set(new) - existing)} more were given")
 
 
-def evidence_files(session: Session, project_key: str, seqs: Sequence[int],
-                   sessions: sessionmaker[Session] | None = None) -> list[EvidenceFile]:
-    """The stored files of these milestones, oldest first, one per file name (the latest).
+class StoredFiles:
+    """The stored files of several projects' milestones, named in one query (`read`); `files`
+    gives those of some milestones of one project, oldest first, one per file name (the latest)."""
 
-    Only names and ids are read here; each file's bytes are read by its `load()` (through
-    `sessions`, or `session` when none is given), one file at a time."""
-    if not seqs:
-        return []
-    rows = session.execute(
-        select(EvidenceRow.id, EvidenceRow.name, EvidenceRow.content_type)
-        .join(MilestoneRow, MilestoneRow.id == EvidenceRow.milestone_id)
-        .join(ProjectRow, ProjectRow.id == MilestoneRow.project_id)
-        .where(ProjectRow.key == project_key, MilestoneRow.seq.in_(list(seqs)),
-               EvidenceRow.content.is_not(None))
-        .order_by(EvidenceRow.id)
-    ).all()
-    latest: dict[str, EvidenceFile] = {}
-    for row_id, name, content_type in rows:
-        latest.pop(name, None)
-        latest[name] = EvidenceFile(name, content_type or content_type_for(name),
-                                    _loader(sessions, session, row_id))
-    return list(latest.values())
+    def __init__(self, rows: Sequence[tuple[str, int, int, str, str | None]],
+                 sessions: sessionmaker[Session]) -> None:
+        self._rows, self._sessions = rows, sessions  # (project key, seq, id, name, type), by id
+
+    @classmethod
+    def read(cls, session: Session, project_keys: Collection[str], sessions: sessionmaker[Session]) -> StoredFiles:
+        """Names and ids only; each file's bytes are read by its `load()` through `sessions`."""
+        if not project_keys:
+            return cls([], sessions)
+        rows = session.execute(
+            select(ProjectRow.key, MilestoneRow.seq, EvidenceRow.id, EvidenceRow.name, EvidenceRow.content_type)
+            .join(MilestoneRow, MilestoneRow.id == EvidenceRow.milestone_id)
+            .join(ProjectRow, ProjectRow.id == MilestoneRow.project_id)
+            .where(ProjectRow.key.in_(sorted(project_keys)), EvidenceRow.content.is_not(None))
+            .order_by(EvidenceRow.id)
+        ).all()
+        return cls([tuple(row) for row in rows], sessions)  # type: ignore[misc]
+
+    def files(self, project_key: str, seqs: Sequence[int]) -> list[EvidenceFile]:
+        wanted = set(seqs)
+        latest: dict[str, EvidenceFile] = {}
+        for key, seq, row_id, name, content_type in self._rows:
+            if key == project_key and seq in wanted:
+                latest.pop(name, None)  # a name given again: the latest file, in its place
+                latest[name] = EvidenceFile(name, content_type or content_type_for(name),
+                                            _loader(self._sessions, row_id))
+        return list(latest.values())
 
 
-def _loader(sessions: sessionmaker[Session] | None, session: Session, row_id: int) -> Callable[[], bytes]:
+def _loader(sessions: sessionmaker[Session], row_id: int) -> Callable[[], bytes]:
+    """A file's bytes, read in a session of its own when the file is sent."""
     def load() -> bytes:
-        query = select(EvidenceRow.content).where(EvidenceRow.id == row_id)
-        if sessions is None:
-            return session.scalar(query) or b""
         with sessions() as own:
-            return own.scalar(query) or b""
+            return own.scalar(select(EvidenceRow.content).where(EvidenceRow.id == row_id)) or b""
 
     return load
 

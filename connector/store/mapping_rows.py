@@ -11,6 +11,7 @@ Both come from the `0006_evidence_and_mappings` revision.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -53,6 +54,20 @@ def known_customer(session: Session, connection_id: int, customer: Customer) -> 
     return row.platform_id if row is not None else None
 
 
+def known_customers(session: Session, wanted: Collection[tuple[int, Customer]]) -> dict[tuple[int, str], str]:
+    """`known_customer` of several (connection, customer) pairs in one query:
+    (connection id, `customer_key`) -> platform id, for the pairs that have one."""
+    pairs = {(connection_id, customer_key(customer)) for connection_id, customer in wanted}
+    if not pairs:
+        return {}
+    rows = session.execute(
+        select(CustomerMappingRow.connection_id, CustomerMappingRow.customer_key, CustomerMappingRow.platform_id)
+        .where(CustomerMappingRow.connection_id.in_(sorted({c for c, _ in pairs})),
+               CustomerMappingRow.customer_key.in_(sorted({k for _, k in pairs})))
+    )
+    return {(c, k): platform_id for c, k, platform_id in rows if (c, k) in pairs}
+
+
 def remember_customer(
     session: Session, connection_id: int, customer: Customer, platform_id: str, display_name: str
 ) -> None:
@@ -68,6 +83,14 @@ def remember_customer(
 def project_mapping(session: Session, project_key: str) -> dict[str, Any]:
     row = session.get(ProjectMappingRow, project_key)
     return dict(row.mapping) if row is not None else {}
+
+
+def project_mappings(session: Session, project_keys: Collection[str]) -> dict[str, dict[str, Any]]:
+    """`project_mapping` of several projects in one query (those with settings of their own)."""
+    if not project_keys:
+        return {}
+    rows = session.scalars(select(ProjectMappingRow).where(ProjectMappingRow.project_key.in_(list(project_keys))))
+    return {row.project_key: dict(row.mapping) for row in rows}
 
 
 def set_project_mapping(session: Session, project_key: str, mapping: dict[str, Any]) -> None:

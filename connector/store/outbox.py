@@ -26,7 +26,8 @@ from connector.billing.model import InvoiceIntent
 
 from . import mail_outbox, records, service, webhook_events
 from .errors import StoreError
-from .models import InvoiceMilestoneRow, InvoiceRow, MilestoneRow, OutboxRow, ProjectRow, utcnow
+from .models import InvoiceMilestoneRow, InvoiceRow, OutboxRow, ProjectRow, utcnow
+from .repository import BillingRepository
 
 PENDING, PROCESSING, DONE, FAILED = "pending", "processing", "done", "failed"
 # Why a row last waited or failed (`outbox.cause`, 0011): reconnecting a company re-queues
@@ -99,8 +100,9 @@ def complete(session: Session, outbox_id: int, created: CreatedInvoice, at: date
     so payments found later reach all of them. Subscribers get `invoice.created`, queued here.
     """
     row = _row(session, outbox_id)
-    project = session.get(ProjectRow, row.project_id)
-    assert project is not None
+    assert row.project_id is not None  # an invoice intent always has its project
+    repo = BillingRepository(session)  # the project's and milestones' rows read once for all of it
+    project = repo.project_row_by_id(row.project_id)
     invoice = InvoiceRow(
         project_id=row.project_id, connection_id=created.connection_id, outbox_id=row.id,
         platform=created.platform, platform_id=created.platform_id, number=created.number,
@@ -113,14 +115,16 @@ def complete(session: Session, outbox_id: int, created: CreatedInvoice, at: date
     intent = records.intent_from_json(row.payload)
     seqs = billed_milestones(intent)
     for seq in seqs:
-        _link_milestone(session, invoice, project, seq, lifecycle.intent_gross(intent, seq).amount)
         service.transition(
             session, project.key, seq,
             lambda p, m, _s: lifecycle.mark_invoiced(
                 p, m, at, platform=created.platform, invoice_id=created.platform_id,
                 number=created.number,
             ),
+            repo=repo,
         )
+        session.add(InvoiceMilestoneRow(invoice_id=invoice.id, milestone_id=repo.milestone_row(project, seq).id,
+                                        amount=lifecycle.intent_gross(intent, seq).amount))
     webhook_events.invoice_created(session, invoice, seqs, row.idempotency_key, at)
     return invoice
 
@@ -130,15 +134,6 @@ def billed_milestones(intent: InvoiceIntent) -> list[int]:
     if intent.seq is not None:
         return [intent.seq]
     return list(dict.fromkeys(line.seq for line in intent.lines if line.seq is not None))
-
-
-def _link_milestone(
-    session: Session, invoice: InvoiceRow, project: ProjectRow, seq: int, amount: Decimal
-) -> None:
-    milestone_id = session.scalars(
-        select(MilestoneRow.id).where(MilestoneRow.project_id == project.id, MilestoneRow.seq == seq)
-    ).one()
-    session.add(InvoiceMilestoneRow(invoice_id=invoice.id, milestone_id=milestone_id, amount=amount))
 
 
 def fail(session: Session, outbox_id: int, error: str, *, max_attempts: int, retryable: bool = True,

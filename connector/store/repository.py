@@ -42,6 +42,7 @@ class BillingRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._projects: dict[str, ProjectRow] = {}  # a repository lives for one transaction
+        self._milestones: dict[tuple[int, int], MilestoneRow] = {}  # (project id, seq): rows read
 
     # --- projects ---------------------------------------------------------------------------
 
@@ -54,6 +55,14 @@ class BillingRepository:
         if row is None:
             raise ProjectNotFound(key)
         self._projects[key] = row
+        return row
+
+    def project_row_by_id(self, project_id: int) -> ProjectRow:
+        """The project's row by its id (the session's own when it holds it), kept like `project_row`."""
+        row = self.session.get(ProjectRow, project_id)
+        if row is None:
+            raise ProjectNotFound(str(project_id))
+        self._projects[row.key] = row
         return row
 
     def project_keys(self) -> list[str]:
@@ -105,15 +114,23 @@ class BillingRepository:
 
     def _milestone_rows(self, project: ProjectRow) -> list[MilestoneRow]:
         query = select(MilestoneRow).where(MilestoneRow.project_id == project.id)
-        return list(self.session.scalars(query.order_by(MilestoneRow.seq)))
+        rows = list(self.session.scalars(query.order_by(MilestoneRow.seq)))
+        self._milestones.update(((project.id, row.seq), row) for row in rows)
+        return rows
 
     def milestone_row(self, project: ProjectRow, seq: int) -> MilestoneRow:
+        """The milestone's row; one this repository read already (a transition loads the
+        schedule, then saves one of its milestones) is not read again."""
+        kept = self._milestones.get((project.id, seq))
+        if kept is not None and kept.project_id == project.id and kept.seq == seq:
+            return kept  # the same object a query would return from the session's identity map
         query = select(MilestoneRow).where(
             MilestoneRow.project_id == project.id, MilestoneRow.seq == seq
         )
         row = self.session.scalars(query).one_or_none()
         if row is None:
             raise MilestoneNotFound(project.key, seq)
+        self._milestones[(project.id, seq)] = row
         return row
 
     def milestone(self, key: str, seq: int) -> tuple[Project, Milestone]:

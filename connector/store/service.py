@@ -81,15 +81,17 @@ def transition(
     evidence_files: Sequence[Path] = (),
     evidence_policy: evidence.EvidencePolicy | None = None,
     uploads: Sequence[evidence.Upload] = (),
+    repo: BillingRepository | None = None,
 ) -> Milestone:
     """Apply one lifecycle step to a stored milestone, and bill it when it became billable.
 
     Raises the domain's error (IllegalTransition...) untouched, ConcurrentUpdate when another
     writer changed the milestone since it was read, or EvidenceRefused for a file (on disk, or
     `uploads` received by the API) the policy (default: the working folder, every platform's
-    rules) refuses. Returns the milestone as stored.
+    rules) refuses. Returns the milestone as stored. `repo`: the caller's repository on
+    `session`, when it has read rows this step needs.
     """
-    repo = BillingRepository(session)
+    repo = repo or BillingRepository(session)
     project, schedule = repo.load(key)
     current = next((m for m in schedule if m.seq == seq), None)
     if current is None:

@@ -8,6 +8,7 @@ and the drain hands the document to the gateway, so each invoice points back to 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
@@ -59,9 +60,11 @@ def remember_source(session: Session, project_key: str, connection_id: int,
     session.flush()
 
 
-def source_for(session: Session, project_key: str, connection_id: int) -> SourceDocument | None:
-    """The document a project came from, when its invoices go to the same books."""
-    row = session.get(ProjectSourceRow, project_key)
-    if row is None or row.connection_id != connection_id:
-        return None
-    return SourceDocument(row.platform, row.kind, row.platform_id, row.number)
+def sources_by_project(session: Session, project_keys: Collection[str]) -> dict[str, tuple[int, SourceDocument]]:
+    """Several projects' documents in one query: key -> (its connection, the document), for
+    the projects imported from one."""
+    if not project_keys:
+        return {}
+    rows = session.scalars(select(ProjectSourceRow).where(ProjectSourceRow.project_key.in_(sorted(project_keys))))
+    return {row.project_key: (row.connection_id, SourceDocument(row.platform, row.kind, row.platform_id, row.number))
+            for row in rows}
