@@ -50,9 +50,10 @@ class BatchReads:
             for item in claimed
         }
         routed = {route.connection_id for route in self._routes.values() if route.connection_id is not None}
-        self._platforms: dict[int, str] = dict(session.execute(
-            select(ConnectionRow.id, ConnectionRow.platform).where(ConnectionRow.id.in_(sorted(routed)))
-        ).tuples().all()) if routed else {}
+        self._platforms: dict[int, str] = {
+            connection_id: platform for connection_id, platform in session.execute(
+                select(ConnectionRow.id, ConnectionRow.platform).where(ConnectionRow.id.in_(sorted(routed))))
+        } if routed else {}
         self._own = stored_mappings(session, routed)
         self._projects = project_mappings(session, keys)
         self._files = StoredFiles.read(session, keys, sessions)

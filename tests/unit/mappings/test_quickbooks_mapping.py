@@ -80,6 +80,17 @@ def test_the_sdk_object_serialises_amounts_as_exact_strings(intent) -> None:
         "1234.57", "-123.46", "100.00"]
 
 
+def test_the_gateway_sends_the_sdks_own_document_without_its_indent(intent) -> None:
+    from connector.platforms.quickbooks import _sdk_json  # the body create_draft_invoice sends
+
+    invoice = Invoice.from_json(payload_for(intent))
+
+    sent = _sdk_json(invoice)
+
+    assert json.loads(sent) == json.loads(invoice.to_json())
+    assert "\n" not in sent
+
+
 def test_long_keys_get_distinct_doc_numbers_within_21_characters() -> None:
     one = qb.doc_number_for("milepost:A-VERY-LONG-PROJECT-KEY:12:1")
     two = qb.doc_number_for("milepost:A-VERY-LONG-PROJECT-KEY:12:2")
