@@ -18,9 +18,10 @@ from sqlalchemy import event
 
 from jobs.runner import run_job
 
-# What one steady-state draft costs (claim, completion, invoice, milestone, audit, webhook
-# check), with room for a statement or two; it was about 22 before the delivery's reads were
-# read per batch and completion stopped reading its rows twice.
+# What one steady-state draft costs (the claim and batch reads shared by ten, the row lock,
+# the invoice, the milestone, its audit and version rows, the webhook check): about 11, with
+# room for a statement or two. It was about 22 when the delivery's reads were made per intent
+# and completion read the project and milestone rows twice.
 MOST_PER_DRAFT = 14
 
 
