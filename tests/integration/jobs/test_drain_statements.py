@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from jobs.runner import run_job
+from jobs.tables import SyncLogRow
+from tests.jobs_harness import books_invoice
 
 # What one steady-state draft costs (the claim and batch reads shared by ten, the row lock,
 # the invoice, the milestone, its audit and version rows, the webhook check): about 11, with
@@ -63,3 +65,22 @@ def test_a_drain_of_ten_intents_issues_a_bounded_number_of_statements_per_draft(
     assert len(stack.invoices()) == 12
     assert stack.outbox_statuses().count("done") == 12
     assert len(seen) / 10 <= MOST_PER_DRAFT, "\n".join(seen)
+
+
+def test_a_new_customer_made_for_one_intent_is_the_known_customer_of_the_next_in_the_batch(stack) -> None:
+    """The batch's reads are taken before any of its intents is carried: a customer the first
+    intent created must still be the known one for the second (no search, no second log line)."""
+    connection, realm = stack.connect_quickbooks()
+    for key in ("ALPHA-1", "ALPHA-2", "ALPHA-3"):  # the demo schedule's customer, three times
+        stack.import_and_accept(key, connection)
+
+    run_job(stack.context(), "drain_outbox")
+
+    with stack.reading() as session:
+        lines = list(session.scalars(select(SyncLogRow.message).where(SyncLogRow.message.like("customer %"))))
+    assert len(stack.invoices()) == 3
+    [line] = lines  # one customer line: created once, never searched for again
+    assert "no customer in the books matched; created" in line
+    customers = {books_invoice(stack.sandbox, realm, invoice.platform_id)["CustomerRef"]["value"]
+                 for invoice in stack.invoices()}
+    assert len(customers) == 1
