@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from connector.platforms.endpoints import endpoints_from_sandbox
 from connector.store.models import InvoiceRow, OutboxRow
@@ -82,3 +83,42 @@ def test_racing_drains_make_one_invoice_per_intent(stack) -> None:
     assert len(stored) == 9
     books = invoice_keys(stack.sandbox.state, [("quickbooks", realm) for realm in realms])
     assert sorted(books.values()) == [1] * 9  # one invoice in the books per intent, no duplicate
+
+
+class _Outage:
+    """A gateway that meets the database going away when it creates the invoice."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def create_draft_invoice(self, *args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("INSERT INTO invoices", {}, Exception("server closed the connection"))
+
+
+def test_an_outage_in_one_lane_ends_the_run_and_every_lane_puts_its_rows_back(stack) -> None:
+    control = stack.sandbox.control
+    down, _ = stack.connect_quickbooks(control.add_quickbooks_company("Outage Builders"))
+    up, _ = stack.connect_quickbooks(control.add_quickbooks_company("Steady Builders"))
+    for n in range(3):
+        stack.import_and_accept(f"DOWN-{n}", down)
+        stack.import_and_accept(f"UP-{n}", up)
+    ctx = stack.context()
+    gateways = {down: _Outage(ctx.gateway_for(down)), up: ctx.gateway_for(up)}
+    ctx.gateway_factory = gateways.__getitem__
+
+    run = run_job(ctx, "drain_outbox")
+
+    assert run.outcome == "error"
+    with stack.reading() as session:
+        rows = session.scalars(select(OutboxRow)).all()
+    assert {r.status for r in rows} <= {"pending", "done"}  # none left processing, none failed
+    assert all(r.attempts == 0 for r in rows if r.status == "pending")  # no attempt spent
+    assert _drafts_of(stack, down) == 0
+
+    ctx.gateway_factory = None  # the database is back
+    run_job(ctx, "drain_outbox")
+    assert (_drafts_of(stack, down), _drafts_of(stack, up)) == (3, 3)
+    assert stack.outbox_statuses() == ["done"] * 6
