@@ -31,7 +31,7 @@ from . import records, service
 from .credit_totals import CREDIT, credited_by_milestone
 from .invoice_requests import ClaimedRequest, InvoiceRequest
 from .models import InvoiceRow, OutboxRow
-from .outbox import DONE, FAILED, PROCESSING, claim_rows
+from .outbox import DONE, EVERY, FAILED, PROCESSING, Lane, claim_rows
 from .repository import BillingRepository
 from .voids import VOID, milestone_invoice
 
@@ -162,10 +162,11 @@ def _invoice_net(session: Session, invoice: InvoiceRow, currency: str) -> Money:
     return records.intent_from_json(row.payload).total
 
 
-def claim_credits(session: Session, limit: int = 10, skip: Collection[int] = ()) -> list[ClaimedCredit]:
+def claim_credits(session: Session, limit: int = 10, skip: Collection[int] = (),
+                  connection: Lane = EVERY) -> list[ClaimedCredit]:
     """Take up to `limit` pending credit requests, oldest first, as `claim_pending` does intents."""
     return [ClaimedCredit(row.id, CreditRequest.from_json(row.payload), row.attempts, row.connection_id)
-            for row in claim_rows(session, CREDIT, limit, skip)]
+            for row in claim_rows(session, CREDIT, limit, skip, connection=connection)]
 
 
 def complete_credit(
