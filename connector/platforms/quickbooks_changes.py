@@ -12,6 +12,9 @@ known then. An older (or missing) cursor or a refused CDC reads everything by qu
 The next cursor is QuickBooks' own clock from the responses (`time`), never ours, so clock
 skew cannot skip a change; when several reads make up one batch it is the earliest of their
 clocks, so whatever changed while the later reads ran is read again next time.
+
+Rows become facts as each answer or page arrives and only Milepost's are kept (`_Facts`), so a
+first sync of a company with 100,000 invoices holds one page of JSON, not the company.
 """
 
 from __future__ import annotations
@@ -62,35 +65,39 @@ def read_changes(
 ) -> ChangeBatch:
     """What changed since `cursor`; with `invoices` (platform ids), only the facts of those
     invoices and of payments on them are kept (see `_Facts`)."""
-    facts = _Facts(home_currency, invoices)
     if cursor is not None and now - cursor < CDC_WINDOW:
+        facts = _Facts(home_currency, invoices)
         try:
-            rows, server_time = _changed_since(gateway, cursor, now)
+            server_time = _changed_since(gateway, cursor, now, facts)
         except ValidationRejected:
             pass  # QuickBooks refused the window: read by query instead
         else:
-            for entity, found in rows.items():
-                facts.add(entity, found)
             return facts.batch(server_time, full=False)
-    server_time = _by_query(gateway, cursor, now, facts)
+    facts = _Facts(home_currency, invoices)
+    server_time = _by_query(gateway, cursor, facts)
     return facts.batch(server_time, full=cursor is None or now - cursor >= CDC_WINDOW)
 
 
-def _changed_since(gateway: QuickBooksGateway, cursor: datetime, now: datetime) -> tuple[Rows, datetime]:
-    """Every change since `cursor`: one CDC call when its answer is under the cap, else one
-    per entity, else that entity by query (see the module docstring)."""
+def _changed_since(gateway: QuickBooksGateway, cursor: datetime, now: datetime, facts: _Facts) -> datetime:
+    """Every change since `cursor` into `facts`: one CDC call when its answer is under the
+    cap, else one per entity, else that entity by query (see the module docstring). Invoices
+    come before payments, so a payment on an invoice kept for its key is kept too."""
     rows, clock = _cdc(gateway, ENTITIES, cursor, now)
     if _total(rows) < CDC_LIMIT:
-        return rows, clock
+        for entity in ENTITIES:
+            facts.add(entity, rows[entity])
+        return clock
+    del rows  # cut: each entity is read again on its own
     clocks = []
     for entity in ENTITIES:
         alone, entity_clock = _cdc(gateway, (entity,), cursor, now)
         if _total(alone) >= CDC_LIMIT:
-            found, entity_clock = gateway.query_all_timed(select(entity, _since(cursor)), entity)
-            alone = {entity: found + _deleted(alone[entity])}  # a query cannot see deletions
-        rows[entity] = alone[entity]
+            entity_clock = _query(gateway, entity, _since(cursor), facts)
+            facts.add(entity, _deleted(alone[entity]))  # a query cannot see deletions
+        else:
+            facts.add(entity, alone[entity])
         clocks.append(entity_clock)
-    return rows, min(clocks)
+    return min(clocks)
 
 
 def _deleted(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -115,18 +122,21 @@ def _since(cursor: datetime | None) -> str:
     return f"MetaData.LastUpdatedTime >= {quote(_stamp(cursor))}" if cursor else ""
 
 
-def _by_query(gateway: QuickBooksGateway, cursor: datetime | None, now: datetime, facts: _Facts) -> datetime:
-    """Every entity by query, each page made facts and let go before the next is read, so a
+def _by_query(gateway: QuickBooksGateway, cursor: datetime | None, facts: _Facts) -> datetime:
+    """Every entity by query into `facts`; QuickBooks' clock when the first page of each was
+    read, the earliest of them. A query sees no deletions."""
+    return min(_query(gateway, entity, _since(cursor), facts) for entity in ENTITIES)
+
+
+def _query(gateway: QuickBooksGateway, entity: str, where: str, facts: _Facts) -> datetime:
+    """One entity by query, each page made facts and let go before the next is read, so a
     first sync of a company with 100,000 invoices holds a page of JSON at a time and the facts
-    it keeps, not the rest (measured by `make bench`). A query sees no deletions."""
-    where = _since(cursor)
+    it keeps, not the rest (measured by `make bench`); QuickBooks' clock at the first page."""
     stamps = []
-    for entity in ENTITIES:
-        for number, (page, stamp) in enumerate(gateway.query_pages(select(entity, where), entity)):
-            facts.add(entity, page)
-            if number == 0:
-                stamps.append(stamp)
-    return min(stamps, default=now)
+    for page, stamp in gateway.query_pages(select(entity, where), entity):
+        facts.add(entity, page)
+        stamps.append(stamp)
+    return stamps[0]
 
 
 class _Facts:

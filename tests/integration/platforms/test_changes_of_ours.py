@@ -10,13 +10,15 @@ not among the ids yet.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from connector.billing.money import Money
 from mappings.facts import PAID, PARTIALLY_PAID
 from mappings.settings import MappingSettings
+from tests.sandbox_books import change_other_invoices
 
-from .test_changes import draft
+from .test_changes import draft, sandbox_now
 
 OTHERS = 2_500  # three query pages of 1,000, Milepost's invoices on the first and the last
 
@@ -67,3 +69,19 @@ def test_a_first_xero_read_keeps_milepost_invoices_and_their_payments_across_pag
     assert len(everything.invoices) >= OTHERS + 3
     assert len(everything.payments) == 1_200 + 2
     assert everything.next_cursor == batch.next_cursor  # the newest change read, kept or not
+
+
+def test_a_cut_cdc_answer_read_by_query_keeps_milepost_invoice_and_its_payment(qbo, sandbox) -> None:
+    """More than 1,000 invoices changed since the cursor: invoices are read by paged query
+    (test_changes), and there too only Milepost's are kept, with the payment on it."""
+    mine = draft(qbo, "milepost:ACME-WEB:1:1", MappingSettings(sales_item="Services"))
+    cursor = qbo.changes_since(sandbox_now(sandbox) - timedelta(seconds=1), {mine.platform_id}).next_cursor
+    change_other_invoices(sandbox.state, qbo._realm, 1_050)
+    sandbox.control.record_payment(qbo._realm, mine.platform_id, amount="400.00")
+
+    batch = qbo.changes_since(cursor, {mine.platform_id})
+
+    assert [(f.platform_id, f.status) for f in batch.invoices] == [(mine.platform_id, PARTIALLY_PAID)]
+    assert [(p.invoice_platform_id, p.amount.amount) for p in batch.payments] == [
+        (mine.platform_id, Decimal("400.00"))]
+    assert batch.full_resync is False
