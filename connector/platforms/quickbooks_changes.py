@@ -165,11 +165,11 @@ class _Facts:
             if str(row.get("status", "")).lower() == "deleted":
                 self.deletions.append(Deletion(entity, str(row["Id"])))
             elif entity == "Invoice":
-                fact = qbmap.invoice_fact(row, currency)
-                if fact.idempotency_key:
-                    self.keyed.add(fact.platform_id)
-                if self._ours(fact.platform_id):
-                    self.invoices.append(fact)
+                invoice_id = str(row["Id"])
+                if qbmap.key_from_private_note(row.get("PrivateNote")):
+                    self.keyed.add(invoice_id)
+                if self._ours(invoice_id):  # the others are never made facts: CPU, not only memory
+                    self.invoices.append(qbmap.invoice_fact(row, currency))
             elif entity == "Payment":
                 self.payments += [f for f in qbmap.payment_facts(row, currency) if self._ours(f.invoice_platform_id)]
                 self.applications += qbmap.credit_applications(row, currency)

@@ -425,13 +425,13 @@ class XeroGateway:
             return invoices is None or invoice_id in invoices or invoice_id in kept
 
         def invoice(row: Invoice) -> InvoiceStatusFact | None:
-            fact = xmap.invoice_fact(row)
-            if fact.idempotency_key or ours(fact.platform_id):
-                kept.add(fact.platform_id)
-                if row.currency_code:
-                    currencies[fact.platform_id] = _value(row.currency_code)
-                return fact
-            return None
+            invoice_id = str(row.invoice_id)
+            if not (xmap.key_from_reference(row.reference) or ours(invoice_id)):
+                return None
+            kept.add(invoice_id)
+            if row.currency_code:
+                currencies[invoice_id] = _value(row.currency_code)
+            return xmap.invoice_fact(row)
 
         def payment(row: Any) -> PaymentFact | None:
             if not ours(_invoice_id(row)):
