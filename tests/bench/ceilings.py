@@ -17,7 +17,8 @@ memory and CPU of the worker. Each figure runs the sandbox in its own process
   50 ms late), with the embedded worker, then with `milepost worker --celery` and
   `milepost clock` on Redis.
 - peak RSS: the worker's peak resident memory (VmHWM) through its first sync of a company of
-  `rss_invoices` invoices and `rss_customers` customers.
+  `rss_invoices` invoices and `rss_customers` customers; `idle_rss_mb` (details) is its peak
+  once started, before the company is connected: what its imports and pools take.
 - CPU per draft: the worker's CPU time (user + system) from its first draft to its last, over
   the drafts in between, spread over ten companies so the run stays inside their limits.
 """
@@ -352,12 +353,29 @@ def _sample(process: Any, until: Callable[[], bool], timeout: float, every: floa
     raise RuntimeError(f"the worker did not finish within {timeout} s")
 
 
+def _settled_peak(process: Any, quiet: float = 3.0, timeout: float = 60.0) -> float:
+    """The process's peak RSS once it has stopped growing (under 1 MiB in `quiet` seconds)."""
+    readings: list[tuple[float, float]] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the worker exited with {process.returncode}")
+        now, peak = time.monotonic(), peak_rss_mb(process.pid)
+        readings.append((now, peak))
+        earlier = [value for at, value in readings if at <= now - quiet]
+        if earlier and peak - earlier[-1] < 1.0:
+            return peak
+        time.sleep(0.25)
+    raise RuntimeError(f"the worker's memory did not settle within {timeout} s")
+
+
 def first_sync_memory(loads: Loads, database_url: str) -> dict[str, Any]:
     with _stack(database_url, limits=True) as stack:
         realm = stack.sandbox.control.add_quickbooks_company("Bench Memory Builders")
         _seed(stack, realm, loads.rss_invoices, loads.rss_customers, loads.seed_chunk)
-        connection, _ = stack.connect_quickbooks(realm)
         worker = stack.spawn("worker")
+        idle = _settled_peak(worker)  # started, nothing connected yet: its imports and pools
+        connection, _ = stack.connect_quickbooks(realm)
 
         def synced() -> bool:
             return any(run.job == "sync_connection" and run.finished_at is not None
@@ -369,7 +387,8 @@ def first_sync_memory(loads: Loads, database_url: str) -> dict[str, Any]:
     if run.outcome != "ok":
         raise RuntimeError(f"the first sync ended {run.outcome}: {run.error}")
     return {"peak_rss_mb": round(peak, 1),
-            "details": {"invoices": loads.rss_invoices, "customers": loads.rss_customers,
+            "details": {"idle_rss_mb": round(idle, 1),
+                        "invoices": loads.rss_invoices, "customers": loads.rss_customers,
                         "sync_seconds": round((run.finished_at - run.started_at).total_seconds(), 1)}}
 
 
