@@ -18,7 +18,7 @@ from connector.store import credits
 from connector.store.db import transaction
 
 from .context import JobContext
-from .drains import Undelivered, drain, send_request
+from .drains import Undelivered, drain_by_connection, send_request
 from .runs import Tally
 
 log = logging.getLogger("milepost.jobs.credits")
@@ -26,7 +26,8 @@ log = logging.getLogger("milepost.jobs.credits")
 
 def drain_credits(ctx: JobContext, now: datetime, counts: Tally, *, limit: int = 200) -> None:
     """Carry pending credit requests to the books; each one once per run."""
-    drain(ctx, now, counts, lambda s, n, skip: credits.claim_credits(s, limit=n, skip=skip), _deliver,
+    drain_by_connection(ctx, now, counts, credits.CREDIT,
+          lambda s, n, skip, lane: credits.claim_credits(s, limit=n, skip=skip, connection=lane), _deliver,
           lambda item: item.request.idempotency_key, limit=limit)
 
 

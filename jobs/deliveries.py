@@ -8,7 +8,9 @@ Step by step (the outbox's own argument, `jobs/outbox.py`, for an HTTP POST):
    POST leaves the row `processing`; `reclaim_stale` (drain_outbox's first step) returns it.
 3. posted (no transaction open): the body fixed at step 1, `webhook-id` the event's id,
    signed afresh with the subscription's secret (`webhook-timestamp` is the attempt's time);
-   a 10 s timeout; redirects are not followed.
+   a 10 s timeout; redirects are not followed. The host is resolved once, every address it
+   resolves to checked, and the POST connects only to those (`pinned_http`: no DNS rebinding
+   between the check and the connection).
 4. done (own transaction), on a 2xx, if the row is still `processing`.
 So an event is never lost, and reaches a subscriber twice only when a crash (or a lost
 answer) falls between the subscriber's 2xx and step 4. The repeat carries the same
@@ -30,7 +32,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
-import socket
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -41,6 +42,7 @@ from connector.standard_webhooks import signed_headers
 from connector.store import subscriptions, webhook_events
 from connector.store.db import transaction
 
+from . import pinned_http
 from .context import JobContext, utcnow
 from .drains import drain
 from .runs import Tally
@@ -77,11 +79,13 @@ def _deliver(ctx: JobContext, item: webhook_events.ClaimedDelivery, now: datetim
     headers = {**signed_headers(target.secret, item.event_id, body, utcnow()),
                "Content-Type": "application/json", "User-Agent": USER_AGENT}
     try:
-        _check_address(target.url, ctx.settings.notifications.private_webhook_urls)
-        answer = requests.post(target.url, data=body, headers=headers, timeout=TIMEOUT_SECONDS,
-                               allow_redirects=False)
+        addresses = checked_addresses(target.url, ctx.settings.notifications.private_webhook_urls)
     except Undeliverable as refused:
         return _failed(ctx, item, str(refused), now, retryable=False)
+    except OSError as error:  # the name resolved to nothing (this time)
+        return _failed(ctx, item, f"no answer (host not found: {type(error).__name__})", now, retryable=True)
+    try:
+        answer = pinned_http.post(target.url, addresses, data=body, headers=headers, timeout=TIMEOUT_SECONDS)
     except requests.RequestException as error:
         return _failed(ctx, item, f"no answer ({type(error).__name__})", now, retryable=True)
     if not 200 <= answer.status_code < 300:
@@ -103,20 +107,18 @@ def _failed(ctx: JobContext, item: webhook_events.ClaimedDelivery, why: str, now
     return ("retry" if status == "pending" else "failed"), why
 
 
-def _check_address(url: str, private_ok: bool) -> None:
-    """Refuse a host that is, or resolves to, a non-public address (unless allowed)."""
-    if private_ok:
-        return
+def checked_addresses(url: str, private_ok: bool) -> list[str]:
+    """The addresses the URL's host resolves to, resolved once, each checked (unless private
+    ones are allowed): the POST connects to these and no others (`pinned_http`), so a DNS answer
+    changed between the check and the connection cannot reach the inside. Undeliverable when
+    any is not public; OSError when the host resolves to nothing."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    if not subscriptions.public_host(host):
+    if not private_ok and not subscriptions.public_host(host):
         raise Undeliverable(f"{host[:100]} is not a public address ([notifications] private_webhook_urls is off)")
-    try:
-        found = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80),
-                                   proto=socket.IPPROTO_TCP)
-    except OSError:
-        return  # requests meets the same failure and it is retried as "no answer"
-    for *_, address in found:
-        if not subscriptions.public_address(ipaddress.ip_address(address[0])):
-            raise Undeliverable(f"{host[:100]} resolves to a non-public address "
-                                "([notifications] private_webhook_urls is off)")
+    addresses = pinned_http.resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
+    if not private_ok and not all(subscriptions.public_address(ipaddress.ip_address(a.partition("%")[0]))
+                                  for a in addresses):
+        raise Undeliverable(f"{host[:100]} resolves to a non-public address "
+                            "([notifications] private_webhook_urls is off)")
+    return addresses

@@ -1,15 +1,30 @@
 """One drain loop for every kind of outbox row (invoice intents, credits, voids).
 
-Each row is carried once per run (a row put back waits for the next run); an outage met
-mid-batch (`jobs.infrastructure`) puts the rest of the batch back with no attempt spent and
-ends the run, which records the error; a dead grant puts the row back to wait for a reconnect.
+Each connection's rows are carried by a lane of their own, the lanes side by side on a thread
+pool (at most `LANES` threads), so a company that answers slowly, or whose rate budget is
+spent, holds up no other company's rows; within a lane rows go oldest first, one at a time, so
+a connection never sees more calls at once from a drain than one, and the rate gate's
+concurrency caps hold across lanes and workers anyway. Rows not bound to a connection yet have
+a lane of their own. Each lane opens its connection's gateway once (`ctx.one_pass`, per
+thread) and keeps its own counts, added to the run's when every lane is done.
+
+Each row is carried once per run (a row put back waits for the next run); `limit` bounds the
+rows each lane tries in a run, so a busy company cannot use up a limit the others share. An
+outage met mid-batch (`jobs.infrastructure`) puts the rest of the batch back with no attempt
+spent and ends the run, which records the error: every other lane puts back what it claimed
+and has not started, and claims no more. Any other error ends the run the same way (its own
+lane's claimed rows are left for `reclaim_stale`, as its cause is unknown). A dead grant puts
+the row back to wait for a reconnect.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
+import threading
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, TypeVar
 
@@ -29,6 +44,7 @@ from .runs import Tally, describe
 
 log = logging.getLogger("milepost.jobs.drains")
 BATCH = 10
+LANES = 24  # threads per drain at most: 10 QuickBooks companies and 10 Xero organisations fit
 
 
 class Claimed(Protocol):
@@ -39,6 +55,30 @@ class Claimed(Protocol):
 C = TypeVar("C", bound=Claimed)
 R = TypeVar("R", bound=InvoiceRequest)
 T = TypeVar("T")
+Claim = Callable[[Session, int, Collection[int], "int | None"], Sequence[C]]
+
+
+@dataclass
+class _Stop:
+    """Set by the first lane that fails: the others claim no more and put back what is left."""
+
+    event: threading.Event = field(default_factory=threading.Event)
+    errors: list[Exception] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def fail(self, error: Exception) -> None:
+        with self.lock:
+            self.errors.append(error)
+        self.event.set()
+
+    @property
+    def cause(self) -> tuple[str, str]:
+        """Why the lanes still going stop, and the cause their put-back rows are marked with."""
+        with self.lock:
+            error = self.errors[0]
+        outage = is_infrastructure(error)
+        why = describe(error) if outage else f"the drain stopped: {describe(error)}"
+        return why, store_outbox.INFRASTRUCTURE if outage else store_outbox.WAITING
 
 
 def drain(
@@ -51,15 +91,72 @@ def drain(
     *,
     limit: int = 200,
 ) -> None:
-    """Claim and deliver rows until none is left or `limit` were tried; each outcome counted,
-    each problem noted with the row's key."""
+    """One lane for every row (mail, webhook deliveries: no connection to go by): claim and
+    deliver until none is left or `limit` were tried; each outcome counted, each problem noted
+    with the row's key."""
+    _lane(ctx, now, counts, None, lambda s, n, skip, _: claim(s, n, skip), deliver, key_of, limit, _Stop())
+
+
+def drain_by_connection(
+    ctx: JobContext,
+    now: datetime,
+    counts: Tally,
+    kind: str,
+    claim: Claim[C],
+    deliver: Callable[[JobContext, C, datetime], tuple[str, str]],
+    key_of: Callable[[C], str],
+    *,
+    limit: int = 200,
+) -> None:
+    """Claim and deliver the pending outbox rows of `kind`, a lane per connection, until none is
+    left or each lane tried `limit`; each outcome counted, each problem noted with the row's key."""
+    with ctx.sessions() as session:
+        connections = store_outbox.pending_connections(session, kind)
+    if not connections:
+        return
+    stop = _Stop()
+
+    def lane(connection: int | None) -> Tally:
+        tally = Tally()
+        try:
+            with ctx.one_pass():
+                _lane(ctx, now, tally, connection, claim, deliver, key_of, limit, stop)
+        except Exception as error:
+            stop.fail(error)
+            raise
+        return tally
+
+    with ThreadPoolExecutor(min(LANES, len(connections)), thread_name_prefix="drain") as pool:
+        # each lane logs with the run's fields (job, run id): a copy of this thread's context
+        lanes = [pool.submit(contextvars.copy_context().run, lane, c) for c in connections]
+    for done in lanes:
+        if done.exception() is None:
+            tally = done.result()
+            for outcome, n in tally.items():
+                counts[outcome] = counts.get(outcome, 0) + n
+            counts.problems.extend(tally.problems)
+    if stop.errors:
+        raise stop.errors[0]  # the run records it; the next drain (or reclaim) carries on
+
+
+def _lane(
+    ctx: JobContext, now: datetime, counts: Tally, connection: int | None, claim: Claim[C],
+    deliver: Callable[[JobContext, C, datetime], tuple[str, str]], key_of: Callable[[C], str],
+    limit: int, stop: _Stop,
+) -> None:
+    """One connection's rows, oldest first, until none is left, `limit` were tried or another
+    lane failed."""
     tried: set[int] = set()
-    while len(tried) < limit:
+    while len(tried) < limit and not stop.event.is_set():
         with transaction(ctx.sessions) as session:
-            claimed = claim(session, BATCH, tried)
+            claimed = claim(session, min(BATCH, limit - len(tried)), tried, connection)
         if not claimed:
             return
         for index, item in enumerate(claimed):
+            if stop.event.is_set():
+                why, cause = stop.cause
+                put_back_outage(ctx, [c.id for c in claimed[index:]], why, cause)
+                return
             tried.add(item.id)
             try:
                 with logs.bound(item=key_of(item)):  # its lines (platform calls too) carry its key
@@ -67,7 +164,7 @@ def drain(
             except Exception as error:
                 if is_infrastructure(error):
                     put_back_outage(ctx, [c.id for c in claimed[index:]], describe(error))
-                raise  # the run records it; the next drain (or reclaim) carries on
+                raise
             counts[outcome] = counts.get(outcome, 0) + 1
             if problem:
                 counts.problems.append(f"{key_of(item)}: {problem}")
@@ -125,14 +222,16 @@ def put_back_for_reconnect(ctx: JobContext, outbox_id: int, why: str) -> str:
     return "retry"
 
 
-def put_back_outage(ctx: JobContext, outbox_ids: list[int], why: str) -> None:
-    """An outage met mid-batch (`jobs.infrastructure`): every claimed row not yet carried waits
-    again, no attempt spent. If the database itself is what is down this cannot be written
-    either; then the rows stay `processing` and `reclaim_stale` returns them."""
+def put_back_outage(ctx: JobContext, outbox_ids: list[int], why: str,
+                    cause: str = store_outbox.INFRASTRUCTURE) -> None:
+    """An outage met mid-batch (`jobs.infrastructure`), or another lane's failure that ended the
+    run (`cause` then says waiting): every claimed row not yet carried waits again, no attempt
+    spent. If the database itself is what is down this cannot be written either; then the rows
+    stay `processing` and `reclaim_stale` returns them."""
     try:
         with transaction(ctx.sessions) as session:
             for outbox_id in outbox_ids:
-                store_outbox.put_back(session, outbox_id, why, store_outbox.INFRASTRUCTURE)
+                store_outbox.put_back(session, outbox_id, why, cause)
     except Exception as error:  # noqa: BLE001 - the original outage is what the run records
         if not is_infrastructure(error):
             raise

@@ -33,7 +33,7 @@ from connector.platforms.gateway import AccountingGateway
 from connector.store import links, service
 from connector.store.db import transaction
 from connector.store.mapping_rows import remember_customer
-from connector.store.models import ConnectionRow
+from connector.store.models import DEFAULT_ORGANISATION_ID, ConnectionRow
 from connector.store.sources import ImportedBefore, imported_as, remember_source
 
 KIND_OF = {"quickbooks": "estimate", "xero": "quote"}
@@ -116,7 +116,9 @@ def import_from_books(
               "template": choices.template},
     )
     with transaction(sessions) as session:
-        service.import_schedule(session, project, parsed.milestones, event, mapping=parsed.mapping)
+        owner = session.get(ConnectionRow, connection_id)  # the project is the connection's organisation's
+        service.import_schedule(session, project, parsed.milestones, event, mapping=parsed.mapping,
+                                organisation_id=owner.organisation_id if owner is not None else DEFAULT_ORGANISATION_ID)
         links.link_project(session, project.key, connection_id)
         remember_customer(session, connection_id, project.customer, estimate.customer_id,
                           estimate.customer.name)

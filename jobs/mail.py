@@ -20,6 +20,15 @@ copy carries the same Message-ID, by which mail clients and many servers fold du
 by which a person can see it is the same message. That is the guarantee: at least once, and a
 repeat is recognisably the same message.
 
+The same window opens without a crash when the server hangs up (or times out) after the
+message was handed over and before it answered: it may have been delivered. That send is not
+repeated at once (`smtp.MailError.outcome_unknown`); the row records "may have been delivered"
+as its error, in `milepost jobs` too, and the message is sent again after its backoff, with the
+same Message-ID. Why again rather than never: these messages carry an approver's portal link
+(the approval window runs whether or not they arrived, and a lapsed window bills the
+milestone) or tell the bookkeeper that an invoice failed or a connection needs reconnecting; a
+lost one costs money or leaves a fault unseen, a second copy costs a glance.
+
 Failures (`connector.mail.smtp.MailError`): one the server may get over (unreachable, a
 timeout, a 4xx) is tried again at once a few times (tenacity), then the row waits, with no
 claim before an exponentially growing delay (`retry_delay`), until `[worker] max_attempts`;

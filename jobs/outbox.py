@@ -56,7 +56,7 @@ from .connections import mapping_from
 from .context import JobContext
 from .credits import drain_credits
 from .deliveries import drain_webhooks
-from .drains import drain
+from .drains import drain_by_connection
 from .infrastructure import is_infrastructure
 from .mail import drain_mail
 from .runs import Tally, describe
@@ -79,9 +79,10 @@ class Delivery:
 
 
 def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
-    """Carry pending intents to the platforms until none is left (or `limit` were tried), then
-    the pending credit requests (`jobs.credits`) and void requests (`jobs.voids`), so neither
-    overtakes its invoice, and a credit asked before a void is issued before it; last the
+    """Carry pending intents to the platforms until none is left (or each connection's lane
+    tried `limit`, `jobs.drains`), then the pending credit requests (`jobs.credits`) and void
+    requests (`jobs.voids`), so neither overtakes its invoice, and a credit asked before a void
+    is issued before it; last the
     outbound webhook events (`jobs.deliveries`), those this run's invoices queued included, and
     queued e-mail (`jobs.mail`), including what this run's failures queued for the bookkeeper."""
     counts = Tally(created=0, failed=0, retry=0, reclaimed=0)
@@ -89,12 +90,16 @@ def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
         counts["reclaimed"] = store_outbox.reclaim_stale(
             session, timedelta(seconds=ctx.reclaim_after_seconds), now
         )
-    with ctx.one_pass():  # one gateway (client, held token) per connection for the whole pass
-        drain(ctx, now, counts,
-              lambda s, n, skip: with_reads(s, ctx.sessions, store_outbox.claim_pending(s, limit=n, skip=skip)),
-              _deliver, lambda item: item.claimed.intent.idempotency_key, limit=limit)
-        drain_credits(ctx, now, counts, limit=limit)
-        drain_voids(ctx, now, counts, limit=limit)
+    # a lane per connection, each with its gateway opened once (`jobs.drains`); the credits
+    # start when every intent's lane is done, the voids when every credit's is; each claimed
+    # batch comes with its store reads (`jobs.batch_reads`)
+    drain_by_connection(
+        ctx, now, counts, store_outbox.INVOICE,
+        lambda s, n, skip, lane: with_reads(
+            s, ctx.sessions, store_outbox.claim_pending(s, limit=n, skip=skip, connection=lane)),
+        _deliver, lambda item: item.claimed.intent.idempotency_key, limit=limit)
+    drain_credits(ctx, now, counts, limit=limit)
+    drain_voids(ctx, now, counts, limit=limit)
     drain_webhooks(ctx, now, counts, limit=limit)
     drain_mail(ctx, now, counts, limit=limit)
     return counts

@@ -18,6 +18,7 @@ import json
 import logging
 from datetime import date, datetime
 
+import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -88,16 +89,6 @@ def _judge(session: Session, project_id: int, now: datetime) -> dict[str, object
     return None
 
 
-def active_flags(session: Session) -> dict[str, str]:
-    """Project key -> reason, for every project flagged now (the admin app and the report)."""
-    rows = session.execute(
-        select(ProjectRow.key, PauseFlagRow.reason)
-        .join(PauseFlagRow, PauseFlagRow.project_id == ProjectRow.id)
-        .where(PauseFlagRow.cleared_at.is_(None))
-    )
-    return dict(rows.all())
-
-
 def _oldest_unpaid(session: Session, project_id: int) -> tuple[date, str] | None:
     row = session.execute(
         select(InvoiceRow.due_date, InvoiceRow.number, InvoiceRow.platform_id)
@@ -114,8 +105,6 @@ def _oldest_unpaid(session: Session, project_id: int) -> tuple[date, str] | None
 def _notify(ctx: JobContext, notice: dict[str, object]) -> None:
     if not ctx.pause_webhook_url:
         return
-    import requests  # here, not up front: the report imports this module for `active_flags`
-
     body = json.dumps({"event": "pause_work", **notice}, separators=(",", ":")).encode()
     headers = {"Content-Type": "application/json"}
     if ctx.pause_webhook_secret:

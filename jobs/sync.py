@@ -52,8 +52,10 @@ def sync_connection(ctx: JobContext, connection_id: int, now: datetime) -> Count
             raise Skip(f"connection {connection_id} is being synced by another worker")
         with transaction(ctx.sessions) as session:
             cursor = sync_state(session, connection_id).cursor
+            ours = set(session.scalars(select(InvoiceRow.platform_id)
+                                       .where(InvoiceRow.connection_id == connection_id)))
         try:
-            batch = ctx.gateway_for(connection_id).changes_since(cursor)
+            batch = ctx.gateway_for(connection_id).changes_since(cursor, ours)
         except (NeedsReconnect, HeldBack) as error:
             raise Skip(str(error)) from None  # a spent rate budget is not an error: due again soon
         with transaction(ctx.sessions) as session:
@@ -67,7 +69,7 @@ def sync_connection(ctx: JobContext, connection_id: int, now: datetime) -> Count
 def apply_changes(session: Session, connection_id: int, batch: ChangeBatch, now: datetime) -> Counts:
     counts = {"invoices": 0, "payments": 0, "edited": 0, "removed": 0, "payments_removed": 0,
               "reopened": 0}
-    invoices = _our_invoices(session, connection_id)
+    invoices = _our_invoices(session, connection_id, batch)
     closed: list[InvoiceRow] = []  # voided or deleted in the books by this batch
     for fact in batch.invoices:
         row = invoices.get(fact.platform_id)
@@ -85,7 +87,7 @@ def apply_changes(session: Session, connection_id: int, batch: ChangeBatch, now:
             counts["payments"] += 1
     for gone in batch.deletions:
         if gone.entity == "Payment":
-            for row in invoices.values():
+            for row in _paid_by(session, connection_id, gone.platform_id):
                 counts["payments_removed"] += _take_back(session, connection_id, row, gone.platform_id, now)
         row = invoices.get(gone.platform_id) if gone.entity == "Invoice" else None
         if row is not None and row.status != DELETED:
@@ -188,9 +190,30 @@ def _take_back_step(amount: Decimal, balance: Money, now: datetime, reference: s
     return step
 
 
-def _our_invoices(session: Session, connection_id: int) -> dict[str, InvoiceRow]:
-    rows = session.scalars(select(InvoiceRow).where(InvoiceRow.connection_id == connection_id))
-    return {row.platform_id: row for row in rows}
+def _our_invoices(session: Session, connection_id: int, batch: ChangeBatch) -> dict[str, InvoiceRow]:
+    """The connection's invoices the batch speaks of, by platform id: only those are loaded, so
+    a sync of a connection with years of invoices holds a handful of rows, not all of them."""
+    named = sorted({fact.platform_id for fact in batch.invoices}
+                   | {payment.invoice_platform_id for payment in batch.payments}
+                   | {gone.platform_id for gone in batch.deletions if gone.entity == "Invoice"})
+    rows: dict[str, InvoiceRow] = {}
+    for start in range(0, len(named), _IN_CHUNK):
+        rows.update((row.platform_id, row) for row in session.scalars(
+            select(InvoiceRow).where(InvoiceRow.connection_id == connection_id,
+                                     InvoiceRow.platform_id.in_(named[start:start + _IN_CHUNK]))))
+    return rows
+
+
+_IN_CHUNK = 500  # ids in one IN (...): well under every backend's limit on bound parameters
+
+
+def _paid_by(session: Session, connection_id: int, payment_platform_id: str) -> list[InvoiceRow]:
+    """The connection's invoices holding a stored payment with that platform id (a deleted
+    payment names no invoice), in the order they were stored."""
+    return list(session.scalars(
+        select(InvoiceRow).join(PaymentRow, PaymentRow.invoice_id == InvoiceRow.id)
+        .where(InvoiceRow.connection_id == connection_id, PaymentRow.platform_id == payment_platform_id)
+        .order_by(InvoiceRow.id)))
 
 
 def _apply_invoice(session: Session, row: InvoiceRow, fact: InvoiceStatusFact) -> bool:

@@ -22,7 +22,7 @@ from connector.store.db import transaction
 from mappings.facts import DELETED, PAID, VOIDED
 
 from .context import JobContext
-from .drains import Undelivered, drain, send_request
+from .drains import Undelivered, drain_by_connection, send_request
 from .runs import Tally
 
 log = logging.getLogger("milepost.jobs.voids")
@@ -31,7 +31,8 @@ ZERO = Decimal(0)
 
 def drain_voids(ctx: JobContext, now: datetime, counts: Tally, *, limit: int = 200) -> None:
     """Carry pending void requests to the books; each one once per run."""
-    drain(ctx, now, counts, lambda s, n, skip: voids.claim_voids(s, limit=n, skip=skip), _deliver,
+    drain_by_connection(ctx, now, counts, voids.VOID,
+          lambda s, n, skip, lane: voids.claim_voids(s, limit=n, skip=skip, connection=lane), _deliver,
           lambda item: item.request.idempotency_key, limit=limit)
 
 

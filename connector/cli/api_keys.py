@@ -9,7 +9,9 @@
     milepost api-key subscriptions ID                         the key's subscriptions
     milepost api-key unsubscribe ID SUBSCRIPTION
 
-ID is the key's public id (`api-key list`). Secrets are encrypted with the token keys, so these
+ID is the key's public id (`api-key list`). Like every command, these act for the default
+organisation: a key made here is its, and another organisation's keys (made on that
+organisation's admin page) are neither listed nor found here. Secrets are encrypted with the token keys, so these
 commands need MILEPOST_TOKEN_KEYS, as the web app and the worker do. Nothing here logs a key.
 """
 

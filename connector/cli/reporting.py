@@ -24,7 +24,7 @@ from connector.billing.report import TABLE_COLUMNS, Report, table_rows
 from connector.store.organisations import Organisation
 from connector.store.reports import project_report
 from connector.store.repository import BillingRepository
-from jobs.pause_work import active_flags
+from jobs.pause_flags import active_flags
 
 from .context import Context, parse_at
 

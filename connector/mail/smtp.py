@@ -11,6 +11,12 @@ mailbox, a refused sender, wrong credentials), a server without STARTTLS or a ce
 does not verify will not, until someone changes something. Retryable failures are tried again
 at once a few times with a growing, jittered wait (tenacity) before the error is raised.
 
+One failure is neither: the connection lost (or timed out) after DATA began, before the
+server's answer to the message. The server may have taken it, and SMTP cannot be asked. That
+error says so (`outcome_unknown`) and is not tried again at once; the outbox records it on the
+row and sends the message again after its backoff, with the same Message-ID (`jobs.mail` says
+why a possible second copy is better than a possibly lost one).
+
 The password is a secret: it is only ever handed to `smtplib.login`; an error's text is
 scrubbed of it (and of its base64 forms, which is how AUTH carries it) before it is raised,
 and the library's exception is not chained, so no log line or stored error can carry it.
@@ -22,6 +28,7 @@ import base64
 import smtplib
 import ssl
 from email.message import EmailMessage
+from typing import Any
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
@@ -33,10 +40,12 @@ ATTEMPTS = 3  # within one send; the outbox then waits longer before the next tr
 class MailError(Exception):
     """The server did not take a message; the text is the server's answer, never a secret."""
 
-    def __init__(self, message: str, *, retryable: bool, code: int | None = None) -> None:
+    def __init__(self, message: str, *, retryable: bool, code: int | None = None,
+                 outcome_unknown: bool = False) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.code = code
+        self.outcome_unknown = outcome_unknown  # the server may have taken the message
 
 
 def send(settings: MailSettings, message: EmailMessage) -> None:
@@ -44,7 +53,8 @@ def send(settings: MailSettings, message: EmailMessage) -> None:
     retrying = Retrying(
         stop=stop_after_attempt(ATTEMPTS),
         wait=wait_random_exponential(multiplier=0.5, max=5),
-        retry=retry_if_exception(lambda error: isinstance(error, MailError) and error.retryable),
+        retry=retry_if_exception(lambda error: isinstance(error, MailError) and error.retryable
+                                 and not error.outcome_unknown),
         reraise=True,
     )
     for attempt in retrying:
@@ -57,6 +67,14 @@ def _send_once(settings: MailSettings, message: EmailMessage) -> None:
         server = _connect(settings)
     except OSError as error:  # smtplib's own errors are OSErrors too
         raise _classified(error, settings) from None
+    data_begun: list[bool] = []
+    begin_data = server.data
+
+    def data(msg: Any) -> tuple[int, bytes]:  # from here on the server may take it
+        data_begun.append(True)
+        return begin_data(msg)
+
+    server.data = data  # type: ignore[method-assign]
     try:
         if settings.tls == "starttls":
             server.starttls(context=ssl.create_default_context())
@@ -64,6 +82,11 @@ def _send_once(settings: MailSettings, message: EmailMessage) -> None:
             server.login(settings.user, settings.password or "")
         server.send_message(message)
     except OSError as error:
+        if data_begun and isinstance(error, smtplib.SMTPServerDisconnected | TimeoutError):
+            raise MailError(f"SMTP {settings.host}:{settings.port}: the connection was lost after the "
+                            "message was handed over, before the server said whether it took it: it may "
+                            "have been delivered; it is sent again later, with the same Message-ID",
+                            retryable=True, outcome_unknown=True) from None
         raise _classified(error, settings) from None
     finally:
         _quit(server)

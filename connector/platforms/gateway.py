@@ -8,7 +8,7 @@ errors of `errors.py`, already retried where retrying is safe.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -125,7 +125,12 @@ class AccountingGateway(Protocol):
 
     def find_invoice_by_key(self, idempotency_key: str) -> CreatedInvoice | None: ...
 
-    def changes_since(self, cursor: datetime | None) -> ChangeBatch: ...
+    def changes_since(self, cursor: datetime | None, invoices: Collection[str] | None = None) -> ChangeBatch:
+        """What changed since `cursor` (None: everything). Given `invoices` (platform ids), the
+        batch holds only the facts of those invoices and of payments on them, the rest let go
+        page by page as it is read, so a first sync of a company's 100,000 invoices holds
+        Milepost's few; deletions and credit notes are all kept."""
+        ...
 
     def void_invoice(self, platform_id: str) -> InvoiceStatusFact: ...
 

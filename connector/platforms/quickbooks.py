@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -406,8 +406,9 @@ class QuickBooksGateway:
         return str(info.get("CompanyName") or info.get("LegalName") or "")
 
     # -- changes ----------------------------------------------------------------------------------
-    def changes_since(self, cursor: datetime | None) -> ChangeBatch:
-        return read_changes(self, cursor, now=self._clock(), home_currency=self._home_currency)
+    def changes_since(self, cursor: datetime | None, invoices: Collection[str] | None = None) -> ChangeBatch:
+        return read_changes(self, cursor, now=self._clock(), home_currency=self._home_currency,
+                            invoices=invoices)
 
 
 def _json(body: dict[str, Any]) -> str:

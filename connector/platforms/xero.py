@@ -9,10 +9,10 @@ its Reference before anything is sent again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import urllib3
 from tenacity import Retrying
@@ -32,7 +32,7 @@ from connector.billing.model import Customer, InvoiceIntent, InvoiceLine
 from connector.billing.money import Money
 from mappings import xero as xmap
 from mappings.customers import email_match, name_candidates
-from mappings.facts import CreditNoteFact, InvoiceStatusFact, to_decimal
+from mappings.facts import CreditNoteFact, InvoiceStatusFact, PaymentFact, to_decimal
 from mappings.settings import CompanyLists, MappingSettings, Ref, ResolvedSettings
 
 from .company_lists import KeptLists, Key
@@ -48,6 +48,7 @@ from .xero_faults import translate_xero_error
 from .xero_quotes import accepted_quotes, read_quote
 
 T = TypeVar("T")
+K = TypeVar("K")
 PLATFORM = "xero"
 PAGE_SIZE = 1000
 IDEMPOTENCY_KEY_MAX = 128
@@ -374,14 +375,16 @@ class XeroGateway:
         return known.get(invoice_id) or self.base_currency()
 
     def _modified_since(self, read: Callable[[AccountingApi, datetime | None, int], Any], attribute: str,
-                        ident: str, since: datetime | None) -> list[Any]:
+                        ident: str, since: datetime | None, keep: Callable[[Any], K | None]) -> Feed[K]:
         """Everything modified at or after `since`, oldest first, read by keyset: after a full
         page the next read starts again at page 1 from the last row's second, so a row changed
         while the pages are read moves behind the reader and the rows after it never shift
         into a page already read. Rows read twice keep their later version. Only a full page
         within one second pages on by number. Nothing is returned until the last page is read,
-        so the cursor never passes an unread page."""
-        found: dict[str, Any] = {}
+        so the cursor never passes an unread page. Each row is made what `keep` gives (None:
+        dropped) as its page is read, so the SDK's models of a page go before the next."""
+        found: dict[str, K] = {}
+        newest: datetime | None = None
         page = 1
         for _ in range(MAX_READS):
 
@@ -390,9 +393,16 @@ class XeroGateway:
 
             answer = self.call(one)
             batch = getattr(answer, attribute) or []
-            found.update((str(getattr(row, ident)), row) for row in batch)
+            for row in batch:
+                stamp, kept = _aware(getattr(row, "updated_date_utc", None)), keep(row)
+                if stamp is not None and (newest is None or stamp > newest):
+                    newest = stamp
+                if kept is None:
+                    found.pop(str(getattr(row, ident)), None)
+                else:
+                    found[str(getattr(row, ident))] = kept
             if _last_page(answer, batch, page):
-                return list(found.values())
+                return Feed(list(found.values()), newest)
             last = _header_time(_aware(getattr(batch[-1], "updated_date_utc", None)))
             if last is not None and (since is None or last > since):
                 since, page = last, 1
@@ -400,35 +410,62 @@ class XeroGateway:
                 page += 1
         raise ValidationRejected(f"{attribute} did not end after {MAX_READS} pages", platform=PLATFORM)
 
-    def changes_since(self, cursor: datetime | None) -> ChangeBatch:
+    def changes_since(self, cursor: datetime | None, invoices: Collection[str] | None = None) -> ChangeBatch:
+        """See `AccountingGateway.changes_since`: with `invoices`, an invoice not among them is
+        kept only when it carries a Milepost key (made while the pages were read)."""
         since = _header_time(cursor - MODIFIED_MARGIN) if cursor else None
         tenant, kw = self._tenant, {"order": OLDEST_FIRST, "page_size": PAGE_SIZE, **self._kw()}
+        currencies: dict[str, str] = {}
+        kept: set[str] = set()  # invoices in the batch
 
         def modified(since: datetime | None) -> dict[str, Any]:
             return {"if_modified_since": since} if since else {}
 
-        invoices = self._modified_since(
-            lambda api, s, p: api.get_invoices(tenant, page=p, **modified(s), **kw), "invoices", "invoice_id", since)
+        def ours(invoice_id: str) -> bool:
+            return invoices is None or invoice_id in invoices or invoice_id in kept
+
+        def invoice(row: Invoice) -> InvoiceStatusFact | None:
+            invoice_id = str(row.invoice_id)
+            if not (xmap.key_from_reference(row.reference) or ours(invoice_id)):
+                return None
+            kept.add(invoice_id)
+            if row.currency_code:
+                currencies[invoice_id] = _value(row.currency_code)
+            return xmap.invoice_fact(row)
+
+        def payment(row: Any) -> PaymentFact | None:
+            if not ours(_invoice_id(row)):
+                return None
+            return xmap.payment_fact(row, self._currency_of(row, currencies))
+
+        facts = self._modified_since(
+            lambda api, s, p: api.get_invoices(tenant, page=p, **modified(s), **kw), "invoices", "invoice_id",
+            since, invoice)
         payments = self._modified_since(
-            lambda api, s, p: api.get_payments(tenant, page=p, **modified(s), **kw), "payments", "payment_id", since)
+            lambda api, s, p: api.get_payments(tenant, page=p, **modified(s), **kw), "payments", "payment_id",
+            since, payment)
         notes = self._modified_since(
             lambda api, s, p: api.get_credit_notes(tenant, page=p, **modified(s), **kw), "credit_notes",
-            "credit_note_id", since)
-        feeds = [
-            [xmap.invoice_fact(i).updated_at for i in invoices],
-            [_aware(getattr(x, "updated_date_utc", None)) for x in payments],
-            [_aware(getattr(x, "updated_date_utc", None)) for x in notes],
-        ]
-        currencies = {str(i.invoice_id): _value(i.currency_code) for i in invoices if i.currency_code}
+            "credit_note_id", since, xmap.credit_note_fact)
         return ChangeBatch(
-            invoices=tuple(xmap.invoice_fact(i) for i in invoices),
-            payments=tuple(
-                f for p in payments if (f := xmap.payment_fact(p, self._currency_of(p, currencies))) is not None
-            ),
-            credit_notes=tuple(xmap.credit_note_fact(n) for n in notes),
-            next_cursor=next_cursor(cursor, feeds),
+            invoices=tuple(facts.kept),
+            payments=tuple(payments.kept),
+            credit_notes=tuple(notes.kept),
+            next_cursor=next_cursor(cursor, [feed.stamps for feed in (facts, payments, notes)]),
             full_resync=cursor is None,
         )
+
+
+@dataclass(frozen=True)
+class Feed(Generic[K]):
+    """What one feed's pages kept, and the newest change it read (kept or not): the cursor."""
+
+    kept: list[K]
+    newest: datetime | None
+
+    @property
+    def stamps(self) -> list[datetime]:
+        return [self.newest] if self.newest else []
 
 
 def next_cursor(cursor: datetime | None, feeds: Sequence[Sequence[datetime | None]]) -> datetime | None:

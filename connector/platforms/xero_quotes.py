@@ -2,7 +2,9 @@
 
 A quote is found by its QuoteID, or else by its QuoteNumber (what people read on it, "QU-0042");
 its contact is read whole, since the quote's own copy of it carries no e-mail. The list asks
-Xero for `Status=ACCEPTED`, page by page.
+Xero for `Status=ACCEPTED`, page by page, to the last page. It stops after MAX_PAGES pages
+(10,000 quotes) with an error naming the limit rather than return part of the list as if it
+were all: a quote past the limit is still imported by its number.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 from connector.billing.estimates import Estimate
 from mappings import estimates as emap
 
-from .errors import NotFound
+from .errors import NotFound, PlatformError
 
 if TYPE_CHECKING:
     from .xero import XeroGateway
 
 PLATFORM = "xero"
 MAX_PAGES = 100
+PAGE_SIZE = 100  # Xero's quote pages hold 100
 
 
 def _is_id(reference: str) -> bool:
@@ -64,6 +67,10 @@ def accepted_quotes(gateway: XeroGateway) -> list[Estimate]:
 
         batch = gateway.call(read).quotes or []
         quotes.extend(batch)
-        if len(batch) < 100:  # Xero's quote pages hold 100
-            break
-    return [emap.xero_quote(q) for q in quotes if emap.XERO_ACCEPTED == str(getattr(q.status, "value", q.status))]
+        if len(batch) < PAGE_SIZE:  # the last page
+            return [emap.xero_quote(q) for q in quotes
+                    if emap.XERO_ACCEPTED == str(getattr(q.status, "value", q.status))]
+    raise PlatformError(f"Xero lists more than {MAX_PAGES * PAGE_SIZE:,} accepted quotes ({MAX_PAGES} pages), "
+                        "more than Milepost lists: import the quote by its number instead "
+                        "(`milepost schedule import --from-quote QU-0042`)", platform=PLATFORM,
+                        code="too_many_quotes")

@@ -18,6 +18,10 @@ shown once at creation and at each rotation. Checking a signature needs the secr
 is stored encrypted under the token keys (`MILEPOST_TOKEN_KEYS`), through the `Sealer` the
 caller passes (the token cipher).
 
+A key belongs to one organisation (`organisations`) and acts for it alone. The functions that
+find a key by its public id take the organisation asking (`of`): another organisation's key is
+KeyNotFound, as an unknown one is.
+
 Unknown, malformed and revoked keys are all "no key": callers answer 401 without saying which.
 `last_used_at` is written at most once a minute per key (a conditional UPDATE), so a busy key
 costs one indexed read per request and one write a minute.
@@ -40,7 +44,7 @@ from connector.standard_webhooks import new_secret
 
 from .errors import StoreError
 from .key_rows import ApiKeyRow
-from .models import utcnow
+from .models import DEFAULT_ORGANISATION_ID, utcnow
 
 PREFIX = "mpk_"
 READ, WRITE = "read", "write"
@@ -81,6 +85,7 @@ class ApiKey:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    organisation_id: int = DEFAULT_ORGANISATION_ID
 
     @property
     def scopes(self) -> frozenset[str]:
@@ -107,7 +112,8 @@ def digest(secret_part: str) -> str:
     return hashlib.sha256(secret_part.encode()).hexdigest()
 
 
-def create(session: Session, name: str, scope: str, sealer: Sealer, now: datetime | None = None) -> NewKey:
+def create(session: Session, name: str, scope: str, sealer: Sealer, now: datetime | None = None, *,
+           organisation_id: int = DEFAULT_ORGANISATION_ID) -> NewKey:
     """Make a key; KeyRefused for an empty or overlong name or an unknown scope."""
     name = name.strip()
     if not name:
@@ -120,34 +126,38 @@ def create(session: Session, name: str, scope: str, sealer: Sealer, now: datetim
     secret_part = secrets.token_urlsafe(32)
     webhook_secret = new_secret()
     row = ApiKeyRow(public_id=public_id, name=name, scope=scope, secret_sha256=digest(secret_part),
-                    webhook_secret=sealer.seal(webhook_secret), created_at=now or utcnow())
+                    webhook_secret=sealer.seal(webhook_secret), created_at=now or utcnow(),
+                    organisation_id=organisation_id)
     session.add(row)
     session.flush()
     return NewKey(_view(row), f"{PREFIX}{public_id}_{secret_part}", webhook_secret)
 
 
-def all_keys(session: Session) -> list[ApiKey]:
-    """Every key, the newest first, revoked ones included (they say when)."""
-    return [_view(row) for row in session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id.desc()))]
+def all_keys(session: Session, of: int = DEFAULT_ORGANISATION_ID) -> list[ApiKey]:
+    """The organisation's keys, the newest first, revoked ones included (they say when)."""
+    return [_view(row) for row in session.scalars(
+        select(ApiKeyRow).where(ApiKeyRow.organisation_id == of).order_by(ApiKeyRow.id.desc()))]
 
 
-def find(session: Session, public_id: str) -> ApiKey:
-    return _view(_row(session, public_id))
+def find(session: Session, public_id: str, of: int = DEFAULT_ORGANISATION_ID) -> ApiKey:
+    return _view(_row(session, public_id, of))
 
 
-def revoke(session: Session, public_id: str, now: datetime | None = None) -> ApiKey:
+def revoke(session: Session, public_id: str, now: datetime | None = None, *,
+           of: int = DEFAULT_ORGANISATION_ID) -> ApiKey:
     """Refuse the key from now on (and stop its subscriptions' deliveries); revoking twice keeps
     the first time."""
-    row = _row(session, public_id)
+    row = _row(session, public_id, of)
     if row.revoked_at is None:
         row.revoked_at = now or utcnow()
     session.flush()
     return _view(row)
 
 
-def rotate_webhook_secret(session: Session, public_id: str, sealer: Sealer) -> str:
+def rotate_webhook_secret(session: Session, public_id: str, sealer: Sealer, *,
+                          of: int = DEFAULT_ORGANISATION_ID) -> str:
     """A new inbound webhook secret for a live key, returned once; the old one stops at once."""
-    row = _row(session, public_id)
+    row = _row(session, public_id, of)
     if row.revoked_at is not None:
         raise KeyRefused("id", "revoked", f"API key {public_id} is revoked")
     secret = new_secret()
@@ -211,12 +221,13 @@ def _touch(session: Session, row: ApiKeyRow, now: datetime) -> None:
     )
 
 
-def _row(session: Session, public_id: str) -> ApiKeyRow:
+def _row(session: Session, public_id: str, of: int) -> ApiKeyRow:
     row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.public_id == public_id[:32])).one_or_none()
-    if row is None:
+    if row is None or row.organisation_id != of:
         raise KeyNotFound(public_id)
     return row
 
 
 def _view(row: ApiKeyRow) -> ApiKey:
-    return ApiKey(row.id, row.public_id, row.name, row.scope, row.created_at, row.last_used_at, row.revoked_at)
+    return ApiKey(row.id, row.public_id, row.name, row.scope, row.created_at, row.last_used_at, row.revoked_at,
+                  row.organisation_id)

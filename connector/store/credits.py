@@ -14,7 +14,7 @@ the books, so a crash or a second drain never issues it twice.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -28,13 +28,12 @@ from connector.billing.model import AuditEvent, ChangeOrder, Milestone, Mileston
 from connector.billing.money import Money
 
 from . import records, service
+from .credit_totals import CREDIT, credited_by_milestone
 from .invoice_requests import ClaimedRequest, InvoiceRequest
 from .models import InvoiceRow, OutboxRow
-from .outbox import DONE, FAILED, PROCESSING, claim_rows
+from .outbox import DONE, EVERY, FAILED, PROCESSING, Lane, claim_rows
 from .repository import BillingRepository
 from .voids import VOID, milestone_invoice
-
-CREDIT = "credit"
 
 
 @dataclass(frozen=True)
@@ -163,10 +162,11 @@ def _invoice_net(session: Session, invoice: InvoiceRow, currency: str) -> Money:
     return records.intent_from_json(row.payload).total
 
 
-def claim_credits(session: Session, limit: int = 10, skip: Collection[int] = ()) -> list[ClaimedCredit]:
+def claim_credits(session: Session, limit: int = 10, skip: Collection[int] = (),
+                  connection: Lane = EVERY) -> list[ClaimedCredit]:
     """Take up to `limit` pending credit requests, oldest first, as `claim_pending` does intents."""
     return [ClaimedCredit(row.id, CreditRequest.from_json(row.payload), row.attempts, row.connection_id)
-            for row in claim_rows(session, CREDIT, limit, skip)]
+            for row in claim_rows(session, CREDIT, limit, skip, connection=connection)]
 
 
 def complete_credit(
@@ -207,34 +207,3 @@ def credited(session: Session, key: str, at: datetime | None = None) -> dict[int
     project, schedule = repo.load(key)
     current = {m.seq: m.generation for m in schedule if m.state is not MilestoneState.VOIDED}
     return credited_by_milestone(repo.outbox(key), current, project.currency, at)
-
-
-def credited_by_milestone(
-    rows: Sequence[OutboxRow], generations: dict[int, int], currency: str, at: datetime | None = None,
-) -> dict[int, Money]:
-    """Per milestone, the net of the credits asked for on its current generation's invoice
-    (as its billing counts them from the request on, as it counts an invoice intent); `at`:
-    asked for by then."""
-    credited: dict[int, Money] = {}
-    for row in rows:
-        if row.kind != CREDIT or row.seq is None:
-            continue
-        if row.payload.get("generation") != generations.get(row.seq):
-            continue
-        if at is not None and asked_at(row) > at:
-            continue
-        credited[row.seq] = credited.get(row.seq, Money.zero(currency)) + Money(Decimal(row.payload["net"]), currency)
-    return credited
-
-
-def asked_at(row: OutboxRow) -> datetime:
-    """When a credit was asked for: its request's own time, else when its row was written."""
-    text = row.payload.get("at")
-    return datetime.fromisoformat(text) if text else row.created_at
-
-
-def total_lowered_after(rows: Sequence[OutboxRow], at: datetime, currency: str) -> Money:
-    """The net of the credits asked for after `at` that lowered the contract total themselves."""
-    return sum((Money(Decimal(row.payload["net"]), currency) for row in rows
-                if row.kind == CREDIT and row.payload.get("lowers_total", True) and asked_at(row) > at),
-               Money.zero(currency))

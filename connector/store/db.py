@@ -47,7 +47,9 @@ def make_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = 5000) ->
         return _sqlite_engine(url, parsed.database, echo, busy_timeout_ms)
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
+    # the drain's lanes (`jobs.drains.LANES`) and the scheduler's threads may each hold a
+    # connection at once: past SQLAlchemy's default 5 + 10, a lane would wait for one
+    return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True, max_overflow=30)
 
 
 def _sqlite_engine(url: str, database: str | None, echo: bool, busy_timeout_ms: int) -> Engine:

@@ -1,6 +1,7 @@
 """The tables of API keys and what hangs on them, mirroring revision `0017_keys14_api_keys`.
 
-- `api_keys`: one row per key made by `milepost api-key create` (or the admin page). Only a
+- `api_keys`: one row per key made by `milepost api-key create` (or the admin page), of one
+  organisation (0019), whose projects are all the key may see or change. Only a
   digest of the key's secret part is kept (`api_keys.py` says why a plain SHA-256 suffices);
   the key's inbound webhook secret is kept encrypted with the token keys, since checking a
   signature needs the secret itself.
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .models import Base, utcnow
+from .models import Base, _organisation_column, utcnow
 from .types import UTCDateTime
 
 
@@ -26,6 +27,7 @@ class ApiKeyRow(Base):
     __tablename__ = "api_keys"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = _organisation_column()
     # The key's public part (`mpk_<public_id>_<secret>`): finds the row, is not a secret.
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -36,10 +36,11 @@ class LinkRefused(StoreError):
 
 def link_project(session: Session, key: str, connection_id: int) -> None:
     """Tie the project to a connection (replacing an earlier link); ProjectNotFound or
-    LinkRefused when either side is missing or the connection is disconnected."""
+    LinkRefused when either side is missing, the connection is another organisation's or it
+    is disconnected."""
     project = BillingRepository(session).project_row(key)
     connection = session.get(ConnectionRow, connection_id)
-    if connection is None:
+    if connection is None or connection.organisation_id != project.organisation_id:  # theirs: as none
         raise LinkRefused(f"no connection {connection_id}: see `milepost connections`")
     if connection.status == "disconnected":
         raise LinkRefused(f"connection {connection_id} is disconnected: reconnect it first")

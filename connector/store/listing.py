@@ -8,6 +8,9 @@ changed at or after that instant (`updated_at`; for the append-only payments and
 when the store recorded them). A client that walks with `updated_since` set to the moment it
 began its previous walk sees every change at least once.
 
+Every read is of one organisation's records (`of`: the organisation of the API key asking), so
+a key never sees, even by id, what belongs to another.
+
 One more row than asked is read, so the caller knows whether another page follows without a
 second query.
 """
@@ -52,7 +55,15 @@ class Listing:
     project_key: Any
 
 
-def _listing(kind: str) -> Listing:
+def _listing(kind: str, of: int) -> Listing:
+    """What `kind` is read from, kept to the projects of organisation `of` (every query joins
+    the project)."""
+    found = _unscoped(kind)
+    return Listing(found.query.where(ProjectRow.organisation_id == of), found.id, found.changed,
+                   found.project_key)
+
+
+def _unscoped(kind: str) -> Listing:
     if kind == "projects":
         return Listing(select(ProjectRow), ProjectRow.id, ProjectRow.updated_at, ProjectRow.key)
     if kind == "milestones":
@@ -77,9 +88,9 @@ def _listing(kind: str) -> Listing:
 KINDS = ("projects", "milestones", "invoices", "payments", "history")
 
 
-def page(session: Session, kind: str, request: PageRequest) -> tuple[list[Any], bool]:
+def page(session: Session, kind: str, request: PageRequest, of: int) -> tuple[list[Any], bool]:
     """The page's rows (as `select` returns them for `kind`) and whether more follow."""
-    listing = _listing(kind)
+    listing = _listing(kind, of)
     query = listing.query.where(listing.id > request.after)
     if request.updated_since is not None:
         query = query.where(listing.changed >= request.updated_since)
@@ -89,18 +100,18 @@ def page(session: Session, kind: str, request: PageRequest) -> tuple[list[Any], 
     return rows[:request.limit], len(rows) > request.limit
 
 
-def one(session: Session, kind: str, row_id: int) -> Any | None:
+def one(session: Session, kind: str, row_id: int, of: int) -> Any | None:
     """The row of `kind` with this id, shaped as `page` gives it, or None."""
-    listing = _listing(kind)
+    listing = _listing(kind, of)
     return session.execute(listing.query.where(listing.id == row_id)).first()
 
 
-def project(session: Session, key: str) -> Any | None:
-    return session.execute(_listing("projects").query.where(ProjectRow.key == key)).first()
+def project(session: Session, key: str, of: int) -> Any | None:
+    return session.execute(_listing("projects", of).query.where(ProjectRow.key == key)).first()
 
 
-def milestone(session: Session, key: str, seq: int) -> Any | None:
-    query = _listing("milestones").query.where(ProjectRow.key == key, MilestoneRow.seq == seq)
+def milestone(session: Session, key: str, seq: int, of: int) -> Any | None:
+    query = _listing("milestones", of).query.where(ProjectRow.key == key, MilestoneRow.seq == seq)
     return session.execute(query).first()
 
 

@@ -17,8 +17,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from enum import Enum
+from typing import Final
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from connector.billing import lifecycle
@@ -26,6 +28,7 @@ from connector.billing.model import InvoiceIntent
 
 from . import mail_outbox, records, service, webhook_events
 from .errors import StoreError
+from .links import project_connections
 from .models import InvoiceMilestoneRow, InvoiceRow, OutboxRow, ProjectRow, utcnow
 from .repository import BillingRepository
 
@@ -35,6 +38,14 @@ PENDING, PROCESSING, DONE, FAILED = "pending", "processing", "done", "failed"
 # before it is created again.
 WAITING, AUTH, INFRASTRUCTURE, RETRY, REFUSED = "waiting", "auth", "infrastructure", "retry", "refused"
 INVOICE = "invoice"  # the row's kind; void requests (kind "void") are claimed by `voids`
+
+
+class _Every(Enum):
+    EVERY = "every"
+
+
+EVERY: Final = _Every.EVERY  # claim rows bound for any connection
+Lane = int | None | _Every  # a connection's id, None (rows not bound yet), or EVERY
 
 
 @dataclass(frozen=True)
@@ -61,23 +72,49 @@ class CreatedInvoice:
     connection_id: int | None = None
 
 
-def claim_pending(session: Session, limit: int = 10, skip: Collection[int] = ()) -> list[ClaimedIntent]:
+def claim_pending(session: Session, limit: int = 10, skip: Collection[int] = (),
+                  connection: Lane = EVERY) -> list[ClaimedIntent]:
     """Take up to `limit` pending invoice intents, oldest first, and mark them processing. `skip`:
-    rows this drain already tried (put back to wait or retry later), not to be taken again."""
+    rows this drain already tried (put back to wait or retry later), not to be taken again;
+    `connection`: only the rows bound for that connection (None: not bound to one yet)."""
     return [
         ClaimedIntent(row.id, records.intent_from_json(row.payload), row.attempts, row.connection_id,
                       put_back_before=row.cause is not None)
-        for row in claim_rows(session, INVOICE, limit, skip)
+        for row in claim_rows(session, INVOICE, limit, skip, connection=connection)
     ]
 
 
+def pending_connections(session: Session, kind: str) -> list[int | None]:
+    """The connections with pending rows of `kind` (None: rows bound to none yet), the one
+    with the oldest row first: the lanes of a drain (`jobs.drains`)."""
+    lane = _bound_for()
+    query = (select(lane).where(OutboxRow.status == PENDING, OutboxRow.kind == kind)
+             .group_by(lane).order_by(func.min(OutboxRow.id)))
+    return list(session.scalars(query))
+
+
+def _bound_for() -> ColumnElement[int | None]:
+    """The connection a row goes to as `jobs.connections.route_for` sees it before any
+    fallback: the row's own, else its project's link (an intent is queued without one)."""
+    linked = (select(project_connections.c.connection_id)
+              .join(ProjectRow, ProjectRow.key == project_connections.c.project_key)
+              .where(ProjectRow.id == OutboxRow.project_id).scalar_subquery())
+    return func.coalesce(OutboxRow.connection_id, linked)
+
+
 def claim_rows(session: Session, kind: str, limit: int, skip: Collection[int],
-               now: datetime | None = None) -> list[OutboxRow]:
+               now: datetime | None = None, *, connection: Lane = EVERY) -> list[OutboxRow]:
     """Up to `limit` pending outbox rows of `kind`, oldest first, not in `skip`, marked processing
     (attempts counted); on PostgreSQL rows another worker holds are skipped, not waited for.
-    With `now`, a row whose backoff (`not_before`) has not run out by then is left waiting."""
+    With `now`, a row whose backoff (`not_before`) has not run out by then is left waiting;
+    with `connection`, only the rows bound for it, by their own or their project's link (None:
+    those bound for none yet), are taken."""
     query = (select(OutboxRow).where(OutboxRow.status == PENDING, OutboxRow.kind == kind)
              .order_by(OutboxRow.id).limit(limit))
+    if connection is None:
+        query = query.where(_bound_for().is_(None))
+    elif connection is not EVERY:
+        query = query.where(_bound_for() == connection)
     if skip:
         query = query.where(OutboxRow.id.not_in(list(skip)))
     if now is not None:

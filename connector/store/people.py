@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -37,7 +38,15 @@ MIN_PASSWORD = 12
 # The web's server-side sessions (connector/web/admin_sessions.py): a user removed is signed out.
 _SESSIONS = table("admin_sessions", column("user_id"))
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("no such user: spend the same time")
+
+
+@cache
+def dummy_hash() -> str:
+    """The hash an unknown e-mail's password is checked against. Made on first use, not at
+    import: one argon2id hash costs about half a second of CPU and 64 MiB, which every command
+    and worker importing the store would pay (the web app makes it at start-up instead, so the
+    first unknown e-mail is not slower than the next)."""
+    return _hasher.hash("no such user: spend the same time")
 
 
 class UserRefused(StoreError):
@@ -117,7 +126,7 @@ def remove_user(db: Session, user: UserRow) -> None:
 def authenticate(db: Session, email: str, password: str) -> UserRow | None:
     """The user whose password this is, or None (same work whether or not the e-mail exists)."""
     user = find_user(db, email)
-    digest = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    digest = user.password_hash if user is not None and user.password_hash else dummy_hash()
     try:
         _hasher.verify(digest, password)
     except (VerificationError, InvalidHashError):

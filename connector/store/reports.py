@@ -34,7 +34,7 @@ from connector.billing.model import Milestone, MilestoneState, Project
 from connector.billing.money import Money
 from connector.billing.report import Report, build_report
 
-from . import credits
+from . import credit_totals
 from .models import ChangeOrderRow, MilestoneRow, MilestoneVersionRow, ProjectVersionRow
 from .repository import BillingRepository
 
@@ -47,8 +47,8 @@ def project_report(session: Session, key: str, at: datetime) -> Report:
     generations = {m.seq: m.generation for m in milestones if m.state is not MilestoneState.VOIDED}
     then = repo.queued_intents(key, at=at)
     now_keys = {i.idempotency_key for i in repo.queued_intents(key)}
-    credited_then = credits.credited_by_milestone(rows, generations, project.currency, at)
-    credited_now = credits.credited_by_milestone(rows, generations, project.currency)
+    credited_then = credit_totals.credited_by_milestone(rows, generations, project.currency, at)
+    credited_now = credit_totals.credited_by_milestone(rows, generations, project.currency)
     zero = Money.zero(project.currency)
     restored = {
         m.seq: credited_now.get(m.seq, zero) - credited_then.get(m.seq, zero)
@@ -56,7 +56,7 @@ def project_report(session: Session, key: str, at: datetime) -> Report:
         for m in milestones
     }
     later = _later_orders(session, repo, project, at)
-    total = (project.contract_total + credits.total_lowered_after(rows, at, project.currency)
+    total = (project.contract_total + credit_totals.total_lowered_after(rows, at, project.currency)
              - _changed_after(session, repo, project, later))
     events = repo.events(key)
     schedule = [state_at(m, events, at) for m in _terms_then(session, repo, project, milestones, later)]

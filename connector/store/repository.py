@@ -25,6 +25,7 @@ from connector.billing.report import InvoiceView
 from . import records
 from .errors import ConcurrentUpdate, DuplicateProject, MilestoneNotFound, ProjectNotFound
 from .models import (
+    DEFAULT_ORGANISATION_ID,
     AuditEventRow,
     EvidenceRow,
     InvoiceMilestoneRow,
@@ -69,11 +70,12 @@ class BillingRepository:
     def project_keys(self) -> list[str]:
         return list(self.session.scalars(select(ProjectRow.key).order_by(ProjectRow.key)))
 
-    def add_project(self, project: Project, milestones: list[Milestone]) -> ProjectRow:
-        """Insert a new project with its schedule and the first version of each."""
+    def add_project(self, project: Project, milestones: list[Milestone],
+                    organisation_id: int = DEFAULT_ORGANISATION_ID) -> ProjectRow:
+        """Insert a new project of `organisation_id` with its schedule and the first version of each."""
         if self.session.scalars(select(ProjectRow.id).where(ProjectRow.key == project.key)).first():
             raise DuplicateProject(project.key)
-        row = records.fill_project_row(ProjectRow(), project)
+        row = records.fill_project_row(ProjectRow(organisation_id=organisation_id), project)
         self.session.add(row)
         try:
             self.session.flush()

@@ -29,7 +29,7 @@ from mappings.settings import MappingSettings
 from . import evidence, late_fee_lines, mail_outbox, records, webhook_events
 from .errors import DuplicateChangeOrder, DuplicateMonthlyInvoice, MilestoneNotFound
 from .mapping_rows import set_project_mapping
-from .models import ChangeOrderRow
+from .models import DEFAULT_ORGANISATION_ID, ChangeOrderRow
 from .repository import BillingRepository
 
 Step = Callable[[Project, Milestone, Sequence[Milestone]], tuple[Milestone, AuditEvent]]
@@ -59,13 +59,14 @@ ChangeOrderFn = Callable[
 
 def import_schedule(
     session: Session, project: Project, milestones: Sequence[Milestone], event: AuditEvent,
-    *, mapping: Mapping[str, Any] | None = None,
+    *, mapping: Mapping[str, Any] | None = None, organisation_id: int = DEFAULT_ORGANISATION_ID,
 ) -> None:
-    """Store a new, validated schedule; a duplicate key raises DuplicateProject. `mapping` is
-    the project's `[project.mapping]`; an unknown key in it raises ValueError naming it."""
+    """Store a new, validated schedule as a project of `organisation_id`; a duplicate key raises
+    DuplicateProject. `mapping` is the project's `[project.mapping]`; an unknown key in it
+    raises ValueError naming it."""
     MappingSettings.from_dict(mapping)
     repo = BillingRepository(session)
-    repo.add_project(project, list(milestones))
+    repo.add_project(project, list(milestones), organisation_id)
     repo.append_event(event)
     if mapping:
         set_project_mapping(session, project.key, dict(mapping))

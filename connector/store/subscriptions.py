@@ -31,7 +31,7 @@ from connector.standard_webhooks import new_secret
 from .api_keys import ApiKey, KeyRefused, Sealer
 from .errors import StoreError
 from .key_rows import ApiKeyRow, WebhookSubscriptionRow
-from .models import utcnow
+from .models import ProjectRow, utcnow
 
 EVENTS = ("milestone.submitted", "milestone.accepted", "invoice.created", "payment.received",
           "project.pause_work")
@@ -108,12 +108,15 @@ def remove(session: Session, key: ApiKey, subscription_id: int, now: datetime | 
     session.flush()
 
 
-def subscribers(session: Session, event_type: str) -> list[int]:
-    """The live subscriptions (of live keys) that want `event_type`."""
+def subscribers(session: Session, event_type: str, project_id: int) -> list[int]:
+    """The live subscriptions (of live keys of the project's organisation) that want
+    `event_type` about project `project_id`: a key hears nothing of another organisation's."""
     rows = session.execute(
         select(WebhookSubscriptionRow.id, WebhookSubscriptionRow.events)
         .join(ApiKeyRow, ApiKeyRow.id == WebhookSubscriptionRow.api_key_id)
-        .where(WebhookSubscriptionRow.removed_at.is_(None), ApiKeyRow.revoked_at.is_(None))
+        .join(ProjectRow, ProjectRow.organisation_id == ApiKeyRow.organisation_id)
+        .where(WebhookSubscriptionRow.removed_at.is_(None), ApiKeyRow.revoked_at.is_(None),
+               ProjectRow.id == project_id)
         .order_by(WebhookSubscriptionRow.id)
     )
     return [subscription_id for subscription_id, events in rows if event_type in (events or ())]

@@ -30,7 +30,7 @@ from . import service
 from .errors import StoreError
 from .invoice_requests import ClaimedRequest, InvoiceRequest
 from .models import InvoiceMilestoneRow, InvoiceRow, MilestoneRow, OutboxRow, PaymentRow
-from .outbox import DONE, PENDING, PROCESSING, claim_rows
+from .outbox import DONE, EVERY, PENDING, PROCESSING, Lane, claim_rows
 from .repository import BillingRepository
 
 VOID = "void"
@@ -120,10 +120,11 @@ def milestone_invoice(
     return invoice, outbox.idempotency_key if outbox is not None else ""
 
 
-def claim_voids(session: Session, limit: int = 10, skip: Collection[int] = ()) -> list[ClaimedVoid]:
+def claim_voids(session: Session, limit: int = 10, skip: Collection[int] = (),
+                connection: Lane = EVERY) -> list[ClaimedVoid]:
     """Take up to `limit` pending void requests, oldest first, as `claim_pending` does intents."""
     return [ClaimedVoid(row.id, VoidRequest.from_json(row.payload), row.attempts, row.connection_id)
-            for row in claim_rows(session, VOID, limit, skip)]
+            for row in claim_rows(session, VOID, limit, skip, connection=connection)]
 
 
 def payments_recorded(session: Session, request: VoidRequest) -> bool:

@@ -52,9 +52,9 @@ class ClaimedDelivery:
 
 
 def queue(session: Session, event_type: str, project_id: int, data: dict[str, Any], at: datetime) -> str | None:
-    """Queue `event_type` for every live subscription that wants it; the event's id, or None
-    when nobody does."""
-    wanted = subscriptions.subscribers(session, event_type)
+    """Queue `event_type` for every live subscription of the project's organisation that wants
+    it; the event's id, or None when nobody does."""
+    wanted = subscriptions.subscribers(session, event_type, project_id)
     if not wanted:
         return None
     event_id = f"msg_{uuid.uuid4().hex}"

@@ -31,6 +31,7 @@ from flask import Flask, Response, redirect, render_template, url_for
 from werkzeug.exceptions import HTTPException
 
 from connector.config import Settings, load_settings, with_environment
+from connector.store import people
 from connector.store.db import engine_for, session_factory
 
 from . import formatting, hardening, health, history, path_bounds, redaction, request_log, throttle
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, *, environ: Mapping[str, str] |
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.app.session_lifetime_hours),
     )
     engine = engine_for(settings)
+    people.dummy_hash()  # made now, so the first unknown e-mail's sign-in is not quicker than the next
     app.extensions["milepost"] = WebResources(settings, engine, session_factory(engine, settings.mail),
                                                  environ=env)
     app.jinja_env.globals["csrf_field"] = csrf_field

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.store.models import InvoiceRow, ProjectRow
-from jobs.pause_work import active_flags
+from jobs.pause_flags import active_flags
 from jobs.tables import SyncLogRow
 
 RECENT_EDITS = 50

@@ -149,7 +149,7 @@ def dashboard() -> Any:
         syncs = [SyncLine(c, last_ok.get(c.id), totals.get(c.id, {}), failed_by.get(c.id, 0)) for c in conns]
         edits = bookkeeper_edits(db)
         paused = pause_reasons(db)
-        forecast = dashboard_forecast(db)
+        forecast = dashboard_forecast(db, organisation(db).id)
     return render_template(
         "dashboard.html", connections=conns, projects=projects, runs=runs, by_id=by_id,
         totals=totals_by_currency(p.report for p in projects),

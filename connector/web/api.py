@@ -31,8 +31,9 @@ Bad input is answered 400 as `application/problem+json` (RFC 9457) whose `errors
 problem found as `{"field", "rule", "message"}`, and writes nothing. A step the lifecycle
 refuses is 409 in the same shape; an unknown project or milestone 404. Keys are made by `milepost api-key create`
 (`web.keys`: a `read` key may only read); legacy keys from MILEPOST_API_KEYS have both scopes but
-own no subscriptions and no hook. A key acts for the default organisation; a project of another
-organisation is not found.
+own no subscriptions and no hook. A key acts for its organisation (a configured key for the
+default one): a project of another organisation answers exactly as one that does not exist
+(404, the same body), whether read, listed, changed or named by the inbound hook.
 """
 
 from __future__ import annotations
@@ -51,14 +52,13 @@ from connector.store import credits, links, service, voids
 from connector.store.db import transaction
 from connector.store.errors import DuplicateProject, MilestoneNotFound, ProjectNotFound, StoreError
 from connector.store.evidence import EvidenceRefused, Upload
-from connector.store.organisations import Organisation
 from connector.store.reports import project_report
 from jobs.connections import evidence_policy
 
 from . import hooks, subscriptions  # noqa: F401  (they register their endpoints)
 from .activity import pause_reasons
 from .decisions import ACTIONS, decide
-from .keys import refused
+from .keys import organisation, refused
 from .resources import resources
 from .rest import answers as a
 from .rest import forecast, openapi, reads  # noqa: F401  (they register their endpoints)
@@ -105,16 +105,19 @@ def check_key() -> Response | None:
         return None
     else:
         answer = authenticate("read" if request.method in ("GET", "HEAD") else "write")
-    return answer or _not_anothers_project()
+    return answer or _own_project()
 
 
-def _not_anothers_project() -> Response | None:
-    """A project of another organisation is not found (a key acts for the default one)."""
+def _own_project() -> Response | None:
+    """A project named in the path that is not the key's organisation's is not found: one answer
+    for another organisation's and for none at all, so the first cannot be told from the second."""
     key = (request.view_args or {}).get("key")
     if key is not None:
         with resources().sessions() as db:
-            if Organisation(db).is_anothers_project(str(key)):
-                return errors(404, problem("key", "not_found", str(ProjectNotFound(str(key)))))
+            try:
+                organisation(db).project(str(key))
+            except ProjectNotFound as error:
+                return errors(404, problem("key", "not_found", str(error)))
     return None
 
 
@@ -159,7 +162,8 @@ def import_schedule() -> Response:
                        actor="api", data={"milestones": str(len(parsed.milestones))})
     try:
         with transaction(res.sessions) as db:
-            service.import_schedule(db, project, parsed.milestones, event, mapping=parsed.mapping)
+            service.import_schedule(db, project, parsed.milestones, event, mapping=parsed.mapping,
+                                    organisation_id=organisation(db).id)
             if connection is not None:
                 links.link_project(db, project.key, connection)
     except DuplicateProject as error:

@@ -1,7 +1,8 @@
 """The admin page of API keys: list, create (the key and its webhook secret shown once), revoke,
 and a new webhook secret for a key.
 
-The same calls as `milepost api-key create|list|revoke|rotate-secret` (`store.api_keys`). A
+The same calls as `milepost api-key create|list|revoke|rotate-secret` (`store.api_keys`), for
+the signed-in admin's organisation: its keys only, and a key made here acts for it. A
 new key and a new secret are rendered in the answer to the POST that made them, never
 flashed: a flashed message travels in the session cookie, which is signed, not encrypted.
 Every page is `Cache-Control: no-store` (`hardening`), so the browser keeps no copy either.
@@ -17,7 +18,7 @@ from connector.store import api_keys
 from connector.store.db import transaction
 
 from .resources import resources
-from .security import requires
+from .security import current_user, requires
 
 blueprint = Blueprint("api_keys", __name__, url_prefix="/admin/api-keys")
 
@@ -34,7 +35,8 @@ def create() -> Any:
     res = resources()
     try:
         with transaction(res.sessions) as db:
-            made = api_keys.create(db, request.form.get("name", ""), request.form.get("scope", ""), res.cipher())
+            made = api_keys.create(db, request.form.get("name", ""), request.form.get("scope", ""), res.cipher(),
+                                   organisation_id=_organisation_id())
     except api_keys.KeyRefused as refused:
         return _page(problem=refused.message), 400
     return _page(shown={"title": f"API key {made.key.public_id} ({made.key.name}, {made.key.scope})",
@@ -47,7 +49,7 @@ def create() -> Any:
 def revoke(public_id: str) -> Any:
     try:
         with transaction(resources().sessions) as db:
-            key = api_keys.revoke(db, public_id)
+            key = api_keys.revoke(db, public_id, of=_organisation_id())
     except api_keys.KeyNotFound as missing:
         return _page(problem=str(missing)), 404
     flash(f"API key {key.public_id} ({key.name}) is revoked: it is refused from now on.")
@@ -60,7 +62,7 @@ def rotate(public_id: str) -> Any:
     res = resources()
     try:
         with transaction(res.sessions) as db:
-            secret = api_keys.rotate_webhook_secret(db, public_id, res.cipher())
+            secret = api_keys.rotate_webhook_secret(db, public_id, res.cipher(), of=_organisation_id())
     except api_keys.KeyNotFound as missing:
         return _page(problem=str(missing)), 404
     except api_keys.KeyRefused as refused:
@@ -71,8 +73,14 @@ def rotate(public_id: str) -> Any:
 
 def _page(problem: str = "", shown: dict[str, str] | None = None) -> str:
     with resources().sessions() as db:
-        keys = api_keys.all_keys(db)
+        keys = api_keys.all_keys(db, _organisation_id())
     return render_template("api_keys.html", keys=keys, problem=problem, shown=shown, scopes=api_keys.SCOPES)
+
+
+def _organisation_id() -> int:
+    person = current_user()
+    assert person is not None  # every view is behind requires()
+    return person.organisation_id
 
 
 def _hook_url(public_id: str) -> str:

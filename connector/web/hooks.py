@@ -16,7 +16,8 @@ table as `signed`: no bearer key, the three `webhook-*` headers instead. In orde
 - a key of scope `read`: 403;
 - a message id this key already had acted on: not acted on again; answered 200 with the first
   answer and `"replayed": true` (a sender retrying after a lost answer must stop);
-- a body that is not such a message: 400; an unknown project or milestone: 404; a step the
+- a body that is not such a message: 400; an unknown project or milestone: 404 (a project of
+  another organisation than the key's answers exactly as an unknown one); a step the
   milestone's state refuses: 409.
 The message id is remembered in the step's own transaction (`store.hook_messages`).
 """
@@ -34,6 +35,7 @@ from connector.standard_webhooks import HEADERS, Refused, verify
 from connector.store import api_keys, hook_messages
 from connector.store.db import transaction
 from connector.store.errors import MilestoneNotFound, ProjectNotFound, StoreError
+from connector.store.organisations import Organisation
 
 from .decisions import Decision, decide_in
 from .resources import resources
@@ -95,6 +97,7 @@ def _apply(key: api_keys.ApiKey, message_id: str, project: str, seq: int, decisi
     try:
         with transaction(res.sessions) as db:
             remembered = hook_messages.remember(db, key.id, message_id, now)
+            Organisation(db, key.organisation_id).project(project)  # another's: ProjectNotFound
             stored = decide_in(db, project, seq, decision)
             answer = {"key": project, "seq": stored.seq, "state": stored.state.value, "message_id": message_id,
                       "billed": None if stored.billed is None else str(stored.billed.amount)}

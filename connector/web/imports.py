@@ -27,7 +27,7 @@ from jobs.imports import Listed, import_from_books, list_accepted
 from . import connections
 from .path_bounds import MAX_ID
 from .resources import resources
-from .security import actor, check_csrf, login_required
+from .security import actor, check_csrf, login_required, organisation
 
 blueprint = Blueprint("imports", __name__, url_prefix="/admin/imports")
 SPLITS = ((PER_LINE, "One milestone per line"),
@@ -52,9 +52,12 @@ def _gateway_for(res: Any) -> Any:
 def new() -> Any:
     res = resources()
     with res.sessions() as db:
-        active = [c for c in connections.list_connections(db) if c.status == "active"]
+        mine = organisation(db).connection_ids()
+        active = [c for c in connections.list_connections(db, mine) if c.status == "active"]
     form = request.form if request.method == "POST" else request.args
     chosen = _connection_id(form.get("connection"))
+    if chosen not in mine:  # another organisation's connection is as good as none
+        chosen = None
     if chosen is None and len(active) == 1:
         chosen = active[0].id
     values = {key: form.get(key, "").strip() for key in ("estimate", "key", "split", "approver_emails")}

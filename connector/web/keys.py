@@ -4,7 +4,8 @@ A key comes in `Authorization: Bearer KEY` (or `X-API-Key: KEY`). A key made by
 `milepost api-key create` (`store.api_keys`) has a scope: `write` may do everything, `read`
 only GET and HEAD. Revoked, unknown and malformed keys are all 401; a read key asking to
 change something is 403. The check reads one row by the key's public id and compares digests
-in constant time; the key itself is never logged, stored or echoed.
+in constant time; the key itself is never logged, stored or echoed. A key acts for its
+organisation (`organisation`); a configured key for the default one.
 
 Configured keys (`[app] api_keys`, `MILEPOST_API_KEYS`) are legacy: they still work as before,
 with both scopes, compared in constant time, but they have no name, no last-used time, cannot
@@ -19,11 +20,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import g, request
+from flask import abort, g, request
+from sqlalchemy.orm import Session
 
 from connector.store import api_keys
 from connector.store.api_keys import READ, WRITE, ApiKey
 from connector.store.db import transaction
+from connector.store.models import DEFAULT_ORGANISATION_ID
+from connector.store.organisations import Organisation
 
 from .resources import resources
 
@@ -34,6 +38,7 @@ CONFIGURED = frozenset({READ, WRITE})
 class Caller:
     key: ApiKey | None  # None: a configured (legacy) key
     scopes: frozenset[str]
+    organisation_id: int = DEFAULT_ORGANISATION_ID
 
 
 def presented_key() -> str:
@@ -59,8 +64,16 @@ def identify(given: str) -> Caller | None:
         with transaction(res.sessions) as db:
             key = api_keys.check(db, given)
         if key is not None:
-            return Caller(key, key.scopes)
+            return Caller(key, key.scopes, key.organisation_id)
     return Caller(None, CONFIGURED) if res.api_key_ok(given) else None
+
+
+def organisation(db: Session) -> Organisation:
+    """The calling key's organisation: every list, read and write of the API goes through it."""
+    found = caller()
+    if found is None:  # every caller is behind `authenticate`
+        abort(401)
+    return Organisation(db, found.organisation_id)
 
 
 def key_scopes(given: str) -> frozenset[str] | None:

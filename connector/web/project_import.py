@@ -3,7 +3,8 @@
 The same path as `milepost schedule import` and `POST /api/v1/schedules`: the file is parsed
 and validated by the billing domain (every problem listed on the page, each naming its field
 and rule, and nothing written), then imported in one transaction with its audit event, and
-linked to the connection chosen, so the project bills there from its first invoice.
+linked to the connection chosen, so the project bills there from its first invoice. The
+project is the signed-in user's organisation's, and only its connections are offered.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from connector.store.errors import DuplicateProject, StoreError
 
 from . import connections
 from .resources import resources
-from .security import actor, login_required
+from .security import actor, login_required, organisation
 
 blueprint = Blueprint("projects", __name__, url_prefix="/admin/projects")
 FORMATS = {".toml": "toml", ".json": "json", ".csv": "csv"}
@@ -32,7 +33,8 @@ FORMATS = {".toml": "toml", ".json": "json", ".csv": "csv"}
 
 def _page(problems: list[str], status: int = 200) -> Any:
     with resources().sessions() as db:
-        live = [c for c in connections.list_connections(db) if c.status != "disconnected"]
+        live = [c for c in connections.list_connections(db, organisation(db).connection_ids())
+                if c.status != "disconnected"]
     return render_template("project_import.html", problems=problems, connections=live,
                            chosen=request.form.get("connection", "")), status
 
@@ -65,7 +67,8 @@ def import_schedule() -> Any:
     chosen = request.form.get("connection", "")
     try:
         with transaction(res.sessions) as db:
-            service.import_schedule(db, project, parsed.milestones, event, mapping=parsed.mapping)
+            service.import_schedule(db, project, parsed.milestones, event, mapping=parsed.mapping,
+                                    organisation_id=organisation(db).id)
             if chosen.isdigit():
                 links.link_project(db, project.key, int(chosen))
     except DuplicateProject as error:

@@ -64,9 +64,10 @@ def project_figures(db: Session, key: str, now: datetime) -> ProjectFigures:
 FORECAST_WEEKS = 12
 
 
-def dashboard_forecast(db: Session) -> Markup:
-    """The next 12 weeks of expected cash (issue 12's forecast), a panel per currency."""
-    forecast = forecast_for(db, FORECAST_WEEKS)
+def dashboard_forecast(db: Session, organisation_id: int) -> Markup:
+    """The next 12 weeks of the organisation's expected cash (issue 12's forecast), a panel per
+    currency."""
+    forecast = forecast_for(db, FORECAST_WEEKS, organisation_id=organisation_id)
     figures = {c.currency: [charts.ForecastWeek(w.start, f.early.amount, f.expected.amount, f.late.amount)
                             for w, f in zip(forecast.weeks, c.weeks, strict=True)]
                for c in forecast.currencies}

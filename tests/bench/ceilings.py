@@ -17,7 +17,8 @@ memory and CPU of the worker. Each figure runs the sandbox in its own process
   50 ms late), with the embedded worker, then with `milepost worker --celery` and
   `milepost clock` on Redis.
 - peak RSS: the worker's peak resident memory (VmHWM) through its first sync of a company of
-  `rss_invoices` invoices and `rss_customers` customers.
+  `rss_invoices` invoices and `rss_customers` customers; `idle_rss_mb` (details) is its peak
+  once started, before the company is connected: what its imports and pools take.
 - CPU per draft: the worker's CPU time (user + system) from its first draft to its last, over
   the drafts in between, spread over ten companies so the run stays inside their limits.
 """
@@ -73,8 +74,10 @@ class Loads:
     seed_chunk: int = 10_000  # invoices per bulk-seeding call (each call answers within seconds)
 
 
-FULL_LOADS = Loads(sync_invoices=20_000, companies=10, busy_seconds=60, backlog_quickbooks=40,
-                   backlog_xero=20, acceptances=200, rss_invoices=100_000, rss_customers=20_000,
+# a QuickBooks draft costs a little over 2 calls and a Xero one 2.5: 240 and 40 a company are
+# more than a minute of each one's budget (475 and 57 calls), so a worker that keeps up fills it
+FULL_LOADS = Loads(sync_invoices=20_000, companies=10, busy_seconds=60, backlog_quickbooks=240,
+                   backlog_xero=40, acceptances=200, rss_invoices=100_000, rss_customers=20_000,
                    drafts=1000, cli_runs=5)
 TINY_LOADS = Loads(sync_invoices=200, companies=1, busy_seconds=3, backlog_quickbooks=3,
                    backlog_xero=2, acceptances=3, rss_invoices=1000, rss_customers=200, drafts=6,
@@ -177,16 +180,20 @@ def _accept(stack: Stack, keys: list[str]) -> None:
 
 
 def _backlog(stack: Stack, companies: dict[int, tuple[str, str]], loads: Loads) -> int:
-    """Accepted milestones, round-robin over the connections so the outbox interleaves them."""
+    """Accepted milestones, round-robin over the connections so the outbox interleaves them;
+    built by a few threads at once (most of the time is the database's round trips)."""
     rounds = max(loads.backlog_quickbooks, loads.backlog_xero)
-    made = 0
-    for turn in range(rounds):
-        for connection, (platform, _) in companies.items():
-            wanted = loads.backlog_quickbooks if platform == "quickbooks" else loads.backlog_xero
-            if turn < wanted:
-                _accept(stack, submitted_projects(stack, connection, 1, "USD" if platform == "quickbooks" else "NZD"))
-                made += 1
-    return made
+    turns = [(connection, platform) for turn in range(rounds) for connection, (platform, _) in companies.items()
+             if turn < (loads.backlog_quickbooks if platform == "quickbooks" else loads.backlog_xero)]
+
+    def one(turn: tuple[int, str]) -> int:
+        connection, platform = turn
+        _accept(stack, submitted_projects(stack, connection, 1, "USD" if platform == "quickbooks" else "NZD"))
+        return 1
+
+    stack.context()  # built once, before the threads share it
+    with ThreadPoolExecutor(4) as pool:
+        return sum(pool.map(one, turns))
 
 
 def _outbox(stack: Stack) -> Counter[str]:
@@ -201,7 +208,9 @@ def ceiling(loads: Loads, database_url: str) -> dict[str, Any]:
         tenants = [control.add_xero_organisation(f"Ceiling Studio {n}", "NZ") for n in range(loads.companies)]
         companies = {stack.connect_quickbooks(realm)[0]: ("quickbooks", realm) for realm in realms}
         companies |= {cid: ("xero", tenant) for cid, tenant in connect_xero_organisations(stack, tenants)}
+        built = time.monotonic()
         intents = _backlog(stack, companies, loads)
+        built = time.monotonic() - built
         control.answers(clear=True)
         worker = stack.spawn("worker")
         started = wait_for(lambda: control.answers()["answers"] and time.monotonic(), timeout=120, every=0.1)
@@ -227,7 +236,7 @@ def ceiling(loads: Loads, database_url: str) -> dict[str, Any]:
                 loads.companies * QUICKBOOKS_PER_MINUTE * loads.busy_seconds / 60), 3),
             "xero_share": round(by_platform["xero"] / (
                 loads.companies * XERO_PER_MINUTE * loads.busy_seconds / 60), 3),
-            "intents": intents, "outbox_after": dict(left),
+            "intents": intents, "backlog_seconds": round(built, 1), "outbox_after": dict(left),
         },
     }
 
@@ -344,12 +353,29 @@ def _sample(process: Any, until: Callable[[], bool], timeout: float, every: floa
     raise RuntimeError(f"the worker did not finish within {timeout} s")
 
 
+def _settled_peak(process: Any, quiet: float = 3.0, timeout: float = 60.0) -> float:
+    """The process's peak RSS once it has stopped growing (under 1 MiB in `quiet` seconds)."""
+    readings: list[tuple[float, float]] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the worker exited with {process.returncode}")
+        now, peak = time.monotonic(), peak_rss_mb(process.pid)
+        readings.append((now, peak))
+        earlier = [value for at, value in readings if at <= now - quiet]
+        if earlier and peak - earlier[-1] < 1.0:
+            return peak
+        time.sleep(0.25)
+    raise RuntimeError(f"the worker's memory did not settle within {timeout} s")
+
+
 def first_sync_memory(loads: Loads, database_url: str) -> dict[str, Any]:
     with _stack(database_url, limits=True) as stack:
         realm = stack.sandbox.control.add_quickbooks_company("Bench Memory Builders")
         _seed(stack, realm, loads.rss_invoices, loads.rss_customers, loads.seed_chunk)
-        connection, _ = stack.connect_quickbooks(realm)
         worker = stack.spawn("worker")
+        idle = _settled_peak(worker)  # started, nothing connected yet: its imports and pools
+        connection, _ = stack.connect_quickbooks(realm)
 
         def synced() -> bool:
             return any(run.job == "sync_connection" and run.finished_at is not None
@@ -361,7 +387,8 @@ def first_sync_memory(loads: Loads, database_url: str) -> dict[str, Any]:
     if run.outcome != "ok":
         raise RuntimeError(f"the first sync ended {run.outcome}: {run.error}")
     return {"peak_rss_mb": round(peak, 1),
-            "details": {"invoices": loads.rss_invoices, "customers": loads.rss_customers,
+            "details": {"idle_rss_mb": round(idle, 1),
+                        "invoices": loads.rss_invoices, "customers": loads.rss_customers,
                         "sync_seconds": round((run.finished_at - run.started_at).total_seconds(), 1)}}
 
 

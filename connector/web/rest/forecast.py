@@ -1,5 +1,5 @@
 """`GET /api/v1/forecast`: expected cash in per week and currency (`milepost forecast`), for
-one project (`project`) or all, over `weeks` (1 to MAX_WEEKS, default 12) from `at` (a date,
+one project (`project`) or all of the calling key's organisation's, over `weeks` (1 to MAX_WEEKS, default 12) from `at` (a date,
 default today UTC). The query and the answer are models, as every other route's."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from connector.billing.schema import FIRST_DAY, LAST_DAY, text_problem
 from connector.store.errors import ProjectNotFound
 from connector.store.forecast import DEFAULT_WEEKS, MAX_WEEKS, forecast_for
 
+from ..keys import organisation
 from ..resources import resources
 from .answers import Answer, DecimalText, send
 from .bodies import Body, refuse
@@ -127,7 +128,8 @@ def forecast() -> Response:
     assert isinstance(parsed, ForecastQuery)
     with resources().sessions() as db:
         try:
-            built = forecast_for(db, parsed.weeks or DEFAULT_WEEKS, parsed.project, parsed.at)
+            built = forecast_for(db, parsed.weeks or DEFAULT_WEEKS, parsed.project, parsed.at,
+                                 organisation(db).id)
         except ProjectNotFound as error:
             return problem_response(404, problem("project", "not_found", str(error)))
     return send(Forecast, built.as_json())

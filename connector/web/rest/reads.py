@@ -1,6 +1,9 @@
 """The read endpoints: projects, milestones, invoices, payments and history, as lists of
 cursor pages (`paging`) and one by one. Each record is built through its answer model.
 
+Only the calling key's organisation's records are read (`keys.organisation`): another's are
+not found, by id as in lists.
+
 A milestone's `amount` is its scheduled value, which depends on the whole schedule
 (percentages split by largest remainder), so each project on a page is loaded once.
 """
@@ -20,6 +23,7 @@ from connector.store.links import links
 from connector.store.models import AuditEventRow, InvoiceRow, MilestoneRow, PaymentRow, ProjectRow
 from connector.store.repository import BillingRepository
 
+from ..keys import organisation
 from ..resources import resources
 from . import answers as a
 from .paging import ListQuery, ProjectListQuery, page_request, send_page
@@ -135,7 +139,7 @@ def _list(kind: str, query: type[ListQuery]) -> Response:
         return problem_response(400, *found)
     build, _, page_model = KINDS[kind]
     with resources().sessions() as db:
-        rows, more = listing.page(db, kind, asked)
+        rows, more = listing.page(db, kind, asked, organisation(db).id)
         items = build(db, rows)
     return send_page(page_model, items, rows[-1][0].id if rows else None, more)
 
@@ -158,7 +162,7 @@ def _list_view(kind: str, query: type[ListQuery]) -> Callable[[], Response]:
 def _read_view(kind: str, what: str) -> Callable[..., Response]:
     def view(**values: int) -> Response:
         with resources().sessions() as db:
-            return _one(kind, listing.one(db, kind, values[f"{what}_id"]), db, what)
+            return _one(kind, listing.one(db, kind, values[f"{what}_id"], organisation(db).id), db, what)
 
     view.__name__ = f"read_{what}"
     return view
@@ -183,11 +187,11 @@ for kind, what, summary in BY_ID:
        answers={200: a.Project})
 def read_project(key: str) -> Response:
     with resources().sessions() as db:
-        return _one("projects", listing.project(db, key), db, "project")
+        return _one("projects", listing.project(db, key, organisation(db).id), db, "project")
 
 
 @route("GET", "/projects/<key>/milestones/<int:seq>", scope="read", tag="milestones",
        summary="Read a milestone", answers={200: a.Milestone})
 def read_milestone(key: str, seq: int) -> Response:
     with resources().sessions() as db:
-        return _one("milestones", listing.milestone(db, key, seq), db, "milestone")
+        return _one("milestones", listing.milestone(db, key, seq, organisation(db).id), db, "milestone")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -38,8 +39,9 @@ class Receiver:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
+@contextmanager
+def receiving(host: str = "127.0.0.1", port: int = 0) -> Iterator[Receiver]:
+    """A receiver listening on `host` (a free port unless `port` is given) until the block ends."""
     holder: list[Receiver] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -57,14 +59,20 @@ def receiver() -> Iterator[Receiver]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    holder.append(Receiver(f"http://127.0.0.1:{server.server_port}/milepost-events"))
+    server = ThreadingHTTPServer((host, port), Handler)
+    holder.append(Receiver(f"http://{host}:{server.server_port}/milepost-events"))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield holder[0]
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with receiving() as found:
+        yield found
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from sqlalchemy import select, update
 
 from connector.store.models import InvoiceRow, OutboxRow
-from jobs.pause_work import active_flags
+from jobs.pause_flags import active_flags
 from jobs.runner import run_job, sync_all
 from jobs.tables import InvoiceReminderRow
 

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from xero_python.accounting import Contact, Contacts, LineItem, Quote, Quotes, QuoteStatusCodes
 
 from connector.cli import main
 from connector.store.mapping_rows import known_customer
-from connector.store.models import ProjectRow
+from connector.store.models import ConnectionRow, OrganisationRow, ProjectRow
 from connector.store.repository import BillingRepository
 from jobs.imports import list_accepted
 from jobs.runner import run_job
@@ -102,6 +102,24 @@ def test_an_accepted_quickbooks_estimate_becomes_a_project_whose_invoice_links_t
     assert again == 1
     assert "imported before, as project EST-1" in err
     assert _projects(stack) == 1
+
+
+def test_an_estimate_from_another_organisations_books_becomes_that_organisations_project(stack, milepost):
+    connection, _ = stack.connect_quickbooks()
+    with stack.reading() as session, session.begin():
+        firm = OrganisationRow(name="Another firm")
+        session.add(firm)
+        session.flush()
+        session.execute(update(ConnectionRow).where(ConnectionRow.id == connection).values(organisation_id=firm.id))
+        theirs = firm.id
+    estimate = _quickbooks_estimate(stack, connection, "Accepted", ["800.00"])
+
+    code, _, err = milepost("schedule", "import", "--connection", str(connection),
+                            "--from-estimate", str(estimate["Id"]), "--key", "EST-O", "--per-line")
+
+    assert code == 0, err
+    with stack.reading() as session:
+        assert session.scalar(select(ProjectRow.organisation_id).where(ProjectRow.key == "EST-O")) == theirs
 
 
 def test_a_pending_quickbooks_estimate_is_refused_with_its_status(stack, milepost):

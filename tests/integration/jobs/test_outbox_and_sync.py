@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from connector.billing import lifecycle
 from connector.billing.calendar import local_date
 from connector.store import service
 from connector.store.db import make_engine, session_factory
+from connector.store.models import PaymentRow
 from connector.store.repository import BillingRepository
 from jobs.runner import run_job, run_once, sync_all
+from jobs.tables import SyncLogRow
 from tests.jobs_harness import books_invoice, schedule_json
 
 
@@ -82,3 +86,27 @@ def test_a_payment_on_a_monthly_invoice_is_shared_between_its_milestones(stack) 
     assert invoice.total == Decimal("20000.00")
     assert [(m.state.value, m.paid.amount) for m in partly[:2]] == [("partially_paid", Decimal("2500.00"))] * 2
     assert [(m.state.value, m.paid.amount) for m in paid[:2]] == [("paid", Decimal("10000.00"))] * 2
+
+
+def test_a_first_sync_of_a_busy_company_brings_home_payments_on_milepost_invoices_only(stack) -> None:
+    """Issue 15: the first sync reads the company's invoices and payments page by page and keeps
+    only Milepost's; the payment on Milepost's invoice still comes home, and the company's other
+    invoices and payments leave nothing behind (no row, no payment, no sync log line about them).
+    Passes on the old code too: it guards what the filtering must not lose."""
+    connection, realm = stack.connect_quickbooks()
+    stack.import_and_accept("ACME-WEB", connection)
+    ctx = stack.context()
+    run_job(ctx, "drain_outbox")
+    [invoice] = stack.invoices()
+    stack.sandbox.control.seed_quickbooks(realm, customers=5, invoices=2_500, payments=1_200)
+    stack.sandbox.control.record_payment(realm, invoice.platform_id, amount="4000.00")
+
+    sync_all(ctx)  # the first: no cursor yet, so every invoice and payment by query
+
+    [row] = stack.invoices()
+    assert (row.amount_paid, row.status) == (Decimal("4000.00"), "partially_paid")
+    assert stack.first_milestone("ACME-WEB").state.value == "partially_paid"
+    with stack.reading() as session:
+        assert list(session.scalars(select(PaymentRow.amount))) == [Decimal("4000.00")]
+        named = set(session.scalars(select(SyncLogRow.invoice_platform_id)))
+    assert named <= {"", invoice.platform_id}

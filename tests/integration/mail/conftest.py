@@ -1,7 +1,8 @@
 """A real SMTP server (aiosmtpd) on a free port, started by the tests, and a stack that mails it.
 
 `inbox` is the server: what arrived (`inbox.messages`, parsed), how many times a client tried
-(`inbox.attempts`), and answers to give instead of 250 (`inbox.answers`, taken in turn).
+(`inbox.attempts`), answers to give instead of 250 (`inbox.answers`, taken in turn), and how
+many messages to take and then hang up on before answering (`inbox.drops`).
 `stack` is the jobs' stack (sandbox, database, web app) with `[mail]` pointing at that server,
 a bookkeeper address and an app secret key, so the worker's links open in the web app.
 """
@@ -41,6 +42,7 @@ class Inbox:
     messages: list[EmailMessage] = field(default_factory=list)
     attempts: int = 0
     answers: list[str] = field(default_factory=list)  # e.g. "451 4.3.0 try later", used in turn
+    drops: int = 0  # how many messages to take and then hang up on, before any answer
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
         self.attempts += 1
@@ -48,6 +50,9 @@ class Inbox:
             return self.answers.pop(0)
         parsed = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         self.messages.append(parsed)  # type: ignore[arg-type]
+        if self.drops:
+            self.drops -= 1
+            server.transport.close()  # taken, but the client never hears so
         return "250 2.0.0 OK"
 
     def subjects(self) -> list[str]:

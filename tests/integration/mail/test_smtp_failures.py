@@ -82,6 +82,27 @@ def test_a_busy_server_is_retried_with_backoff_then_the_message_goes_once(contex
     assert (mail_row(ctx).status, inbox.attempts, len(inbox.messages)) == ("done", 4, 1)
 
 
+def test_a_connection_lost_after_the_message_is_recorded_as_maybe_delivered_not_sent_again_at_once(
+        contexts, inbox) -> None:
+    inbox.drops = 1  # the server takes the message, then hangs up before its 250
+    ctx = contexts(mail_for(inbox))
+    submit_milestone(ctx)
+
+    run_job(ctx, "drain_outbox", NOW)
+
+    row = mail_row(ctx)
+    assert len(inbox.messages) == 1  # no second copy at once
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert "may have been delivered" in (row.last_error or "")
+    assert "may have been delivered" in (drain_run(ctx).error or "")
+
+    run_job(ctx, "drain_outbox", NOW + timedelta(seconds=31))  # after its backoff: sent again
+
+    first, second = inbox.messages
+    assert first["Message-ID"] == second["Message-ID"]  # the same message, recognisably
+    assert mail_row(ctx).status == "done"
+
+
 def test_a_server_that_is_down_leaves_the_message_waiting_and_says_why(contexts) -> None:
     down = Inbox(port=free_port())  # nobody listens there
     ctx = contexts(mail_for(down))

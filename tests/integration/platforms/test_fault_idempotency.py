@@ -67,7 +67,8 @@ def test_xero_two_hundred_intents_give_two_hundred_invoices(xero, sandbox) -> No
     fired = _fired(sandbox)
     sandbox.control.clear_faults()
     invoices = xero._modified_since(
-        lambda api, since, page: api.get_invoices(xero._tenant, page=page, page_size=1000), "invoices", "invoice_id", None)
+        lambda api, since, page: api.get_invoices(xero._tenant, page=page, page_size=1000), "invoices", "invoice_id", None,
+        lambda invoice: invoice).kept
     sandbox.control.set_rate_limits(True)
     keys = Counter(xmap.key_from_reference(invoice.reference) for invoice in invoices)
     ours = {key: count for key, count in keys.items() if key and key.startswith("milepost:FAULT-XO:")}

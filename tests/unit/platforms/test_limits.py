@@ -36,8 +36,8 @@ def redis_or_skip() -> None:
 
 
 def test_published_limits_are_undercut() -> None:
-    assert BUDGETS["quickbooks"] == Budget(rates=("450/minute",), concurrency=8)
-    assert BUDGETS["xero"] == Budget(rates=("55/minute", "4800/day"), concurrency=4)
+    assert BUDGETS["quickbooks"] == Budget(rates=("475/minute",), concurrency=8)
+    assert BUDGETS["xero"] == Budget(rates=("57/minute", "4800/day"), concurrency=4)
 
 
 def test_a_spent_budget_holds_the_caller_then_says_when_to_come_back() -> None:
