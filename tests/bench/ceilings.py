@@ -80,7 +80,7 @@ FULL_LOADS = Loads(sync_invoices=20_000, companies=10, busy_seconds=60, backlog_
                    backlog_xero=40, acceptances=200, rss_invoices=100_000, rss_customers=20_000,
                    drafts=1000, cli_runs=5)
 TINY_LOADS = Loads(sync_invoices=200, companies=1, busy_seconds=3, backlog_quickbooks=3,
-                   backlog_xero=2, acceptances=3, rss_invoices=1000, rss_customers=200, drafts=6,
+                   backlog_xero=2, acceptances=3, rss_invoices=1000, rss_customers=200, drafts=30,
                    cli_runs=1)
 
 
