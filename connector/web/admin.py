@@ -256,12 +256,16 @@ def link(key: str) -> Any:
     res = resources()
     with res.sessions() as db:
         scope = organisation(db)
+        currency: str | None = None
+        missing: ProjectNotFound | None = None  # another organisation's project: as none at all
         try:
-            currency: str | None = scope.project(key).currency
-        except ProjectNotFound:
-            currency = None
+            currency = scope.project(key).currency
+        except ProjectNotFound as error:
+            missing = error
         if scope.connection(connection_id) is None:
             abort(400, description="Choose a connection.")
+    if missing is not None:
+        abort(404, description=str(missing))
     if currency is not None:
         refusal = currency_refusal(lambda cid: open_gateway(res.sessions, cid, res.endpoints(), res.cipher()),
                                    connection_id, currency)

@@ -1,7 +1,7 @@
 """What the background work left on the admin pages (runs, failures, failed intents, bookkeepers'
 edits, pause-work flags) and the actions on it (retry, disconnect) are the organisation's own: a
 user of another organisation sees none of ours, and acting on ours is answered as on an unknown
-row, writing nothing."""
+row, writing nothing. A company they connect is theirs."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from connector.platforms.token_rows import ConnectionTokenRow
+from connector.store import links
 from connector.store.db import transaction
-from connector.store.models import JobRunRow, OutboxRow, ProjectRow
+from connector.store.models import ConnectionRow, JobRunRow, OrganisationRow, OutboxRow, ProjectRow
 
 from .conftest import consent_and_callback, csrf_of
 from .projects import api, import_and_submit
@@ -93,3 +95,53 @@ def test_they_cannot_see_or_disconnect_our_connection(app, admin, them):
     assert them.post("/admin/connections/1/disconnect", data={"csrf": csrf_of(them)}).status_code == 404
     assert them.get("/admin/connections/1/settings").status_code == 404
     assert "Milepost Builders (US)" in text_of(admin.get("/admin/connections/1/disconnect"))
+
+
+def their_organisation(app) -> int:  # type: ignore[no-untyped-def]
+    with app.extensions["milepost"].sessions() as db:
+        return int(db.scalar(select(OrganisationRow.id).where(OrganisationRow.name == "Another firm")))
+
+
+def test_linking_our_project_is_answered_as_for_an_unknown_one(app, admin, them):
+    our_books_and_their_troubles(app, admin)
+    with transaction(app.extensions["milepost"].sessions) as db:
+        books = ConnectionRow(organisation_id=their_organisation(app), platform="quickbooks",
+                              tenant_id="their-realm", name="Their books")
+        db.add(books)
+        db.flush()
+        theirs = books.id
+    with app.extensions["milepost"].sessions() as db:
+        before = links.linked_connection(db, "ACME-WEB")
+
+    ours = them.post("/admin/projects/ACME-WEB/link", data={"connection": theirs, "csrf": csrf_of(them)})
+    unknown = them.post("/admin/projects/NOPE-WEB/link", data={"connection": theirs, "csrf": csrf_of(them)})
+
+    assert (ours.status_code, text_of(ours).replace("ACME-WEB", "NOPE-WEB")) == (404, text_of(unknown))
+    with app.extensions["milepost"].sessions() as db:
+        assert links.linked_connection(db, "ACME-WEB") == before
+
+
+def connections_listed(client) -> str:  # type: ignore[no-untyped-def]
+    """The dashboard's table of connections (not the flashed message above it)."""
+    page = text_of(client.get("/admin/"))
+    return page.split('id="connections"')[1].split("</table>")[0] if 'id="connections"' in page else ""
+
+
+def test_a_company_they_connect_is_theirs_and_we_cannot_take_it_over(app, admin, them):
+    assert consent_and_callback(them, "quickbooks").status_code == 302
+
+    assert "Milepost Builders (US)" in connections_listed(them)
+    assert "Milepost Builders (US)" not in text_of(admin.get("/admin/"))
+    with app.extensions["milepost"].sessions() as db:
+        [(owner, grant)] = db.execute(select(ConnectionRow.organisation_id, ConnectionTokenRow.grant_id)
+                                      .join(ConnectionTokenRow, ConnectionTokenRow.connection_id == ConnectionRow.id)).all()
+    assert owner == their_organisation(app)
+
+    refused = consent_and_callback(admin, "quickbooks")  # the same company, from our admin
+    assert refused.status_code == 409
+    assert "another organisation" in text_of(refused)
+    with app.extensions["milepost"].sessions() as db:
+        assert db.execute(select(ConnectionRow.organisation_id, ConnectionTokenRow.grant_id)
+                          .join(ConnectionTokenRow, ConnectionTokenRow.connection_id == ConnectionRow.id)
+                          ).all() == [(owner, grant)]
+    assert "Milepost Builders (US)" not in text_of(admin.get("/admin/"))
