@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.orm import Session
 
 from .errors import StoreError
@@ -32,8 +32,9 @@ class FailedIntent:
     failed_at: datetime
 
 
-def _of_organisation(organisation_id: int) -> Select[int]:
-    """The ids of the organisation's outbox rows: an intent's by its project row, an e-mail's by
+def _of_organisation(organisation_id: int, *criteria: ColumnElement[bool]) -> Select[int]:
+    """The ids of the organisation's outbox rows meeting `criteria` (kept inside, so only the
+    few failed rows are matched to projects): an intent's by its project row, an e-mail's by
     the project key its payload carries. An e-mail naming no project (or none we have) is the
     default organisation's, the one the deployment's own settings and CLI act for."""
     mail_key = OutboxRow.payload["project_key"].as_string()
@@ -43,7 +44,7 @@ def _of_organisation(organisation_id: int) -> Select[int]:
     return (select(OutboxRow.id)
             .outerjoin(ProjectRow, (ProjectRow.id == OutboxRow.project_id)
                        | (OutboxRow.project_id.is_(None) & (ProjectRow.key == mail_key)))
-            .where(mine))
+            .where(mine, *criteria))
 
 
 def failed_intents(session: Session, limit: int = 100,
@@ -52,7 +53,7 @@ def failed_intents(session: Session, limit: int = 100,
     row), the latest failure first."""
     rows = session.execute(
         select(OutboxRow, ProjectRow.key).outerjoin(ProjectRow, ProjectRow.id == OutboxRow.project_id)
-        .where(OutboxRow.status == FAILED, OutboxRow.id.in_(_of_organisation(organisation_id)))
+        .where(OutboxRow.id.in_(_of_organisation(organisation_id, OutboxRow.status == FAILED)))
         .order_by(OutboxRow.updated_at.desc(), OutboxRow.id.desc()).limit(limit)
     )
     return [FailedIntent(row.id, row.idempotency_key, key or str(row.payload.get("project_key") or ""),
@@ -72,7 +73,7 @@ def failed_counts(session: Session) -> dict[int | None, int]:
 def retry_intent(session: Session, intent_id: int, organisation_id: int = DEFAULT_ORGANISATION_ID) -> None:
     """One failed intent back to pending; StoreError naming why when it is not failed. Another
     organisation's intent is refused exactly as an unknown one."""
-    ours = session.scalar(_of_organisation(organisation_id).where(OutboxRow.id == intent_id))
+    ours = session.scalar(_of_organisation(organisation_id, OutboxRow.id == intent_id))
     row = session.get(OutboxRow, intent_id) if ours is not None else None
     if row is None:
         raise StoreError(f"no intent {intent_id}: see the failed intents on the admin page or `milepost jobs`")
@@ -85,7 +86,7 @@ def retry_intent(session: Session, intent_id: int, organisation_id: int = DEFAUL
 def retry_all_failed(session: Session, organisation_id: int = DEFAULT_ORGANISATION_ID) -> int:
     """Every failed intent of the organisation back to pending; how many."""
     result = session.execute(
-        update(OutboxRow).where(OutboxRow.status == FAILED, OutboxRow.id.in_(_of_organisation(organisation_id)))
+        update(OutboxRow).where(OutboxRow.id.in_(_of_organisation(organisation_id, OutboxRow.status == FAILED)))
         .values(status=PENDING, attempts=0)
         .execution_options(synchronize_session=False)
     )
