@@ -7,16 +7,17 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connector.store.models import ProjectRow
+from connector.store.models import DEFAULT_ORGANISATION_ID, ProjectRow
 
 from .tables import PauseFlagRow
 
 
-def active_flags(session: Session) -> dict[str, str]:
-    """Project key -> reason, for every project flagged now (the admin app and the report)."""
+def active_flags(session: Session, organisation_id: int = DEFAULT_ORGANISATION_ID) -> dict[str, str]:
+    """Project key -> reason, for every project of the organisation flagged now (the admin app
+    and the report)."""
     rows = session.execute(
         select(ProjectRow.key, PauseFlagRow.reason)
         .join(PauseFlagRow, PauseFlagRow.project_id == ProjectRow.id)
-        .where(PauseFlagRow.cleared_at.is_(None))
+        .where(PauseFlagRow.cleared_at.is_(None), ProjectRow.organisation_id == organisation_id)
     )
     return dict(rows.all())

@@ -92,10 +92,13 @@ def _finish(ctx: Context, platform: str, redirect_uri: str, state: str, verifier
     qb, xero = platform_endpoints(ctx.settings)
     cipher = token_cipher(ctx.settings)
     sessions = ctx.ready()
-    if platform == "quickbooks":
-        return conn.install_quickbooks(sessions, qb, cipher, redirect_uri, callback.get("code", ""),
-                                       callback.get("realmId", ""))
-    return conn.install_xero(sessions, xero, cipher, redirect_uri, callback.get("code", ""), verifier)
+    try:  # for the default organisation, as every command
+        if platform == "quickbooks":
+            return conn.install_quickbooks(sessions, qb, cipher, redirect_uri, callback.get("code", ""),
+                                           callback.get("realmId", ""))
+        return conn.install_xero(sessions, xero, cipher, redirect_uri, callback.get("code", ""), verifier)
+    except conn.AnothersCompany as error:
+        raise CommandError(str(error)) from None
 
 
 def wait_for_callback(redirect_uri: str, timeout: float) -> dict[str, str]:

@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, aliased
 
-from .models import JobRunRow, utcnow
+from .models import DEFAULT_ORGANISATION_ID, JobRunRow, utcnow
+from .organisations import of_connections
 
 _latest = aliased(JobRunRow)
 
@@ -83,18 +84,22 @@ def forget_idle(session: Session, run_id: int) -> bool:
     return False
 
 
-def eventful_runs(session: Session, limit: int = 25, job: str | None = None) -> list[JobRunRow]:
-    """The newest runs that did something or did not go well (idle syncs left out)."""
-    query = select(JobRunRow).order_by(JobRunRow.id.desc()).limit(limit * 4 + 50)
+def eventful_runs(session: Session, limit: int = 25, job: str | None = None,
+                  organisation_id: int = DEFAULT_ORGANISATION_ID) -> list[JobRunRow]:
+    """The organisation's newest runs that did something or did not go well (idle syncs left
+    out); see `of_connections` for whose a run is."""
+    query = (select(JobRunRow).where(of_connections(JobRunRow.connection_id, organisation_id))
+             .order_by(JobRunRow.id.desc()).limit(limit * 4 + 50))
     if job is not None:
         query = query.where(JobRunRow.job == job)
     found = [run for run in session.scalars(query) if not is_idle(run.outcome, run.counts)]
     return found[:limit]
 
 
-def standing_failures(session: Session) -> list[JobRunRow]:
+def standing_failures(session: Session, organisation_id: int = DEFAULT_ORGANISATION_ID) -> list[JobRunRow]:
     """The latest failed (`error`) or partly failed (`partial`) run of each job and connection
-    that no later successful run of the same job and connection has cleared, newest first."""
+    of the organisation that no later successful run of the same job and connection has
+    cleared, newest first."""
     later_ok = (
         select(JobRunRow.id)
         .where(JobRunRow.job == _latest.job, JobRunRow.outcome == _OK, JobRunRow.id > _latest.id,
@@ -103,7 +108,9 @@ def standing_failures(session: Session) -> list[JobRunRow]:
         .exists()
     )
     rows = session.scalars(
-        select(_latest).where(_latest.outcome.in_(FAILED), ~later_ok).order_by(_latest.id.desc())
+        select(_latest).where(_latest.outcome.in_(FAILED), ~later_ok,
+                              of_connections(_latest.connection_id, organisation_id))
+        .order_by(_latest.id.desc())
     )
     seen: set[tuple[str, int | None]] = set()
     standing = []

@@ -11,13 +11,22 @@ existence does not leak.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from .errors import ProjectNotFound
 from .models import DEFAULT_ORGANISATION_ID, ConnectionRow, ProjectRow, UserRow
 from .people import find_user
+
+
+def of_connections(connection_id: QueryableAttribute[Any], organisation_id: int) -> ColumnElement[bool]:
+    """A filter on rows naming a connection (job runs, the sync log): the organisation's. A row
+    of no connection (a job run for the whole deployment, such as deeming failures) is the
+    default organisation's, which runs the deployment; its message may name anyone's project."""
+    mine = connection_id.in_(select(ConnectionRow.id).where(ConnectionRow.organisation_id == organisation_id))
+    return (mine | connection_id.is_(None)) if organisation_id == DEFAULT_ORGANISATION_ID else mine
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.store.models import InvoiceRow, ProjectRow
+from connector.store.organisations import of_connections
 from jobs.pause_flags import active_flags
 from jobs.tables import SyncLogRow
 
@@ -28,11 +29,13 @@ class BookkeeperEdit:
     project_key: str | None  # None when the invoice is not one of ours any more
 
 
-def bookkeeper_edits(session: Session, project_key: str | None = None,
+def bookkeeper_edits(session: Session, organisation_id: int, project_key: str | None = None,
                      limit: int = RECENT_EDITS) -> list[BookkeeperEdit]:
-    """The newest sync-log rows first, all of them or those about one project's invoices."""
+    """The newest sync-log rows of the organisation's connections first, all of them or those
+    about one project's invoices."""
     query = (
         select(SyncLogRow.at, SyncLogRow.connection_id, SyncLogRow.message, ProjectRow.key)
+        .where(of_connections(SyncLogRow.connection_id, organisation_id))
         .outerjoin(InvoiceRow, (InvoiceRow.platform_id == SyncLogRow.invoice_platform_id)
                    & (InvoiceRow.connection_id == SyncLogRow.connection_id))
         .outerjoin(ProjectRow, ProjectRow.id == InvoiceRow.project_id)
@@ -44,7 +47,7 @@ def bookkeeper_edits(session: Session, project_key: str | None = None,
     return [BookkeeperEdit(at, connection, message, key) for at, connection, message, key in session.execute(query)]
 
 
-def pause_reasons(session: Session) -> dict[str, str]:
-    """Project key -> why work should pause, for every project flagged now (the stored flag, the
-    same one the report and the outgoing notification use)."""
-    return active_flags(session)
+def pause_reasons(session: Session, organisation_id: int) -> dict[str, str]:
+    """Project key -> why work should pause, for every project of the organisation flagged now
+    (the stored flag, the same one the report and the outgoing notification use)."""
+    return active_flags(session, organisation_id)

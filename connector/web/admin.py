@@ -139,17 +139,19 @@ def logout() -> Any:
 @login_required
 def dashboard() -> Any:
     with resources().sessions() as db:
+        ours = organisation(db).id
         conns = _connections(db)
         by_id = {c.id: c for c in conns}
         projects = _projects(db, by_id)
-        runs = eventful_runs(db, limit=25)
-        failures = standing_failures(db)
-        failed = failed_intents(db)
+        runs = eventful_runs(db, limit=25, organisation_id=ours)
+        failures = standing_failures(db, organisation_id=ours)
+        failed = failed_intents(db, organisation_id=ours)
+        # keyed by connection id: only the organisation's connections are looked up
         last_ok, totals, failed_by = last_successful_syncs(db), sync_totals(db), failed_counts(db)
         syncs = [SyncLine(c, last_ok.get(c.id), totals.get(c.id, {}), failed_by.get(c.id, 0)) for c in conns]
-        edits = bookkeeper_edits(db)
-        paused = pause_reasons(db)
-        forecast = dashboard_forecast(db, organisation(db).id)
+        edits = bookkeeper_edits(db, ours)
+        paused = pause_reasons(db, ours)
+        forecast = dashboard_forecast(db, ours)
     return render_template(
         "dashboard.html", connections=conns, projects=projects, runs=runs, by_id=by_id,
         totals=totals_by_currency(p.report for p in projects),
@@ -165,7 +167,7 @@ def retry(intent_id: int) -> Any:
     """The "Retry" button beside a failed intent: back to pending, the next drain carries it."""
     try:
         with transaction(resources().sessions) as db:
-            retry_intent(db, intent_id)
+            retry_intent(db, intent_id, organisation(db).id)
     except StoreError as error:
         flash(f"Not retried: {error}")
         return redirect(url_for("admin.dashboard"))
@@ -177,7 +179,7 @@ def retry(intent_id: int) -> Any:
 @requires("bookkeeper")
 def retry_failed() -> Any:
     with transaction(resources().sessions) as db:
-        count = retry_all_failed(db)
+        count = retry_all_failed(db, organisation(db).id)
     flash(f"{count} failed intent(s) queued again.")
     return redirect(url_for("admin.dashboard"))
 
@@ -187,7 +189,8 @@ def retry_failed() -> Any:
 def confirm_disconnect(connection_id: int) -> Any:
     """The step before a disconnect: name the company and what stops, and ask to confirm."""
     with resources().sessions() as db:
-        view = connections.get_connection(db, connection_id)
+        mine = organisation(db).connection(connection_id) is not None
+        view = connections.get_connection(db, connection_id) if mine else None
     if view is None or view.status == "disconnected":
         abort(404, description=f"No connected company {connection_id}.")
     return render_template("disconnect_confirm.html", connection=view)
@@ -221,8 +224,8 @@ def project(key: str) -> Any:
         proj, milestones, report = figures.project, figures.milestones, figures.report
         conns = [c for c in _connections(db) if c.status != "disconnected"]
         linked = links.linked_connection(db, key)
-        edits = bookkeeper_edits(db, key)
-        pause_reason = pause_reasons(db).get(key)
+        edits = bookkeeper_edits(db, organisation(db).id, key)
+        pause_reason = pause_reasons(db, organisation(db).id).get(key)
     secret = str(res_secret())
     # An approver's link lets whoever holds it accept and bill, so a read-only user gets none.
     person = current_user()
@@ -253,12 +256,16 @@ def link(key: str) -> Any:
     res = resources()
     with res.sessions() as db:
         scope = organisation(db)
+        currency: str | None = None
+        missing: ProjectNotFound | None = None  # another organisation's project: as none at all
         try:
-            currency: str | None = scope.project(key).currency
-        except ProjectNotFound:
-            currency = None
+            currency = scope.project(key).currency
+        except ProjectNotFound as error:
+            missing = error
         if scope.connection(connection_id) is None:
             abort(400, description="Choose a connection.")
+    if missing is not None:
+        abort(404, description=str(missing))
     if currency is not None:
         refusal = currency_refusal(lambda cid: open_gateway(res.sessions, cid, res.endpoints(), res.cipher()),
                                    connection_id, currency)

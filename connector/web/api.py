@@ -279,5 +279,5 @@ def report(key: str) -> Response:
             built = project_report(db, key, datetime.now(UTC))
         except ProjectNotFound as error:
             return errors(404, problem("key", "not_found", str(error)))
-        reason = pause_reasons(db).get(key)  # the stored flag, as `milepost report` says it
+        reason = pause_reasons(db, organisation(db).id).get(key)  # the stored flag, as `milepost report` says it
     return a.send(a.Report, {**built.as_json(), "pause_work": reason is not None, "pause_work_reason": reason})

@@ -38,7 +38,7 @@ from connector.platforms.quickbooks import QuickBooksGateway
 from connector.platforms.token_endpoint import quickbooks_refresher, xero_refresher
 from connector.platforms.token_rows import ConnectionTokenRow, TokenGrantRow
 from connector.store.db import transaction
-from connector.store.models import ConnectionRow
+from connector.store.models import DEFAULT_ORGANISATION_ID, ConnectionRow
 from connector.store.outbox import requeue_after_reconnect
 
 log = logging.getLogger(__name__)
@@ -91,28 +91,40 @@ def get_connection(session: Session, connection_id: int) -> ConnectionView | Non
     return _view(row, link.grant.last_error if link is not None else None)
 
 
+class AnothersCompany(Exception):
+    """The company is already connected by another organisation: nothing was saved."""
+
+
 def save_connection(
     session: Session, platform: str, tenant_id: str, name: str, tokens: TokenSet,
-    cipher: TokenCipher,
+    cipher: TokenCipher, organisation_id: int = DEFAULT_ORGANISATION_ID,
 ) -> tuple[int, bool]:
-    """Create the connection, or update the one for the same company; (id, created). The
-    tokens become a grant of this connection alone (`install_xero` shares one among several)."""
-    connection_id, created = upsert_connection(session, platform, tenant_id, name)
+    """Create the organisation's connection, or update its one for the same company; (id,
+    created). The tokens become a grant of this connection alone (`install_xero` shares one
+    among several)."""
+    connection_id, created = upsert_connection(session, platform, tenant_id, name, organisation_id)
     store_grant(session, [connection_id], tokens, cipher)
     requeue_after_reconnect(session, [connection_id])
     return connection_id, created
 
 
-def upsert_connection(session: Session, platform: str, tenant_id: str, name: str) -> tuple[int, bool]:
-    """The connection row for this company, created when new; (id, created)."""
+def upsert_connection(session: Session, platform: str, tenant_id: str, name: str,
+                      organisation_id: int = DEFAULT_ORGANISATION_ID) -> tuple[int, bool]:
+    """The organisation's connection row for this company, created when new; (id, created).
+    A company is connected once in the deployment, so one another organisation connected is
+    refused (AnothersCompany) rather than handed over with its invoices and tokens."""
     row = session.scalars(
         select(ConnectionRow).where(
             ConnectionRow.platform == platform, ConnectionRow.tenant_id == tenant_id
         )
     ).first()
+    if row is not None and row.organisation_id != organisation_id:
+        raise AnothersCompany(f"{name or tenant_id} is connected to Milepost by another organisation; "
+                              "nothing was connected")
     created = row is None
     if row is None:
-        row = ConnectionRow(platform=platform, tenant_id=tenant_id, created_at=datetime.now(UTC))
+        row = ConnectionRow(platform=platform, tenant_id=tenant_id, created_at=datetime.now(UTC),
+                            organisation_id=organisation_id)
         session.add(row)
     row.name = name or row.name or f"{platform} {tenant_id}"
     session.flush()
@@ -132,13 +144,15 @@ def quickbooks_company_name(endpoints: QuickBooksEndpoints, realm_id: str, token
 
 def install_quickbooks(
     sessions: sessionmaker[Session], endpoints: QuickBooksEndpoints, cipher: TokenCipher,
-    redirect_uri: str, code: str, realm_id: str,
+    redirect_uri: str, code: str, realm_id: str, organisation_id: int = DEFAULT_ORGANISATION_ID,
 ) -> list[tuple[ConnectionView, bool]]:
-    """Finish a QuickBooks consent: one connection for the realm the callback named."""
+    """Finish a QuickBooks consent: the organisation's connection for the realm the callback
+    named (AnothersCompany when another organisation has it)."""
     tokens = install.quickbooks_exchange_code(endpoints, redirect_uri, code, realm_id)
     name = quickbooks_company_name(endpoints, realm_id, tokens)
     with transaction(sessions) as session:
-        connection_id, created = save_connection(session, "quickbooks", realm_id, name, tokens, cipher)
+        connection_id, created = save_connection(session, "quickbooks", realm_id, name, tokens, cipher,
+                                                 organisation_id)
         view = get_connection(session, connection_id)
     assert view is not None
     return [(view, created)]
@@ -147,15 +161,17 @@ def install_quickbooks(
 def install_xero(
     sessions: sessionmaker[Session], endpoints: XeroEndpoints, cipher: TokenCipher,
     redirect_uri: str, code: str, code_verifier: str, scopes: Sequence[str] | None = None,
+    organisation_id: int = DEFAULT_ORGANISATION_ID,
 ) -> list[tuple[ConnectionView, bool]]:
-    """Finish a Xero consent: one connection per organisation the consent reached."""
+    """Finish a Xero consent: one connection of the organisation per Xero organisation the
+    consent reached (AnothersCompany, nothing saved, when another organisation has one)."""
     tokens = install.xero_exchange_code(endpoints, redirect_uri, code, code_verifier, scopes)
     tenants = install.xero_tenants(endpoints, tokens)
     if not tenants:
         raise NeedsReconnect("the consent reached no Xero organisation", platform="xero")
     results = []
     with transaction(sessions) as session:
-        made = [upsert_connection(session, "xero", t.tenant_id, t.name) for t in tenants]
+        made = [upsert_connection(session, "xero", t.tenant_id, t.name, organisation_id) for t in tenants]
         store_grant(session, [connection_id for connection_id, _ in made], tokens, cipher)
         requeue_after_reconnect(session, [connection_id for connection_id, _ in made])
         for connection_id, created in made:

@@ -100,10 +100,11 @@ def callback(platform: str) -> Any:
     if request.args.get("error"):
         return _refused(f"{platform.title()} did not grant access "
                         f"({request.args.get('error')}). Nothing was connected.")
-    return _complete(platform, flow)
+    return _complete(platform, flow, person.organisation_id)
 
 
-def _complete(platform: str, flow: dict[str, Any]) -> Any:
+def _complete(platform: str, flow: dict[str, Any], organisation_id: int) -> Any:
+    """Save the company (or companies) the consent reached as the admin's organisation's."""
     res = resources()
     qb, xero = res.endpoints()
     code = request.args.get("code", "")
@@ -113,14 +114,17 @@ def _complete(platform: str, flow: dict[str, Any]) -> Any:
             if not realm:
                 return _refused("QuickBooks did not say which company was chosen (no realmId).")
             done = connections.install_quickbooks(
-                res.sessions, qb, res.cipher(), res.redirect_uri(platform), code, realm)
+                res.sessions, qb, res.cipher(), res.redirect_uri(platform), code, realm,
+                organisation_id=organisation_id)
         else:
             done = connections.install_xero(
                 res.sessions, xero, res.cipher(), res.redirect_uri(platform), code,
-                str(flow.get("verifier") or ""), xero_scopes())
+                str(flow.get("verifier") or ""), xero_scopes(), organisation_id=organisation_id)
     except PlatformError as error:
         log.warning("install of %s failed: %s", platform, error)
         return _refused(f"{platform.title()} refused the connection: {error.message}", 502)
+    except connections.AnothersCompany as error:
+        return _refused(f"{error}.", 409)
     for view, created in done:
         flash(f"{'Connected' if created else 'Reconnected'} {view.name} ({view.platform}).")
     return redirect(url_for("admin.dashboard"))

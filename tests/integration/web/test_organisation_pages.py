@@ -27,6 +27,11 @@ THEIR_EMAIL, THEIR_PASSWORD = "them@another.example", "another long enough passw
 @pytest.fixture
 def them(app: Flask) -> FlaskClient:
     """An admin of another organisation, signed in."""
+    return another_firms_admin(app)
+
+
+def another_firms_admin(app: Flask) -> FlaskClient:
+    """A browser signed in as the admin of a new organisation, "Another firm"."""
     with transaction(app.extensions["milepost"].sessions) as db:
         firm = OrganisationRow(name="Another firm")
         db.add(firm)
