@@ -28,10 +28,16 @@ from connector.store import outbox as store_outbox
 from connector.store.evidence import EvidenceFile, StoredFiles
 from connector.store.links import linked_connections
 from connector.store.mapping_rows import customer_key, known_customers, project_mappings
-from connector.store.models import ConnectionRow
+from connector.store.models import DEFAULT_ORGANISATION_ID, ConnectionRow
 from connector.store.sources import sources_by_project
 
-from .connections import Route, active_connections, chosen_route, stored_mappings
+from .connections import (
+    Route,
+    active_connections,
+    chosen_route,
+    project_organisations,
+    stored_mappings,
+)
 
 
 class BatchReads:
@@ -42,12 +48,15 @@ class BatchReads:
         keys = sorted({item.intent.project_key for item in claimed})
         unrouted = sorted({item.intent.project_key for item in claimed if item.connection_id is None})
         linked = linked_connections(session, unrouted)
-        active = functools.cache(lambda: active_connections(session))
+        organisations = project_organisations(session, unrouted)
+        active = functools.cache(lambda organisation: active_connections(session, organisation))
         self._routes = {
-            (item.intent.project_key, item.connection_id):
+            (key, item.connection_id):
                 Route(item.connection_id) if item.connection_id is not None
-                else chosen_route(item.intent.project_key, linked.get(item.intent.project_key), active)
+                else chosen_route(key, linked.get(key), functools.partial(
+                    active, organisations.get(key, DEFAULT_ORGANISATION_ID)))
             for item in claimed
+            for key in (item.intent.project_key,)
         }
         routed = {route.connection_id for route in self._routes.values() if route.connection_id is not None}
         self._platforms: dict[int, str] = {

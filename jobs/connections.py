@@ -36,7 +36,7 @@ from connector.store.evidence import EvidencePolicy
 from connector.store.links import linked_connection
 from connector.store.mail_outbox import MAIL
 from connector.store.mapping_rows import project_mapping, set_project_mapping
-from connector.store.models import ConnectionRow, OutboxRow
+from connector.store.models import DEFAULT_ORGANISATION_ID, ConnectionRow, OutboxRow, ProjectRow
 from mappings.settings import MappingSettings
 
 from .tables import SyncStateRow
@@ -57,21 +57,36 @@ class Route:
     waiting: str = ""
 
 
-def active_connections(session: Session) -> list[int]:
+def active_connections(session: Session, organisation_id: int | None = None) -> list[int]:
+    """The active connections, of every organisation or (`organisation_id`) of one."""
     query = select(ConnectionRow.id).where(ConnectionRow.status == ACTIVE).order_by(ConnectionRow.id)
+    if organisation_id is not None:
+        query = query.where(ConnectionRow.organisation_id == organisation_id)
     return list(session.scalars(query))
+
+
+def project_organisations(session: Session, project_keys: Collection[str]) -> dict[str, int]:
+    """Project key -> its organisation (one query)."""
+    if not project_keys:
+        return {}
+    rows = session.execute(select(ProjectRow.key, ProjectRow.organisation_id)
+                           .where(ProjectRow.key.in_(sorted(project_keys))))
+    return {key: organisation for key, organisation in rows}
 
 
 def route_for(session: Session, project_key: str, explicit: int | None) -> Route:
     """The connection an intent of this project bills through (see the module docstring)."""
     if explicit is not None:
         return Route(explicit)
-    return chosen_route(project_key, linked_connection(session, project_key), lambda: active_connections(session))
+    organisation = project_organisations(session, [project_key]).get(project_key, DEFAULT_ORGANISATION_ID)
+    return chosen_route(project_key, linked_connection(session, project_key),
+                        lambda: active_connections(session, organisation))
 
 
 def chosen_route(project_key: str, linked: int | None, active_ids: Callable[[], list[int]]) -> Route:
     """The route of a project queued with no connection: its link, `linked` (read already),
-    else the only active connection (`active_ids()`, asked only then)."""
+    else the only active connection of its organisation (`active_ids()`, asked only then):
+    never another organisation's books, whatever is connected there."""
     if linked is not None:
         return Route(linked)
     active = active_ids()

@@ -6,12 +6,12 @@ import logging
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from connector.platforms.errors import NetworkError, OutcomeUnknown, RateLimited, ValidationRejected
 from connector.store.db import make_engine, session_factory
 from connector.store.links import linked_connection
-from connector.store.models import OutboxRow
+from connector.store.models import ConnectionRow, OrganisationRow, OutboxRow
 from jobs.runner import run_job
 from tests.jobs_harness import schedule_json
 
@@ -39,6 +39,28 @@ def test_with_one_connection_an_unlinked_project_bills_there(stack) -> None:
 
     [invoice] = stack.invoices()
     assert invoice.connection_id == connection
+
+
+def test_an_unlinked_project_never_bills_into_another_organisations_only_connection(stack) -> None:
+    connection, _ = stack.connect_quickbooks()
+    engine = make_engine(stack.database_url)
+    try:
+        with session_factory(engine).begin() as session:
+            theirs = OrganisationRow(name="Another firm")
+            session.add(theirs)
+            session.flush()
+            session.execute(update(ConnectionRow).where(ConnectionRow.id == connection)
+                            .values(organisation_id=theirs.id))
+    finally:
+        engine.dispose()
+    _accept_unlinked(stack)  # the default organisation's project, which has no connection
+
+    run_job(stack.context(), "drain_outbox")
+
+    assert stack.invoices() == []
+    [row] = _outbox(stack)
+    assert (row.status, row.attempts) == ("pending", 0)
+    assert row.last_error.startswith("no active connection")
 
 
 def test_with_several_connections_an_unlinked_project_waits_and_says_how_to_link_it(stack, milepost) -> None:
