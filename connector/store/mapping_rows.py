@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from connector.billing.model import Customer
@@ -71,11 +72,24 @@ def known_customers(session: Session, wanted: Collection[tuple[int, Customer]]) 
 def remember_customer(
     session: Session, connection_id: int, customer: Customer, platform_id: str, display_name: str
 ) -> None:
-    """Keep (or correct) the platform id the gateway answered for this customer."""
-    row = session.get(CustomerMappingRow, (connection_id, customer_key(customer)))
+    """Keep (or correct) the platform id the gateway answered for this customer.
+
+    Two drain lanes may meet the same new customer at once (a project the fallback routes to a
+    company has a lane apart from that company's own): the later insert then finds the other's
+    row and updates it, instead of failing the transaction that completes its intent."""
+    key = (connection_id, customer_key(customer))
+    row = session.get(CustomerMappingRow, key)
     if row is None:
-        row = CustomerMappingRow(connection_id=connection_id, customer_key=customer_key(customer))
-        session.add(row)
+        try:
+            with session.begin_nested():
+                session.add(CustomerMappingRow(connection_id=connection_id, customer_key=key[1],
+                                               platform_id=platform_id, display_name=display_name[:500],
+                                               mapped_at=utcnow()))
+            return
+        except IntegrityError:
+            row = session.get(CustomerMappingRow, key, populate_existing=True)
+            if row is None:
+                raise
     row.platform_id, row.display_name, row.mapped_at = platform_id, display_name[:500], utcnow()
     session.flush()
 
