@@ -2,10 +2,10 @@
 
 Each connection's rows are carried by a lane of their own, the lanes side by side on a thread
 pool (at most `LANES` threads), so a company that answers slowly, or whose rate budget is
-spent, holds up no other company's rows; within a lane rows go oldest first, one at a time, so
-a connection never sees more calls at once from a drain than one, and the rate gate's
-concurrency caps hold across lanes and workers anyway. Rows not bound to a connection yet have
-a lane of their own. Each lane opens its connection's gateway once (`ctx.one_pass`, per
+spent, holds up no other company's rows; within a lane rows go oldest first, one at a time.
+Rows not bound to a connection yet have a lane of their own, which may reach a company (its
+organisation's only one) while that company's lane does: the rate gate's budgets and
+concurrency caps hold across lanes and workers, and remembering a customer both met is safe. Each lane opens its connection's gateway once (`ctx.one_pass`, per
 thread) and keeps its own counts, added to the run's when every lane is done.
 
 Each row is carried once per run (a row put back waits for the next run); `limit` bounds the
