@@ -82,9 +82,9 @@ def drain_outbox(ctx: JobContext, now: datetime, *, limit: int = 200) -> Tally:
     """Carry pending intents to the platforms until none is left (or each connection's lane
     tried `limit`, `jobs.drains`), then the pending credit requests (`jobs.credits`) and void
     requests (`jobs.voids`), so neither overtakes its invoice, and a credit asked before a void
-    is issued before it; last the
-    outbound webhook events (`jobs.deliveries`), those this run's invoices queued included, and
-    queued e-mail (`jobs.mail`), including what this run's failures queued for the bookkeeper."""
+    is issued before it; last the outbound webhook events (`jobs.deliveries`), those this run's
+    invoices queued included, and queued e-mail (`jobs.mail`), including what this run's
+    failures queued for the bookkeeper."""
     counts = Tally(created=0, failed=0, retry=0, reclaimed=0)
     with transaction(ctx.sessions) as session:
         counts["reclaimed"] = store_outbox.reclaim_stale(
