@@ -50,14 +50,15 @@ class BatchReads:
         linked = linked_connections(session, unrouted)
         organisations = project_organisations(session, unrouted)
         active = functools.cache(lambda organisation: active_connections(session, organisation))
-        self._routes = {
-            (key, item.connection_id):
-                Route(item.connection_id) if item.connection_id is not None
-                else chosen_route(key, linked.get(key), functools.partial(
-                    active, organisations.get(key, DEFAULT_ORGANISATION_ID)))
-            for item in claimed
-            for key in (item.intent.project_key,)
-        }
+
+        def route_of(key: str, connection_id: int | None) -> Route:
+            if connection_id is not None:
+                return Route(connection_id)
+            organisation = organisations.get(key, DEFAULT_ORGANISATION_ID)
+            return chosen_route(key, linked.get(key), lambda: active(organisation))
+
+        self._routes = {(item.intent.project_key, item.connection_id):
+                        route_of(item.intent.project_key, item.connection_id) for item in claimed}
         routed = {route.connection_id for route in self._routes.values() if route.connection_id is not None}
         self._platforms: dict[int, str] = {
             connection_id: platform for connection_id, platform in session.execute(

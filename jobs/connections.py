@@ -117,10 +117,6 @@ def evidence_policy(settings: Settings, session: Session, project_key: str) -> E
                                 platforms_for(session, project_key))
 
 
-def connection_for(session: Session, project_key: str, explicit: int | None) -> int | None:
-    return route_for(session, project_key, explicit).connection_id
-
-
 def sync_state(session: Session, connection_id: int) -> SyncStateRow:
     row = session.get(SyncStateRow, connection_id)
     if row is None:
